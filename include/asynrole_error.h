@@ -1,0 +1,74 @@
+/*  asynrole_error.h - typed errors, after the seed's hierarchy
+
+    Error (base)
+     +- ASYNROLE_EBADARG        BadArgumentError: the caller gave something unusable
+     +- ASYNROLE_ENETWORK       NetworkError: a socket call failed (op + errno)
+     |   +- ASYNROLE_ENORESPONSE    NoResponseError: no reply in time
+     |   +- ASYNROLE_EIDLE          IdleTimeoutError: no request in time
+     +- ASYNROLE_EDROPPED       datagrams were dropped (a queue was full); count in
+                                asynrole_error_t.count
+
+    Every call that can fail returns 0 / -1 (or NULL) and, when given an
+    asynrole_error_t *, fills it. If a call fails, no callback or event is ever
+    produced for it. Errors that happen later (an ICMP error, a send the kernel
+    refused, a drop) arrive as error events on the role's callback or data socket.
+*/
+#ifndef ASYNROLE_ERROR_H_INCLUDED
+#define ASYNROLE_ERROR_H_INCLUDED
+
+#include "asynrole_addr.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ASYNROLE_OK = 0,
+    ASYNROLE_EBADARG = 1,
+    ASYNROLE_ENETWORK = 2,
+    ASYNROLE_ENORESPONSE = 3,
+    ASYNROLE_EIDLE = 4,
+    ASYNROLE_EDROPPED = 5
+} asynrole_code_t;
+
+//  The operation that failed, for network errors
+typedef enum {
+    ASYNROLE_OP_NONE = 0,
+    ASYNROLE_OP_SOCKET,      //  socket ()
+    ASYNROLE_OP_SETSOCKOPT,  //  setsockopt ()
+    ASYNROLE_OP_BIND,        //  bind ()
+    ASYNROLE_OP_CONNECT,     //  connect ()
+    ASYNROLE_OP_SEND,        //  sendto () / sendmmsg ()
+    ASYNROLE_OP_RECV,        //  recvfrom () / recvmmsg ()
+    ASYNROLE_OP_CLOSE,       //  close ()
+    ASYNROLE_OP_RESOLVE,     //  getaddrinfo ()
+    ASYNROLE_OP_ICMP,        //  an ICMP error came back for a datagram sent to address
+    ASYNROLE_OP_QUEUE        //  an internal queue was full (ASYNROLE_EDROPPED)
+} asynrole_op_t;
+
+#define ASYNROLE_DETAIL_MAX 192
+
+struct asynrole_error_s {
+    asynrole_code_t code;              //  what kind of error
+    asynrole_op_t op;                  //  failing operation (network errors)
+    int sys_errno;                     //  errno from the OS, 0 if none
+    uint64_t count;                    //  datagrams concerned (ASYNROLE_EDROPPED)
+    asynrole_addr_t address;           //  address concerned; len 0 if none
+    char detail[ASYNROLE_DETAIL_MAX];  //  one line for people: op, address, reason
+};
+
+//  A static string naming the code ("bad argument", "network error", ...)
+const char *asynrole_strerror (asynrole_code_t code);
+
+//  A static string naming the operation ("bind", "send", ...)
+const char *asynrole_op_name (asynrole_op_t op);
+
+//  True for ENETWORK and its subclasses ENORESPONSE and EIDLE
+bool asynrole_error_is_network (const asynrole_error_t *error);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,77 @@
+/*  asynrole_types.h - what the roles hand you: datagrams, counters, options */
+#ifndef ASYNROLE_TYPES_H_INCLUDED
+#define ASYNROLE_TYPES_H_INCLUDED
+
+#include "asynrole_addr.h"
+#include "asynrole_error.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct asynrole_io_s asynrole_io_t;
+typedef struct asynrole_manager_s asynrole_manager_t;
+typedef struct asynrole_agent_s asynrole_agent_t;
+
+//  The datagram was larger than the socket's receive buffer: data holds its
+//  first size bytes, original_size says how long it was.
+#define ASYNROLE_DGRAM_TRUNCATED 0x1u
+
+//  The largest UDP payload over IPv4, and the default receive buffer
+#define ASYNROLE_DGRAM_MAX 65507
+#define ASYNROLE_BUFFER_SIZE 65536
+
+//  One datagram as a role receives it. Valid only during the callback (or
+//  while its asynrole_event_t lives): copy what you keep.
+typedef struct {
+    const uint8_t *data;    //  payload
+    size_t size;            //  bytes in data
+    size_t original_size;   //  bytes the sender sent (> size when truncated)
+    asynrole_addr_t peer;   //  who sent it; peer.via = index of the role's
+                            //  socket it came in on (pass peer back to send)
+    asynrole_addr_t local;  //  address it was sent to (IP_PKTINFO); len 0 if
+                            //  the kernel did not say
+    unsigned ifindex;       //  interface it came in on, 0 if unknown
+    unsigned flags;         //  ASYNROLE_DGRAM_*
+} asynrole_datagram_t;
+
+//  Counters for one UDP socket, kept by the I/O actor. Every datagram read is
+//  either delivered or counted in dropped; every datagram a role asked to send
+//  is either in tx_datagrams or counted in tx_failed.
+typedef struct {
+    asynrole_addr_t local;    //  the address the socket is bound to
+    uint64_t rx_datagrams;    //  datagrams read from the kernel
+    uint64_t rx_bytes;        //  their payload bytes (as sent)
+    uint64_t tx_datagrams;    //  datagrams the kernel accepted
+    uint64_t tx_bytes;        //  their payload bytes
+    uint64_t truncated;       //  read but larger than the buffer (flagged)
+    uint64_t dropped;         //  read but not delivered: the role's queue was full
+    uint64_t kernel_dropped;  //  dropped by the kernel, receive buffer full
+                              //  (SO_RXQ_OVFL; known when the next one arrives)
+    uint64_t tx_failed;       //  sends the kernel refused (each one reported)
+    uint64_t errors;          //  error events sent to the role
+} asynrole_stats_t;
+
+//  Options shared by both roles. Zero-initialise, set what you need, pass a
+//  pointer (or NULL for all defaults) to asynrole_manager_new / _agent_new.
+typedef struct {
+    asynrole_io_t *io;   //  I/O actor to share; NULL = the role starts its own
+    const char *name;    //  name in log lines; NULL = "manager" / "agent"
+    bool pipe_mode;      //  deliver events on the role's data socket
+                         //  (asynrole_*_socket) instead of a callback
+    int queue;           //  messages queued towards the role before the I/O
+                         //  actor drops (each up to 64 datagrams); 0 = 256
+    size_t buffer_size;  //  bytes read per datagram; longer ones are flagged
+                         //  truncated; 0 = 65536 (nothing is ever truncated)
+    int rcvbuf;          //  SO_RCVBUF for the role's sockets; 0 = kernel default
+    int sndbuf;          //  SO_SNDBUF; 0 = kernel default
+    bool verbose;        //  log what the role does via zsys
+    bool dump;           //  hex-dump every datagram sent and received
+} asynrole_options_t;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

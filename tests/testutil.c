@@ -1,0 +1,601 @@
+/*  testutil.c - shared helpers for the asynrole test suite */
+#define _GNU_SOURCE
+#include "testutil.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+//  -------------------------------------------------------------------------
+//  Registry of what the running test made, for tu_teardown
+
+#define TU_MAX_OBJECTS 64
+
+static asynrole_agent_t *s_agents[TU_MAX_OBJECTS];
+static asynrole_manager_t *s_managers[TU_MAX_OBJECTS];
+static asynrole_io_t *s_ios[TU_MAX_OBJECTS];
+static tu_collector_t *s_collectors[TU_MAX_OBJECTS];
+static int s_fds[TU_MAX_OBJECTS];
+static size_t s_nfds;
+
+static void
+s_track (void **table, void *object)
+{
+    for (size_t i = 0; i < TU_MAX_OBJECTS; i++)
+        if (!table[i]) {
+            table[i] = object;
+            return;
+        }
+    fail_msg ("testutil: more than %d objects of one kind in a test", TU_MAX_OBJECTS);
+}
+
+//  Forget one registration of object; true if it was registered
+static bool
+s_untrack (void **table, void *object)
+{
+    for (size_t i = TU_MAX_OBJECTS; i-- > 0;)
+        if (table[i] == object) {
+            table[i] = NULL;
+            return true;
+        }
+    return false;
+}
+
+int
+tu_setup (void **state)
+{
+    (void) state;
+    return 0;
+}
+
+int
+tu_teardown (void **state)
+{
+    (void) state;
+    //  Roles first: their threads run callbacks that use the collectors
+    for (size_t i = 0; i < TU_MAX_OBJECTS; i++)
+        if (s_managers[i])
+            asynrole_manager_destroy (&s_managers[i]);
+    for (size_t i = 0; i < TU_MAX_OBJECTS; i++)
+        if (s_agents[i])
+            asynrole_agent_destroy (&s_agents[i]);
+    for (size_t i = 0; i < TU_MAX_OBJECTS; i++)
+        if (s_ios[i])
+            asynrole_io_destroy (&s_ios[i]);
+    for (size_t i = 0; i < TU_MAX_OBJECTS; i++)
+        if (s_collectors[i]) {
+            tu_collector_t *collector = s_collectors[i];
+            s_collectors[i] = NULL;
+            tu_collector_destroy (&collector);
+        }
+    for (size_t i = 0; i < s_nfds; i++)
+        close (s_fds[i]);
+    s_nfds = 0;
+    return 0;
+}
+
+//  -------------------------------------------------------------------------
+//  Collector
+
+tu_collector_t *
+tu_collector_new (void)
+{
+    tu_collector_t *self = calloc (1, sizeof *self);
+    assert_non_null (self);
+    pthread_mutex_init (&self->mutex, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->cond, &attr);
+    pthread_condattr_destroy (&attr);
+    self->keep_data = true;
+    s_track ((void **) s_collectors, self);
+    return self;
+}
+
+void
+tu_collector_destroy (tu_collector_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tu_collector_t *self = *self_p;
+    s_untrack ((void **) s_collectors, self);
+    for (size_t i = 0; i < self->count; i++) {
+        free (self->events[i]->data);
+        free (self->events[i]);
+    }
+    free (self->events);
+    pthread_cond_destroy (&self->cond);
+    pthread_mutex_destroy (&self->mutex);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Append one event; the caller holds the mutex
+static void
+s_append (tu_collector_t *self, const asynrole_datagram_t *datagram, const asynrole_error_t *error,
+          int echo_rc, const asynrole_error_t *echo_error)
+{
+    //  Never assert here: this runs in a role's thread
+    tu_event_t *event = calloc (1, sizeof *event);
+    if (!event)
+        abort ();
+    if (error) {
+        event->is_error = true;
+        event->error = *error;
+    }
+    if (datagram) {
+        if (self->keep_data && datagram->size) {
+            event->data = malloc (datagram->size);
+            if (!event->data)
+                abort ();
+            memcpy (event->data, datagram->data, datagram->size);
+        }
+        event->size = datagram->size;
+        event->original_size = datagram->original_size;
+        event->peer = datagram->peer;
+        event->local = datagram->local;
+        event->ifindex = datagram->ifindex;
+        event->flags = datagram->flags;
+    }
+    event->echo_rc = echo_rc;
+    if (echo_error)
+        event->echo_error = *echo_error;
+
+    if (self->count == self->max) {
+        size_t max = self->max ? self->max * 2 : 64;
+        tu_event_t **events = realloc (self->events, max * sizeof *events);
+        if (!events)
+            abort ();
+        self->events = events;
+        self->max = max;
+    }
+    self->events[self->count++] = event;
+    if (datagram)
+        self->datagrams++;
+    else
+        self->errors++;
+    if (echo_rc != 0)
+        self->echo_failures++;
+    pthread_cond_broadcast (&self->cond);
+}
+
+void
+tu_collector_add (tu_collector_t *self, const asynrole_datagram_t *datagram,
+                  const asynrole_error_t *error, int echo_rc, const asynrole_error_t *echo_error)
+{
+    pthread_mutex_lock (&self->mutex);
+    s_append (self, datagram, error, echo_rc, echo_error);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+//  Wait until *counter >= n or the deadline
+static bool
+s_wait (tu_collector_t *self, const size_t *counter, size_t n, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime (CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock (&self->mutex);
+    int rc = 0;
+    while (*counter < n && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait (&self->cond, &self->mutex, &deadline);
+    bool reached = *counter >= n;
+    pthread_mutex_unlock (&self->mutex);
+    return reached;
+}
+
+bool
+tu_collector_wait (tu_collector_t *self, size_t n, int timeout_ms)
+{
+    return s_wait (self, &self->count, n, timeout_ms);
+}
+
+bool
+tu_collector_wait_datagrams (tu_collector_t *self, size_t n, int timeout_ms)
+{
+    return s_wait (self, &self->datagrams, n, timeout_ms);
+}
+
+bool
+tu_collector_wait_errors (tu_collector_t *self, size_t n, int timeout_ms)
+{
+    return s_wait (self, &self->errors, n, timeout_ms);
+}
+
+static size_t
+s_read (tu_collector_t *self, const size_t *counter)
+{
+    pthread_mutex_lock (&self->mutex);
+    size_t value = *counter;
+    pthread_mutex_unlock (&self->mutex);
+    return value;
+}
+
+size_t
+tu_collector_count (tu_collector_t *self)
+{
+    return s_read (self, &self->count);
+}
+
+size_t
+tu_collector_datagrams (tu_collector_t *self)
+{
+    return s_read (self, &self->datagrams);
+}
+
+size_t
+tu_collector_errors (tu_collector_t *self)
+{
+    return s_read (self, &self->errors);
+}
+
+size_t
+tu_collector_echo_failures (tu_collector_t *self)
+{
+    return s_read (self, &self->echo_failures);
+}
+
+const tu_event_t *
+tu_collector_get (tu_collector_t *self, size_t index)
+{
+    pthread_mutex_lock (&self->mutex);
+    const tu_event_t *event = index < self->count ? self->events[index] : NULL;
+    pthread_mutex_unlock (&self->mutex);
+    return event;
+}
+
+static const tu_event_t *
+s_nth (tu_collector_t *self, size_t index, bool is_error)
+{
+    const tu_event_t *found = NULL;
+    pthread_mutex_lock (&self->mutex);
+    for (size_t i = 0; i < self->count && !found; i++)
+        if (self->events[i]->is_error == is_error && index-- == 0)
+            found = self->events[i];
+    pthread_mutex_unlock (&self->mutex);
+    return found;
+}
+
+const tu_event_t *
+tu_collector_datagram (tu_collector_t *self, size_t index)
+{
+    return s_nth (self, index, false);
+}
+
+const tu_event_t *
+tu_collector_error (tu_collector_t *self, size_t index)
+{
+    return s_nth (self, index, true);
+}
+
+//  -------------------------------------------------------------------------
+//  Callbacks
+
+void
+tu_agent_echo_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+                  const asynrole_error_t *error)
+{
+    //  Reply while holding the collector's lock: whoever saw the reply and
+    //  then looks at this collector finds the request in it
+    tu_collector_t *self = (tu_collector_t *) ctx;
+    int rc = 0;
+    asynrole_error_t echo_error;
+    memset (&echo_error, 0, sizeof echo_error);
+    pthread_mutex_lock (&self->mutex);
+    if (datagram)
+        rc = asynrole_agent_send (agent, datagram->data, datagram->size, &datagram->peer,
+                                  &echo_error);
+    s_append (self, datagram, error, rc, &echo_error);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+void
+tu_agent_collect_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+                     const asynrole_error_t *error)
+{
+    (void) agent;
+    tu_collector_add ((tu_collector_t *) ctx, datagram, error, 0, NULL);
+}
+
+void
+tu_manager_collect_cb (asynrole_manager_t *manager, void *ctx, const asynrole_datagram_t *datagram,
+                       const asynrole_error_t *error)
+{
+    (void) manager;
+    tu_collector_add ((tu_collector_t *) ctx, datagram, error, 0, NULL);
+}
+
+//  -------------------------------------------------------------------------
+//  Roles
+
+asynrole_agent_t *
+tu_agent_new_n (asynrole_agent_fn *callback, void *ctx, const char *const *ifaces, size_t count,
+                const asynrole_options_t *options)
+{
+    asynrole_error_t error;
+    memset (&error, 0, sizeof error);
+    asynrole_agent_t *agent = asynrole_agent_new (callback, ctx, ifaces, count, options, &error);
+    if (!agent)
+        fail_msg ("asynrole_agent_new (%s%s): %s: %s", count ? ifaces[0] : "default",
+                  count > 1 ? ", ..." : "", asynrole_strerror (error.code), error.detail);
+    s_track ((void **) s_agents, agent);
+    return agent;
+}
+
+asynrole_agent_t *
+tu_agent_new (asynrole_agent_fn *callback, void *ctx, const char *iface,
+              const asynrole_options_t *options)
+{
+    const char *ifaces[] = { iface };
+    return tu_agent_new_n (callback, ctx, ifaces, 1, options);
+}
+
+asynrole_manager_t *
+tu_manager_new (asynrole_manager_fn *callback, void *ctx, const char *destination,
+                const char *iface, const asynrole_options_t *options)
+{
+    asynrole_error_t error;
+    memset (&error, 0, sizeof error);
+    asynrole_manager_t *manager =
+        asynrole_manager_new (callback, ctx, destination, iface, options, &error);
+    if (!manager)
+        fail_msg ("asynrole_manager_new (%s, %s): %s: %s", destination ? destination : "NULL",
+                  iface ? iface : "NULL", asynrole_strerror (error.code), error.detail);
+    s_track ((void **) s_managers, manager);
+    return manager;
+}
+
+asynrole_io_t *
+tu_io_new (void)
+{
+    asynrole_error_t error;
+    memset (&error, 0, sizeof error);
+    asynrole_io_t *io = asynrole_io_new (&error);
+    if (!io)
+        fail_msg ("asynrole_io_new: %s: %s", asynrole_strerror (error.code), error.detail);
+    s_track ((void **) s_ios, io);
+    return io;
+}
+
+void
+tu_io_track (asynrole_io_t *io)
+{
+    s_track ((void **) s_ios, io);
+}
+
+void
+tu_agent_destroy (asynrole_agent_t **agent_p)
+{
+    if (*agent_p)
+        s_untrack ((void **) s_agents, *agent_p);
+    asynrole_agent_destroy (agent_p);
+}
+
+void
+tu_manager_destroy (asynrole_manager_t **manager_p)
+{
+    if (*manager_p)
+        s_untrack ((void **) s_managers, *manager_p);
+    asynrole_manager_destroy (manager_p);
+}
+
+void
+tu_io_destroy (asynrole_io_t **io_p)
+{
+    if (*io_p)
+        s_untrack ((void **) s_ios, *io_p);
+    asynrole_io_destroy (io_p);
+}
+
+//  -------------------------------------------------------------------------
+//  Addresses and plain sockets
+
+asynrole_addr_t
+tu_addr (const char *text)
+{
+    asynrole_addr_t addr;
+    asynrole_error_t error;
+    memset (&addr, 0, sizeof addr);
+    memset (&error, 0, sizeof error);
+    if (asynrole_addr_parse (&addr, text, &error))
+        fail_msg ("asynrole_addr_parse (%s): %s", text, error.detail);
+    return addr;
+}
+
+char *
+tu_agent_text (asynrole_agent_t *agent, size_t index, char *buf, size_t size)
+{
+    const asynrole_addr_t *local = asynrole_agent_local (agent, index);
+    assert_non_null (local);
+    assert_true (asynrole_addr_port (local) != 0);
+    return asynrole_addr_format (local, buf, size);
+}
+
+bool
+tu_same_ip (const asynrole_addr_t *a, const asynrole_addr_t *b)
+{
+    int family = asynrole_addr_family (a);
+    if (family != asynrole_addr_family (b))
+        return false;
+    if (family == AF_INET)
+        return a->u.in.sin_addr.s_addr == b->u.in.sin_addr.s_addr;
+    if (family == AF_INET6)
+        return memcmp (&a->u.in6.sin6_addr, &b->u.in6.sin6_addr, sizeof (struct in6_addr)) == 0;
+    return family == AF_UNSPEC;
+}
+
+//  Bind a plain UDP socket to ip:port; returns fd (bound filled) or -1
+static int
+s_bind (const asynrole_addr_t *addr, asynrole_addr_t *bound)
+{
+    int fd = socket (asynrole_addr_family (addr), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (bind (fd, &addr->u.sa, addr->len)) {
+        close (fd);
+        return -1;
+    }
+    if (bound) {
+        memset (bound, 0, sizeof *bound);
+        bound->len = sizeof bound->u;
+        bound->via = -1;
+        if (getsockname (fd, &bound->u.sa, &bound->len)) {
+            close (fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+asynrole_addr_t
+tu_closed_port (int family)
+{
+    asynrole_addr_t any = tu_addr (family == AF_INET6 ? "[::1]:0" : "127.0.0.1:0");
+    asynrole_addr_t bound;
+    int fd = s_bind (&any, &bound);
+    if (fd < 0)
+        fail_msg ("tu_closed_port: cannot bind a plain socket: %s", strerror (errno));
+    close (fd);
+    assert_int_not_equal (asynrole_addr_port (&bound), 0);
+    return bound;
+}
+
+int
+tu_hold_port (const char *ip, asynrole_addr_t *bound)
+{
+    char text[ASYNROLE_ADDR_STRLEN];
+    snprintf (text, sizeof text, strchr (ip, ':') ? "[%s]:0" : "%s:0", ip);
+    asynrole_addr_t any = tu_addr (text);
+    int fd = s_bind (&any, bound);
+    if (fd < 0)
+        fail_msg ("tu_hold_port (%s): %s", ip, strerror (errno));
+    if (s_nfds == TU_MAX_OBJECTS)
+        fail_msg ("tu_hold_port: too many held ports");
+    s_fds[s_nfds++] = fd;
+    return fd;
+}
+
+void
+tu_release_port (int fd)
+{
+    for (size_t i = 0; i < s_nfds; i++)
+        if (s_fds[i] == fd) {
+            s_fds[i] = s_fds[--s_nfds];
+            close (fd);
+            return;
+        }
+    fail_msg ("tu_release_port: fd %d is not held", fd);
+}
+
+bool
+tu_can_bind (const asynrole_addr_t *addr)
+{
+    int fd = s_bind (addr, NULL);
+    if (fd < 0)
+        return false;
+    close (fd);
+    return true;
+}
+
+//  -------------------------------------------------------------------------
+//  Time and waiting
+
+int64_t
+tu_now (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+bool
+tu_readable (void *sock, int timeout_ms)
+{
+    zpoller_t *poller = zpoller_new (sock, NULL);
+    assert_non_null (poller);
+    void *which = zpoller_wait (poller, timeout_ms);
+    zpoller_destroy (&poller);
+    return which == sock;
+}
+
+asynrole_event_t *
+tu_event_wait (zsock_t *sock, int timeout_ms)
+{
+    if (!tu_readable (sock, timeout_ms))
+        return NULL;
+    return asynrole_event_recv (sock);
+}
+
+bool
+tu_poll_until (bool (*cond) (void *arg), void *arg, int timeout_ms)
+{
+    int64_t deadline = tu_now () + timeout_ms;
+    for (long round = 0; round < 10000000L; round++) {
+        if (cond (arg))
+            return true;
+        if (tu_now () > deadline)
+            return cond (arg);
+        sched_yield ();
+    }
+    return cond (arg);
+}
+
+void
+tu_fill (uint8_t *buf, size_t size, unsigned seed)
+{
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < size; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t) (x >> 16);
+    }
+}
+
+int
+tu_raw_stats (zactor_t *actor, asynrole_stats_t *stats, size_t max)
+{
+    if (zsock_send (actor, "s", "STATS"))
+        return -1;
+    if (!tu_readable (actor, TU_TIMEOUT_MS))
+        return -1;
+    int count = -1;
+    byte *records = NULL;
+    size_t size = 0;
+    if (zsock_recv (actor, "ib", &count, &records, &size))
+        return -1;
+    int result = count;
+    if (count < 0 || size != (size_t) count * sizeof (asynrole_stats_t))
+        result = -1;
+    else
+        memcpy (stats, records,
+                ((size_t) count < max ? (size_t) count : max) * sizeof (asynrole_stats_t));
+    free (records);
+    return result;
+}
+
+int
+tu_raw_answer (zactor_t *actor, char **text)
+{
+    if (text)
+        *text = NULL;
+    if (!tu_readable (actor, TU_TIMEOUT_MS))
+        return -100;
+    int code = -100;
+    char *answer = NULL;
+    if (zsock_recv (actor, "is", &code, &answer))
+        return -100;
+    if (text)
+        *text = answer;
+    else
+        zstr_free (&answer);
+    return code;
+}
