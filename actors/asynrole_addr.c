@@ -100,17 +100,24 @@ s_numeric (asynrole_addr_t *addr, const char *host, uint16_t port, bool brackete
     return 0;
 }
 
-int
-asynrole_addr_parse (asynrole_addr_t *addr, const char *text, asynrole_error_t *error)
+//  What parse and resolve share: check addr, split text
+static int
+s_prepare (asynrole_addr_t *addr, const char *text, char *host, size_t host_size, uint16_t *port,
+           bool *bracketed, asynrole_error_t *error)
 {
     if (!addr)
         return error_badarg (error, "no address to fill");
+    return s_split (text, host, host_size, port, bracketed, error);
+}
+
+int
+asynrole_addr_parse (asynrole_addr_t *addr, const char *text, asynrole_error_t *error)
+{
     char host[NI_MAXHOST];
     uint16_t port;
     bool bracketed;
-    if (s_split (text, host, sizeof host, &port, &bracketed, error))
-        return -1;
-    if (s_numeric (addr, host, port, bracketed, text, error))
+    if (s_prepare (addr, text, host, sizeof host, &port, &bracketed, error)
+        || s_numeric (addr, host, port, bracketed, text, error))
         return -1;
     error_clear (error);
     return 0;
@@ -119,12 +126,10 @@ asynrole_addr_parse (asynrole_addr_t *addr, const char *text, asynrole_error_t *
 int
 asynrole_addr_resolve (asynrole_addr_t *addr, const char *text, asynrole_error_t *error)
 {
-    if (!addr)
-        return error_badarg (error, "no address to fill");
     char host[NI_MAXHOST];
     uint16_t port;
     bool bracketed;
-    if (s_split (text, host, sizeof host, &port, &bracketed, error))
+    if (s_prepare (addr, text, host, sizeof host, &port, &bracketed, error))
         return -1;
     //  Digits and dots are never a host name: don't ask DNS about them
     size_t host_len = strlen (host);

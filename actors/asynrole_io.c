@@ -1,5 +1,6 @@
 /*  asynrole_io.c - the public I/O class: wraps the actor, counts references */
 #include "asynrole_io.h"
+#include "actor_status.h"
 #include "error_fill.h"
 #include "io_internal.h"
 #include <errno.h>
@@ -30,24 +31,12 @@ asynrole_io_new (asynrole_error_t *error)
     atomic_init (&self->refs, 1);
     pthread_mutex_init (&self->mutex, NULL);
     self->actor = zactor_new (io_actor, self->endpoint);
-    int rc = -1;
-    byte *reason = NULL;
-    size_t reason_size = 0;
-    if (self->actor)
-        zsock_recv (self->actor, "ib", &rc, &reason, &reason_size);
-    if (rc != 0) {
-        if (error && reason && reason_size == sizeof *error)
-            memcpy (error, reason, sizeof *error);
-        else
-            error_network (error, ASYNROLE_OP_SOCKET, EMFILE, NULL);
+    if (actor_status_recv (self->actor, error)) {
         zactor_destroy (&self->actor);
         pthread_mutex_destroy (&self->mutex);
         free (self);
         self = NULL;
     }
-    else
-        error_clear (error);
-    free (reason);
     return self;
 }
 

@@ -5,6 +5,7 @@
 */
 #define _GNU_SOURCE
 #include "io_actor.h"
+#include "actor_status.h"
 #include "error_fill.h"
 #include "io_internal.h"
 #include <errno.h>
@@ -357,14 +358,8 @@ io_actor (zsock_t *pipe, void *args)
     prctl (PR_SET_NAME, "asynrole-io");
     asynrole_error_t error = { .code = ASYNROLE_OK };
     self_t *self = s_self_new (pipe, (const char *) args, &error);
-    zsock_signal (pipe, 0);
-    zsock_send (pipe, "ib", self ? 0 : -1, &error, sizeof error);
-    if (!self) {
-        //  Keep the pipe's protocol: wait to be told to go
-        char *command = zstr_recv (pipe);
-        zstr_free (&command);
+    if (!actor_status_send (pipe, self != NULL, &error))
         return;
-    }
     while (!self->terminated) {
         zmq_pollitem_t items[] = {
             { zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 },

@@ -2,6 +2,7 @@
     Sends go from the calling thread straight to the I/O actor through the
     role's PUSH socket, under the role's mutex: one pipe hop, any thread. */
 #include "role.h"
+#include "actor_status.h"
 #include "error_fill.h"
 #include "io_internal.h"
 #include "role_actor.h"
@@ -140,29 +141,17 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
         return -1;
     }
     role->actor = zactor_new (role_actor, role);
-    int rc = -1;
-    byte *reason = NULL;
-    size_t reason_size = 0;
-    if (role->actor)
-        zsock_recv (role->actor, "ib", &rc, &reason, &reason_size);
-    if (rc != 0) {
-        if (reason && reason_size == sizeof *error && error)
-            memcpy (error, reason, sizeof *error);
-        else if (!reason)
-            error_network (error, ASYNROLE_OP_SOCKET, EMFILE, NULL);
+    int rc = actor_status_recv (role->actor, error);
+    if (rc) {
         zactor_destroy (&role->actor);
         s_release (role);
     }
-    else {
-        error_clear (error);
-        if (atomic_load (&role->verbose)) {
-            char text[ASYNROLE_ADDR_STRLEN];
-            for (size_t i = 0; i < role->count; i++)
-                zsys_info ("%s: serving %s", role->name,
-                           asynrole_addr_format (&role->locals[i], text, sizeof text));
-        }
+    else if (atomic_load (&role->verbose)) {
+        char text[ASYNROLE_ADDR_STRLEN];
+        for (size_t i = 0; i < role->count; i++)
+            zsys_info ("%s: serving %s", role->name,
+                       asynrole_addr_format (&role->locals[i], text, sizeof text));
     }
-    free (reason);
     return rc;
 }
 

@@ -3,6 +3,7 @@
     (callback mode) or into one event message per record (pipe mode). */
 #define _GNU_SOURCE
 #include "role_actor.h"
+#include "actor_status.h"
 #include "error_fill.h"
 #include "wire.h"
 #include <errno.h>
@@ -510,14 +511,8 @@ role_actor (zsock_t *pipe, void *args)
     role->thread = pthread_self ();
     asynrole_error_t error = { .code = ASYNROLE_OK };
     self_t *self = s_self_new (pipe, role, &error);
-    zsock_signal (pipe, 0);
-    zsock_send (pipe, "ib", self ? 0 : -1, &error, sizeof error);
-    if (!self) {
-        //  Keep the pipe's protocol: wait to be told to go
-        char *command = zstr_recv (pipe);
-        zstr_free (&command);
+    if (!actor_status_send (pipe, self != NULL, &error))
         return;
-    }
     while (!self->terminated) {
         zmq_pollitem_t items[] = {
             { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
