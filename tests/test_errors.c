@@ -422,6 +422,47 @@ test_unknown_commands (void **state)
     tu_io_destroy (&io);
 }
 
+//  A send the kernel refuses becomes an error event naming the destination,
+//  counted in tx_failed, and the sends around it still go out. IPv6 sockets
+//  are V6ONLY, so the kernel refuses a v4-mapped destination (ENETUNREACH)
+//  before anything leaves the host.
+static void
+test_send_refused_by_kernel (void **state)
+{
+    (void) state;
+    tu_collector_t *agent_events = tu_collector_new ();
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_collect_cb, agent_events, "[::1]:0", NULL);
+    asynrole_manager_t *manager =
+        tu_manager_new (tu_manager_collect_cb, events, NULL, "[::1]:0", NULL);
+    asynrole_addr_t mapped = tu_addr ("[::ffff:127.0.0.1]:9");
+    const asynrole_addr_t *good = asynrole_agent_local (agent, 0);
+    asynrole_error_t error;
+    //  good, refused, good: the refused one must not hold up the others
+    assert_int_equal (asynrole_manager_send (manager, "a", 1, good, &error), 0);
+    assert_int_equal (asynrole_manager_send (manager, "b", 1, &mapped, &error), 0);
+    assert_int_equal (asynrole_manager_send (manager, "c", 1, good, &error), 0);
+
+    assert_true (tu_collector_wait_errors (events, 1, TU_TIMEOUT_MS));
+    const tu_event_t *refused = tu_collector_error (events, 0);
+    assert_int_equal (refused->error.code, ASYNROLE_ENETWORK);
+    assert_int_equal (refused->error.op, ASYNROLE_OP_SEND);
+    assert_int_equal (refused->error.sys_errno, ENETUNREACH);
+    assert_true (asynrole_addr_equal (&refused->error.address, &mapped));
+    assert_non_null (strstr (refused->error.detail, "[::ffff:127.0.0.1]:9"));
+
+    assert_true (tu_collector_wait_datagrams (agent_events, 2, TU_TIMEOUT_MS));
+    assert_memory_equal (tu_collector_datagram (agent_events, 0)->data, "a", 1);
+    assert_memory_equal (tu_collector_datagram (agent_events, 1)->data, "c", 1);
+
+    asynrole_stats_t stats;
+    assert_int_equal (asynrole_manager_stats (manager, &stats), 0);
+    assert_int_equal (stats.tx_datagrams, 2);
+    assert_int_equal (stats.tx_failed, 1);
+    assert_int_equal (stats.errors, 1);
+    assert_int_equal (tu_collector_errors (events), 1);
+}
+
 int
 main (void)
 {
@@ -437,6 +478,7 @@ main (void)
         cmocka_unit_test_teardown (test_port_in_use_ipv6, tu_teardown),
         cmocka_unit_test_teardown (test_all_or_none, tu_teardown),
         cmocka_unit_test_teardown (test_unknown_commands, tu_teardown),
+        cmocka_unit_test_teardown (test_send_refused_by_kernel, tu_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
