@@ -88,7 +88,11 @@ error_describe (asynrole_error_t *error)
 {
     char text[ASYNROLE_ADDR_STRLEN];
     asynrole_addr_format (&error->address, text, sizeof text);
-    if (error->code == ASYNROLE_EDROPPED)
+    if (error->code == ASYNROLE_EDROPPED && error->lost_errors)
+        snprintf (error->detail, sizeof error->detail,
+                  "%llu datagrams and %llu error events of %s dropped: the role's queue was full",
+                  (unsigned long long) error->count, (unsigned long long) error->lost_errors, text);
+    else if (error->code == ASYNROLE_EDROPPED)
         snprintf (error->detail, sizeof error->detail,
                   "%llu datagrams to %s dropped: the role's queue was full",
                   (unsigned long long) error->count, text);

@@ -17,6 +17,7 @@
 //  Construction
 
 static void s_self_destroy (self_t **self_p);
+static void s_forget_notices (self_t *self, io_role_t *role);
 
 static self_t *
 s_self_new (zsock_t *pipe, const char *endpoint, asynrole_error_t *error)
@@ -70,6 +71,8 @@ s_self_destroy (self_t **self_p)
     for (uint32_t id = 0; id < self->roles_max; id++)
         free (self->roles[id].sockets);
     free (self->roles);
+    free (self->notice_roles);
+    free (self->items);
     free (self->sockets);
     free (self->free_sockets);
     free (self->rx_buffers);
@@ -254,6 +257,7 @@ s_handle_detach (self_t *self, io_role_t *role)
         io_udp_close (self, &self->sockets[role->sockets[i]]);
     role->nsockets = 0;
     role->used = false;
+    s_forget_notices (self, role);
     //  The pair ends go back to the role, which destroys them once it has
     //  this answer: nothing of ours touches them after this send
     zsock_t *ctl = role->ctl;
@@ -350,6 +354,47 @@ s_self_handle_inbound (self_t *self)
 }
 
 //  -------------------------------------------------------------------------
+//  Drop notices
+
+//  Roles whose queue has room again come off the list and get their
+//  notices; a notice that still finds no room puts its role back on
+static void
+s_self_handle_notices (self_t *self, zmq_pollitem_t *items, int count)
+{
+    uint32_t *ready = malloc ((size_t) count * sizeof *ready);
+    if (!ready)
+        return;  //  Tried again on the next wake-up
+    int nready = 0;
+    uint32_t kept = 0;
+    for (int i = 0; i < count; i++) {
+        if (items[i].revents & ZMQ_POLLOUT)
+            ready[nready++] = self->notice_roles[i];
+        else
+            self->notice_roles[kept++] = self->notice_roles[i];
+    }
+    //  Roles that arrived on the list after the poll stay on it
+    for (uint32_t i = (uint32_t) count; i < self->nnotice_roles; i++)
+        self->notice_roles[kept++] = self->notice_roles[i];
+    self->nnotice_roles = kept;
+    for (int i = 0; i < nready; i++)
+        io_udp_send_notices (self, &self->roles[ready[i]]);
+    free (ready);
+}
+
+//  A role that detaches has no notices due any more
+static void
+s_forget_notices (self_t *self, io_role_t *role)
+{
+    uint32_t id = (uint32_t) (role - self->roles);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < self->nnotice_roles; i++)
+        if (self->notice_roles[i] != id)
+            self->notice_roles[kept++] = self->notice_roles[i];
+    self->nnotice_roles = kept;
+    role->notice_due = false;
+}
+
+//  -------------------------------------------------------------------------
 //  The actor
 
 void
@@ -361,16 +406,29 @@ io_actor (zsock_t *pipe, void *args)
     if (!actor_status_send (pipe, self != NULL, &error))
         return;
     while (!self->terminated) {
-        zmq_pollitem_t items[] = {
-            { zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 },
-            { zsock_resolve (self->inbound), 0, ZMQ_POLLIN, 0 },
-            { NULL, self->epfd, ZMQ_POLLIN, 0 },
-        };
-        if (zmq_poll (items, 3, -1) < 0) {
+        //  Three items, plus one per role that has drops to report and is
+        //  waiting for room in its queue (none unless a role falls behind)
+        int count = 3 + (int) self->nnotice_roles;
+        zmq_pollitem_t *items = realloc (self->items, (size_t) count * sizeof *items);
+        if (!items)
+            count = 3;
+        else
+            self->items = items;
+        items = self->items;
+        items[0] = (zmq_pollitem_t){ zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 };
+        items[1] = (zmq_pollitem_t){ zsock_resolve (self->inbound), 0, ZMQ_POLLIN, 0 };
+        items[2] = (zmq_pollitem_t){ NULL, self->epfd, ZMQ_POLLIN, 0 };
+        for (int i = 3; i < count; i++)
+            items[i] = (zmq_pollitem_t){ self->roles[self->notice_roles[i - 3]].data_handle, 0,
+                                         ZMQ_POLLOUT, 0 };
+        if (zmq_poll (items, count, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;  //  Context terminated
         }
+        //  Notices first, while the list still matches the items
+        if (count > 3)
+            s_self_handle_notices (self, items + 3, count - 3);
         if (items[0].revents & ZMQ_POLLIN)
             s_self_handle_pipe (self);
         if (items[1].revents & ZMQ_POLLIN)

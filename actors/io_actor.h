@@ -19,18 +19,20 @@
 #define IO_CONTROL_SIZE 128
 
 typedef struct {
-    int fd;                     //  the UDP socket; -1 while the slot is free
-    uint32_t generation;        //  part of the id; bumped when the slot is freed
-    uint32_t role;              //  owning role's slot
-    uint32_t tag;               //  the role's index for this socket
-    size_t buffer_size;         //  bytes read per datagram
-    asynrole_addr_t peer;       //  connected peer; len 0 when not connected
-    uint64_t drops_unreported;  //  dropped since the last WIRE_DROPS notice
-    asynrole_stats_t stats;     //  counters (stats.local = bound address)
+    int fd;                      //  the UDP socket; -1 while the slot is free
+    uint32_t generation;         //  part of the id; bumped when the slot is freed
+    uint32_t role;               //  owning role's slot
+    uint32_t tag;                //  the role's index for this socket
+    size_t buffer_size;          //  bytes read per datagram
+    asynrole_addr_t peer;        //  connected peer; len 0 when not connected
+    uint64_t drops_unreported;   //  datagrams dropped since the last WIRE_DROPS notice
+    uint64_t errors_unreported;  //  error events dropped likewise
+    asynrole_stats_t stats;      //  counters (stats.local = bound address)
 } io_socket_t;
 
 typedef struct {
     bool used;           //  slot holds an attached role
+    bool notice_due;     //  a socket of the role has drops to report
     zsock_t *data;       //  our end of the role's data pair (batches)
     void *data_handle;   //  its libzmq handle, for zmq_msg_send
     zsock_t *ctl;        //  our end of the role's ctl pair (answers)
@@ -53,8 +55,11 @@ typedef struct {
     uint32_t nfree_sockets;  //  how many on it
     uint64_t stale_sends;    //  sends naming a socket that is gone
 
-    io_role_t *roles;    //  role slots
-    uint32_t roles_max;  //  room in roles
+    io_role_t *roles;        //  role slots
+    uint32_t roles_max;      //  room in roles
+    uint32_t *notice_roles;  //  roles with notice_due, polled for room (POLLOUT)
+    uint32_t nnotice_roles;  //  how many
+    zmq_pollitem_t *items;   //  the poll set: pipe, inbound, epoll, notice roles
 
     //  Receive: WIRE_BATCH buffers of ASYNROLE_BUFFER_SIZE, made once
     uint8_t *rx_buffers;
@@ -89,5 +94,9 @@ void io_udp_queue_send (self_t *self, const wire_rec_t *rec, const uint8_t *reco
 
 //  Write the run with sendmmsg and release the held messages
 void io_udp_flush (self_t *self);
+
+//  A role whose queue has room: send the drop notices of its sockets;
+//  clears notice_due when all went out
+void io_udp_send_notices (self_t *self, io_role_t *role);
 
 #endif

@@ -164,20 +164,49 @@ io_udp_close (self_t *self, io_socket_t *sock)
 //  -------------------------------------------------------------------------
 //  To the role
 
-//  Send one batch frame to the socket's role without waiting. On a full
-//  queue the frame is dropped and its events counted as dropped.
+//  Remember that the socket's role has drops to report: the loop then polls
+//  the role's data pair for room and sends the notice alone if no batch
+//  carries it first
 static void
-s_send_batch (self_t *self, io_socket_t *sock, zmq_msg_t *msg, uint64_t events,
-              uint64_t reported_drops)
+s_notice_due (self_t *self, io_socket_t *sock)
+{
+    io_role_t *role = &self->roles[sock->role];
+    if (role->notice_due)
+        return;
+    uint32_t *roles = realloc (self->notice_roles, (self->nnotice_roles + 1) * sizeof *roles);
+    if (!roles)
+        return;  //  The next batch that gets through still carries it
+    self->notice_roles = roles;
+    self->notice_roles[self->nnotice_roles++] = sock->role;
+    role->notice_due = true;
+}
+
+//  What a frame carries, for the counters
+typedef struct {
+    uint64_t datagrams;       //  datagram records
+    uint64_t errors;          //  error records
+    uint64_t drops_noticed;   //  datagram drops its WIRE_DROPS record reports
+    uint64_t errors_noticed;  //  error-event drops it reports
+} s_carried_t;
+
+//  Send one batch frame to the socket's role without waiting. On a full
+//  queue the frame is dropped and what it carried is counted as dropped.
+static void
+s_send_batch (self_t *self, io_socket_t *sock, zmq_msg_t *msg, const s_carried_t *carried)
 {
     io_role_t *role = &self->roles[sock->role];
     if (zmq_msg_send (msg, role->data_handle, ZMQ_DONTWAIT) >= 0) {
-        sock->drops_unreported -= reported_drops;
+        sock->drops_unreported -= carried->drops_noticed;
+        sock->errors_unreported -= carried->errors_noticed;
+        sock->stats.errors += carried->errors;
         return;
     }
     zmq_msg_close (msg);
-    sock->stats.dropped += events;
-    sock->drops_unreported += events;
+    sock->stats.dropped += carried->datagrams;
+    sock->stats.errors_dropped += carried->errors;
+    sock->drops_unreported += carried->datagrams;
+    sock->errors_unreported += carried->errors;
+    s_notice_due (self, sock);
 }
 
 //  Write the header of a record at offset into a frame being built
@@ -191,26 +220,49 @@ s_put_record (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *
 }
 
 //  Begin a frame with room for payload bytes of records, led by a WIRE_DROPS
-//  notice when drops are unreported; returns the offset after it
+//  notice when drops are unreported; returns the offset after it, or
+//  SIZE_MAX when out of memory
 static size_t
-s_frame_init (io_socket_t *sock, zmq_msg_t *msg, size_t room, uint64_t *notice)
+s_frame_init (io_socket_t *sock, zmq_msg_t *msg, size_t room, s_carried_t *carried)
 {
-    *notice = sock->drops_unreported;
-    size_t size = room + (*notice ? wire_rec_span (0) : 0);
-    if (zmq_msg_init_size (msg, size))
+    memset (carried, 0, sizeof *carried);
+    carried->drops_noticed = sock->drops_unreported;
+    carried->errors_noticed =
+        sock->errors_unreported < UINT32_MAX ? sock->errors_unreported : UINT32_MAX;
+    bool notice = carried->drops_noticed || carried->errors_noticed;
+    if (zmq_msg_init_size (msg, room + (notice ? wire_rec_span (0) : 0)))
         return SIZE_MAX;
-    if (*notice == 0)
+    if (!notice)
         return 0;
-    wire_rec_t rec = { .type = WIRE_DROPS, .socket = sock->tag, .count = *notice };
+    wire_rec_t rec = { .type = WIRE_DROPS, .socket = sock->tag };
+    rec.count = carried->drops_noticed;
+    rec.errors = (uint32_t) carried->errors_noticed;
     rec.peer = sock->stats.local;
     return s_put_record (zmq_msg_data (msg), 0, &rec, NULL);
+}
+
+void
+io_udp_send_notices (self_t *self, io_role_t *role)
+{
+    role->notice_due = false;
+    for (size_t i = 0; i < role->nsockets; i++) {
+        io_socket_t *sock = &self->sockets[role->sockets[i]];
+        if (!sock->drops_unreported && !sock->errors_unreported)
+            continue;
+        zmq_msg_t msg;
+        s_carried_t carried;
+        if (s_frame_init (sock, &msg, 0, &carried) == SIZE_MAX) {
+            s_notice_due (self, sock);
+            continue;
+        }
+        s_send_batch (self, sock, &msg, &carried);  //  re-marks notice_due on failure
+    }
 }
 
 //  Report an error to the socket's role as a one-record batch
 static void
 s_report (self_t *self, io_socket_t *sock, asynrole_op_t op, int err, const asynrole_addr_t *peer)
 {
-    sock->stats.errors++;
     wire_rec_t rec = { .type = WIRE_ERROR, .op = (uint16_t) op, .socket = sock->tag, .err = err };
     if (peer && peer->len)
         rec.peer = *peer;
@@ -222,15 +274,17 @@ s_report (self_t *self, io_socket_t *sock, asynrole_op_t op, int err, const asyn
                    asynrole_addr_format (&rec.peer, text, sizeof text), strerror (err));
     }
     zmq_msg_t msg;
-    uint64_t notice;
-    size_t offset = s_frame_init (sock, &msg, wire_rec_span (0), &notice);
+    s_carried_t carried;
+    size_t offset = s_frame_init (sock, &msg, wire_rec_span (0), &carried);
+    carried.errors = 1;
     if (offset == SIZE_MAX) {
-        sock->stats.dropped++;
-        sock->drops_unreported++;
+        sock->stats.errors_dropped++;
+        sock->errors_unreported++;
+        s_notice_due (self, sock);
         return;
     }
     s_put_record (zmq_msg_data (&msg), offset, &rec, NULL);
-    s_send_batch (self, sock, &msg, 1, notice);
+    s_send_batch (self, sock, &msg, &carried);
 }
 
 //  -------------------------------------------------------------------------
@@ -330,11 +384,13 @@ s_deliver (self_t *self, io_socket_t *sock, unsigned n)
             room += wire_rec_span (copied);
         }
         zmq_msg_t msg;
-        uint64_t notice;
-        size_t offset = s_frame_init (sock, &msg, room, &notice);
+        s_carried_t carried;
+        size_t offset = s_frame_init (sock, &msg, room, &carried);
+        carried.datagrams = last - first;
         if (offset == SIZE_MAX) {
-            sock->stats.dropped += last - first;
-            sock->drops_unreported += last - first;
+            sock->stats.dropped += carried.datagrams;
+            sock->drops_unreported += carried.datagrams;
+            s_notice_due (self, sock);
             first = last;
             continue;
         }
@@ -358,7 +414,7 @@ s_deliver (self_t *self, io_socket_t *sock, unsigned n)
             sock->stats.rx_bytes += rec.original;
             offset = s_put_record (frame, offset, &rec, self->rx_iov[i].iov_base);
         }
-        s_send_batch (self, sock, &msg, last - first, notice);
+        s_send_batch (self, sock, &msg, &carried);
         first = last;
     }
 }
@@ -419,8 +475,11 @@ io_udp_queue_send (self_t *self, const wire_rec_t *rec, const uint8_t *record)
 {
     io_socket_t *sock = io_udp_lookup (self, rec->socket);
     if (!sock) {
-        //  The role closed the socket while this send was on its way
+        //  Only a send racing its role's destroy can name a closed socket
         self->stale_sends++;
+        zsys_warning (
+            "asynrole io: a send to socket %u, which is closed, was dropped (%llu so far)",
+            rec->socket, (unsigned long long) self->stale_sends);
         return;
     }
     if (self->tx_socket != sock || self->tx_count == WIRE_BATCH)
@@ -452,6 +511,14 @@ s_tx_peer (io_socket_t *sock, const struct msghdr *hdr)
     return peer;
 }
 
+//  Errors the kernel hands to a later call after an ICMP error
+static bool
+s_icmp_errno (int err)
+{
+    return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN
+        || err == EMSGSIZE || err == EPROTO || err == ENOPROTOOPT || err == EACCES;
+}
+
 void
 io_udp_flush (self_t *self)
 {
@@ -481,7 +548,7 @@ io_udp_flush (self_t *self)
             //  Report what the error queue holds (ICMP errors for earlier
             //  datagrams, with their destinations), then try once more
             retried = true;
-            pending = s_drain_errqueue (self, sock) == 0 ? err : 0;
+            pending = s_drain_errqueue (self, sock) == 0 && s_icmp_errno (err) ? err : 0;
             continue;
         }
         asynrole_addr_t peer = s_tx_peer (sock, &self->tx_msgs[done].msg_hdr);

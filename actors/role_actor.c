@@ -258,6 +258,7 @@ s_make_error (const wire_rec_t *rec, asynrole_error_t *error)
         error->code = ASYNROLE_EDROPPED;
         error->op = ASYNROLE_OP_QUEUE;
         error->count = rec->count;
+        error->lost_errors = rec->errors;
     }
     else {
         error->code = ASYNROLE_ENETWORK;

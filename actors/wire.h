@@ -21,8 +21,9 @@
     I/O actor -> one role: a PAIR ("data") for batches of WIRE_DATAGRAM,
     WIRE_ERROR and WIRE_DROPS records, sent without waiting: when the role's
     queue is full the batch is dropped and counted, and a WIRE_DROPS record
-    leads the next batch that gets through. A second PAIR ("ctl") carries
-    the answers above.
+    leads the next batch that gets through, or goes alone as soon as the
+    queue has room (the I/O actor polls the data PAIR of such a role for
+    POLLOUT). A second PAIR ("ctl") carries the answers above.
 
     A batch frame is records back to back, each a wire_rec_t followed by
     size payload bytes, padded to WIRE_ALIGN. All in host byte order:
@@ -47,7 +48,7 @@ typedef enum {
     WIRE_SEND = 1,      //  role -> I/O: send payload to peer (len 0 = connected)
     WIRE_DATAGRAM = 2,  //  I/O -> role: payload arrived from peer at local
     WIRE_ERROR = 3,     //  I/O -> role: op failed with err concerning peer
-    WIRE_DROPS = 4      //  I/O -> role: count datagrams were dropped (queue full)
+    WIRE_DROPS = 4      //  I/O -> role: datagrams / error events dropped (queue full)
 } wire_type_t;
 
 typedef struct {
@@ -59,7 +60,7 @@ typedef struct {
     uint32_t flags;         //  ASYNROLE_DGRAM_*
     uint32_t ifindex;       //  interface it arrived on (IP_PKTINFO)
     int32_t err;            //  errno, for WIRE_ERROR
-    uint32_t pad;           //  keeps count aligned
+    uint32_t errors;        //  WIRE_DROPS: error events dropped since the last notice
     uint64_t count;         //  WIRE_DROPS: datagrams dropped since the last notice
     asynrole_addr_t peer;   //  source (in) or destination (out)
     asynrole_addr_t local;  //  address it arrived at (in)

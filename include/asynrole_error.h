@@ -5,8 +5,8 @@
      +- ASYNROLE_ENETWORK       NetworkError: a socket call failed (op + errno)
      |   +- ASYNROLE_ENORESPONSE    NoResponseError: no reply in time
      |   +- ASYNROLE_EIDLE          IdleTimeoutError: no request in time
-     +- ASYNROLE_EDROPPED       datagrams were dropped (a queue was full); count in
-                                asynrole_error_t.count
+     +- ASYNROLE_EDROPPED       datagrams (count) or error events (lost_errors)
+                                were dropped: the role's queue was full
 
     Every call that can fail returns 0 / -1 (or NULL) and, when given an
     asynrole_error_t *, fills it. If a call fails, no callback or event is ever
@@ -54,7 +54,8 @@ struct asynrole_error_s {
     asynrole_code_t code;              //  what kind of error
     asynrole_op_t op;                  //  failing operation (network errors)
     int sys_errno;                     //  errno from the OS, 0 if none
-    uint64_t count;                    //  datagrams concerned (ASYNROLE_EDROPPED)
+    uint64_t count;                    //  datagrams dropped (ASYNROLE_EDROPPED)
+    uint64_t lost_errors;              //  error events dropped (ASYNROLE_EDROPPED)
     asynrole_addr_t address;           //  address concerned; len 0 if none
     char detail[ASYNROLE_DETAIL_MAX];  //  one line for people: op, address, reason
 };

@@ -39,7 +39,10 @@ typedef struct {
 
 //  Counters for one UDP socket, kept by the I/O actor. Every datagram read is
 //  either delivered or counted in dropped; every datagram a role asked to send
-//  is either in tx_datagrams or counted in tx_failed.
+//  is either in tx_datagrams or counted in tx_failed; every error event is
+//  either in errors or in errors_dropped. Whatever is dropped is also
+//  reported to the role as an ASYNROLE_EDROPPED event as soon as its queue
+//  has room.
 typedef struct {
     asynrole_addr_t local;    //  the address the socket is bound to
     uint64_t rx_datagrams;    //  datagrams read from the kernel
@@ -51,7 +54,8 @@ typedef struct {
     uint64_t kernel_dropped;  //  dropped by the kernel, receive buffer full
                               //  (SO_RXQ_OVFL; known when the next one arrives)
     uint64_t tx_failed;       //  sends the kernel refused (each one reported)
-    uint64_t errors;          //  error events sent to the role
+    uint64_t errors;          //  error events delivered to the role
+    uint64_t errors_dropped;  //  error events not delivered: the role's queue was full
 } asynrole_stats_t;
 
 //  Options shared by both roles. Zero-initialise, set what you need, pass a

@@ -13,6 +13,9 @@
 
 static const asynrole_options_t s_pipe = { .pipe_mode = true };
 
+//  Refused sends in the error-drop test
+#define ERROR_N 500
+
 //  Wait for one datagram event and copy it out; fails the test otherwise
 static tu_event_t
 s_next_datagram (zsock_t *sock, uint8_t *data, size_t max)
@@ -574,6 +577,69 @@ test_drops (void **state)
     tu_agent_destroy (&agent);
 }
 
+//  Has the Manager accounted for every refused send, delivered or dropped?
+static bool
+s_errors_accounted (void *arg)
+{
+    asynrole_manager_t *manager = (asynrole_manager_t *) arg;
+    asynrole_stats_t stats;
+    if (asynrole_manager_stats (manager, &stats))
+        return false;
+    return stats.errors + stats.errors_dropped >= ERROR_N;
+}
+
+//  Error events dropped on a full queue are counted apart from datagrams,
+//  and reported once the queue has room, with no further traffic needed
+static void
+test_error_drops_reported (void **state)
+{
+    (void) state;
+    asynrole_options_t options = { .pipe_mode = true, .queue = 1 };
+    asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "[::1]:0", &options);
+    //  V6ONLY sockets: the kernel refuses a v4-mapped destination at once
+    asynrole_addr_t refused = tu_addr ("[::ffff:127.0.0.1]:9");
+    for (int i = 0; i < ERROR_N; i++) {
+        asynrole_error_t error;
+        if (asynrole_manager_send (manager, "x", 1, &refused, &error))
+            fail_msg ("send %d: %s", i, error.detail);
+    }
+    assert_true (tu_poll_until (s_errors_accounted, manager, TU_TIMEOUT_MS));
+    asynrole_stats_t stats;
+    assert_int_equal (asynrole_manager_stats (manager, &stats), 0);
+    assert_int_equal (stats.tx_failed, ERROR_N);
+    assert_int_equal (stats.errors + stats.errors_dropped, ERROR_N);
+    assert_true (stats.errors_dropped > 0);
+    assert_int_equal (stats.dropped, 0);
+    assert_int_equal (stats.rx_datagrams, 0);
+
+    //  Read until every error is accounted for: delivered ones as events,
+    //  dropped ones in EDROPPED notices. Nothing else is sent meanwhile.
+    zsock_t *sock = asynrole_manager_socket (manager);
+    zpoller_t *poller = zpoller_new (sock, NULL);
+    uint64_t delivered = 0, noticed = 0;
+    for (int i = 0; i < 2 * ERROR_N && delivered + noticed < ERROR_N; i++) {
+        if (!zpoller_wait (poller, TU_TIMEOUT_MS))
+            break;
+        asynrole_event_t *event = asynrole_event_recv (sock);
+        assert_non_null (event);
+        const asynrole_error_t *error = asynrole_event_error (event);
+        assert_non_null (error);
+        if (error->code == ASYNROLE_EDROPPED) {
+            assert_int_equal (error->count, 0);
+            noticed += error->lost_errors;
+        }
+        else {
+            assert_int_equal (error->code, ASYNROLE_ENETWORK);
+            assert_int_equal (error->sys_errno, ENETUNREACH);
+            delivered++;
+        }
+        asynrole_event_destroy (&event);
+    }
+    zpoller_destroy (&poller);
+    assert_int_equal (delivered, stats.errors);
+    assert_int_equal (noticed, stats.errors_dropped);
+}
+
 int
 main (void)
 {
@@ -587,6 +653,7 @@ main (void)
         cmocka_unit_test_teardown (test_raw_send, tu_teardown),
         cmocka_unit_test_teardown (test_raw_send_default_destination, tu_teardown),
         cmocka_unit_test_teardown (test_drops, tu_teardown),
+        cmocka_unit_test_teardown (test_error_drops_reported, tu_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
