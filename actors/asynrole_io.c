@@ -12,6 +12,7 @@ struct asynrole_io_s {
     zactor_t *actor;        //  the I/O actor (io_actor.c)
     char endpoint[64];      //  inproc endpoint of its inbound socket
     atomic_int refs;        //  holders: the creator and every role sharing it
+    atomic_bool closing;    //  the last holder let go: $TERM is ours
     pthread_mutex_t mutex;  //  one caller at a time on the actor pipe
 };
 
@@ -30,7 +31,8 @@ asynrole_io_new (asynrole_error_t *error)
               atomic_fetch_add (&s_endpoints, 1));
     atomic_init (&self->refs, 1);
     pthread_mutex_init (&self->mutex, NULL);
-    self->actor = zactor_new (io_actor, self->endpoint);
+    atomic_init (&self->closing, false);
+    self->actor = zactor_new (io_actor, self);
     if (actor_status_recv (self->actor, error)) {
         zactor_destroy (&self->actor);
         pthread_mutex_destroy (&self->mutex);
@@ -57,6 +59,7 @@ asynrole_io_destroy (asynrole_io_t **self_p)
     *self_p = NULL;
     if (atomic_fetch_sub (&self->refs, 1) != 1)
         return;
+    atomic_store (&self->closing, true);
     zactor_destroy (&self->actor);
     pthread_mutex_destroy (&self->mutex);
     free (self);
@@ -100,4 +103,10 @@ const char *
 io_endpoint (asynrole_io_t *self)
 {
     return self->endpoint;
+}
+
+bool
+io_closing (asynrole_io_t *self)
+{
+    return atomic_load (&self->closing);
 }

@@ -20,14 +20,16 @@ static void s_self_destroy (self_t **self_p);
 static void s_forget_notices (self_t *self, io_role_t *role);
 
 static self_t *
-s_self_new (zsock_t *pipe, const char *endpoint, asynrole_error_t *error)
+s_self_new (zsock_t *pipe, asynrole_io_t *owner, asynrole_error_t *error)
 {
+    const char *endpoint = io_endpoint (owner);
     self_t *self = calloc (1, sizeof *self);
     if (!self) {
         error_network (error, ASYNROLE_OP_SOCKET, ENOMEM, NULL);
         return NULL;
     }
     self->pipe = pipe;
+    self->owner = owner;
     self->epfd = epoll_create1 (EPOLL_CLOEXEC);
     self->rx_buffers = malloc ((size_t) WIRE_BATCH * ASYNROLE_BUFFER_SIZE);
     self->inbound = zsock_new (ZMQ_PULL);
@@ -103,6 +105,15 @@ s_send_stats (zsock_t *to, const char *command, io_socket_t **sockets, size_t co
 //  -------------------------------------------------------------------------
 //  The owner's pipe
 
+static bool
+s_roles_attached (self_t *self)
+{
+    for (uint32_t id = 0; id < self->roles_max; id++)
+        if (self->roles[id].used)
+            return true;
+    return false;
+}
+
 static void
 s_self_handle_pipe (self_t *self)
 {
@@ -110,7 +121,11 @@ s_self_handle_pipe (self_t *self)
     if (!request)
         return;  //  Interrupted
     char *command = zmsg_popstr (request);
-    if (command && streq (command, "$TERM"))
+    if (command && streq (command, "$TERM") && !io_closing (self->owner) && s_roles_attached (self))
+        //  Roles would hang waiting for answers: only the last holder ends us
+        zsock_send (self->pipe, "is", ASYNROLE_EBADARG,
+                    "asynrole io: roles are attached; $TERM comes from asynrole_io_destroy");
+    else if (command && streq (command, "$TERM"))
         self->terminated = true;
     else if (command && streq (command, "STATS")) {
         size_t count = 0;
@@ -402,7 +417,7 @@ io_actor (zsock_t *pipe, void *args)
 {
     prctl (PR_SET_NAME, "asynrole-io");
     asynrole_error_t error = { .code = ASYNROLE_OK };
-    self_t *self = s_self_new (pipe, (const char *) args, &error);
+    self_t *self = s_self_new (pipe, (asynrole_io_t *) args, &error);
     if (!actor_status_send (pipe, self != NULL, &error))
         return;
     while (!self->terminated) {

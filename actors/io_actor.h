@@ -42,11 +42,12 @@ typedef struct {
 } io_role_t;
 
 typedef struct {
-    zsock_t *pipe;     //  actor pipe to the owner
-    zsock_t *inbound;  //  PULL: requests and sends from every role
-    int epfd;          //  epoll set of every UDP socket
-    bool terminated;   //  $TERM received
-    bool verbose;      //  log what we do
+    zsock_t *pipe;         //  actor pipe to the owner
+    asynrole_io_t *owner;  //  the public object (its closing flag)
+    zsock_t *inbound;      //  PULL: requests and sends from every role
+    int epfd;              //  epoll set of every UDP socket
+    bool terminated;       //  $TERM received
+    bool verbose;          //  log what we do
 
     io_socket_t *sockets;    //  socket slots, indexed by id & WIRE_SLOT_MASK
     uint32_t nsockets;       //  slots in use or freed (high-water mark)

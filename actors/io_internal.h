@@ -7,7 +7,10 @@
 //  The inproc endpoint of the actor's inbound socket, for a role's PUSH
 const char *io_endpoint (asynrole_io_t *self);
 
-//  The actor function (args: the endpoint to bind, a string)
+//  True once the last holder let go: the $TERM that follows is the class's
+bool io_closing (asynrole_io_t *self);
+
+//  The actor function (args: the asynrole_io_t)
 void io_actor (zsock_t *pipe, void *args);
 
 #endif

@@ -1,6 +1,6 @@
 /*  role.c - the API side of a role: start, stop, send, counters, dumps.
     Sends go from the calling thread straight to the I/O actor through the
-    role's PUSH socket, under the role's mutex: one pipe hop, any thread. */
+    role's PUSH socket, under the role's push lock: one pipe hop, any thread. */
 #include "role.h"
 #include "actor_status.h"
 #include "error_fill.h"
@@ -50,7 +50,8 @@ s_release (role_t *role)
     free (role->socket_ids);
     role->locals = NULL;
     role->socket_ids = NULL;
-    pthread_mutex_destroy (&role->mutex);
+    pthread_mutex_destroy (&role->push_mutex);
+    pthread_mutex_destroy (&role->callback_mutex);
     pthread_mutex_destroy (&role->pipe_mutex);
 }
 
@@ -103,7 +104,8 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
     role->count = count;
     role->callback = callback;
     role->ctx = ctx;
-    pthread_mutex_init (&role->mutex, NULL);
+    pthread_mutex_init (&role->push_mutex, NULL);
+    pthread_mutex_init (&role->callback_mutex, NULL);
     pthread_mutex_init (&role->pipe_mutex, NULL);
     if (options)
         role->options = *options;
@@ -243,20 +245,30 @@ role_send_with (role_t *role, const void *data, size_t size, const asynrole_addr
     if (atomic_load_explicit (&role->dump, memory_order_relaxed))
         role_dump (role, "send", destination ? destination : &role->destination, data, size);
     //  The new callback is in place before the datagram leaves, so it sees
-    //  every reply
-    pthread_mutex_lock (&role->mutex);
-    role_fn_t previous = role->callback;
-    void *previous_ctx = role->ctx;
+    //  every reply; the callback lock is never held across the send, which
+    //  may wait on a full queue, so the role thread is never kept from it
+    role_fn_t previous = { NULL };
+    void *previous_ctx = NULL;
     if (callback) {
+        pthread_mutex_lock (&role->callback_mutex);
+        previous = role->callback;
+        previous_ctx = role->ctx;
         role->callback = *callback;
         role->ctx = ctx;
+        pthread_mutex_unlock (&role->callback_mutex);
     }
+    pthread_mutex_lock (&role->push_mutex);
     int rc = zmq_msg_send (&msg, zsock_resolve (role->push), 0);
-    if (rc < 0) {
-        role->callback = previous;
-        role->ctx = previous_ctx;
+    pthread_mutex_unlock (&role->push_mutex);
+    if (rc < 0 && callback) {
+        //  A failed call changes nothing (unless another call changed it since)
+        pthread_mutex_lock (&role->callback_mutex);
+        if (role->callback.manager == callback->manager && role->ctx == ctx) {
+            role->callback = previous;
+            role->ctx = previous_ctx;
+        }
+        pthread_mutex_unlock (&role->callback_mutex);
     }
-    pthread_mutex_unlock (&role->mutex);
     if (rc < 0) {
         int err = errno;
         zmq_msg_close (&msg);
@@ -280,10 +292,10 @@ role_set_callback (role_t *role, role_fn_t callback, void *ctx, asynrole_error_t
         return error_badarg (error, "%s is in pipe mode: it takes no callback", role->name);
     if (!callback.manager)
         return error_badarg (error, "%s: the callback is NULL", role->name);
-    pthread_mutex_lock (&role->mutex);
+    pthread_mutex_lock (&role->callback_mutex);
     role->callback = callback;
     role->ctx = ctx;
-    pthread_mutex_unlock (&role->mutex);
+    pthread_mutex_unlock (&role->callback_mutex);
     error_clear (error);
     return 0;
 }

@@ -34,8 +34,9 @@ typedef struct {
     uint32_t role_id;             //  the role's id at the I/O actor
     zsock_t *ctl;                 //  answers from the I/O actor (role thread only)
 
-    pthread_mutex_t mutex;            //  guards push, callback and ctx
+    pthread_mutex_t push_mutex;       //  guards push (a send may wait on it)
     zsock_t *push;                    //  to the I/O actor's inbound socket
+    pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
     role_fn_t callback;               //  NULL in pipe mode (or not yet given)
     void *ctx;                        //  the callback's context
     atomic_bool verbose;              //  log what happens

@@ -22,7 +22,8 @@ typedef struct {
     zsock_t *data_io;       //  its other end, lent to the I/O actor while attached
     zsock_t *ctl;           //  answers from the I/O actor (we read)
     zsock_t *ctl_io;        //  its other end, lent likewise
-    bool attached;          //  the I/O actor holds data_io and ctl_io
+    bool attached;          //  attached at the I/O actor (role->role_id is valid)
+    bool lent;              //  the I/O actor may hold data_io and ctl_io
     bool terminated;        //  $TERM received
     zmq_msg_t pending;      //  pipe mode: a batch the user's queue had no room for
     size_t pending_offset;  //  where in it to go on
@@ -57,21 +58,38 @@ s_request (role_t *role, const char *picture, ...)
         }
     }
     va_end (args);
-    pthread_mutex_lock (&role->mutex);
-    int rc = zmsg_send (&msg, role->push);
-    pthread_mutex_unlock (&role->mutex);
+    //  A signal can cut a send that waits on a full inbound queue: try again
+    int rc = -1;
+    for (int attempt = 0; attempt < 1000 && rc; attempt++) {
+        zmsg_t *copy = zmsg_dup (msg);
+        pthread_mutex_lock (&role->push_mutex);
+        rc = copy ? zmsg_send (&copy, role->push) : -1;
+        pthread_mutex_unlock (&role->push_mutex);
+        zmsg_destroy (&copy);
+        if (rc && errno != EINTR)
+            break;
+    }
     zmsg_destroy (&msg);
     return rc;
 }
 
-//  Wait for the I/O actor's answer; the I/O actor always answers
+//  Wait for the I/O actor's answer to command; the I/O actor always
+//  answers. The answer comes with its name popped.
 static zmsg_t *
-s_answer (zsock_t *ctl)
+s_answer (zsock_t *ctl, const char *command)
 {
     for (int attempt = 0; attempt < 1000; attempt++) {
         zmsg_t *msg = zmsg_recv (ctl);
-        if (msg || errno != EINTR)
+        if (!msg && errno == EINTR)
+            continue;
+        if (!msg)
+            return NULL;
+        char *name = zmsg_popstr (msg);
+        bool match = name && streq (name, command);
+        zstr_free (&name);
+        if (match)
             return msg;
+        zmsg_destroy (&msg);  //  An answer nobody waits for any more
     }
     return NULL;
 }
@@ -83,14 +101,13 @@ role_actor_fetch_stats (role_t *role, byte **records, size_t *size)
     *size = 0;
     if (s_request (role, "s4", "STATS", role->role_id))
         return -1;
-    zmsg_t *answer = s_answer (role->ctl);
+    zmsg_t *answer = s_answer (role->ctl, "STATS");
     if (!answer)
         return -1;
-    char *command = zmsg_popstr (answer);
     char *count = zmsg_popstr (answer);
     zframe_t *frame = zmsg_pop (answer);
     int rc = -1;
-    if (command && streq (command, "STATS") && count && frame) {
+    if (count && frame) {
         rc = atoi (count);
         *size = zframe_size (frame);
         *records = malloc (*size ? *size : 1);
@@ -99,7 +116,6 @@ role_actor_fetch_stats (role_t *role, byte **records, size_t *size)
         else
             rc = -1;
     }
-    zstr_free (&command);
     zstr_free (&count);
     zframe_destroy (&frame);
     zmsg_destroy (&answer);
@@ -124,17 +140,17 @@ s_attach (self_t *self, asynrole_error_t *error)
     role_t *role = self->role;
     if (s_request (role, "spp", "ATTACH", (void *) self->data_io, (void *) self->ctl_io))
         return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
-    zmsg_t *answer = s_answer (self->ctl);
-    char *command = answer ? zmsg_popstr (answer) : NULL;
+    //  From here the I/O actor may hold our pair ends, until it says DETACHED
+    self->lent = true;
+    zmsg_t *answer = s_answer (self->ctl, "ATTACHED");
     char *id = answer ? zmsg_popstr (answer) : NULL;
-    int rc = command && streq (command, "ATTACHED") && id && atoi (id) >= 0 ? 0 : -1;
+    int rc = id && atoi (id) >= 0 ? 0 : -1;
     if (rc == 0) {
         role->role_id = (uint32_t) atoi (id);
         self->attached = true;
     }
     else
         error_network (error, ASYNROLE_OP_SOCKET, ENOMEM, NULL);
-    zstr_free (&command);
     zstr_free (&id);
     zmsg_destroy (&answer);
     return rc;
@@ -149,12 +165,11 @@ s_open (self_t *self, size_t index, asynrole_error_t *error)
                    &role->destination, sizeof role->destination, role->options.rcvbuf,
                    role->options.sndbuf, (uint32_t) role->options.buffer_size))
         return error_network (error, ASYNROLE_OP_SOCKET, errno, local);
-    zmsg_t *answer = s_answer (self->ctl);
-    char *command = answer ? zmsg_popstr (answer) : NULL;
+    zmsg_t *answer = s_answer (self->ctl, "OPENED");
     char *id = answer ? zmsg_popstr (answer) : NULL;
     asynrole_addr_t bound;
     int rc = -1;
-    if (command && streq (command, "OPENED") && id && s_pop_struct (answer, &bound, sizeof bound)
+    if (id && s_pop_struct (answer, &bound, sizeof bound)
         && s_pop_struct (answer, error, sizeof *error)) {
         role->socket_ids[index] = (uint32_t) strtoul (id, NULL, 10);
         if (role->socket_ids[index]) {
@@ -165,7 +180,6 @@ s_open (self_t *self, size_t index, asynrole_error_t *error)
     }
     else
         error_network (error, ASYNROLE_OP_SOCKET, EPROTO, local);
-    zstr_free (&command);
     zstr_free (&id);
     zmsg_destroy (&answer);
     return rc;
@@ -177,7 +191,9 @@ s_detach (self_t *self)
     if (!self->attached)
         return;
     if (s_request (self->role, "s4", "DETACH", self->role->role_id) == 0) {
-        zmsg_t *answer = s_answer (self->ctl);
+        zmsg_t *answer = s_answer (self->ctl, "DETACHED");
+        if (answer)
+            self->lent = false;
         zmsg_destroy (&answer);
     }
     self->attached = false;
@@ -212,11 +228,16 @@ s_self_destroy (self_t **self_p)
     if (self->has_pending)
         zmq_msg_close (&self->pending);
     s_detach (self);
-    //  Now the I/O actor has let go of data_io and ctl_io
+    if (self->lent)
+        //  No DETACHED came: the I/O actor may still write to its ends, so
+        //  they must outlive us (a leak CZMQ will report, not a crash)
+        zsys_error ("%s: the I/O actor did not let go of the role's pipes", self->role->name);
+    else {
+        zsock_destroy (&self->data_io);
+        zsock_destroy (&self->ctl_io);
+    }
     zsock_destroy (&self->data);
-    zsock_destroy (&self->data_io);
     zsock_destroy (&self->ctl);
-    zsock_destroy (&self->ctl_io);
     self->role->ctl = NULL;
     free (self);
     *self_p = NULL;
@@ -363,10 +384,10 @@ s_process (self_t *self, zmq_msg_t *msg, size_t offset)
     if (!role->options.pipe_mode) {
         //  Every datagram of the batch arrived before anything sent after
         //  this point, so one look at the callback serves the batch
-        pthread_mutex_lock (&role->mutex);
+        pthread_mutex_lock (&role->callback_mutex);
         callback = role->callback;
         ctx = role->ctx;
-        pthread_mutex_unlock (&role->mutex);
+        pthread_mutex_unlock (&role->callback_mutex);
     }
     while (offset + sizeof (wire_rec_t) <= size) {
         wire_rec_t rec;

@@ -30,6 +30,8 @@
             _set_dump, _local, _count
         any thread but the Agent's own callback: _destroy
         one thread at a time: reading _socket (); using the raw _actor pipe
+        from a callback, calls that wait for an answer (_stats) only on the
+            role whose callback it is (see asynrole_manager.h)
 */
 #ifndef ASYNROLE_AGENT_H_INCLUDED
 #define ASYNROLE_AGENT_H_INCLUDED

@@ -18,7 +18,10 @@
             -> zsock_recv (actor, "ib", &count, &stats, &size)
                count asynrole_stats_t records, one per socket
         zsock_send (actor, "si", "VERBOSE", 1);        //  no answer
-        zsock_send (actor, "s", "$TERM");              //  ends the actor (zactor_destroy)
+        zsock_send (actor, "s", "$TERM");
+            //  what asynrole_io_destroy sends when the last holder lets go;
+            //  while roles are attached it is refused:
+            -> zsock_recv (actor, "is", &code, &text)  code ASYNROLE_EBADARG
         any other command
             -> zsock_recv (actor, "is", &code, &text)  code ASYNROLE_EBADARG
 

@@ -28,12 +28,20 @@
         any other command
             -> zsock_recv (actor, "is", &code, &text)   //  code ASYNROLE_EBADARG
 
+    Replacing the callback (_set_callback, _send_with): datagrams already
+    read when it changes may still reach the previous callback (at most one
+    batch of 64). Keep the previous context alive until a datagram has come
+    through the new callback, or until the Manager is destroyed.
+
     Threads:
         any thread, callbacks included: _send, _send_with, _set_callback,
             _stats, _set_verbose, _set_dump, _local, _unhandled
         any thread but the Manager's own callback: _destroy
         one thread at a time: reading _socket (); using the raw _actor pipe
             (and then not together with the calls above from other threads)
+        from a callback, calls that wait for an answer (_stats) only on the
+            role whose callback it is: two roles whose callbacks wait on each
+            other would wait for ever. Sends never wait on a role.
 */
 #ifndef ASYNROLE_MANAGER_H_INCLUDED
 #define ASYNROLE_MANAGER_H_INCLUDED
