@@ -486,6 +486,39 @@ s_handle_send (self_t *self, zmsg_t *request)
     zframe_destroy (&data);
 }
 
+//  Pop a frame holding a pointer ('p' in zsock_send); NULL if it is not one
+static void *
+s_pop_pointer (zmsg_t *msg)
+{
+    void *pointer = NULL;
+    zframe_t *frame = zmsg_pop (msg);
+    if (frame && zframe_size (frame) == sizeof pointer)
+        memcpy (&pointer, zframe_data (frame), sizeof pointer);
+    zframe_destroy (&frame);
+    return pointer;
+}
+
+//  CALLBACK p callback p ctx: a Manager's callback, replaced from the pipe
+static void
+s_handle_callback (self_t *self, zmsg_t *request)
+{
+    role_t *role = self->role;
+    void *callback = s_pop_pointer (request);
+    void *ctx = s_pop_pointer (request);
+    asynrole_error_t error;
+    int rc;
+    if (role->kind != ROLE_MANAGER)
+        rc =
+            error_badarg (&error, "%s: an Agent's callback is given once, at creation", role->name);
+    else {
+        role_fn_t fn;
+        //  POSIX: a function pointer survives the round trip through void *
+        memcpy (&fn.manager, &callback, sizeof callback);
+        rc = role_set_callback (role, fn, ctx, &error);
+    }
+    s_reply (self, rc, &error);
+}
+
 static void
 s_self_handle_pipe (self_t *self)
 {
@@ -505,6 +538,8 @@ s_self_handle_pipe (self_t *self)
         zsock_send (self->pipe, "ib", count, records, size);
         free (records);
     }
+    else if (command && streq (command, "CALLBACK"))
+        s_handle_callback (self, request);
     else if (command && (streq (command, "VERBOSE") || streq (command, "DUMP"))) {
         char *value = zmsg_popstr (request);
         atomic_store (streq (command, "VERBOSE") ? &role->verbose : &role->dump,

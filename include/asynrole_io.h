@@ -8,6 +8,13 @@
     counted (asynrole_stats_t.dropped) and reported to it as an
     ASYNROLE_EDROPPED error event once its queue has room again.
 
+    What it sends a role: one message per recvmmsg batch, a single frame of
+    records (actors/wire.h: for each datagram the socket, peer, local
+    address, interface, flags, sizes and payload; also error and drop
+    records), not one multi-frame message per datagram: a batch crosses the
+    pipe for about a quarter of the CPU (docs/design.md). The one message
+    per datagram form is the role's data socket (asynrole_event.h).
+
     The object is reference-counted: each role sharing it holds a reference,
     so it may be destroyed before or after the roles; the actor stops when the
     last holder lets go.

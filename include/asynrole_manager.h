@@ -21,7 +21,9 @@
         zsock_send (actor, "ssb", "SEND", destination, data, size);
             -> zsock_recv (actor, "is", &code, &text)   //  destination "" = default
         zsock_send (actor, "s", "STATS");
-            -> zsock_recv (actor, "ib", &count, &stats, &size)  //  asynrole_stats_t
+            -> zsock_recv (actor, "ib", &count, &stats, &size) //  asynrole_stats_t
+        zsock_send (actor, "spp", "CALLBACK", (void *) callback, ctx);
+            -> zsock_recv (actor, "is", &code, &text)  //  as asynrole_manager_set_callback
         zsock_send (actor, "si", "VERBOSE", 1);         //  no answer
         zsock_send (actor, "si", "DUMP", 1);            //  no answer
         zsock_send (actor, "s", "$TERM");               //  ends it (use _destroy)

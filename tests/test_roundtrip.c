@@ -741,10 +741,61 @@ test_verbose_dump (void **state)
     tu_io_destroy (&io);
 }
 
+//  The raw CALLBACK command replaces a Manager's callback like
+//  asynrole_manager_set_callback; an Agent and a pipe-mode Manager refuse it
+static void
+test_raw_callback_command (void **state)
+{
+    (void) state;
+    tu_collector_t *requests = tu_collector_new ();
+    tu_collector_t *first = tu_collector_new ();
+    tu_collector_t *second = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_echo_cb, requests, "127.0.0.1:0", NULL);
+    asynrole_manager_t *manager =
+        tu_manager_new (tu_manager_collect_cb, first, NULL, "127.0.0.1:0", NULL);
+    zactor_t *actor = asynrole_manager_actor (manager);
+    int code = -1;
+    char *text = NULL;
+    asynrole_manager_fn *callback = tu_manager_collect_cb;
+    assert_int_equal (zsock_send (actor, "spp", "CALLBACK", (void *) callback, second), 0);
+    assert_int_equal (zsock_recv (actor, "is", &code, &text), 0);
+    assert_int_equal (code, 0);
+    zstr_free (&text);
+    asynrole_error_t error;
+    assert_int_equal (
+        asynrole_manager_send (manager, "cb", 2, asynrole_agent_local (agent, 0), &error), 0);
+    assert_true (tu_collector_wait_datagrams (second, 1, TU_TIMEOUT_MS));
+    assert_int_equal (tu_collector_count (first), 0);
+
+    //  A NULL callback, an Agent, a pipe-mode Manager: refused, typed
+    assert_int_equal (zsock_send (actor, "spp", "CALLBACK", NULL, NULL), 0);
+    assert_int_equal (zsock_recv (actor, "is", &code, &text), 0);
+    assert_int_equal (code, ASYNROLE_EBADARG);
+    zstr_free (&text);
+    zactor_t *agent_actor = asynrole_agent_actor (agent);
+    assert_int_equal (zsock_send (agent_actor, "spp", "CALLBACK", (void *) callback, NULL), 0);
+    assert_int_equal (zsock_recv (agent_actor, "is", &code, &text), 0);
+    assert_int_equal (code, ASYNROLE_EBADARG);
+    assert_non_null (strstr (text, "Agent"));
+    zstr_free (&text);
+    asynrole_options_t pipe_mode = { .pipe_mode = true };
+    asynrole_manager_t *piped = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &pipe_mode);
+    zactor_t *piped_actor = asynrole_manager_actor (piped);
+    assert_int_equal (zsock_send (piped_actor, "spp", "CALLBACK", (void *) callback, NULL), 0);
+    assert_int_equal (zsock_recv (piped_actor, "is", &code, &text), 0);
+    assert_int_equal (code, ASYNROLE_EBADARG);
+    zstr_free (&text);
+    //  Still serving after the refusals
+    assert_int_equal (
+        asynrole_manager_send (manager, "ok", 2, asynrole_agent_local (agent, 0), &error), 0);
+    assert_true (tu_collector_wait_datagrams (second, 2, TU_TIMEOUT_MS));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown (test_raw_callback_command, tu_teardown),
         cmocka_unit_test_teardown (test_round_trip_ipv4, tu_teardown),
         cmocka_unit_test_teardown (test_round_trip_ipv6, tu_teardown),
         cmocka_unit_test_teardown (test_round_trip_any_iface, tu_teardown),
