@@ -8,6 +8,7 @@
 #include "actor_status.h"
 #include "error_fill.h"
 #include "io_internal.h"
+#include "msg_pop.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -166,35 +167,20 @@ s_role (self_t *self, zmsg_t *request)
     return &self->roles[id];
 }
 
-//  Pop a binary frame holding an asynrole_addr_t
+//  An address frame; empty (len 0) when missing or malformed
 static asynrole_addr_t
 s_pop_addr (zmsg_t *request)
 {
     asynrole_addr_t addr = { .len = 0, .via = -1 };
-    zframe_t *frame = zmsg_pop (request);
-    if (frame && zframe_size (frame) == sizeof addr)
-        memcpy (&addr, zframe_data (frame), sizeof addr);
-    zframe_destroy (&frame);
+    msg_pop_struct (request, &addr, sizeof addr);  //  untouched when it fails
     return addr;
-}
-
-//  Pop a frame holding a pointer (zsock_send's 'p'; zmsg_popptr is draft API)
-static void *
-s_pop_ptr (zmsg_t *request)
-{
-    void *pointer = NULL;
-    zframe_t *frame = zmsg_pop (request);
-    if (frame && zframe_size (frame) == sizeof pointer)
-        memcpy (&pointer, zframe_data (frame), sizeof pointer);
-    zframe_destroy (&frame);
-    return pointer;
 }
 
 static void
 s_handle_attach (self_t *self, zmsg_t *request)
 {
-    zsock_t *data = (zsock_t *) s_pop_ptr (request);
-    zsock_t *ctl = (zsock_t *) s_pop_ptr (request);
+    zsock_t *data = (zsock_t *) msg_pop_pointer (request);
+    zsock_t *ctl = (zsock_t *) msg_pop_pointer (request);
     if (!data || !ctl)
         return;  //  Not from a role of ours: nobody to answer
     uint32_t id = 0;

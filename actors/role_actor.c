@@ -5,6 +5,7 @@
 #include "role_actor.h"
 #include "actor_status.h"
 #include "error_fill.h"
+#include "msg_pop.h"
 #include "wire.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -122,18 +123,6 @@ role_actor_fetch_stats (role_t *role, byte **records, size_t *size)
     return rc;
 }
 
-//  Copy a binary frame into dest when it has exactly size bytes
-static bool
-s_pop_struct (zmsg_t *msg, void *dest, size_t size)
-{
-    zframe_t *frame = zmsg_pop (msg);
-    bool ok = frame && zframe_size (frame) == size;
-    if (ok)
-        memcpy (dest, zframe_data (frame), size);
-    zframe_destroy (&frame);
-    return ok;
-}
-
 static int
 s_attach (self_t *self, asynrole_error_t *error)
 {
@@ -169,8 +158,8 @@ s_open (self_t *self, size_t index, asynrole_error_t *error)
     char *id = answer ? zmsg_popstr (answer) : NULL;
     asynrole_addr_t bound;
     int rc = -1;
-    if (id && s_pop_struct (answer, &bound, sizeof bound)
-        && s_pop_struct (answer, error, sizeof *error)) {
+    if (id && msg_pop_struct (answer, &bound, sizeof bound)
+        && msg_pop_struct (answer, error, sizeof *error)) {
         role->socket_ids[index] = (uint32_t) strtoul (id, NULL, 10);
         if (role->socket_ids[index]) {
             bound.via = -1;  //  a bound address is not a route
@@ -486,25 +475,13 @@ s_handle_send (self_t *self, zmsg_t *request)
     zframe_destroy (&data);
 }
 
-//  Pop a frame holding a pointer ('p' in zsock_send); NULL if it is not one
-static void *
-s_pop_pointer (zmsg_t *msg)
-{
-    void *pointer = NULL;
-    zframe_t *frame = zmsg_pop (msg);
-    if (frame && zframe_size (frame) == sizeof pointer)
-        memcpy (&pointer, zframe_data (frame), sizeof pointer);
-    zframe_destroy (&frame);
-    return pointer;
-}
-
 //  CALLBACK p callback p ctx: a Manager's callback, replaced from the pipe
 static void
 s_handle_callback (self_t *self, zmsg_t *request)
 {
     role_t *role = self->role;
-    void *callback = s_pop_pointer (request);
-    void *ctx = s_pop_pointer (request);
+    void *callback = msg_pop_pointer (request);
+    void *ctx = msg_pop_pointer (request);
     asynrole_error_t error;
     int rc;
     if (role->kind != ROLE_MANAGER)
