@@ -77,7 +77,9 @@ asynrole_io_stats (asynrole_io_t *self, asynrole_stats_t *stats, size_t max)
     if (zsock_send (self->actor, "s", "STATS") == 0)
         zsock_recv (self->actor, "ib", &count, &records, &size);
     pthread_mutex_unlock (&self->mutex);
-    if (count >= 0 && size == (size_t) count * sizeof *stats && stats)
+    if (count < 0 || size != (size_t) count * sizeof *stats)
+        count = -1;  //  Not a STATS answer (someone else's traffic on the pipe)
+    else if (stats)
         memcpy (stats, records, ((size_t) count < max ? (size_t) count : max) * sizeof *stats);
     free (records);
     return count;

@@ -34,7 +34,8 @@ s_self_new (zsock_t *pipe, asynrole_io_t *owner, asynrole_error_t *error)
     self->epfd = epoll_create1 (EPOLL_CLOEXEC);
     self->rx_buffers = malloc ((size_t) WIRE_BATCH * ASYNROLE_BUFFER_SIZE);
     self->inbound = zsock_new (ZMQ_PULL);
-    if (self->epfd < 0 || !self->rx_buffers || !self->inbound) {
+    self->items = calloc (3, sizeof *self->items);
+    if (self->epfd < 0 || !self->rx_buffers || !self->inbound || !self->items) {
         error_network (error, ASYNROLE_OP_SOCKET, self->epfd < 0 ? errno : ENOMEM, NULL);
         s_self_destroy (&self);
         return NULL;
@@ -75,6 +76,7 @@ s_self_destroy (self_t **self_p)
         free (self->roles[id].sockets);
     free (self->roles);
     free (self->notice_roles);
+    free (self->ready_roles);
     free (self->items);
     free (self->sockets);
     free (self->free_sockets);
@@ -106,15 +108,6 @@ s_send_stats (zsock_t *to, const char *command, io_socket_t **sockets, size_t co
 //  -------------------------------------------------------------------------
 //  The owner's pipe
 
-static bool
-s_roles_attached (self_t *self)
-{
-    for (uint32_t id = 0; id < self->roles_max; id++)
-        if (self->roles[id].used)
-            return true;
-    return false;
-}
-
 static void
 s_self_handle_pipe (self_t *self)
 {
@@ -122,10 +115,12 @@ s_self_handle_pipe (self_t *self)
     if (!request)
         return;  //  Interrupted
     char *command = zmsg_popstr (request);
-    if (command && streq (command, "$TERM") && !io_closing (self->owner) && s_roles_attached (self))
-        //  Roles would hang waiting for answers: only the last holder ends us
+    if (command && streq (command, "$TERM") && !io_closing (self->owner))
+        //  Holders (roles, or roles yet to come) would hang waiting for
+        //  answers: only the last holder ends us, through asynrole_io_destroy
         zsock_send (self->pipe, "is", ASYNROLE_EBADARG,
-                    "asynrole io: roles are attached; $TERM comes from asynrole_io_destroy");
+                    "asynrole io: $TERM comes from asynrole_io_destroy, when the last holder "
+                    "lets go");
     else if (command && streq (command, "$TERM"))
         self->terminated = true;
     else if (command && streq (command, "STATS")) {
@@ -190,6 +185,7 @@ s_handle_attach (self_t *self, zmsg_t *request)
         uint32_t max = self->roles_max ? self->roles_max * 2 : 16;
         io_role_t *roles = realloc (self->roles, max * sizeof *roles);
         if (!roles) {
+            zsock_set_sndtimeo (ctl, 0);
             zsock_send (ctl, "si", "ATTACHED", -1);
             return;
         }
@@ -197,6 +193,9 @@ s_handle_attach (self_t *self, zmsg_t *request)
         self->roles = roles;
         self->roles_max = max;
     }
+    //  Answers never wait: the role waits for each one, so there is always
+    //  room, unless the role gave up, and then nobody needs the answer
+    zsock_set_sndtimeo (ctl, 0);
     io_role_t *role = &self->roles[id];
     role->used = true;
     role->data = data;
@@ -362,24 +361,22 @@ s_self_handle_inbound (self_t *self)
 static void
 s_self_handle_notices (self_t *self, zmq_pollitem_t *items, int count)
 {
-    uint32_t *ready = malloc ((size_t) count * sizeof *ready);
-    if (!ready)
-        return;  //  Tried again on the next wake-up
-    int nready = 0;
+    //  Roles still waiting stay on the list; the ready ones move to
+    //  ready_roles, which grows with the list, so nothing is allocated here
     uint32_t kept = 0;
+    uint32_t *ready = self->ready_roles;
+    int nready = 0;
     for (int i = 0; i < count; i++) {
         if (items[i].revents & ZMQ_POLLOUT)
             ready[nready++] = self->notice_roles[i];
         else
             self->notice_roles[kept++] = self->notice_roles[i];
     }
-    //  Roles that arrived on the list after the poll stay on it
-    for (uint32_t i = (uint32_t) count; i < self->nnotice_roles; i++)
-        self->notice_roles[kept++] = self->notice_roles[i];
     self->nnotice_roles = kept;
+    //  Roles put back on the list are some of these, so it never grows past
+    //  its room here and ready_roles stays where it is
     for (int i = 0; i < nready; i++)
         io_udp_send_notices (self, &self->roles[ready[i]]);
-    free (ready);
 }
 
 //  A role that detaches has no notices due any more

@@ -60,6 +60,8 @@ typedef struct {
     uint32_t roles_max;      //  room in roles
     uint32_t *notice_roles;  //  roles with notice_due, polled for room (POLLOUT)
     uint32_t nnotice_roles;  //  how many
+    uint32_t notice_max;     //  room in notice_roles and in ready_roles
+    uint32_t *ready_roles;   //  scratch: notice roles whose queue has room
     zmq_pollitem_t *items;   //  the poll set: pipe, inbound, epoll, notice roles
 
     //  Receive: WIRE_BATCH buffers of ASYNROLE_BUFFER_SIZE, made once

@@ -173,10 +173,18 @@ s_notice_due (self_t *self, io_socket_t *sock)
     io_role_t *role = &self->roles[sock->role];
     if (role->notice_due)
         return;
-    uint32_t *roles = realloc (self->notice_roles, (self->nnotice_roles + 1) * sizeof *roles);
-    if (!roles)
-        return;  //  The next batch that gets through still carries it
-    self->notice_roles = roles;
+    if (self->nnotice_roles == self->notice_max) {
+        uint32_t max = self->notice_max ? self->notice_max * 2 : 16;
+        uint32_t *roles = realloc (self->notice_roles, max * sizeof *roles);
+        if (roles)
+            self->notice_roles = roles;
+        uint32_t *ready = roles ? realloc (self->ready_roles, max * sizeof *ready) : NULL;
+        if (ready)
+            self->ready_roles = ready;
+        if (!roles || !ready)
+            return;  //  The next batch that gets through still carries it
+        self->notice_max = max;
+    }
     self->notice_roles[self->nnotice_roles++] = sock->role;
     role->notice_due = true;
 }
@@ -256,6 +264,8 @@ io_udp_send_notices (self_t *self, io_role_t *role)
             continue;
         }
         s_send_batch (self, sock, &msg, &carried);  //  re-marks notice_due on failure
+        if (sock->drops_unreported || sock->errors_unreported)
+            s_notice_due (self, sock);  //  more than one notice holds
     }
 }
 

@@ -249,23 +249,27 @@ role_send_with (role_t *role, const void *data, size_t size, const asynrole_addr
     //  may wait on a full queue, so the role thread is never kept from it
     role_fn_t previous = { NULL };
     void *previous_ctx = NULL;
+    uint64_t ours = 0;
     if (callback) {
         pthread_mutex_lock (&role->callback_mutex);
         previous = role->callback;
         previous_ctx = role->ctx;
         role->callback = *callback;
         role->ctx = ctx;
+        ours = ++role->callback_generation;
         pthread_mutex_unlock (&role->callback_mutex);
     }
     pthread_mutex_lock (&role->push_mutex);
     int rc = zmq_msg_send (&msg, zsock_resolve (role->push), 0);
     pthread_mutex_unlock (&role->push_mutex);
     if (rc < 0 && callback) {
-        //  A failed call changes nothing (unless another call changed it since)
+        //  A failed call changes nothing, unless another call changed the
+        //  callback since: then that one stands
         pthread_mutex_lock (&role->callback_mutex);
-        if (role->callback.manager == callback->manager && role->ctx == ctx) {
+        if (role->callback_generation == ours) {
             role->callback = previous;
             role->ctx = previous_ctx;
+            role->callback_generation++;
         }
         pthread_mutex_unlock (&role->callback_mutex);
     }
@@ -295,6 +299,7 @@ role_set_callback (role_t *role, role_fn_t callback, void *ctx, asynrole_error_t
     pthread_mutex_lock (&role->callback_mutex);
     role->callback = callback;
     role->ctx = ctx;
+    role->callback_generation++;
     pthread_mutex_unlock (&role->callback_mutex);
     error_clear (error);
     return 0;
@@ -315,7 +320,9 @@ role_stats (role_t *role, asynrole_stats_t *stats, size_t max)
             zsock_recv (role->actor, "ib", &count, &records, &size);
         pthread_mutex_unlock (&role->pipe_mutex);
     }
-    if (count >= 0 && stats && size == (size_t) count * sizeof *stats)
+    if (count < 0 || size != (size_t) count * sizeof *stats)
+        count = -1;  //  Not a STATS answer
+    else if (stats)
         memcpy (stats, records, ((size_t) count < max ? (size_t) count : max) * sizeof *stats);
     free (records);
     return count;

@@ -39,6 +39,7 @@ typedef struct {
     pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
     role_fn_t callback;               //  NULL in pipe mode (or not yet given)
     void *ctx;                        //  the callback's context
+    uint64_t callback_generation;     //  bumped by every change of callback
     atomic_bool verbose;              //  log what happens
     atomic_bool dump;                 //  hex-dump datagrams
     atomic_uint_least64_t unhandled;  //  datagrams that found no callback

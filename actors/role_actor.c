@@ -134,6 +134,8 @@ s_attach (self_t *self, asynrole_error_t *error)
     zmsg_t *answer = s_answer (self->ctl, "ATTACHED");
     char *id = answer ? zmsg_popstr (answer) : NULL;
     int rc = id && atoi (id) >= 0 ? 0 : -1;
+    if (id && rc)
+        self->lent = false;  //  Refused: the I/O actor kept nothing of ours
     if (rc == 0) {
         role->role_id = (uint32_t) atoi (id);
         self->attached = true;

@@ -26,8 +26,8 @@
                count asynrole_stats_t records, one per socket
         zsock_send (actor, "si", "VERBOSE", 1);        //  no answer
         zsock_send (actor, "s", "$TERM");
-            //  what asynrole_io_destroy sends when the last holder lets go;
-            //  while roles are attached it is refused:
+            //  asynrole_io_destroy sends it when the last holder lets go;
+            //  sent by anyone else it is refused:
             -> zsock_recv (actor, "is", &code, &text)  code ASYNROLE_EBADARG
         any other command
             -> zsock_recv (actor, "is", &code, &text)  code ASYNROLE_EBADARG
