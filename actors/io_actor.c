@@ -35,6 +35,7 @@ s_self_new (zsock_t *pipe, asynrole_io_t *owner, asynrole_error_t *error)
     self->rx_buffers = malloc ((size_t) WIRE_BATCH * ASYNROLE_BUFFER_SIZE);
     self->inbound = zsock_new (ZMQ_PULL);
     self->items = calloc (3, sizeof *self->items);
+    self->items_max = 3;
     if (self->epfd < 0 || !self->rx_buffers || !self->inbound || !self->items) {
         error_network (error, ASYNROLE_OP_SOCKET, self->epfd < 0 ? errno : ENOMEM, NULL);
         s_self_destroy (&self);
@@ -372,6 +373,9 @@ s_self_handle_notices (self_t *self, zmq_pollitem_t *items, int count)
         else
             self->notice_roles[kept++] = self->notice_roles[i];
     }
+    //  Roles the poll set had no room for stay on the list too
+    for (uint32_t i = (uint32_t) count; i < self->nnotice_roles; i++)
+        self->notice_roles[kept++] = self->notice_roles[i];
     self->nnotice_roles = kept;
     //  Roles put back on the list are some of these, so it never grows past
     //  its room here and ready_roles stays where it is
@@ -406,13 +410,18 @@ io_actor (zsock_t *pipe, void *args)
     while (!self->terminated) {
         //  Three items, plus one per role that has drops to report and is
         //  waiting for room in its queue (none unless a role falls behind)
-        int count = 3 + (int) self->nnotice_roles;
-        zmq_pollitem_t *items = realloc (self->items, (size_t) count * sizeof *items);
-        if (!items)
-            count = 3;
-        else
-            self->items = items;
-        items = self->items;
+        uint32_t wanted = 3 + self->nnotice_roles;
+        if (wanted > self->items_max) {
+            //  Grows only while roles fall behind; never on the way of a datagram
+            zmq_pollitem_t *grown = realloc (self->items, wanted * sizeof *grown);
+            if (grown) {
+                self->items = grown;
+                self->items_max = wanted;
+            }
+        }
+        //  When growing failed, the roles past the room wait for the next round
+        int count = (int) (wanted < self->items_max ? wanted : self->items_max);
+        zmq_pollitem_t *items = self->items;
         items[0] = (zmq_pollitem_t){ zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 };
         items[1] = (zmq_pollitem_t){ zsock_resolve (self->inbound), 0, ZMQ_POLLIN, 0 };
         items[2] = (zmq_pollitem_t){ NULL, self->epfd, ZMQ_POLLIN, 0 };

@@ -63,6 +63,7 @@ typedef struct {
     uint32_t notice_max;     //  room in notice_roles and in ready_roles
     uint32_t *ready_roles;   //  scratch: notice roles whose queue has room
     zmq_pollitem_t *items;   //  the poll set: pipe, inbound, epoll, notice roles
+    uint32_t items_max;      //  room in items (at least 3)
 
     //  Receive: WIRE_BATCH buffers of ASYNROLE_BUFFER_SIZE, made once
     uint8_t *rx_buffers;
