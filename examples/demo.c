@@ -144,10 +144,9 @@ s_agent_fn (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datag
     if (pdu && family->reply[pdu] == 0xa0)
         family->reply[pdu] = 0xa2;
 
-    //  datagram->peer.via names the socket the request came in on, so the
-    //  answer leaves from the address it was sent to
+    //  A reply leaves through the socket the request came in on
     asynrole_error_t send_error;
-    if (asynrole_agent_send (agent, family->reply, datagram->size, &datagram->peer, &send_error))
+    if (asynrole_agent_reply (agent, datagram, family->reply, datagram->size, &send_error))
         printf ("agent   %s cannot reply: %s\n", family->name, send_error.detail);
 
     pthread_mutex_lock (&family->demo->lock);
@@ -358,9 +357,9 @@ main (void)
         for (size_t i = 0; i < demo.families; i++) {
             family_t *family = &demo.family[i];
             asynrole_stats_t stats;
-            if (asynrole_manager_stats (family->manager, &stats) == 0)
+            if (asynrole_manager_stats (family->manager, &stats, NULL) == 0)
                 s_print_stats ("manager", family->name, &stats);
-            if (asynrole_agent_stats (family->agent, &stats, 1) >= 1)
+            if (asynrole_agent_stats (family->agent, &stats, 1, NULL) >= 1)
                 s_print_stats ("agent", family->name, &stats);
         }
     }

@@ -9,9 +9,10 @@
 #define ASYNROLE_H_INCLUDED
 
 #define ASYNROLE_VERSION_MAJOR 0
-#define ASYNROLE_VERSION_MINOR 1
+#define ASYNROLE_VERSION_MINOR 2
 #define ASYNROLE_VERSION_PATCH 0
 
+#include "asynrole_export.h"
 #include "asynrole_addr.h"
 #include "asynrole_error.h"
 #include "asynrole_types.h"

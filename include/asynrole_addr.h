@@ -8,11 +8,13 @@
     asynrole_addr_resolve may do a DNS look-up and block: call it from your
     own thread, never from a hot path. The I/O actor only sees binary addresses.
 
-    All functions are pure: safe from any thread and from callbacks.
+    A zero-initialised asynrole_addr_t is the empty address, naming no
+    socket. All functions are pure: safe from any thread and from callbacks.
 */
 #ifndef ASYNROLE_ADDR_H_INCLUDED
 #define ASYNROLE_ADDR_H_INCLUDED
 
+#include "asynrole_export.h"
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,9 +35,10 @@ typedef struct {
         struct sockaddr_in6 in6;
     } u;            //  the socket address
     socklen_t len;  //  bytes of u in use; 0 = no address
-    int via;        //  index of the role's socket a datagram came in on;
-                    //  -1 otherwise (parsed, resolved, a bound local address).
-                    //  An Agent replies through socket via; a Manager
+    uint32_t via;   //  the role's socket a datagram came in on, as 1 + its
+                    //  index (asynrole_addr_socket gives the index); 0 = no
+                    //  socket chosen (parsed, resolved, zeroed addresses).
+                    //  An Agent replies through that socket; a Manager
                     //  ignores it
 } asynrole_addr_t;
 
@@ -43,24 +46,29 @@ typedef struct {
 #define ASYNROLE_ADDR_STRLEN 80
 
 //  Parse a numeric address. Returns 0, or -1 with an ASYNROLE_EBADARG error.
-int asynrole_addr_parse (asynrole_addr_t *addr, const char *text, asynrole_error_t *error);
+ASYNROLE_EXPORT int asynrole_addr_parse (asynrole_addr_t *addr, const char *text,
+                                         asynrole_error_t *error);
 
 //  Parse, or resolve a host name (may block on DNS). Returns 0 or -1 with
 //  ASYNROLE_EBADARG (malformed, or the name does not resolve).
-int asynrole_addr_resolve (asynrole_addr_t *addr, const char *text, asynrole_error_t *error);
+ASYNROLE_EXPORT int asynrole_addr_resolve (asynrole_addr_t *addr, const char *text,
+                                           asynrole_error_t *error);
 
 //  Format as text into buf (at least ASYNROLE_ADDR_STRLEN bytes is always
 //  enough); returns buf. An empty address formats as "-".
-char *asynrole_addr_format (const asynrole_addr_t *addr, char *buf, size_t size);
+ASYNROLE_EXPORT char *asynrole_addr_format (const asynrole_addr_t *addr, char *buf, size_t size);
 
 //  Same family, address, port (and scope id); via is not compared
-bool asynrole_addr_equal (const asynrole_addr_t *a, const asynrole_addr_t *b);
+ASYNROLE_EXPORT bool asynrole_addr_equal (const asynrole_addr_t *a, const asynrole_addr_t *b);
 
 //  AF_INET, AF_INET6, or AF_UNSPEC for an empty address
-int asynrole_addr_family (const asynrole_addr_t *addr);
+ASYNROLE_EXPORT int asynrole_addr_family (const asynrole_addr_t *addr);
 
 //  Port in host byte order, 0 for an empty address
-uint16_t asynrole_addr_port (const asynrole_addr_t *addr);
+ASYNROLE_EXPORT uint16_t asynrole_addr_port (const asynrole_addr_t *addr);
+
+//  Index of the role's socket in via, or -1 when no socket is chosen
+ASYNROLE_EXPORT int asynrole_addr_socket (const asynrole_addr_t *addr);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,10 @@
 /*  asynrole_agent.h - the Agent role: an asynchronous UDP server
 
     An Agent serves every interface it is given, one socket each, IPv4 and
-    IPv6 mixed (default "127.0.0.1:161"), and talks to many clients. A reply
-    sent to datagram->peer leaves through the socket its request came in on
-    (peer.via says which); an address without via uses the first socket of
+    IPv6 mixed (default "127.0.0.1:161"), and talks to many clients.
+    asynrole_agent_reply answers a request through the socket it came in on;
+    a send to an address whose via names a socket leaves through that one,
+    and an address without via (the zero value) through the first socket of
     its family.
 
     Callback mode (the default): the callback is required and runs in the
@@ -15,29 +16,27 @@
 
     Commands on the actor pipe (asynrole_agent_actor), each answered as shown:
 
-        zsock_send (actor, "ssbi", "SEND", destination, data, size, via);
-            -> zsock_recv (actor, "is", &code, &text)   //  via -1 = by family
+        zsock_send (actor, "ssbi", "SEND", destination, data, size, socket);
+            -> zsock_recv (actor, "is", &code, &text)  //  socket: index, or -1 = by family
         zsock_send (actor, "s", "STATS");
-            -> zsock_recv (actor, "ib", &count, &stats, &size)  //  asynrole_stats_t
-        zsock_send (actor, "si", "VERBOSE", 1);         //  no answer
-        zsock_send (actor, "si", "DUMP", 1);            //  no answer
-        zsock_send (actor, "s", "$TERM");               //  ends it (use _destroy)
+            -> zsock_recv (actor, "ib", &count, &stats, &size)  //  asynrole_stats_t each
+        zsock_send (actor, "si", "VERBOSE", 1);
+            -> zsock_recv (actor, "is", &code, &text)  //  value 0 or 1, else EBADARG
+        zsock_send (actor, "si", "DUMP", 1);
+            -> zsock_recv (actor, "is", &code, &text)  //  likewise
+        zsock_send (actor, "s", "$TERM");
+            -> zsock_recv (actor, "is", &code, &text)  //  refused (EBADARG): use _destroy
         any other command
-            -> zsock_recv (actor, "is", &code, &text)   //  code ASYNROLE_EBADARG
+            -> zsock_recv (actor, "is", &code, &text)  //  code ASYNROLE_EBADARG
 
-    Threads:
-        any thread, callbacks included: _send, _stats, _set_verbose,
-            _set_dump, _local, _count
-        any thread but the Agent's own callback: _destroy
-        one thread at a time: reading _socket (); using the raw _actor pipe
-        from a callback, calls that wait for an answer (_stats) only on the
-            role whose callback it is (see asynrole_manager.h)
+    Deadlines, threads and destroying from the callback: as for the Manager
+    (asynrole_manager.h); the Agent's sockets all close before the last
+    ASYNROLE_ECLOSED callback.
 */
 #ifndef ASYNROLE_AGENT_H_INCLUDED
 #define ASYNROLE_AGENT_H_INCLUDED
 
 #include "asynrole_types.h"
-#include <czmq.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,32 +49,53 @@ typedef void (asynrole_agent_fn) (asynrole_agent_t *agent, void *ctx,
 
 //  Create an Agent serving count interfaces (ifaces NULL or count 0 =
 //  "127.0.0.1:161"). All are bound or none: a failure names the address and
-//  the reason (a privileged port: EACCES; a port in use: EADDRINUSE).
-//  Returns NULL with error filled on failure.
-asynrole_agent_t *asynrole_agent_new (asynrole_agent_fn *callback, void *ctx,
-                                      const char *const *ifaces, size_t count,
-                                      const asynrole_options_t *options, asynrole_error_t *error);
+//  the reason (a privileged port: EACCES; a port in use: EADDRINUSE; out of
+//  descriptors: ASYNROLE_ERESOURCE). Returns NULL with error filled on failure.
+ASYNROLE_EXPORT asynrole_agent_t *asynrole_agent_new (asynrole_agent_fn *callback, void *ctx,
+                                                      const char *const *ifaces, size_t count,
+                                                      const asynrole_options_t *options,
+                                                      asynrole_error_t *error);
 
-void asynrole_agent_destroy (asynrole_agent_t **self_p);
+//  Close the sockets, free everything, null *self_p. From the Agent's own
+//  callback: deferred until the callback returns.
+ASYNROLE_EXPORT void asynrole_agent_destroy (asynrole_agent_t **self_p);
 
-//  Send a response (0..65507 bytes) to destination. Returns 0 once the I/O
-//  actor has it, -1 with ASYNROLE_EBADARG (no socket of that family, bad via).
-int asynrole_agent_send (asynrole_agent_t *self, const void *data, size_t size,
-                         const asynrole_addr_t *destination, asynrole_error_t *error);
+//  Send a datagram to destination (0..65507 bytes over IPv4, 0..65527 over
+//  IPv6). Returns 0 once the I/O actor has it queued, -1 with
+//  ASYNROLE_EBADARG (no socket of that family, a bad via) or
+//  ASYNROLE_EWOULDBLOCK (the send queue stayed full for send_timeout).
+ASYNROLE_EXPORT int asynrole_agent_send (asynrole_agent_t *self, const void *data, size_t size,
+                                         const asynrole_addr_t *destination,
+                                         asynrole_error_t *error);
+
+//  The same, but never waits: ASYNROLE_EWOULDBLOCK at once when the queue is full
+ASYNROLE_EXPORT int asynrole_agent_try_send (asynrole_agent_t *self, const void *data, size_t size,
+                                             const asynrole_addr_t *destination,
+                                             asynrole_error_t *error);
+
+//  Answer a datagram the Agent received: to its sender, through the socket
+//  it came in on
+ASYNROLE_EXPORT int asynrole_agent_reply (asynrole_agent_t *self,
+                                          const asynrole_datagram_t *request, const void *data,
+                                          size_t size, asynrole_error_t *error);
 
 //  Number of interfaces served, and the address each is bound to
-size_t asynrole_agent_count (asynrole_agent_t *self);
-const asynrole_addr_t *asynrole_agent_local (asynrole_agent_t *self, size_t index);
+ASYNROLE_EXPORT size_t asynrole_agent_count (asynrole_agent_t *self);
+ASYNROLE_EXPORT const asynrole_addr_t *asynrole_agent_local (asynrole_agent_t *self, size_t index);
 
 //  Counters, one record per interface; fills at most max, returns the number
-//  of interfaces or -1
-int asynrole_agent_stats (asynrole_agent_t *self, asynrole_stats_t *stats, size_t max);
+//  of interfaces or -1 (ASYNROLE_ETIMEOUT, ...)
+ASYNROLE_EXPORT int asynrole_agent_stats (asynrole_agent_t *self, asynrole_stats_t *stats,
+                                          size_t max, asynrole_error_t *error);
 
-void asynrole_agent_set_verbose (asynrole_agent_t *self, bool verbose);
-void asynrole_agent_set_dump (asynrole_agent_t *self, bool dump);
+ASYNROLE_EXPORT void asynrole_agent_set_verbose (asynrole_agent_t *self, bool verbose);
+ASYNROLE_EXPORT void asynrole_agent_set_dump (asynrole_agent_t *self, bool dump);
 
-zsock_t *asynrole_agent_socket (asynrole_agent_t *self);
-zactor_t *asynrole_agent_actor (asynrole_agent_t *self);
+//  The data socket (pipe mode; a libzmq socket), NULL in callback mode
+ASYNROLE_EXPORT void *asynrole_agent_socket (asynrole_agent_t *self);
+
+//  The actor pipe, for raw commands (a libzmq socket)
+ASYNROLE_EXPORT void *asynrole_agent_actor (asynrole_agent_t *self);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,17 @@
      |   +- ASYNROLE_ENORESPONSE    NoResponseError: no reply in time
      |   +- ASYNROLE_EIDLE          IdleTimeoutError: no request in time
      +- ASYNROLE_EDROPPED       datagrams (count) or error events (lost_errors)
-                                were dropped: the role's queue was full
+     |                          were dropped: the role held its max_bytes
+     +- ASYNROLE_ETIMEOUT       an actor did not answer within the deadline
+     +- ASYNROLE_EWOULDBLOCK    the socket's send queue stayed full (try_send at
+     |                          once, send after options.send_timeout)
+     +- ASYNROLE_ENOMEM         out of memory
+     +- ASYNROLE_ERESOURCE      out of descriptors, libzmq sockets or threads
+     |                          (sys_errno: EMFILE, ENFILE, EAGAIN)
+     +- ASYNROLE_EINTERNAL      an internal failure: a pipe refused a message,
+     |                          an answer was malformed (a bug: please report)
+     +- ASYNROLE_ECLOSED        not a failure: the last event of a role that
+                                was destroyed from its own callback
 
     Every call that can fail returns 0 / -1 (or NULL) and, when given an
     asynrole_error_t *, fills it. If a call fails, no callback or event is ever
@@ -17,6 +27,7 @@
 #define ASYNROLE_ERROR_H_INCLUDED
 
 #include "asynrole_addr.h"
+#include "asynrole_export.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,10 +41,16 @@ typedef enum {
     ASYNROLE_ENETWORK = 2,
     ASYNROLE_ENORESPONSE = 3,
     ASYNROLE_EIDLE = 4,
-    ASYNROLE_EDROPPED = 5
+    ASYNROLE_EDROPPED = 5,
+    ASYNROLE_ETIMEOUT = 6,
+    ASYNROLE_EWOULDBLOCK = 7,
+    ASYNROLE_ENOMEM = 8,
+    ASYNROLE_ERESOURCE = 9,
+    ASYNROLE_EINTERNAL = 10,
+    ASYNROLE_ECLOSED = 11
 } asynrole_code_t;
 
-//  The operation that failed, for network errors
+//  The operation that failed
 typedef enum {
     ASYNROLE_OP_NONE = 0,
     ASYNROLE_OP_SOCKET,      //  socket ()
@@ -45,29 +62,33 @@ typedef enum {
     ASYNROLE_OP_CLOSE,       //  close ()
     ASYNROLE_OP_RESOLVE,     //  getaddrinfo ()
     ASYNROLE_OP_ICMP,        //  an ICMP error came back for a datagram sent to address
-    ASYNROLE_OP_QUEUE        //  an internal queue was full (ASYNROLE_EDROPPED)
+    ASYNROLE_OP_QUEUE,       //  a role's queue (ASYNROLE_EDROPPED, ASYNROLE_EWOULDBLOCK)
+    ASYNROLE_OP_CONTROL,     //  a request to an actor and its answer
+    ASYNROLE_OP_THREAD,      //  starting a thread
+    ASYNROLE_OP_PIPE         //  making or using a libzmq socket between actors
 } asynrole_op_t;
 
 #define ASYNROLE_DETAIL_MAX 192
 
 struct asynrole_error_s {
     asynrole_code_t code;              //  what kind of error
-    asynrole_op_t op;                  //  failing operation (network errors)
+    asynrole_op_t op;                  //  the failing operation
     int sys_errno;                     //  errno from the OS, 0 if none
     uint64_t count;                    //  datagrams dropped (ASYNROLE_EDROPPED)
     uint64_t lost_errors;              //  error events dropped (ASYNROLE_EDROPPED)
     asynrole_addr_t address;           //  address concerned; len 0 if none
-    char detail[ASYNROLE_DETAIL_MAX];  //  one line for people: op, address, reason
+    char detail[ASYNROLE_DETAIL_MAX];  //  one line for people: the reason
+                                       //  first, then what it concerns
 };
 
 //  A static string naming the code ("bad argument", "network error", ...)
-const char *asynrole_strerror (asynrole_code_t code);
+ASYNROLE_EXPORT const char *asynrole_strerror (asynrole_code_t code);
 
 //  A static string naming the operation ("bind", "send", ...)
-const char *asynrole_op_name (asynrole_op_t op);
+ASYNROLE_EXPORT const char *asynrole_op_name (asynrole_op_t op);
 
 //  True for ENETWORK and its subclasses ENORESPONSE and EIDLE
-bool asynrole_error_is_network (const asynrole_error_t *error);
+ASYNROLE_EXPORT bool asynrole_error_is_network (const asynrole_error_t *error);
 
 #ifdef __cplusplus
 }

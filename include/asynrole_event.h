@@ -10,6 +10,11 @@
         zsock_recv (socket, "sb", &type, &error, &error_size)
         error: an asynrole_error_t (binary)
 
+    The bytes of every event count towards the role's options.max_bytes until
+    the message is destroyed (asynrole_event_destroy, or zmsg_destroy /
+    zframe_destroy when read raw): a reader that keeps events makes the I/O
+    actor drop, and count, what comes next.
+
     This class reads one such message and gives it back as the same structs
     the callbacks get. Not thread-safe: one event, one thread.
 */
@@ -17,7 +22,6 @@
 #define ASYNROLE_EVENT_H_INCLUDED
 
 #include "asynrole_types.h"
-#include <czmq.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,19 +34,20 @@ typedef enum {
     ASYNROLE_EVENT_ERROR = 2
 } asynrole_event_type_t;
 
-//  Receive one event (blocks; use a zpoller to wait with a deadline). NULL if
-//  interrupted or if the message is not an event.
-asynrole_event_t *asynrole_event_recv (zsock_t *socket);
+//  Receive one event from a role's data socket, waiting at most timeout ms
+//  (0: only what is there already). NULL when none came in time, when
+//  interrupted, or when the message is not an event (it is then discarded).
+ASYNROLE_EXPORT asynrole_event_t *asynrole_event_recv (void *socket, int timeout);
 
-void asynrole_event_destroy (asynrole_event_t **self_p);
+ASYNROLE_EXPORT void asynrole_event_destroy (asynrole_event_t **self_p);
 
-asynrole_event_type_t asynrole_event_type (asynrole_event_t *self);
+ASYNROLE_EXPORT asynrole_event_type_t asynrole_event_type (asynrole_event_t *self);
 
 //  The datagram (NULL for an error event); valid while the event lives
-const asynrole_datagram_t *asynrole_event_datagram (asynrole_event_t *self);
+ASYNROLE_EXPORT const asynrole_datagram_t *asynrole_event_datagram (asynrole_event_t *self);
 
 //  The error (NULL for a datagram event)
-const asynrole_error_t *asynrole_event_error (asynrole_event_t *self);
+ASYNROLE_EXPORT const asynrole_error_t *asynrole_event_error (asynrole_event_t *self);
 
 #ifdef __cplusplus
 }

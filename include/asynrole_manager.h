@@ -21,35 +21,52 @@
         zsock_send (actor, "ssb", "SEND", destination, data, size);
             -> zsock_recv (actor, "is", &code, &text)   //  destination "" = default
         zsock_send (actor, "s", "STATS");
-            -> zsock_recv (actor, "ib", &count, &stats, &size) //  asynrole_stats_t
+            -> zsock_recv (actor, "ib", &count, &stats, &size) //  count 1, or -1
         zsock_send (actor, "spp", "CALLBACK", (void *) callback, ctx);
             -> zsock_recv (actor, "is", &code, &text)  //  as asynrole_manager_set_callback
-        zsock_send (actor, "si", "VERBOSE", 1);         //  no answer
-        zsock_send (actor, "si", "DUMP", 1);            //  no answer
-        zsock_send (actor, "s", "$TERM");               //  ends it (use _destroy)
+        zsock_send (actor, "si", "VERBOSE", 1);
+            -> zsock_recv (actor, "is", &code, &text)  //  value 0 or 1, else EBADARG
+        zsock_send (actor, "si", "DUMP", 1);
+            -> zsock_recv (actor, "is", &code, &text)  //  likewise
+        zsock_send (actor, "s", "$TERM");
+            -> zsock_recv (actor, "is", &code, &text)  //  refused (EBADARG): use _destroy
         any other command
             -> zsock_recv (actor, "is", &code, &text)   //  code ASYNROLE_EBADARG
+
+    Where a call waits, and for how long at most:
+        _new waits for each step of its start (attaching to the I/O actor,
+            opening each socket): options.timeout each, and at least 5 s,
+            then fails with ASYNROLE_ETIMEOUT, nothing left open;
+        _stats waits options.timeout (5 s by default) for the I/O actor's
+            answer, then fails with ASYNROLE_ETIMEOUT;
+        _send waits only when its socket's send queue holds send_queue bytes
+            the kernel has not taken (the kernel's buffer is full): then up
+            to send_timeout, and fails with ASYNROLE_EWOULDBLOCK. _try_send
+            fails with ASYNROLE_EWOULDBLOCK at once instead;
+        _destroy waits for a callback running at that moment to return, then
+            for the I/O actor to close the socket (as long as a step of _new).
 
     Replacing the callback (_set_callback, _send_with): datagrams already
     read when it changes may still reach the previous callback (at most one
     batch of 64). Keep the previous context alive until a datagram has come
     through the new callback, or until the Manager is destroyed.
 
+    Destroying the Manager from its own callback is allowed: it ends when the
+    callback returns. Its socket closes, then the callback runs once more,
+    with an ASYNROLE_ECLOSED error, and never again: ctx may be freed then.
+
     Threads:
-        any thread, callbacks included: _send, _send_with, _set_callback,
-            _stats, _set_verbose, _set_dump, _local, _unhandled
-        any thread but the Manager's own callback: _destroy
+        any thread, callbacks included: _send, _try_send, _send_with,
+            _set_callback, _stats, _set_verbose, _set_dump, _local,
+            _unhandled, _destroy
         one thread at a time: reading _socket (); using the raw _actor pipe
-            (and then not together with the calls above from other threads)
-        from a callback, calls that wait for an answer (_stats) only on the
-            role whose callback it is: two roles whose callbacks wait on each
-            other would wait for ever. Sends never wait on a role.
+        from a callback: do not wait on another role whose callback waits on
+            this one (two callbacks destroying each other's roles wait for ever)
 */
 #ifndef ASYNROLE_MANAGER_H_INCLUDED
 #define ASYNROLE_MANAGER_H_INCLUDED
 
 #include "asynrole_types.h"
-#include <czmq.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,49 +82,61 @@ typedef void (asynrole_manager_fn) (asynrole_manager_t *manager, void *ctx,
 //  without one), ephemeral port. callback may be NULL in callback mode and
 //  must be NULL in pipe mode. Host names are resolved here, in the caller's
 //  thread. Returns NULL with error filled on failure.
-asynrole_manager_t *asynrole_manager_new (asynrole_manager_fn *callback, void *ctx,
-                                          const char *destination, const char *iface,
-                                          const asynrole_options_t *options,
-                                          asynrole_error_t *error);
+ASYNROLE_EXPORT asynrole_manager_t *asynrole_manager_new (asynrole_manager_fn *callback, void *ctx,
+                                                          const char *destination,
+                                                          const char *iface,
+                                                          const asynrole_options_t *options,
+                                                          asynrole_error_t *error);
 
-//  Close the socket, drop what is in flight, free everything, null *self_p
-void asynrole_manager_destroy (asynrole_manager_t **self_p);
+//  Close the socket, drop what is in flight, free everything, null *self_p.
+//  From the Manager's own callback: deferred until the callback returns.
+ASYNROLE_EXPORT void asynrole_manager_destroy (asynrole_manager_t **self_p);
 
-//  Send one datagram (0..65507 bytes) to destination, or to the default
-//  destination when NULL. Returns 0 once the I/O actor has it, -1 with
-//  ASYNROLE_EBADARG when the call cannot be carried out. What the kernel says
-//  later arrives as an error event.
-int asynrole_manager_send (asynrole_manager_t *self, const void *data, size_t size,
-                           const asynrole_addr_t *destination, asynrole_error_t *error);
+//  Send one datagram (0..65507 bytes over IPv4, 0..65527 over IPv6) to
+//  destination, or to the default destination when NULL. Returns 0 once the
+//  I/O actor has it queued, -1 with ASYNROLE_EBADARG when the call cannot be
+//  carried out, ASYNROLE_EWOULDBLOCK when the send queue stayed full. What
+//  the kernel says later arrives as an error event.
+ASYNROLE_EXPORT int asynrole_manager_send (asynrole_manager_t *self, const void *data, size_t size,
+                                           const asynrole_addr_t *destination,
+                                           asynrole_error_t *error);
 
-//  The same, first replacing the callback and context for all later
-//  datagrams and errors (the seed's send (msg, dst, (cbFun, cbCtx)))
-int asynrole_manager_send_with (asynrole_manager_t *self, const void *data, size_t size,
-                                const asynrole_addr_t *destination, asynrole_manager_fn *callback,
-                                void *ctx, asynrole_error_t *error);
+//  The same, but never waits: ASYNROLE_EWOULDBLOCK at once when the queue is full
+ASYNROLE_EXPORT int asynrole_manager_try_send (asynrole_manager_t *self, const void *data,
+                                               size_t size, const asynrole_addr_t *destination,
+                                               asynrole_error_t *error);
+
+//  Send, first replacing the callback and context for all later datagrams
+//  and errors (the seed's send (msg, dst, (cbFun, cbCtx)))
+ASYNROLE_EXPORT int asynrole_manager_send_with (asynrole_manager_t *self, const void *data,
+                                                size_t size, const asynrole_addr_t *destination,
+                                                asynrole_manager_fn *callback, void *ctx,
+                                                asynrole_error_t *error);
 
 //  Replace the callback and context. -1 (ASYNROLE_EBADARG) in pipe mode or
 //  when callback is NULL.
-int asynrole_manager_set_callback (asynrole_manager_t *self, asynrole_manager_fn *callback,
-                                   void *ctx, asynrole_error_t *error);
+ASYNROLE_EXPORT int asynrole_manager_set_callback (asynrole_manager_t *self,
+                                                   asynrole_manager_fn *callback, void *ctx,
+                                                   asynrole_error_t *error);
 
 //  The address the socket is bound to (port filled in)
-const asynrole_addr_t *asynrole_manager_local (asynrole_manager_t *self);
+ASYNROLE_EXPORT const asynrole_addr_t *asynrole_manager_local (asynrole_manager_t *self);
 
-//  Counters of the Manager's socket. Returns 0 or -1.
-int asynrole_manager_stats (asynrole_manager_t *self, asynrole_stats_t *stats);
+//  Counters of the Manager's socket. Returns 0 or -1 (ASYNROLE_ETIMEOUT, ...).
+ASYNROLE_EXPORT int asynrole_manager_stats (asynrole_manager_t *self, asynrole_stats_t *stats,
+                                            asynrole_error_t *error);
 
 //  Datagrams that arrived while there was no callback to run
-uint64_t asynrole_manager_unhandled (asynrole_manager_t *self);
+ASYNROLE_EXPORT uint64_t asynrole_manager_unhandled (asynrole_manager_t *self);
 
-void asynrole_manager_set_verbose (asynrole_manager_t *self, bool verbose);
-void asynrole_manager_set_dump (asynrole_manager_t *self, bool dump);
+ASYNROLE_EXPORT void asynrole_manager_set_verbose (asynrole_manager_t *self, bool verbose);
+ASYNROLE_EXPORT void asynrole_manager_set_dump (asynrole_manager_t *self, bool dump);
 
-//  The data socket (pipe mode), NULL in callback mode
-zsock_t *asynrole_manager_socket (asynrole_manager_t *self);
+//  The data socket (pipe mode; a libzmq socket), NULL in callback mode
+ASYNROLE_EXPORT void *asynrole_manager_socket (asynrole_manager_t *self);
 
-//  The actor, for raw pipe commands
-zactor_t *asynrole_manager_actor (asynrole_manager_t *self);
+//  The actor pipe, for raw commands (a libzmq socket)
+ASYNROLE_EXPORT void *asynrole_manager_actor (asynrole_manager_t *self);
 
 #ifdef __cplusplus
 }

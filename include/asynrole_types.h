@@ -19,9 +19,18 @@ typedef struct asynrole_agent_s asynrole_agent_t;
 //  first size bytes, original_size says how long it was.
 #define ASYNROLE_DGRAM_TRUNCATED 0x1u
 
-//  The largest UDP payload over IPv4, and the default receive buffer
-#define ASYNROLE_DGRAM_MAX 65507
+//  The largest UDP payload: 65,535 less the IP (IPv4 only) and UDP headers
+#define ASYNROLE_DGRAM_MAX_IPV4 65507
+#define ASYNROLE_DGRAM_MAX_IPV6 65527
+#define ASYNROLE_DGRAM_MAX ASYNROLE_DGRAM_MAX_IPV6
+
+//  Bytes read per datagram by default: every datagram arrives whole
 #define ASYNROLE_BUFFER_SIZE 65536
+
+//  Defaults of asynrole_options_t (each used when the field is 0)
+#define ASYNROLE_DEFAULT_MAX_BYTES (64u * 1024 * 1024)
+#define ASYNROLE_DEFAULT_SEND_QUEUE (1024u * 1024)
+#define ASYNROLE_DEFAULT_TIMEOUT 5000
 
 //  One datagram as a role receives it. Valid only during the callback (or
 //  while its asynrole_event_t lives): copy what you keep.
@@ -29,8 +38,8 @@ typedef struct {
     const uint8_t *data;    //  payload
     size_t size;            //  bytes in data
     size_t original_size;   //  bytes the sender sent (> size when truncated)
-    asynrole_addr_t peer;   //  who sent it; peer.via = index of the role's
-                            //  socket it came in on (pass peer back to send)
+    asynrole_addr_t peer;   //  who sent it; peer.via names the role's socket
+                            //  it came in on (pass peer back to send)
     asynrole_addr_t local;  //  address it was sent to (IP_PKTINFO); len 0 if
                             //  the kernel did not say
     unsigned ifindex;       //  interface it came in on, 0 if unknown
@@ -39,10 +48,10 @@ typedef struct {
 
 //  Counters for one UDP socket, kept by the I/O actor. Every datagram read is
 //  either delivered or counted in dropped; every datagram a role asked to send
-//  is either in tx_datagrams or counted in tx_failed; every error event is
-//  either in errors or in errors_dropped. Whatever is dropped is also
-//  reported to the role as an ASYNROLE_EDROPPED event as soon as its queue
-//  has room.
+//  is either in tx_datagrams or counted in tx_failed (or waits, in
+//  tx_backlog); every error event is either in errors or in errors_dropped.
+//  Whatever is dropped is also reported to the role as an ASYNROLE_EDROPPED
+//  event as soon as it has room.
 typedef struct {
     asynrole_addr_t local;    //  the address the socket is bound to
     uint64_t rx_datagrams;    //  datagrams read from the kernel
@@ -50,12 +59,19 @@ typedef struct {
     uint64_t tx_datagrams;    //  datagrams the kernel accepted
     uint64_t tx_bytes;        //  their payload bytes
     uint64_t truncated;       //  read but larger than the buffer (flagged)
-    uint64_t dropped;         //  read but not delivered: the role's queue was full
+    uint64_t dropped;         //  read but not delivered: the role held max_bytes
     uint64_t kernel_dropped;  //  dropped by the kernel, receive buffer full
-                              //  (SO_RXQ_OVFL; known when the next one arrives)
+                              //  (SO_MEMINFO when the counters are read)
     uint64_t tx_failed;       //  sends the kernel refused (each one reported)
+    uint64_t tx_blocked;      //  times the kernel's send buffer was full and
+                              //  the sends waited for room (none was lost)
+    uint64_t tx_backlog;      //  datagrams waiting for that room right now
     uint64_t errors;          //  error events delivered to the role
-    uint64_t errors_dropped;  //  error events not delivered: the role's queue was full
+    uint64_t errors_dropped;  //  error events not delivered: the role held max_bytes
+    uint64_t held;            //  bytes the role holds now (role-wide: the same in
+                              //  each record of the role); 0 in asynrole_io_totals
+    uint64_t held_max;        //  the most it has held (role-wide): at most
+                              //  max_bytes + one batch (256 KiB)
 } asynrole_stats_t;
 
 //  Options shared by both roles. Zero-initialise, set what you need, pass a
@@ -65,8 +81,18 @@ typedef struct {
     const char *name;    //  name in log lines; NULL = "manager" / "agent"
     bool pipe_mode;      //  deliver events on the role's data socket
                          //  (asynrole_*_socket) instead of a callback
-    int queue;           //  messages queued towards the role before the I/O
-                         //  actor drops (each up to 64 datagrams); 0 = 256
+    size_t max_bytes;    //  received bytes the role may hold: queued towards
+                         //  it, in its callback, or (pipe mode) in events not
+                         //  yet destroyed. Past it the I/O actor drops and
+                         //  counts; 0 = ASYNROLE_DEFAULT_MAX_BYTES (64 MiB)
+    size_t send_queue;   //  bytes of sends per socket that the kernel has
+                         //  not taken yet; past it a send waits (at most
+                         //  send_timeout); 0 = ASYNROLE_DEFAULT_SEND_QUEUE (1 MiB)
+    int timeout;         //  ms _stats waits for the I/O actor's answer; each
+                         //  step of creating and destroying the role waits
+                         //  this long, and at least the default; 0 = 5000
+    int send_timeout;    //  ms a send waits for room in its socket's send
+                         //  queue; 0 = 5000
     size_t buffer_size;  //  bytes read per datagram; longer ones are flagged
                          //  truncated; 0 = 65536 (nothing is ever truncated)
     int rcvbuf;          //  SO_RCVBUF for the role's sockets; 0 = kernel default
@@ -74,6 +100,14 @@ typedef struct {
     bool verbose;        //  log what the role does via zsys
     bool dump;           //  hex-dump every datagram sent and received
 } asynrole_options_t;
+
+//  Read the answer to a raw "STATS" command ("ib": a count, then count
+//  records) from an actor pipe, waiting at most timeout ms. Fills at most
+//  max records; returns the count, or -1 with error filled: ASYNROLE_ETIMEOUT
+//  when no answer came, ASYNROLE_EINTERNAL when it is not a STATS answer or
+//  the actor could not get the counters (count -1).
+ASYNROLE_EXPORT int asynrole_stats_recv (void *actor, asynrole_stats_t *stats, size_t max,
+                                         int timeout, asynrole_error_t *error);
 
 #ifdef __cplusplus
 }

@@ -66,7 +66,9 @@ s_round_trip (const char *text, int family, uint16_t port)
         fail_msg ("parse '%s': %s", text, error.detail);
     assert_int_equal (asynrole_addr_family (&addr), family);
     assert_int_equal (asynrole_addr_port (&addr), port);
-    assert_int_equal (addr.via, -1);
+    //  Parsed: no socket chosen, the zero value
+    assert_int_equal (addr.via, 0);
+    assert_int_equal (asynrole_addr_socket (&addr), -1);
     char buf[ASYNROLE_ADDR_STRLEN];
     assert_ptr_equal (asynrole_addr_format (&addr, buf, sizeof buf), buf);
     assert_string_equal (buf, text);
@@ -115,6 +117,7 @@ test_equal_family_port (void **state)
     //  via is not compared
     b.via = 3;
     assert_true (asynrole_addr_equal (&a, &b));
+    assert_int_equal (asynrole_addr_socket (&b), 2);
     assert_false (asynrole_addr_equal (&a, &other_port));
     assert_false (asynrole_addr_equal (&a, &other_ip));
     assert_false (asynrole_addr_equal (&a, &v6));
@@ -230,7 +233,7 @@ test_error_is_network (void **state)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_parse_malformed),     cmocka_unit_test (test_resolve_malformed),
@@ -238,5 +241,5 @@ main (void)
         cmocka_unit_test (test_format_small_buffer), cmocka_unit_test (test_resolve),
         cmocka_unit_test (test_error_names),         cmocka_unit_test (test_error_is_network),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return tu_main (tests, argc, argv);
 }

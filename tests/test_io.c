@@ -18,8 +18,8 @@ test_io_refcount (void **state)
     asynrole_io_t *io = tu_io_new ();
     assert_non_null (asynrole_io_actor (io));
     asynrole_stats_t stats[2];
-    assert_int_equal (asynrole_io_stats (io, stats, 2), 0);
-    assert_int_equal (asynrole_io_stats (io, NULL, 0), 0);
+    assert_int_equal (asynrole_io_stats (io, stats, 2, NULL), 0);
+    assert_int_equal (asynrole_io_stats (io, NULL, 0, NULL), 0);
     //  Raw STATS: no sockets, no records
     assert_int_equal (tu_raw_stats (asynrole_io_actor (io), stats, 2), 0);
 
@@ -29,7 +29,7 @@ test_io_refcount (void **state)
     tu_io_destroy (&io);
     assert_null (io);
     //  The other reference still holds it
-    assert_int_equal (asynrole_io_stats (ref, stats, 2), 0);
+    assert_int_equal (asynrole_io_stats (ref, stats, 2, NULL), 0);
 
     tu_collector_t *agent_events = tu_collector_new ();
     tu_collector_t *manager_events = tu_collector_new ();
@@ -38,7 +38,7 @@ test_io_refcount (void **state)
         tu_agent_new (tu_agent_echo_cb, agent_events, "127.0.0.1:0", &options);
     asynrole_manager_t *manager =
         tu_manager_new (tu_manager_collect_cb, manager_events, NULL, "127.0.0.1:0", &options);
-    assert_int_equal (asynrole_io_stats (ref, stats, 2), 2);
+    assert_int_equal (asynrole_io_stats (ref, stats, 2, NULL), 2);
 
     //  Let go of the last user reference: the roles keep the actor alive
     tu_io_destroy (&ref);
@@ -51,7 +51,7 @@ test_io_refcount (void **state)
     tu_manager_destroy (&manager);
     //  Still serving the agent after the manager left
     asynrole_stats_t one;
-    assert_int_equal (asynrole_agent_stats (agent, &one, 1), 1);
+    assert_int_equal (asynrole_agent_stats (agent, &one, 1, NULL), 1);
     assert_int_equal (one.rx_datagrams, 1);
     tu_agent_destroy (&agent);
 
@@ -88,22 +88,22 @@ test_failed_role_on_shared_io (void **state)
     assert_null (agent);
     assert_int_equal (error.code, ASYNROLE_ENETWORK);
     assert_int_equal (error.sys_errno, EADDRINUSE);
-    assert_int_equal (asynrole_io_stats (io, NULL, 0), 0);
+    assert_int_equal (asynrole_io_stats (io, NULL, 0, NULL), 0);
 
     //  The io still serves new roles
     tu_collector_t *events = tu_collector_new ();
     agent = tu_agent_new (tu_agent_echo_cb, events, "127.0.0.1:0", &options);
     asynrole_manager_t *manager =
         tu_manager_new (tu_manager_collect_cb, events, NULL, "127.0.0.1:0", &options);
-    assert_int_equal (asynrole_io_stats (io, NULL, 0), 2);
+    assert_int_equal (asynrole_io_stats (io, NULL, 0, NULL), 2);
     assert_int_equal (
         asynrole_manager_send (manager, "ok", 2, asynrole_agent_local (agent, 0), &error), 0);
     //  One in at the agent, one back at the manager
     assert_true (tu_collector_wait_datagrams (events, 2, TU_TIMEOUT_MS));
     tu_manager_destroy (&manager);
-    assert_int_equal (asynrole_io_stats (io, NULL, 0), 1);
+    assert_int_equal (asynrole_io_stats (io, NULL, 0, NULL), 1);
     tu_agent_destroy (&agent);
-    assert_int_equal (asynrole_io_stats (io, NULL, 0), 0);
+    assert_int_equal (asynrole_io_stats (io, NULL, 0, NULL), 0);
     tu_io_destroy (&io);
 }
 
@@ -172,9 +172,9 @@ test_shared_io (void **state)
     }
     //  Six sockets; each one got and sent three datagrams
     asynrole_stats_t stats[8];
-    assert_int_equal (asynrole_io_stats (io, stats, 8), 2 * ROLES);
-    assert_int_equal (asynrole_io_stats (io, stats, 2), 2 * ROLES);  //  max < count
-    assert_int_equal (asynrole_io_stats (io, stats, 8), 2 * ROLES);
+    assert_int_equal (asynrole_io_stats (io, stats, 8, NULL), 2 * ROLES);
+    assert_int_equal (asynrole_io_stats (io, stats, 2, NULL), 2 * ROLES);  //  max < count
+    assert_int_equal (asynrole_io_stats (io, stats, 8, NULL), 2 * ROLES);
     uint64_t rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0;
     size_t matched = 0;
     for (size_t s = 0; s < 2 * ROLES; s++) {
@@ -210,7 +210,7 @@ test_shared_io (void **state)
     for (size_t i = 0; i < ROLES; i++) {
         tu_manager_destroy (&managers[i]);
         tu_agent_destroy (&agents[i]);
-        assert_int_equal (asynrole_io_stats (io, NULL, 0), 2 * (ROLES - 1 - i));
+        assert_int_equal (asynrole_io_stats (io, NULL, 0, NULL), 2 * (ROLES - 1 - i));
     }
     tu_io_destroy (&io);
 }
@@ -244,7 +244,7 @@ test_stats_exact (void **state)
 
     //  Nothing yet
     asynrole_stats_t stats;
-    assert_int_equal (asynrole_manager_stats (manager, &stats), 0);
+    assert_int_equal (asynrole_manager_stats (manager, &stats, NULL), 0);
     s_expect_counts (&stats, 0, 0);
     assert_true (asynrole_addr_equal (&stats.local, asynrole_manager_local (manager)));
 
@@ -259,11 +259,11 @@ test_stats_exact (void **state)
     }
     assert_true (tu_collector_wait_datagrams (manager_events, 3, TU_TIMEOUT_MS));
 
-    assert_int_equal (asynrole_manager_stats (manager, &stats), 0);
+    assert_int_equal (asynrole_manager_stats (manager, &stats, NULL), 0);
     s_expect_counts (&stats, 3, 60);
     assert_true (asynrole_addr_equal (&stats.local, asynrole_manager_local (manager)));
     asynrole_stats_t agent_stats[2];
-    assert_int_equal (asynrole_agent_stats (agent, agent_stats, 2), 1);
+    assert_int_equal (asynrole_agent_stats (agent, agent_stats, 2, NULL), 1);
     s_expect_counts (&agent_stats[0], 3, 60);
     assert_true (asynrole_addr_equal (&agent_stats[0].local, asynrole_agent_local (agent, 0)));
 
@@ -291,7 +291,7 @@ s_stats_in_callback (asynrole_agent_t *agent, void *ctx, const asynrole_datagram
                      const asynrole_error_t *error)
 {
     stats_probe_t *probe = (stats_probe_t *) ctx;
-    probe->stats_rc = asynrole_agent_stats (agent, &probe->stats, 1);
+    probe->stats_rc = asynrole_agent_stats (agent, &probe->stats, 1, NULL);
     tu_collector_add (probe->collector, datagram, error, 0, NULL);
 }
 
@@ -453,7 +453,7 @@ test_destroy_pipe_mode_unread (void **state)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_io_refcount, tu_teardown),
@@ -468,5 +468,5 @@ main (void)
         cmocka_unit_test_teardown (test_destroy_own_io, tu_teardown),
         cmocka_unit_test_teardown (test_destroy_pipe_mode_unread, tu_teardown),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return tu_main (tests, argc, argv);
 }

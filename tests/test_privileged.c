@@ -89,19 +89,19 @@ test_privileged_port (void **state)
 }
 
 static int
-s_run (void)
+s_run (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_privileged_port, tu_teardown),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return tu_main (tests, argc, argv);
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
     if (geteuid () != 0)
-        return s_run ();
+        return s_run (argc, argv);
 
     //  Root binds anything: test as nobody, in a child, before CZMQ starts
     fflush (stdout);
@@ -123,7 +123,7 @@ main (void)
         //  Changing credentials made us undumpable, which keeps the leak
         //  checker from attaching to our threads at exit
         prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-        exit (s_run ());
+        exit (s_run (argc, argv));
     }
     int status = 0;
     while (waitpid (pid, &status, 0) < 0) {

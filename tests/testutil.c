@@ -2,8 +2,11 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 #include <arpa/inet.h>
-#include <errno.h>
+#include <dirent.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,25 +532,9 @@ tu_readable (void *sock, int timeout_ms)
 }
 
 asynrole_event_t *
-tu_event_wait (zsock_t *sock, int timeout_ms)
+tu_event_wait (void *sock, int timeout_ms)
 {
-    if (!tu_readable (sock, timeout_ms))
-        return NULL;
-    return asynrole_event_recv (sock);
-}
-
-bool
-tu_poll_until (bool (*cond) (void *arg), void *arg, int timeout_ms)
-{
-    int64_t deadline = tu_now () + timeout_ms;
-    for (long round = 0; round < 10000000L; round++) {
-        if (cond (arg))
-            return true;
-        if (tu_now () > deadline)
-            return cond (arg);
-        sched_yield ();
-    }
-    return cond (arg);
+    return asynrole_event_recv (sock, timeout_ms);
 }
 
 void
@@ -561,29 +548,15 @@ tu_fill (uint8_t *buf, size_t size, unsigned seed)
 }
 
 int
-tu_raw_stats (zactor_t *actor, asynrole_stats_t *stats, size_t max)
+tu_raw_stats (void *actor, asynrole_stats_t *stats, size_t max)
 {
     if (zsock_send (actor, "s", "STATS"))
         return -1;
-    if (!tu_readable (actor, TU_TIMEOUT_MS))
-        return -1;
-    int count = -1;
-    byte *records = NULL;
-    size_t size = 0;
-    if (zsock_recv (actor, "ib", &count, &records, &size))
-        return -1;
-    int result = count;
-    if (count < 0 || size != (size_t) count * sizeof (asynrole_stats_t))
-        result = -1;
-    else
-        memcpy (stats, records,
-                ((size_t) count < max ? (size_t) count : max) * sizeof (asynrole_stats_t));
-    free (records);
-    return result;
+    return asynrole_stats_recv (actor, stats, max, TU_TIMEOUT_MS, NULL);
 }
 
 int
-tu_raw_answer (zactor_t *actor, char **text)
+tu_raw_answer (void *actor, char **text)
 {
     if (text)
         *text = NULL;
@@ -598,4 +571,132 @@ tu_raw_answer (zactor_t *actor, char **text)
     else
         zstr_free (&answer);
     return code;
+}
+
+asynrole_stats_t
+tu_manager_stats (asynrole_manager_t *manager)
+{
+    asynrole_stats_t stats;
+    asynrole_error_t error;
+    memset (&stats, 0, sizeof stats);
+    if (asynrole_manager_stats (manager, &stats, &error))
+        fail_msg ("asynrole_manager_stats: %s: %s", asynrole_strerror (error.code), error.detail);
+    return stats;
+}
+
+asynrole_stats_t
+tu_agent_stats (asynrole_agent_t *agent, size_t index)
+{
+    asynrole_stats_t stats[64];
+    asynrole_error_t error;
+    memset (stats, 0, sizeof stats);
+    int count = asynrole_agent_stats (agent, stats, 64, &error);
+    if (count < 0)
+        fail_msg ("asynrole_agent_stats: %s: %s", asynrole_strerror (error.code), error.detail);
+    if (index >= (size_t) count || index >= 64)
+        fail_msg ("asynrole_agent_stats: no socket %zu of %d", index, count);
+    return stats[index];
+}
+
+int
+tu_udp_socket (const char *ip, asynrole_addr_t *bound)
+{
+    char text[ASYNROLE_ADDR_STRLEN];
+    snprintf (text, sizeof text, strchr (ip, ':') ? "[%s]:0" : "%s:0", ip);
+    asynrole_addr_t any;
+    asynrole_error_t error;
+    if (asynrole_addr_parse (&any, text, &error))
+        return -1;
+    return s_bind (&any, bound);
+}
+
+int
+tu_open_fds (void)
+{
+    //  Sockets and anonymous inodes (eventfd, epoll): what asynrole and
+    //  libzmq open. Files and pipes are left out: a sanitizer's runtime opens
+    //  some of its own (a pipe to its symbolizer) at any time.
+    DIR *dir = opendir ("/proc/self/fd");
+    if (!dir)
+        return -1;
+    int count = 0;
+    for (struct dirent *entry = readdir (dir); entry; entry = readdir (dir)) {
+        char path[300], target[64] = "";
+        snprintf (path, sizeof path, "/proc/self/fd/%s", entry->d_name);
+        ssize_t size = readlink (path, target, sizeof target - 1);
+        if (size > 0 && (!strncmp (target, "socket:", 7) || !strncmp (target, "anon_inode:", 11)))
+            count++;
+    }
+    closedir (dir);
+    return count;
+}
+
+//  -------------------------------------------------------------------------
+//  Children
+
+//  The child's set-up: a namespace of its own, lo up, the qdisc
+static int
+s_child_netns (const char *qdisc)
+{
+    if (geteuid () != 0 || unshare (CLONE_NEWNET)) {
+        fprintf (stderr, "skipped: needs root for a network namespace of its own\n");
+        return TU_SKIP;
+    }
+    if (system ("ip link set lo up")) {
+        fprintf (stderr, "skipped: 'ip link set lo up' failed (iproute2)\n");
+        return TU_SKIP;
+    }
+    char command[256];
+    snprintf (command, sizeof command, "tc qdisc add dev lo root %s", qdisc ? qdisc : "");
+    if (qdisc && system (command)) {
+        fprintf (stderr, "skipped: '%s' failed\n", command);
+        return TU_SKIP;
+    }
+    return 0;
+}
+
+void
+tu_child (int (*body) (void *arg), void *arg, bool netns, const char *qdisc, int timeout_s)
+{
+    fflush (stdout);
+    fflush (stderr);
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        alarm ((unsigned) timeout_s);
+        int rc = netns ? s_child_netns (qdisc) : 0;
+        if (rc == 0)
+            rc = body (arg);
+        fflush (stdout);
+        fflush (stderr);
+        exit (rc);
+    }
+    int status = 0;
+    while (waitpid (pid, &status, 0) < 0)
+        assert_int_equal (errno, EINTR);
+    if (WIFSIGNALED (status))
+        fail_msg ("the child died of signal %d%s", WTERMSIG (status),
+                  WTERMSIG (status) == SIGALRM ? " (its deadline)" : "");
+    if (WEXITSTATUS (status) == TU_SKIP)
+        skip ();
+    assert_int_equal (WEXITSTATUS (status), 0);
+}
+
+//  -------------------------------------------------------------------------
+//  Running
+
+int
+tu_run (const struct CMUnitTest *tests, size_t count, int argc, char **argv)
+{
+    if (argc > 1) {
+        bool known = false;
+        for (size_t i = 0; i < count; i++)
+            known |= strcmp (tests[i].name, argv[1]) == 0;
+        if (!known) {
+            fprintf (stderr, "%s: no case named '%s'\n", argv[0], argv[1]);
+            return 2;
+        }
+        cmocka_set_test_filter (argv[1]);
+    }
+    return _cmocka_run_group_tests (argv[0], tests, count, NULL, NULL);
 }

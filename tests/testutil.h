@@ -6,7 +6,9 @@
       the library's own error text when they cannot be made;
     - a registry of what a test made, so that the teardown frees it even
       when an assertion cut the test short (no leak, no hang at exit);
-    - plain-socket helpers: a closed port, a held port, a free-port check.
+    - plain-socket helpers: a closed port, a held port, a free-port check;
+    - tu_main: runs every case, or the one named on the command line (CTest
+      runs each case on its own, tests/CMakeLists: test_<program>.<case>).
 */
 #ifndef TESTUTIL_H_INCLUDED
 #define TESTUTIL_H_INCLUDED
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include "asynrole.h"
+#include <czmq.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -156,24 +159,64 @@ bool tu_can_bind (const asynrole_addr_t *addr);
 int64_t tu_now (void);
 
 //  Wait up to timeout_ms for one event on sock (pipe mode); NULL on timeout
-asynrole_event_t *tu_event_wait (zsock_t *sock, int timeout_ms);
+asynrole_event_t *tu_event_wait (void *sock, int timeout_ms);
 
 //  Is sock readable within timeout_ms?
 bool tu_readable (void *sock, int timeout_ms);
-
-//  Poll cond (arg) until true or timeout_ms; bounded in count and time. Each
-//  round yields the CPU; use only when there is nothing to block on.
-bool tu_poll_until (bool (*cond) (void *arg), void *arg, int timeout_ms);
 
 //  Fill buf with a pattern that depends on seed
 void tu_fill (uint8_t *buf, size_t size, unsigned seed);
 
 //  Raw "STATS" on an actor pipe: count records into stats (at most max);
 //  returns count, or -1 (no answer in time, or a bad answer)
-int tu_raw_stats (zactor_t *actor, asynrole_stats_t *stats, size_t max);
+int tu_raw_stats (void *actor, asynrole_stats_t *stats, size_t max);
 
 //  Raw command answered by "is": returns the code (or -100 on no answer in
 //  time); text (if wanted) is the answer's text, caller frees with zstr_free
-int tu_raw_answer (zactor_t *actor, char **text);
+int tu_raw_answer (void *actor, char **text);
+
+//  Stats of a role, failing the test when they cannot be had
+asynrole_stats_t tu_manager_stats (asynrole_manager_t *manager);
+asynrole_stats_t tu_agent_stats (asynrole_agent_t *agent, size_t index);
+
+//  A plain UDP socket bound to ip:0 (not registered: the caller closes it)
+int tu_udp_socket (const char *ip, asynrole_addr_t *bound);
+
+//  Sockets, eventfds and epoll sets open in this process now
+int tu_open_fds (void);
+
+//  -------------------------------------------------------------------------
+//  Children: tests that change what a process has (its network namespace,
+//  its descriptor limit) run their body in a child. The body reports with
+//  TU_CHECK, never with cmocka's assertions (they belong to the parent).
+
+//  Exit status of a body that could not set up (not root, no tc): skipped
+#define TU_SKIP 77
+
+//  In a body: on failure, say where and why and return 1
+#define TU_CHECK(cond, ...)                                                           \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            fprintf (stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf (stderr, __VA_ARGS__);                                            \
+            fprintf (stderr, "\n");                                                   \
+            return 1;                                                                 \
+        }                                                                             \
+    } while (0)
+
+//  Run body (arg) in a child with a deadline of timeout_s seconds (SIGALRM
+//  ends a child that overruns it). With netns, the child first enters a
+//  network namespace of its own with lo up, and when qdisc is not NULL runs
+//  "tc qdisc add dev lo root <qdisc>" (needs root: TU_SKIP otherwise).
+//  Fails the test when the child fails; skips it on TU_SKIP.
+void tu_child (int (*body) (void *arg), void *arg, bool netns, const char *qdisc, int timeout_s);
+
+//  -------------------------------------------------------------------------
+//  Running
+
+//  Run the cases, or only the one named by argv[1] (an unknown name fails)
+int tu_run (const struct CMUnitTest *tests, size_t count, int argc, char **argv);
+#define tu_main(tests, argc, argv) \
+    tu_run ((tests), sizeof (tests) / sizeof ((tests)[0]), argc, argv)
 
 #endif

@@ -1,0 +1,159 @@
+/*  asynrole_manager.c - the Manager role: one socket, an optional default
+    destination (connected), a callback replaceable per send */
+#include "asynrole_manager.h"
+#include "error_fill.h"
+#include "role.h"
+#include <stdlib.h>
+
+struct asynrole_manager_s {
+    role_t role;  //  everything is in the shared role machinery
+};
+
+//  The local address to bind: iface, or any address of the destination's
+//  family; NULL with error filled
+static asynrole_addr_t *
+s_local (const char *iface, const asynrole_addr_t *target, asynrole_error_t *error)
+{
+    if (!iface)
+        iface = asynrole_addr_family (target) == AF_INET6 ? "[::]:0" : "0.0.0.0:0";
+    asynrole_addr_t *local = role_resolve (&iface, 1, error);
+    if (local && target->len && asynrole_addr_family (local) != asynrole_addr_family (target)) {
+        error_badarg (error, "the interface and the destination are not of one family");
+        free (local);
+        return NULL;
+    }
+    return local;
+}
+
+asynrole_manager_t *
+asynrole_manager_new (asynrole_manager_fn *callback, void *ctx, const char *destination,
+                      const char *iface, const asynrole_options_t *options, asynrole_error_t *error)
+{
+    if (options && options->pipe_mode && callback) {
+        error_badarg (error, "a Manager in pipe mode takes no callback");
+        return NULL;
+    }
+    asynrole_addr_t target = { .len = 0 };
+    if (destination) {
+        if (asynrole_addr_resolve (&target, destination, error))
+            return NULL;
+        if (asynrole_addr_port (&target) == 0) {
+            error_badarg (error, "the default destination has port 0");
+            return NULL;
+        }
+    }
+    asynrole_addr_t *local = s_local (iface, &target, error);
+    if (!local)
+        return NULL;
+    asynrole_manager_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        free (local);
+        error_nomem (error, "a Manager");
+        return NULL;
+    }
+    role_fn_t fn = { .manager = callback };
+    if (role_start (&self->role, ROLE_MANAGER, self, "manager", options, local, 1,
+                    target.len ? &target : NULL, fn, ctx, error)) {
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+asynrole_manager_destroy (asynrole_manager_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if (role_stop (&(*self_p)->role))
+        free (*self_p);
+    *self_p = NULL;
+}
+
+int
+asynrole_manager_send (asynrole_manager_t *self, const void *data, size_t size,
+                       const asynrole_addr_t *destination, asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no manager");
+    role_send_t how = { .callback = NULL };
+    return role_send (&self->role, data, size, destination, &how, error);
+}
+
+int
+asynrole_manager_try_send (asynrole_manager_t *self, const void *data, size_t size,
+                           const asynrole_addr_t *destination, asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no manager");
+    role_send_t how = { .nowait = true };
+    return role_send (&self->role, data, size, destination, &how, error);
+}
+
+int
+asynrole_manager_send_with (asynrole_manager_t *self, const void *data, size_t size,
+                            const asynrole_addr_t *destination, asynrole_manager_fn *callback,
+                            void *ctx, asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no manager");
+    role_fn_t fn = { .manager = callback };
+    role_send_t how = { .callback = &fn, .ctx = ctx };
+    return role_send (&self->role, data, size, destination, &how, error);
+}
+
+int
+asynrole_manager_set_callback (asynrole_manager_t *self, asynrole_manager_fn *callback, void *ctx,
+                               asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no manager");
+    role_fn_t fn = { .manager = callback };
+    return role_set_callback (&self->role, fn, ctx, error);
+}
+
+const asynrole_addr_t *
+asynrole_manager_local (asynrole_manager_t *self)
+{
+    return self ? &self->role.locals[0] : NULL;
+}
+
+int
+asynrole_manager_stats (asynrole_manager_t *self, asynrole_stats_t *stats, asynrole_error_t *error)
+{
+    if (!self || !stats)
+        return error_badarg (error, "no manager, or nowhere to put the counters");
+    return role_stats (&self->role, stats, 1, error) == 1 ? 0 : -1;
+}
+
+uint64_t
+asynrole_manager_unhandled (asynrole_manager_t *self)
+{
+    return self ? atomic_load (&self->role.unhandled) : 0;
+}
+
+void
+asynrole_manager_set_verbose (asynrole_manager_t *self, bool verbose)
+{
+    if (self)
+        atomic_store (&self->role.verbose, verbose);
+}
+
+void
+asynrole_manager_set_dump (asynrole_manager_t *self, bool dump)
+{
+    if (self)
+        atomic_store (&self->role.dump, dump);
+}
+
+void *
+asynrole_manager_socket (asynrole_manager_t *self)
+{
+    return self ? self->role.user : NULL;
+}
+
+void *
+asynrole_manager_actor (asynrole_manager_t *self)
+{
+    return self ? actor_pipe (self->role.actor) : NULL;
+}

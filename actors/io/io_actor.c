@@ -1,0 +1,497 @@
+/*  io_actor.c - the I/O actor: its loop, its pipe, and the roles' requests
+
+    It polls three items whatever the number of sockets: its pipe, the one
+    inbound socket all roles write to, and an epoll set of every UDP socket
+    (and the doorbell). The sockets, the roles, the receive side and the
+    send side are classes of their own (io_table, io_roles, io_rx, io_tx).
+*/
+#define _GNU_SOURCE
+#include "io_actor.h"
+#include "ctx.h"
+#include "error_fill.h"
+#include "frames.h"
+#include "io_internal.h"
+#include "io_rx.h"
+#include "io_table.h"
+#include "io_tx.h"
+#include "stats_codec.h"
+#include "tsan.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+typedef struct {
+    actor_t *actor;           //  our thread and pipe
+    void *pipe;               //  our end of the pipe
+    asynrole_io_t *owner;     //  the public object (verbose flag, endpoint)
+    doorbell_t *doorbell;     //  rung when a role has room again (owner's)
+    void *inbound;            //  PULL: requests and sends from every role
+    int epfd;                 //  epoll set: every UDP socket and the doorbell
+    bool terminated;          //  $TERM from asynrole_io_destroy
+    io_table_t table;         //  the sockets, by id
+    io_roles_t roles;         //  the attached roles
+    io_rx_t *rx;              //  the receive side
+    io_tx_t tx;               //  the send side
+    uint64_t requests_bad;    //  malformed requests from roles
+    asynrole_stats_t closed;  //  counters of the sockets closed so far
+} self_t;
+
+//  -------------------------------------------------------------------------
+//  Construction
+
+static void
+s_self_destroy (self_t **self_p)
+{
+    self_t *self = *self_p;
+    if (!self)
+        return;
+    io_tx_destroy (&self->tx);
+    io_table_destroy (&self->table);
+    io_roles_destroy (&self->roles);
+    io_rx_destroy (&self->rx);
+    if (self->epfd >= 0)
+        close (self->epfd);
+    ctx_close (&self->inbound);
+    free (self);
+    *self_p = NULL;
+}
+
+//  The epoll set with the doorbell in it, the receive side, the inbound
+//  socket bound; 0 or -1 with error filled
+static int
+s_self_open (self_t *self, asynrole_error_t *error)
+{
+    self->epfd = epoll_create1 (EPOLL_CLOEXEC);
+    if (self->epfd < 0)
+        return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
+    io_tx_init (&self->tx, self->epfd, &self->roles);
+    //  Socket ids are never 0: 0 is the doorbell
+    struct epoll_event bell = { .events = EPOLLIN, .data.u32 = 0 };
+    if (epoll_ctl (self->epfd, EPOLL_CTL_ADD, doorbell_fd (self->doorbell), &bell))
+        return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
+    self->rx = io_rx_new (error);
+    if (!self->rx)
+        return -1;
+    self->inbound = ctx_socket (ZMQ_PULL, error);
+    if (!self->inbound)
+        return -1;
+    if (zmq_bind (self->inbound, io_endpoint (self->owner)))
+        return error_zmq (error, errno, "cannot bind the I/O actor's inbound socket");
+    return 0;
+}
+
+static self_t *
+s_self_new (actor_t *actor, asynrole_io_t *owner, asynrole_error_t *error)
+{
+    self_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        error_nomem (error, "the I/O actor");
+        return NULL;
+    }
+    self->actor = actor;
+    self->pipe = actor_inner (actor);
+    self->owner = owner;
+    self->doorbell = io_doorbell (owner);
+    self->epfd = -1;
+    io_table_init (&self->table);
+    io_roles_init (&self->roles);
+    io_tx_init (&self->tx, -1, &self->roles);
+    if (s_self_open (self, error))
+        s_self_destroy (&self);
+    return self;
+}
+
+//  -------------------------------------------------------------------------
+//  Answers
+
+//  Send an answer built from a zsock_send picture; a refusal is counted
+static void
+s_answer (self_t *self, void *to, const char *picture, ...)
+{
+    va_list args;
+    va_start (args, picture);
+    int rc = zsock_vsend (to, picture, args);
+    va_end (args);
+    if (rc) {
+        self->roles.answers_failed++;
+        zsys_error ("asynrole io: an answer was refused: %s", strerror (errno));
+    }
+}
+
+//  Counters of count sockets, as a STATS answer (its two frames)
+static zmsg_t *
+s_stats (io_socket_t **sockets, size_t count)
+{
+    asynrole_stats_t *records = calloc (count ? count : 1, sizeof *records);
+    if (!records)
+        return stats_encode (NULL, -1);
+    for (size_t i = 0; i < count; i++) {
+        io_socket_read_drops (sockets[i]);
+        records[i] = sockets[i]->stats;
+        records[i].tx_backlog = sockets[i]->backlog.count;
+        records[i].held = link_held (sockets[i]->link);
+        records[i].held_max = link_held_max (sockets[i]->link);
+    }
+    zmsg_t *msg = stats_encode (records, (int) count);
+    free (records);
+    return msg;
+}
+
+//  Add one socket's counters to the closed sums
+static void
+s_sum (asynrole_stats_t *sum, const asynrole_stats_t *stats)
+{
+    sum->rx_datagrams += stats->rx_datagrams;
+    sum->rx_bytes += stats->rx_bytes;
+    sum->tx_datagrams += stats->tx_datagrams;
+    sum->tx_bytes += stats->tx_bytes;
+    sum->truncated += stats->truncated;
+    sum->dropped += stats->dropped;
+    sum->kernel_dropped += stats->kernel_dropped;
+    sum->tx_failed += stats->tx_failed;
+    sum->tx_blocked += stats->tx_blocked;
+    sum->errors += stats->errors;
+    sum->errors_dropped += stats->errors_dropped;
+}
+
+//  -------------------------------------------------------------------------
+//  The owner's pipe
+
+static void
+s_pipe_stats (self_t *self)
+{
+    io_socket_t **all = calloc (self->table.open ? self->table.open : 1, sizeof *all);
+    size_t count = 0;
+    for (uint32_t slot = 0; all && slot < self->table.used; slot++)
+        if (self->table.slots[slot])
+            all[count++] = self->table.slots[slot];
+    zmsg_t *msg = all ? s_stats (all, count) : stats_encode (NULL, -1);
+    free (all);
+    io_roles_answer (&self->roles, self->pipe, &msg);
+}
+
+static void
+s_pipe_totals (self_t *self)
+{
+    asynrole_io_totals_t totals = { .roles = self->roles.attached, .sockets = self->table.open };
+    totals.stale_sends = self->tx.stale_sends;
+    totals.answers_failed = self->roles.answers_failed;
+    totals.requests_bad = self->requests_bad;
+    totals.closed = self->closed;
+    s_answer (self, self->pipe, "ib", 1, &totals, sizeof totals);
+}
+
+static void
+s_pipe_verbose (self_t *self, zmsg_t *request)
+{
+    long long value;
+    if (frames_pop_number (request, 0, 1, &value) && zmsg_size (request) == 0) {
+        io_set_verbose (self->owner, value == 1);
+        s_answer (self, self->pipe, "is", 0, "");
+    }
+    else
+        s_answer (self, self->pipe, "is", ASYNROLE_EBADARG,
+                  "VERBOSE takes one frame, 0 or 1: asynrole io");
+}
+
+static void
+s_handle_pipe (self_t *self)
+{
+    zmsg_t *request = zmsg_recv (self->pipe);
+    if (!request)
+        return;  //  Interrupted
+    char *command = zmsg_popstr (request);
+    if (command && streq (command, "$TERM") && actor_stopping (self->actor))
+        self->terminated = true;
+    else if (command && streq (command, "$TERM"))
+        //  Holders (roles, or roles yet to come) would hang waiting for
+        //  answers: only the last holder ends us, through asynrole_io_destroy
+        s_answer (self, self->pipe, "is", ASYNROLE_EBADARG,
+                  "$TERM comes from asynrole_io_destroy, when the last holder lets go: "
+                  "asynrole io");
+    else if (command && streq (command, "STATS") && zmsg_size (request) == 0)
+        s_pipe_stats (self);
+    else if (command && streq (command, "TOTALS") && zmsg_size (request) == 0)
+        s_pipe_totals (self);
+    else if (command && streq (command, "VERBOSE"))
+        s_pipe_verbose (self, request);
+    else {
+        char quoted[ERROR_QUOTE_MAX];
+        char detail[ASYNROLE_DETAIL_MAX];
+        snprintf (detail, sizeof detail, "unknown command, or wrong frames: %s: asynrole io",
+                  error_quote (command ? command : "", quoted, sizeof quoted));
+        zsys_warning ("%s", detail);
+        s_answer (self, self->pipe, "is", ASYNROLE_EBADARG, detail);
+    }
+    zstr_free (&command);
+    zmsg_destroy (&request);
+}
+
+//  -------------------------------------------------------------------------
+//  The roles' control requests
+
+static void
+s_request_bad (self_t *self, const char *command)
+{
+    self->requests_bad++;
+    zsys_error ("asynrole io: a malformed '%s' request was ignored", command);
+}
+
+static void
+s_handle_attach (self_t *self, zmsg_t *request)
+{
+    long long seq;
+    void *link, *data, *ctl;
+    if (!frames_pop_number (request, 0, UINT32_MAX, &seq) || !frames_pop_pointer (request, &link)
+        || !frames_pop_pointer (request, &data) || !frames_pop_pointer (request, &ctl) || !link
+        || !data || !ctl) {
+        s_request_bad (self, "ATTACH");
+        return;
+    }
+    asynrole_error_t error = { .code = ASYNROLE_OK };
+    int id = io_roles_attach (&self->roles, (link_t *) link, data, ctl);
+    if (id < 0)
+        error_nomem (&error, "a role's slot at the I/O actor");
+    s_answer (self, ctl, "s4ib", "ATTACHED", (uint32_t) seq, id, &error, sizeof error);
+}
+
+//  The OPEN request's parameters, after its sequence number and role
+static bool
+s_open_spec (zmsg_t *request, io_open_t *spec)
+{
+    long long tag, rcvbuf, sndbuf, buffer;
+    return frames_pop_number (request, 0, UINT32_MAX, &tag)
+        && frames_pop_struct (request, &spec->local, sizeof spec->local)
+        && frames_pop_struct (request, &spec->connect_to, sizeof spec->connect_to)
+        && frames_pop_number (request, 0, INT32_MAX, &rcvbuf)
+        && frames_pop_number (request, 0, INT32_MAX, &sndbuf)
+        && frames_pop_number (request, 0, ASYNROLE_BUFFER_SIZE, &buffer)
+        && spec->local.len <= sizeof spec->local.u
+        && spec->connect_to.len <= sizeof spec->connect_to.u
+        && (spec->tag = (uint32_t) tag, spec->rcvbuf = (int) rcvbuf, spec->sndbuf = (int) sndbuf,
+            spec->buffer_size = (size_t) buffer, true);
+}
+
+//  Open a socket for role: in the table, in the epoll set, in the role's
+//  list; NULL with error filled, nothing left
+static io_socket_t *
+s_open (self_t *self, io_role_t *role, io_open_t *spec, asynrole_error_t *error)
+{
+    spec->role = (uint32_t) (role - self->roles.roles);
+    spec->link = role->link;
+    io_socket_t *sock = io_socket_open (spec, error);
+    if (!sock)
+        return NULL;
+    if (io_table_add (&self->table, sock)) {
+        error_nomem (error, "a socket slot at the I/O actor");
+        io_socket_close (&sock);
+        return NULL;
+    }
+    int rc = io_socket_arm (sock, self->epfd, EPOLLIN)
+        ? error_network (error, ASYNROLE_OP_SOCKET, errno, &spec->local)
+        : 0;
+    if (rc == 0 && !io_roles_add_socket (&self->roles, role, sock))
+        rc = error_nomem (error, "a role's socket list at the I/O actor");
+    if (rc) {
+        io_table_remove (&self->table, sock);
+        io_socket_close (&sock);
+    }
+    return sock;
+}
+
+static void
+s_handle_open (self_t *self, zmsg_t *request)
+{
+    long long seq, id;
+    io_open_t spec = { .role = 0 };
+    io_role_t *role = NULL;
+    if (!frames_pop_number (request, 0, UINT32_MAX, &seq)
+        || !frames_pop_number (request, 0, UINT32_MAX, &id)
+        || !(role = io_roles_get (&self->roles, id)) || !s_open_spec (request, &spec)) {
+        s_request_bad (self, "OPEN");
+        return;
+    }
+    asynrole_error_t error;
+    io_socket_t *sock = s_open (self, role, &spec, &error);
+    asynrole_addr_t bound = sock ? sock->stats.local : spec.local;
+    if (io_verbose (self->owner)) {
+        char text[ASYNROLE_ADDR_STRLEN];
+        zsys_info ("asynrole io: open %s: %s", asynrole_addr_format (&bound, text, sizeof text),
+                   sock ? "ok" : error.detail);
+    }
+    s_answer (self, role->ctl, "s44bb", "OPENED", (uint32_t) seq, sock ? sock->id : 0, &bound,
+              sizeof bound, &error, sizeof error);
+}
+
+static void
+s_handle_stats (self_t *self, zmsg_t *request)
+{
+    long long seq, id;
+    io_role_t *role = NULL;
+    if (!frames_pop_number (request, 0, UINT32_MAX, &seq)
+        || !frames_pop_number (request, 0, UINT32_MAX, &id)
+        || !(role = io_roles_get (&self->roles, id))) {
+        s_request_bad (self, "STATS");
+        return;
+    }
+    zmsg_t *answer = s_stats (role->sockets, role->nsockets);
+    if (answer && (zmsg_pushstrf (answer, "%u", (uint32_t) seq) || zmsg_pushstr (answer, "STATS")))
+        zmsg_destroy (&answer);
+    io_roles_answer (&self->roles, role->ctl, &answer);
+}
+
+static void
+s_handle_detach (self_t *self, zmsg_t *request)
+{
+    long long seq, id;
+    io_role_t *role = NULL;
+    if (!frames_pop_number (request, 0, UINT32_MAX, &seq)
+        || !frames_pop_number (request, 0, UINT32_MAX, &id)
+        || !(role = io_roles_get (&self->roles, id))) {
+        s_request_bad (self, "DETACH");
+        return;
+    }
+    for (size_t i = 0; i < role->nsockets; i++) {
+        io_socket_t *sock = role->sockets[i];
+        io_tx_forget (&self->tx, sock);
+        s_sum (&self->closed, &sock->stats);
+        io_table_remove (&self->table, sock);
+        io_socket_close (&sock);
+    }
+    //  The pair ends go back to the role, which closes them once it has this
+    //  answer: nothing of ours touches them after this send
+    void *ctl = io_roles_detach (&self->roles, role);
+    s_answer (self, ctl, "s4", "DETACHED", (uint32_t) seq);
+}
+
+static void
+s_handle_request (self_t *self, const char *command, zmsg_t *request)
+{
+    //  A role's sends that came before its request go out first
+    io_tx_flush (&self->tx);
+    if (streq (command, "ATTACH"))
+        s_handle_attach (self, request);
+    else if (streq (command, "OPEN"))
+        s_handle_open (self, request);
+    else if (streq (command, "STATS"))
+        s_handle_stats (self, request);
+    else if (streq (command, "DETACH"))
+        s_handle_detach (self, request);
+    else
+        s_request_bad (self, command);
+}
+
+//  -------------------------------------------------------------------------
+//  Sends and requests from the roles
+
+//  A frame of WIRE_SEND records: queue each. Returns true when records of
+//  the message are queued, so that it must be held.
+static bool
+s_handle_sends (self_t *self, zmq_msg_t *msg)
+{
+    const uint8_t *frame = zmq_msg_data (msg);
+    size_t size = zmq_msg_size (msg);
+    bool hold = false;
+    wire_rec_t rec;
+    for (size_t offset = 0; offset < size; offset += wire_rec_span (rec.size)) {
+        const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
+        if (!payload || rec.type != WIRE_SEND) {
+            s_request_bad (self, "SEND");
+            break;
+        }
+        hold |= io_tx_queue (&self->tx, &self->table, &rec, payload - sizeof rec);
+    }
+    return hold;
+}
+
+static void
+s_handle_inbound (self_t *self)
+{
+    for (int count = 0; count < LIMIT_INBOUND_PER_WAKE; count++) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, self->inbound, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        HANDOFF_ACQUIRE (&wire_inbound_handoff);
+        if (zmq_msg_more (&msg)) {
+            char command[16] = "";
+            size_t size = zmq_msg_size (&msg);
+            if (size < sizeof command)
+                memcpy (command, zmq_msg_data (&msg), size);
+            zmq_msg_close (&msg);
+            zmsg_t *request = zmsg_recv (self->inbound);
+            if (request)
+                s_handle_request (self, command, request);
+            zmsg_destroy (&request);
+            continue;
+        }
+        if (s_handle_sends (self, &msg))
+            io_tx_hold (&self->tx, &msg);
+        zmq_msg_close (&msg);
+    }
+    io_tx_flush (&self->tx);
+}
+
+//  -------------------------------------------------------------------------
+//  The sockets epoll says are ready
+
+static void
+s_handle_ready (self_t *self)
+{
+    struct epoll_event events[LIMIT_READY_SOCKETS];
+    int n = epoll_wait (self->epfd, events, LIMIT_READY_SOCKETS, 0);
+    for (int i = 0; i < n; i++) {
+        if (events[i].data.u32 == 0) {
+            doorbell_clear (self->doorbell);
+            io_roles_send_notices (&self->roles);
+            continue;
+        }
+        io_socket_t *sock = io_table_find (&self->table, events[i].data.u32);
+        if (!sock)
+            continue;
+        if (events[i].events & EPOLLERR)
+            io_rx_errqueue (sock, &self->roles);
+        if (events[i].events & EPOLLOUT)
+            io_tx_drain (&self->tx, sock);
+        if (events[i].events & EPOLLIN)
+            io_rx_read (self->rx, sock, &self->roles);
+    }
+}
+
+//  -------------------------------------------------------------------------
+//  The actor
+
+void
+io_actor (actor_t *actor, void *args)
+{
+    asynrole_error_t error;
+    self_t *self = s_self_new (actor, (asynrole_io_t *) args, &error);
+    actor_started (actor, self ? NULL : &error);
+    if (!self)
+        return;
+    zmq_pollitem_t items[] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
+                               { self->inbound, 0, ZMQ_POLLIN, 0 },
+                               { NULL, self->epfd, ZMQ_POLLIN, 0 } };
+    while (!self->terminated) {
+        self->roles.verbose = io_verbose (self->owner);
+        if (zmq_poll (items, 3, io_tx_timeout (&self->tx)) < 0) {
+            if (errno == EINTR)
+                continue;
+            zsys_error ("asynrole io: zmq_poll failed: %s", strerror (errno));
+            break;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            s_handle_pipe (self);
+        if (items[1].revents & ZMQ_POLLIN)
+            s_handle_inbound (self);
+        if (items[2].revents & ZMQ_POLLIN)
+            s_handle_ready (self);
+        io_tx_retry (&self->tx);
+        if (self->roles.notices_now)
+            io_roles_send_notices (&self->roles);
+    }
+    s_self_destroy (&self);
+}

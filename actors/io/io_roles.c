@@ -1,0 +1,269 @@
+/*  io_roles.c - the roles attached to the I/O actor, and what it sends them */
+#include "io_roles.h"
+#include "bounds.h"
+#include "tsan.h"
+#include <errno.h>
+#include <string.h>
+
+void
+io_roles_init (io_roles_t *self)
+{
+    memset (self, 0, sizeof *self);
+}
+
+void
+io_roles_destroy (io_roles_t *self)
+{
+    //  Roles always detach before the last reference to the I/O object
+    //  goes: only their socket lists can be left
+    for (uint32_t id = 0; id < self->room; id++) {
+        free (self->roles[id].sockets);
+        link_unref (&self->roles[id].link);
+    }
+    free (self->roles);
+    free (self->notices);
+    free (self->ready);
+    memset (self, 0, sizeof *self);
+}
+
+int
+io_roles_attach (io_roles_t *self, link_t *link, void *data, void *ctl)
+{
+    uint32_t id = 0;
+    while (id < self->room && self->roles[id].used)
+        id++;
+    if (id == self->room) {
+        uint32_t room = self->room ? self->room * 2 : ROOM_FIRST_LIST;
+        io_role_t *roles = realloc (self->roles, room * sizeof *roles);
+        if (!roles)
+            return -1;
+        memset (roles + self->room, 0, (room - self->room) * sizeof *roles);
+        self->roles = roles;
+        self->room = room;
+    }
+    io_role_t *role = &self->roles[id];
+    role->used = true;
+    role->link = link_ref (link);
+    role->data = data;
+    role->ctl = ctl;
+    role->nsockets = 0;
+    self->attached++;
+    return (int) id;
+}
+
+io_role_t *
+io_roles_get (io_roles_t *self, long long id)
+{
+    if (id < 0 || id >= self->room || !self->roles[id].used)
+        return NULL;
+    return &self->roles[id];
+}
+
+bool
+io_roles_add_socket (io_roles_t *self, io_role_t *role, io_socket_t *sock)
+{
+    (void) self;
+    if (role->nsockets == role->room) {
+        size_t room = role->room ? role->room * 2 : 4;
+        io_socket_t **sockets = realloc (role->sockets, room * sizeof *sockets);
+        if (!sockets)
+            return false;
+        role->sockets = sockets;
+        role->room = room;
+    }
+    role->sockets[role->nsockets++] = sock;
+    return true;
+}
+
+void *
+io_roles_detach (io_roles_t *self, io_role_t *role)
+{
+    io_roles_forget_notices (self, role);
+    void *ctl = role->ctl;
+    role->used = false;
+    role->nsockets = 0;
+    role->data = role->ctl = NULL;
+    link_unref (&role->link);
+    self->attached--;
+    return ctl;
+}
+
+void
+io_roles_answer (io_roles_t *self, void *ctl, zmsg_t **msg_p)
+{
+    //  The ctl pair has no high-water mark: only a failing libzmq refuses
+    if (*msg_p && zmsg_send (msg_p, ctl) == 0)
+        return;
+    self->answers_failed++;
+    zsys_error ("asynrole io: an answer to a role was refused: %s",
+                *msg_p ? strerror (errno) : "out of memory");
+    zmsg_destroy (msg_p);
+}
+
+//  -------------------------------------------------------------------------
+//  Batch frames
+
+size_t
+io_roles_put (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *payload)
+{
+    memcpy (frame + offset, rec, sizeof *rec);
+    if (payload && rec->size)
+        memcpy (frame + offset + sizeof *rec, payload, rec->size);
+    return offset + wire_rec_span (rec->size);
+}
+
+size_t
+io_roles_frame (io_socket_t *sock, zmq_msg_t *msg, size_t room, io_carried_t *carried)
+{
+    memset (carried, 0, sizeof *carried);
+    carried->drops_noticed = sock->drops_unreported;
+    carried->errors_noticed =
+        sock->errors_unreported < UINT32_MAX ? sock->errors_unreported : UINT32_MAX;
+    bool notice = carried->drops_noticed || carried->errors_noticed;
+    if (zmq_msg_init_size (msg, room + (notice ? wire_rec_span (0) : 0)))
+        return SIZE_MAX;
+    if (!notice)
+        return 0;
+    wire_rec_t rec = { .type = WIRE_DROPS, .socket = sock->tag };
+    rec.count = carried->drops_noticed;
+    rec.errors = (uint32_t) carried->errors_noticed;
+    rec.peer = sock->stats.local;
+    return io_roles_put (zmq_msg_data (msg), 0, &rec, NULL);
+}
+
+//  The role has drops to report: put it on the notice list and ask its link
+//  to ring when it has room
+static void
+s_notice_due (io_roles_t *self, io_role_t *role)
+{
+    if (role->notice_due)
+        return;
+    if (self->nnotices == self->notices_room) {
+        uint32_t room = self->notices_room ? self->notices_room * 2 : ROOM_FIRST_LIST;
+        uint32_t *notices = realloc (self->notices, room * sizeof *notices);
+        if (notices)
+            self->notices = notices;
+        uint32_t *ready = notices ? realloc (self->ready, room * sizeof *ready) : NULL;
+        if (ready)
+            self->ready = ready;
+        if (!ready)
+            return;  //  The next batch that gets through still carries them
+        self->notices_room = room;
+    }
+    self->notices[self->nnotices++] = (uint32_t) (role - self->roles);
+    role->notice_due = true;
+    if (link_want_room (role->link))
+        //  Room came back between the drop and now: no ring will come
+        self->notices_now = true;
+}
+
+void
+io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg, const io_carried_t *carried)
+{
+    io_role_t *role = &self->roles[sock->role];
+    size_t bytes = zmq_msg_size (msg);
+    if (link_charge (role->link, bytes)) {
+        HANDOFF_RELEASE (role->link);
+        if (zmq_msg_send (msg, role->data, ZMQ_DONTWAIT) >= 0) {
+            sock->drops_unreported -= carried->drops_noticed;
+            sock->errors_unreported -= carried->errors_noticed;
+            sock->stats.errors += carried->errors;
+            return;
+        }
+        //  No high-water mark on the data pair: only a failing libzmq refuses
+        zsys_error ("asynrole io: a batch to a role was refused: %s", strerror (errno));
+        link_release (role->link, bytes);
+    }
+    zmq_msg_close (msg);
+    io_roles_drop (self, sock, carried->datagrams, carried->errors);
+}
+
+void
+io_roles_drop (io_roles_t *self, io_socket_t *sock, uint64_t datagrams, uint64_t errors)
+{
+    sock->stats.dropped += datagrams;
+    sock->stats.errors_dropped += errors;
+    sock->drops_unreported += datagrams;
+    sock->errors_unreported += errors;
+    s_notice_due (self, &self->roles[sock->role]);
+}
+
+void
+io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
+                 const asynrole_addr_t *peer)
+{
+    wire_rec_t rec = { .type = WIRE_ERROR, .op = (uint16_t) op, .socket = sock->tag, .err = err };
+    if (peer && peer->len)
+        rec.peer = *peer;
+    rec.peer.via = sock->tag + 1;
+    rec.local = sock->stats.local;
+    if (self->verbose) {
+        char text[ASYNROLE_ADDR_STRLEN];
+        zsys_info ("asynrole io: %s %s: %s", asynrole_op_name (op),
+                   asynrole_addr_format (&rec.peer, text, sizeof text), strerror (err));
+    }
+    zmq_msg_t msg;
+    io_carried_t carried;
+    size_t offset = io_roles_frame (sock, &msg, wire_rec_span (0), &carried);
+    if (offset == SIZE_MAX) {
+        io_roles_drop (self, sock, 0, 1);
+        return;
+    }
+    carried.errors = 1;
+    io_roles_put (zmq_msg_data (&msg), offset, &rec, NULL);
+    io_roles_deliver (self, sock, &msg, &carried);
+}
+
+//  -------------------------------------------------------------------------
+//  Drop notices
+
+//  Send a role's notices, one frame per socket with drops to report
+static void
+s_send_notices (io_roles_t *self, io_role_t *role)
+{
+    for (size_t i = 0; i < role->nsockets; i++) {
+        io_socket_t *sock = role->sockets[i];
+        if (!sock->drops_unreported && !sock->errors_unreported)
+            continue;
+        zmq_msg_t msg;
+        io_carried_t carried;
+        if (io_roles_frame (sock, &msg, 0, &carried) == SIZE_MAX)
+            s_notice_due (self, role);
+        else
+            io_roles_deliver (self, sock, &msg, &carried);  //  re-marks it when refused
+    }
+}
+
+void
+io_roles_send_notices (io_roles_t *self)
+{
+    //  Roles with room come off the list (into ready, which grows with the
+    //  list); sending may put some back, never more than were taken off
+    self->notices_now = false;
+    uint32_t kept = 0;
+    uint32_t nready = 0;
+    for (uint32_t i = 0; i < self->nnotices; i++) {
+        io_role_t *role = &self->roles[self->notices[i]];
+        if (link_want_room (role->link)) {
+            role->notice_due = false;
+            self->ready[nready++] = self->notices[i];
+        }
+        else
+            self->notices[kept++] = self->notices[i];
+    }
+    self->nnotices = kept;
+    for (uint32_t i = 0; i < nready; i++)
+        s_send_notices (self, &self->roles[self->ready[i]]);
+}
+
+void
+io_roles_forget_notices (io_roles_t *self, io_role_t *role)
+{
+    uint32_t id = (uint32_t) (role - self->roles);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < self->nnotices; i++)
+        if (self->notices[i] != id)
+            self->notices[kept++] = self->notices[i];
+    self->nnotices = kept;
+    role->notice_due = false;
+}

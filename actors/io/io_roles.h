@@ -1,0 +1,94 @@
+/*  io_roles.h - the roles attached to the I/O actor, and what it sends them
+
+    A class the I/O actor owns: per role its link, the pipe ends it lent us,
+    and its sockets. Everything towards a role goes through here: batches of
+    datagrams (charged to the link, dropped and counted past its bound),
+    error reports, drop notices (sent as soon as the role has room again),
+    and control answers (never refused: the ctl pair has no high-water mark;
+    a failure is counted and logged). */
+#ifndef ASYNROLE_IO_ROLES_H_INCLUDED
+#define ASYNROLE_IO_ROLES_H_INCLUDED
+
+#include "io_socket.h"
+#include <czmq.h>
+
+typedef struct {
+    bool used;              //  slot holds an attached role
+    bool notice_due;        //  on the notice list: drops to report when it has room
+    link_t *link;           //  the role's link (a reference)
+    void *data;             //  the lent end of its data pair (batches)
+    void *ctl;              //  the lent end of its ctl pair (answers)
+    io_socket_t **sockets;  //  its sockets, in tag order
+    size_t nsockets;        //  how many
+    size_t room;            //  allocated
+} io_role_t;
+
+typedef struct {
+    io_role_t *roles;         //  by slot
+    uint32_t room;            //  slots allocated
+    uint32_t attached;        //  slots used
+    uint32_t *notices;        //  roles with notice_due
+    uint32_t nnotices;        //  how many
+    uint32_t notices_room;    //  allocated, here and in ready
+    uint32_t *ready;          //  scratch: roles taken off the list to send to
+    bool notices_now;         //  a role on the list has room already: send now
+    bool verbose;             //  log reports
+    uint64_t answers_failed;  //  answers libzmq refused
+} io_roles_t;
+
+//  What a batch frame carries, for the counters
+typedef struct {
+    uint64_t datagrams;       //  datagram records
+    uint64_t errors;          //  error records
+    uint64_t drops_noticed;   //  datagram drops its WIRE_DROPS record reports
+    uint64_t errors_noticed;  //  error-event drops it reports
+} io_carried_t;
+
+void io_roles_init (io_roles_t *self);
+void io_roles_destroy (io_roles_t *self);
+
+//  Attach a role; its slot, or -1 when out of memory (nothing kept)
+int io_roles_attach (io_roles_t *self, link_t *link, void *data, void *ctl);
+
+//  The attached role in slot id, or NULL
+io_role_t *io_roles_get (io_roles_t *self, long long id);
+
+//  Add a socket to a role; false when out of memory
+bool io_roles_add_socket (io_roles_t *self, io_role_t *role, io_socket_t *sock);
+
+//  Forget the role (its sockets must be closed first); its ctl end comes
+//  back for the DETACHED answer
+void *io_roles_detach (io_roles_t *self, io_role_t *role);
+
+//  Send an answer on a role's ctl end; counts and logs a refusal
+void io_roles_answer (io_roles_t *self, void *ctl, zmsg_t **msg_p);
+
+//  Begin a batch frame for sock with room for payload bytes of records, led
+//  by a WIRE_DROPS notice when drops are unreported. Returns the offset
+//  after it, or SIZE_MAX when out of memory.
+size_t io_roles_frame (io_socket_t *sock, zmq_msg_t *msg, size_t room, io_carried_t *carried);
+
+//  Write a record at offset in a frame being built; returns the next offset
+size_t io_roles_put (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *payload);
+
+//  Send a batch frame to the socket's role, charged to its link; past the
+//  role's bound the frame is dropped, counted, and a notice made due
+void io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg,
+                       const io_carried_t *carried);
+
+//  Count datagrams and error events as dropped (the role's bound, or no
+//  memory for their frame) and make a notice due
+void io_roles_drop (io_roles_t *self, io_socket_t *sock, uint64_t datagrams, uint64_t errors);
+
+//  Report an error to the socket's role as a one-record batch
+void io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
+                      const asynrole_addr_t *peer);
+
+//  The doorbell rang (or may have): send the due notices of every role on
+//  the notice list that has room; the others wait for the next ring
+void io_roles_send_notices (io_roles_t *self);
+
+//  Take a detaching role off the notice list
+void io_roles_forget_notices (io_roles_t *self, io_role_t *role);
+
+#endif

@@ -1,0 +1,225 @@
+/*  io_rx.c - the I/O actor's receive side. Everything here runs in the I/O
+    thread and never blocks: every call is MSG_DONTWAIT. */
+#define _GNU_SOURCE
+#include "io_rx.h"
+#include "error_fill.h"
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#ifndef SO_RXQ_OVFL
+#define SO_RXQ_OVFL 40
+#endif
+
+io_rx_t *
+io_rx_new (asynrole_error_t *error)
+{
+    io_rx_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->buffers = malloc ((size_t) LIMIT_RX_BATCH * ASYNROLE_BUFFER_SIZE);
+    if (!self || !self->buffers) {
+        free (self);
+        error_nomem (error, "the receive buffers");
+        return NULL;
+    }
+    for (unsigned i = 0; i < LIMIT_RX_BATCH; i++) {
+        self->iov[i].iov_base = self->buffers + (size_t) i * ASYNROLE_BUFFER_SIZE;
+        struct msghdr *hdr = &self->msgs[i].msg_hdr;
+        hdr->msg_iov = &self->iov[i];
+        hdr->msg_iovlen = 1;
+        hdr->msg_name = &self->names[i];
+        hdr->msg_control = self->control[i];
+    }
+    return self;
+}
+
+void
+io_rx_destroy (io_rx_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->buffers);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  One error-queue entry: report each IP_RECVERR / IPV6_RECVERR in it
+static int
+s_errqueue_entry (io_socket_t *sock, io_roles_t *roles, struct msghdr *msg,
+                  const struct sockaddr_in6 *name)
+{
+    int reported = 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR (msg); cm; cm = CMSG_NXTHDR (msg, cm)) {
+        bool v4 = cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR;
+        bool v6 = cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR;
+        if (!v4 && !v6)
+            continue;
+        struct sock_extended_err ee;
+        memcpy (&ee, CMSG_DATA (cm), sizeof ee);
+        asynrole_addr_t peer = { .len = 0 };
+        if (msg->msg_namelen && msg->msg_namelen <= sizeof peer.u) {
+            memcpy (&peer.u, name, msg->msg_namelen);
+            peer.len = msg->msg_namelen;
+        }
+        bool icmp = ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+        io_roles_report (roles, sock, icmp ? ASYNROLE_OP_ICMP : ASYNROLE_OP_SEND, (int) ee.ee_errno,
+                         &peer);
+        reported++;
+    }
+    return reported;
+}
+
+int
+io_rx_errqueue (io_socket_t *sock, io_roles_t *roles)
+{
+    int reported = 0;
+    for (int entry = 0; entry < LIMIT_ERRQUEUE_PER_CALL; entry++) {
+        struct sockaddr_in6 name;
+        uint8_t control[LIMIT_ERRQUEUE_CONTROL];
+        uint8_t byte;
+        struct iovec iov = { .iov_base = &byte, .iov_len = sizeof byte };
+        struct msghdr msg = { .msg_name = &name,
+                              .msg_namelen = sizeof name,
+                              .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = control,
+                              .msg_controllen = sizeof control };
+        if (recvmsg (sock->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        reported += s_errqueue_entry (sock, roles, &msg, &name);
+    }
+    return reported;
+}
+
+//  Ancillary data of one datagram: where it arrived, and the kernel's drops
+static void
+s_parse_control (io_socket_t *sock, struct msghdr *msg, wire_rec_t *rec)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR (msg); cm; cm = CMSG_NXTHDR (msg, cm)) {
+        if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy (&info, CMSG_DATA (cm), sizeof info);
+            rec->ifindex = (uint32_t) info.ipi_ifindex;
+            rec->local.u.in.sin_family = AF_INET;
+            rec->local.u.in.sin_addr = info.ipi_addr;
+            rec->local.u.in.sin_port = sock->stats.local.u.in.sin_port;
+            rec->local.len = sizeof rec->local.u.in;
+        }
+        else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo info;
+            memcpy (&info, CMSG_DATA (cm), sizeof info);
+            rec->ifindex = info.ipi6_ifindex;
+            rec->local.u.in6.sin6_family = AF_INET6;
+            rec->local.u.in6.sin6_addr = info.ipi6_addr;
+            rec->local.u.in6.sin6_port = sock->stats.local.u.in6.sin6_port;
+            if (IN6_IS_ADDR_LINKLOCAL (&info.ipi6_addr))
+                rec->local.u.in6.sin6_scope_id = info.ipi6_ifindex;
+            rec->local.len = sizeof rec->local.u.in6;
+        }
+        else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
+            uint32_t drops;
+            memcpy (&drops, CMSG_DATA (cm), sizeof drops);
+            sock->stats.kernel_dropped = drops;
+        }
+    }
+}
+
+//  The record of datagram i, as read
+static void
+s_record (io_rx_t *self, io_socket_t *sock, unsigned i, wire_rec_t *rec)
+{
+    struct mmsghdr *mm = &self->msgs[i];
+    memset (rec, 0, sizeof *rec);
+    rec->type = WIRE_DATAGRAM;
+    rec->socket = sock->tag;
+    rec->original = mm->msg_len;
+    rec->size = mm->msg_len < sock->buffer_size ? mm->msg_len : (uint32_t) sock->buffer_size;
+    if (mm->msg_hdr.msg_flags & MSG_TRUNC || rec->original > rec->size) {
+        rec->flags |= ASYNROLE_DGRAM_TRUNCATED;
+        sock->stats.truncated++;
+    }
+    if (mm->msg_hdr.msg_namelen <= sizeof rec->peer.u) {
+        memcpy (&rec->peer.u, &self->names[i], mm->msg_hdr.msg_namelen);
+        rec->peer.len = mm->msg_hdr.msg_namelen;
+    }
+    rec->peer.via = sock->tag + 1;
+    s_parse_control (sock, &mm->msg_hdr, rec);
+    sock->stats.rx_bytes += rec->original;
+}
+
+//  How many of datagrams first..n-1 fit one frame, and its room
+static unsigned
+s_fit (io_rx_t *self, io_socket_t *sock, unsigned first, unsigned n, size_t *room)
+{
+    unsigned last = first;
+    *room = 0;
+    for (; last < n; last++) {
+        size_t len = self->msgs[last].msg_len;
+        size_t span = wire_rec_span (len < sock->buffer_size ? len : sock->buffer_size);
+        if (last > first && *room + span > LIMIT_BATCH_BYTES)
+            break;
+        *room += span;
+    }
+    return last;
+}
+
+//  Pack n datagrams just read into frames and send them to the role
+static void
+s_deliver (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
+{
+    for (unsigned first = 0; first < n;) {
+        size_t room;
+        unsigned last = s_fit (self, sock, first, n, &room);
+        zmq_msg_t msg;
+        io_carried_t carried;
+        size_t offset = io_roles_frame (sock, &msg, room, &carried);
+        if (offset == SIZE_MAX)
+            //  Out of memory for the frame: nothing in it can be delivered
+            io_roles_drop (roles, sock, last - first, 0);
+        else {
+            for (unsigned i = first; i < last; i++) {
+                wire_rec_t rec;
+                s_record (self, sock, i, &rec);
+                offset = io_roles_put (zmq_msg_data (&msg), offset, &rec, self->iov[i].iov_base);
+            }
+            carried.datagrams = last - first;
+            io_roles_deliver (roles, sock, &msg, &carried);
+        }
+        first = last;
+    }
+}
+
+void
+io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
+{
+    for (int round = 0; round < LIMIT_RX_ROUNDS; round++) {
+        for (unsigned i = 0; i < LIMIT_RX_BATCH; i++) {
+            self->iov[i].iov_len = sock->buffer_size;
+            self->msgs[i].msg_hdr.msg_namelen = sizeof self->names[i];
+            self->msgs[i].msg_hdr.msg_controllen = LIMIT_CONTROL_SIZE;
+            self->msgs[i].msg_hdr.msg_flags = 0;
+        }
+        //  MSG_TRUNC: msg_len is the datagram's real length even when cut
+        int n = recvmmsg (sock->fd, self->msgs, LIMIT_RX_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            //  A pending error (an ICMP error for an earlier send): the
+            //  error queue says which destination; else report it bare
+            int err = errno;
+            if (io_rx_errqueue (sock, roles) == 0)
+                io_roles_report (roles, sock, ASYNROLE_OP_RECV, err, &sock->peer);
+            continue;
+        }
+        sock->stats.rx_datagrams += (unsigned) n;
+        s_deliver (self, sock, roles, (unsigned) n);
+        if (n < LIMIT_RX_BATCH)
+            return;
+    }
+}

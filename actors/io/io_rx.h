@@ -1,0 +1,31 @@
+/*  io_rx.h - the I/O actor's receive side: recvmmsg into buffers made once,
+    batches to the roles, and the error queue (ICMP errors for our sends) */
+#ifndef ASYNROLE_IO_RX_H_INCLUDED
+#define ASYNROLE_IO_RX_H_INCLUDED
+
+#include "io_roles.h"
+#include "bounds.h"
+#include <sys/socket.h>
+
+typedef struct {
+    uint8_t *buffers;  //  LIMIT_RX_BATCH buffers of ASYNROLE_BUFFER_SIZE
+    struct mmsghdr msgs[LIMIT_RX_BATCH];
+    struct iovec iov[LIMIT_RX_BATCH];
+    struct sockaddr_in6 names[LIMIT_RX_BATCH];
+    uint8_t control[LIMIT_RX_BATCH][LIMIT_CONTROL_SIZE];
+} io_rx_t;
+
+//  NULL with error filled when out of memory
+io_rx_t *io_rx_new (asynrole_error_t *error);
+void io_rx_destroy (io_rx_t **self_p);
+
+//  Read what the socket holds (LIMIT_RX_ROUNDS calls at most) and send it
+//  to its role in batches
+void io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles);
+
+//  Read the socket's error queue: each entry an ICMP (or local) error for a
+//  datagram we sent, with its destination, reported to the role. Returns
+//  how many were reported.
+int io_rx_errqueue (io_socket_t *sock, io_roles_t *roles);
+
+#endif

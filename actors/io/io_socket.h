@@ -1,0 +1,76 @@
+/*  io_socket.h - one UDP socket of the I/O actor, and the sends it holds
+
+    A class the I/O actor owns (through io_table): the descriptor with the
+    options every socket gets, its counters, its role's link and tag, and
+    its backlog: sends the kernel had no room for, copied out of the
+    messages they came in, in order, until POLLOUT says there is room. */
+#ifndef ASYNROLE_IO_SOCKET_H_INCLUDED
+#define ASYNROLE_IO_SOCKET_H_INCLUDED
+
+#include "asynrole_types.h"
+#include "link.h"
+#include "wire.h"
+#include <stdint.h>
+
+//  What a socket is opened with (the OPEN request)
+typedef struct {
+    uint32_t role;               //  owning role's slot
+    uint32_t tag;                //  the role's index for it
+    link_t *link;                //  the role's link (not a reference: the role
+                                 //  outlives its sockets at the I/O actor)
+    asynrole_addr_t local;       //  address to bind
+    asynrole_addr_t connect_to;  //  peer to connect to; len 0 = none
+    int rcvbuf;                  //  SO_RCVBUF; 0 = kernel default
+    int sndbuf;                  //  SO_SNDBUF; 0 = kernel default
+    size_t buffer_size;          //  bytes read per datagram
+} io_open_t;
+
+//  Sends waiting for the kernel's room: records (wire_rec_t + payload)
+typedef struct {
+    uint8_t *data;   //  the records, back to back
+    size_t head;     //  offset of the first unsent one
+    size_t tail;     //  offset past the last one
+    size_t room;     //  bytes allocated
+    uint64_t count;  //  records between head and tail
+} io_backlog_t;
+
+typedef struct {
+    int fd;                      //  the UDP socket
+    uint32_t id;                 //  slot and generation (io_table)
+    uint32_t role;               //  owning role's slot
+    uint32_t tag;                //  the role's index for this socket
+    link_t *link;                //  the role's link
+    size_t buffer_size;          //  bytes read per datagram
+    asynrole_addr_t peer;        //  connected peer; len 0 when not connected
+    uint32_t armed;              //  epoll events asked for (EPOLLIN, EPOLLOUT)
+    uint64_t drops_unreported;   //  datagrams dropped since the last WIRE_DROPS notice
+    uint64_t errors_unreported;  //  error events dropped likewise
+    io_backlog_t backlog;        //  sends waiting for room
+    int64_t retry_at;            //  ENOBUFS: when to try the backlog again; 0 = not
+    int retry_ms;                //  how long the next such wait is
+    asynrole_stats_t stats;      //  counters (stats.local = bound address)
+} io_socket_t;
+
+//  Open, set up, bind and (when asked) connect a socket; NULL with error
+//  filled, nothing left open
+io_socket_t *io_socket_open (const io_open_t *spec, asynrole_error_t *error);
+
+//  Close it and free what it holds (the backlog's credit is the caller's)
+void io_socket_close (io_socket_t **self_p);
+
+//  Ask epoll for events (EPOLLIN, EPOLLIN | EPOLLOUT) under the socket's id.
+//  0, or -1 with errno.
+int io_socket_arm (io_socket_t *self, int epfd, uint32_t events);
+
+//  Copy a record (header + payload) to the end of the backlog; false when
+//  out of memory
+bool io_socket_backlog_add (io_socket_t *self, const wire_rec_t *rec, const uint8_t *payload);
+
+//  Bring stats.kernel_dropped up to date from the kernel (SO_MEMINFO), so
+//  that it does not wait for the next datagram to carry the count
+void io_socket_read_drops (io_socket_t *self);
+
+//  The largest datagram the socket's family carries
+size_t io_socket_max_datagram (const io_socket_t *self);
+
+#endif

@@ -1,0 +1,335 @@
+/*  io_tx.c - the I/O actor's send side. Runs in the I/O thread and never
+    blocks: every call is MSG_DONTWAIT. */
+#define _GNU_SOURCE
+#include "io_tx.h"
+#include "clock.h"
+#include "io_rx.h"
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+void
+io_tx_init (io_tx_t *self, int epfd, io_roles_t *roles)
+{
+    memset (self, 0, sizeof *self);
+    self->epfd = epfd;
+    self->roles = roles;
+}
+
+void
+io_tx_destroy (io_tx_t *self)
+{
+    io_tx_flush (self);
+    free (self->waiting);
+    self->waiting = NULL;
+    self->nwaiting = self->waiting_room = 0;
+}
+
+//  Prepare message i of msgs to send record (header + payload) from memory
+//  that stays put until it is sent
+static void
+s_prepare (struct mmsghdr *mm, struct iovec *iov, const uint8_t *record)
+{
+    const wire_rec_t *rec = (const wire_rec_t *) record;
+    iov->iov_base = (void *) (record + sizeof *rec);
+    iov->iov_len = rec->size;
+    memset (&mm->msg_hdr, 0, sizeof mm->msg_hdr);
+    mm->msg_hdr.msg_iov = iov;
+    mm->msg_hdr.msg_iovlen = 1;
+    if (rec->peer.len) {
+        mm->msg_hdr.msg_name = (void *) (record + offsetof (wire_rec_t, peer));
+        mm->msg_hdr.msg_namelen = rec->peer.len;
+    }
+}
+
+//  The destination of a prepared message, for error reports
+static asynrole_addr_t
+s_peer (io_socket_t *sock, const struct msghdr *hdr)
+{
+    asynrole_addr_t peer = sock->peer;
+    if (hdr->msg_name && hdr->msg_namelen <= sizeof peer.u) {
+        memcpy (&peer.u, hdr->msg_name, hdr->msg_namelen);
+        peer.len = hdr->msg_namelen;
+    }
+    return peer;
+}
+
+//  Errors the kernel hands to a later call after an ICMP error
+static bool
+s_icmp_errno (int err)
+{
+    return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN
+        || err == EMSGSIZE || err == EPROTO || err == ENOPROTOOPT || err == EACCES;
+}
+
+//  A datagram the kernel refused for good: reported and counted
+static void
+s_failed (io_tx_t *self, io_socket_t *sock, const struct msghdr *hdr, int err)
+{
+    asynrole_addr_t peer = s_peer (sock, hdr);
+    io_roles_report (self->roles, sock, ASYNROLE_OP_SEND, err, &peer);
+    sock->stats.tx_failed++;
+}
+
+//  Send n prepared messages. Returns how many are done (sent, or refused for
+//  good and reported); *blocked is the errno that stopped it for want of
+//  room (EAGAIN, ENOBUFS), else 0. Gives back the credit of what is done.
+static unsigned
+s_send (io_tx_t *self, io_socket_t *sock, struct mmsghdr *msgs, unsigned n, int *blocked)
+{
+    unsigned done = 0;
+    bool retried = false;  //  the datagram at done failed once already
+    int pending = 0;       //  that failure's errno, if the error queue was empty
+    size_t released = 0;
+    *blocked = 0;
+    while (done < n) {
+        int rc = sendmmsg (sock->fd, msgs + done, n - done, MSG_DONTWAIT);
+        if (rc > 0) {
+            //  It went through on the retry: the error was an earlier
+            //  datagram's, handed to this call by the kernel
+            if (pending)
+                io_roles_report (self->roles, sock, ASYNROLE_OP_ICMP, pending, &sock->peer);
+            for (unsigned i = done; i < done + (unsigned) rc; i++) {
+                sock->stats.tx_bytes += msgs[i].msg_hdr.msg_iov->iov_len;
+                released += wire_rec_span (msgs[i].msg_hdr.msg_iov->iov_len);
+            }
+            sock->stats.tx_datagrams += (unsigned) rc;
+            done += (unsigned) rc;
+            retried = false;
+            pending = 0;
+            continue;
+        }
+        int err = rc < 0 ? errno : EIO;
+        if (err == EINTR)
+            continue;
+        if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+            if (pending)
+                io_roles_report (self->roles, sock, ASYNROLE_OP_ICMP, pending, &sock->peer);
+            *blocked = err;
+            break;
+        }
+        if (!retried) {
+            //  Report what the error queue holds (ICMP errors for earlier
+            //  datagrams, with their destinations), then try once more
+            retried = true;
+            pending = io_rx_errqueue (sock, self->roles) == 0 && s_icmp_errno (err) ? err : 0;
+            continue;
+        }
+        s_failed (self, sock, &msgs[done].msg_hdr, err);
+        released += wire_rec_span (msgs[done].msg_hdr.msg_iov->iov_len);
+        done++;
+        retried = false;
+        pending = 0;
+    }
+    if (released)
+        link_tx_release (sock->link, sock->tag, released);
+    return done;
+}
+
+//  -------------------------------------------------------------------------
+//  Waiting for room
+
+static void
+s_waiting_add (io_tx_t *self, io_socket_t *sock)
+{
+    for (uint32_t i = 0; i < self->nwaiting; i++)
+        if (self->waiting[i] == sock)
+            return;
+    if (self->nwaiting == self->waiting_room) {
+        uint32_t room = self->waiting_room ? self->waiting_room * 2 : ROOM_FIRST_LIST;
+        io_socket_t **waiting = realloc (self->waiting, room * sizeof *waiting);
+        if (!waiting)
+            return;  //  EPOLLOUT still drains it; only an ENOBUFS timer is lost
+        self->waiting = waiting;
+        self->waiting_room = room;
+    }
+    self->waiting[self->nwaiting++] = sock;
+}
+
+static void
+s_waiting_remove (io_tx_t *self, io_socket_t *sock)
+{
+    for (uint32_t i = 0; i < self->nwaiting; i++)
+        if (self->waiting[i] == sock) {
+            self->waiting[i] = self->waiting[--self->nwaiting];
+            return;
+        }
+}
+
+//  The kernel had no room: wait for POLLOUT, or for a timer after ENOBUFS
+//  (or when epoll cannot be asked)
+static void
+s_wait_room (io_tx_t *self, io_socket_t *sock, int blocked)
+{
+    sock->stats.tx_blocked++;
+    s_waiting_add (self, sock);
+    if (blocked != ENOBUFS && io_socket_arm (sock, self->epfd, EPOLLIN | EPOLLOUT) == 0) {
+        sock->retry_at = 0;
+        sock->retry_ms = 0;
+        return;
+    }
+    io_socket_arm (sock, self->epfd, EPOLLIN);
+    sock->retry_ms = sock->retry_ms ? sock->retry_ms * 2 : LIMIT_NOBUFS_RETRY_MS;
+    if (sock->retry_ms > LIMIT_NOBUFS_RETRY_MAX_MS)
+        sock->retry_ms = LIMIT_NOBUFS_RETRY_MAX_MS;
+    sock->retry_at = clock_ms () + sock->retry_ms;
+}
+
+//  Copy a send into the backlog; out of memory, it fails (reported)
+static void
+s_backlog (io_tx_t *self, io_socket_t *sock, const uint8_t *record, const struct msghdr *hdr)
+{
+    const wire_rec_t *rec = (const wire_rec_t *) record;
+    if (io_socket_backlog_add (sock, rec, record + sizeof *rec))
+        return;
+    s_failed (self, sock, hdr, ENOMEM);
+    link_tx_release (sock->link, sock->tag, wire_rec_span (rec->size));
+}
+
+//  -------------------------------------------------------------------------
+//  Runs
+
+bool
+io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint8_t *record)
+{
+    io_socket_t *sock = io_table_find (table, rec->socket);
+    if (!sock) {
+        //  Only a send racing its role's destroy names a closed socket
+        self->stale_sends++;
+        return false;
+    }
+    if (sock->backlog.count) {
+        struct mmsghdr mm;
+        struct iovec iov;
+        s_prepare (&mm, &iov, record);
+        s_backlog (self, sock, record, &mm.msg_hdr);
+        return false;
+    }
+    if (self->sock != sock || self->count == LIMIT_TX_BATCH)
+        io_tx_flush (self);
+    self->sock = sock;
+    unsigned i = self->count++;
+    s_prepare (&self->msgs[i], &self->iov[i], record);
+    self->records[i] = record;
+    return true;
+}
+
+void
+io_tx_hold (io_tx_t *self, zmq_msg_t *msg)
+{
+    //  zmq_msg_move closes its destination first: make it a message
+    zmq_msg_t *held = &self->held[self->nheld++];
+    zmq_msg_init (held);
+    zmq_msg_move (held, msg);
+    if (self->nheld == LIMIT_TX_BATCH)
+        io_tx_flush (self);
+}
+
+void
+io_tx_flush (io_tx_t *self)
+{
+    io_socket_t *sock = self->sock;
+    if (sock && self->count) {
+        int blocked;
+        unsigned done = s_send (self, sock, self->msgs, self->count, &blocked);
+        for (unsigned i = done; i < self->count; i++)
+            s_backlog (self, sock, self->records[i], &self->msgs[i].msg_hdr);
+        if (done < self->count)
+            s_wait_room (self, sock, blocked);
+    }
+    self->sock = NULL;
+    self->count = 0;
+    for (unsigned i = 0; i < self->nheld; i++)
+        zmq_msg_close (&self->held[i]);
+    self->nheld = 0;
+}
+
+//  -------------------------------------------------------------------------
+//  Backlogs
+
+//  Send one batch from the front of the backlog; false when the kernel
+//  had no room (waiting again)
+static bool
+s_drain_batch (io_tx_t *self, io_socket_t *sock)
+{
+    io_backlog_t *backlog = &sock->backlog;
+    struct mmsghdr msgs[LIMIT_TX_BATCH];
+    struct iovec iov[LIMIT_TX_BATCH];
+    size_t spans[LIMIT_TX_BATCH];
+    unsigned n = 0;
+    for (size_t at = backlog->head; at < backlog->tail && n < LIMIT_TX_BATCH; n++) {
+        s_prepare (&msgs[n], &iov[n], backlog->data + at);
+        spans[n] = wire_rec_span (iov[n].iov_len);
+        at += spans[n];
+    }
+    int blocked;
+    unsigned done = s_send (self, sock, msgs, n, &blocked);
+    for (unsigned i = 0; i < done; i++)
+        backlog->head += spans[i];
+    backlog->count -= done;
+    if (done == n)
+        return true;
+    s_wait_room (self, sock, blocked);
+    return false;
+}
+
+void
+io_tx_drain (io_tx_t *self, io_socket_t *sock)
+{
+    //  The run may hold sends to this socket that came before the backlog's
+    if (self->sock == sock)
+        io_tx_flush (self);
+    while (sock->backlog.count)
+        if (!s_drain_batch (self, sock))
+            return;
+    //  Drained: back to plain reading, and to runs
+    io_socket_arm (sock, self->epfd, EPOLLIN);
+    sock->retry_at = 0;
+    sock->retry_ms = 0;
+    free (sock->backlog.data);
+    memset (&sock->backlog, 0, sizeof sock->backlog);
+    s_waiting_remove (self, sock);
+}
+
+int
+io_tx_timeout (io_tx_t *self)
+{
+    int64_t earliest = 0;
+    for (uint32_t i = 0; i < self->nwaiting; i++) {
+        int64_t at = self->waiting[i]->retry_at;
+        if (at && (!earliest || at < earliest))
+            earliest = at;
+    }
+    return earliest ? clock_left (earliest) : -1;
+}
+
+void
+io_tx_retry (io_tx_t *self)
+{
+    int64_t now = clock_ms ();
+    //  Draining may take a socket off the list: walk it backwards
+    for (uint32_t i = self->nwaiting; i-- > 0;) {
+        io_socket_t *sock = self->waiting[i];
+        if (sock->retry_at && sock->retry_at <= now)
+            io_tx_drain (self, sock);
+    }
+}
+
+void
+io_tx_forget (io_tx_t *self, io_socket_t *sock)
+{
+    if (self->sock == sock)
+        io_tx_flush (self);
+    io_backlog_t *backlog = &sock->backlog;
+    size_t released = 0;
+    for (size_t at = backlog->head; at < backlog->tail;) {
+        const wire_rec_t *rec = (const wire_rec_t *) (backlog->data + at);
+        released += wire_rec_span (rec->size);
+        at += wire_rec_span (rec->size);
+    }
+    sock->stats.tx_failed += backlog->count;
+    if (released)
+        link_tx_release (sock->link, sock->tag, released);
+    s_waiting_remove (self, sock);
+}

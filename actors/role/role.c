@@ -1,0 +1,405 @@
+/*  role.c - the API side of a role: start, stop, send, counters. Sends go
+    from the calling thread straight to the I/O actor through the role's
+    PUSH socket, under the role's push lock: one pipe hop, any thread. */
+#include "role.h"
+#include "ctx.h"
+#include "error_fill.h"
+#include "dump.h"
+#include "io_internal.h"
+#include "bounds.h"
+#include "pair.h"
+#include "role_actor.h"
+#include "role_ctl.h"
+#include "stats_codec.h"
+#include "tsan.h"
+#include "wire.h"
+#include <errno.h>
+#include <stdio.h>
+
+asynrole_addr_t *
+role_resolve (const char *const *texts, size_t count, asynrole_error_t *error)
+{
+    asynrole_addr_t *addrs = calloc (count ? count : 1, sizeof *addrs);
+    if (!addrs) {
+        error_nomem (error, "the interfaces' addresses");
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (!texts[i] || asynrole_addr_resolve (&addrs[i], texts[i], error)) {
+            if (!texts[i])
+                error_badarg (error, "interface %zu is NULL", i);
+            free (addrs);
+            return NULL;
+        }
+    }
+    return addrs;
+}
+
+//  -------------------------------------------------------------------------
+//  Start and stop
+
+void
+role_release (role_t *role)
+{
+    if (role->lent)
+        //  No DETACHED came: the I/O actor may still write to the lent ends,
+        //  so they are left open (reported as dangling) rather than freed
+        zsys_error ("%s: the I/O actor did not let go of the role's pipes", role->name);
+    else {
+        ctx_close (&role->data_io);
+        ctx_close (&role->ctl_io);
+    }
+    ctx_close (&role->push);
+    ctx_close (&role->ctl);
+    ctx_close (&role->data);
+    ctx_close (&role->events);
+    ctx_close (&role->user);
+    link_unref (&role->link);
+    asynrole_io_destroy (&role->io);
+    free (role->locals);
+    free (role->socket_ids);
+    role->locals = NULL;
+    role->socket_ids = NULL;
+    pthread_mutex_destroy (&role->push_mutex);
+    pthread_mutex_destroy (&role->ctl_mutex);
+    pthread_mutex_destroy (&role->callback_mutex);
+    ctx_release ();
+}
+
+//  Check the options and fill in the defaults
+static int
+s_check_options (asynrole_options_t *options, asynrole_error_t *error)
+{
+    if (options->max_bytes > LIMIT_BYTES_MAX || options->send_queue > LIMIT_BYTES_MAX)
+        return error_badarg (error, "max_bytes and send_queue must be at most %zu bytes",
+                             (size_t) LIMIT_BYTES_MAX);
+    if (options->timeout < 0 || options->timeout > LIMIT_TIMEOUT_MAX || options->send_timeout < 0
+        || options->send_timeout > LIMIT_TIMEOUT_MAX)
+        return error_badarg (error, "timeout and send_timeout must be 0 (default) .. %d ms",
+                             LIMIT_TIMEOUT_MAX);
+    if (options->buffer_size > ASYNROLE_BUFFER_SIZE)
+        return error_badarg (error, "buffer_size must be at most %d, not %zu", ASYNROLE_BUFFER_SIZE,
+                             options->buffer_size);
+    if (options->rcvbuf < 0 || options->sndbuf < 0)
+        return error_badarg (error, "rcvbuf and sndbuf must not be negative");
+    options->max_bytes = options->max_bytes ? options->max_bytes : ASYNROLE_DEFAULT_MAX_BYTES;
+    options->send_queue = options->send_queue ? options->send_queue : ASYNROLE_DEFAULT_SEND_QUEUE;
+    options->timeout = options->timeout ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
+    options->send_timeout =
+        options->send_timeout ? options->send_timeout : ASYNROLE_DEFAULT_TIMEOUT;
+    options->buffer_size = options->buffer_size ? options->buffer_size : ASYNROLE_BUFFER_SIZE;
+    return 0;
+}
+
+//  Every pipe of the role: push to the I/O actor, the ctl and data pairs,
+//  and in pipe mode the user's data socket
+static int
+s_make_pipes (role_t *role, asynrole_error_t *error)
+{
+    role->push = ctx_socket (ZMQ_PUSH, error);
+    if (!role->push)
+        return -1;
+    if (zmq_connect (role->push, io_endpoint (role->io)))
+        return error_zmq (error, errno, "cannot connect to the I/O actor");
+    if (pair_new (&role->ctl, &role->ctl_io, "ctl", error)
+        || pair_new (&role->data, &role->data_io, "data", error))
+        return -1;
+    if (role->options.pipe_mode && pair_new (&role->user, &role->events, "events", error))
+        return -1;
+    return 0;
+}
+
+//  Fill in what role_start was given
+static void
+s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
+        const asynrole_options_t *options, asynrole_addr_t *locals, size_t count,
+        const asynrole_addr_t *destination, role_fn_t callback, void *ctx)
+{
+    role->kind = kind;
+    role->owner = owner;
+    role->locals = locals;
+    role->count = count;
+    role->callback = callback;
+    role->ctx = ctx;
+    pthread_mutex_init (&role->push_mutex, NULL);
+    pthread_mutex_init (&role->ctl_mutex, NULL);
+    pthread_mutex_init (&role->callback_mutex, NULL);
+    if (options)
+        role->options = *options;
+    if (destination)
+        role->destination = *destination;
+    snprintf (role->name, sizeof role->name, "%s",
+              role->options.name ? role->options.name : default_name);
+    role->options.name = role->name;
+    atomic_init (&role->verbose, role->options.verbose);
+    atomic_init (&role->dump, role->options.dump);
+    atomic_init (&role->unhandled, 0);
+    atomic_init (&role->destroying, false);
+}
+
+//  What start makes before the actor; 0 or -1 with error filled
+static int
+s_prepare (role_t *role, asynrole_error_t *error)
+{
+    if (s_check_options (&role->options, error))
+        return -1;
+    role->socket_ids = calloc (role->count, sizeof *role->socket_ids);
+    if (!role->socket_ids)
+        return error_nomem (error, "the role's socket ids");
+    role->io = role->options.io ? asynrole_io_ref (role->options.io) : asynrole_io_new (error);
+    role->options.io = NULL;
+    if (!role->io)
+        return -1;
+    role->link = link_new (role->count, role->options.max_bytes, role->options.send_queue,
+                           io_doorbell (role->io), error);
+    if (!role->link)
+        return -1;
+    return s_make_pipes (role, error);
+}
+
+int
+role_start (role_t *role, role_kind_t kind, void *owner, const char *default_name,
+            const asynrole_options_t *options, asynrole_addr_t *locals, size_t count,
+            const asynrole_addr_t *destination, role_fn_t callback, void *ctx,
+            asynrole_error_t *error)
+{
+    s_init (role, kind, owner, default_name, options, locals, count, destination, callback, ctx);
+    if (ctx_acquire (error)) {
+        pthread_mutex_destroy (&role->push_mutex);
+        pthread_mutex_destroy (&role->ctl_mutex);
+        pthread_mutex_destroy (&role->callback_mutex);
+        free (role->locals);
+        return -1;
+    }
+    if (s_prepare (role, error)) {
+        role_release (role);
+        return -1;
+    }
+    //  Each step of the start (attach, one open per socket) may take its time
+    long long steps = (long long) role->count + 2;
+    long long wait = (long long) role_ctl_step_timeout (role) * steps;
+    role->actor =
+        actor_new (role_actor, role, kind == ROLE_MANAGER ? "asynrole-mgr" : "asynrole-agent",
+                   wait < INT32_MAX ? (int) wait : INT32_MAX, error);
+    if (!role->actor) {
+        role_release (role);
+        return -1;
+    }
+    if (atomic_load (&role->verbose)) {
+        char text[ASYNROLE_ADDR_STRLEN];
+        for (size_t i = 0; i < role->count; i++)
+            zsys_info ("%s: serving %s", role->name,
+                       asynrole_addr_format (&role->locals[i], text, sizeof text));
+    }
+    return 0;
+}
+
+bool
+role_stop (role_t *role)
+{
+    if (actor_is_self (role->actor)) {
+        //  From the role's own callback: the actor ends once it returns
+        atomic_store (&role->destroying, true);
+        return false;
+    }
+    //  The actor detaches from the I/O actor: its sockets close, what was
+    //  queued for it is dropped
+    actor_destroy (&role->actor);
+    if (atomic_load (&role->verbose))
+        zsys_info ("%s: destroyed", role->name);
+    role_release (role);
+    return true;
+}
+
+//  -------------------------------------------------------------------------
+//  Sending
+
+//  Which socket a datagram to destination leaves from, or -1 (error filled)
+static int
+s_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_error_t *error)
+{
+    char text[ASYNROLE_ADDR_STRLEN];
+    if (role->destination.len) {
+        if (destination)
+            return error_badarg (
+                error, "a send may not name a destination: %s has a default one (%s)", role->name,
+                asynrole_addr_format (&role->destination, text, sizeof text));
+        return 0;
+    }
+    if (!destination)
+        return error_badarg (error, "no destination given and no default one: %s", role->name);
+    int family = destination->u.sa.sa_family;
+    bool well_formed = (family == AF_INET && destination->len == sizeof destination->u.in)
+        || (family == AF_INET6 && destination->len == sizeof destination->u.in6);
+    if (!well_formed)
+        return error_badarg (error, "the destination is not an IPv4 or IPv6 address: %s",
+                             role->name);
+    if (asynrole_addr_port (destination) == 0)
+        return error_badarg (error, "the destination has port 0: %s to %s", role->name,
+                             asynrole_addr_format (destination, text, sizeof text));
+    //  via routes an Agent's reply; a Manager has one socket and ignores it
+    int via = asynrole_addr_socket (destination);
+    if (destination->via && role->kind == ROLE_AGENT) {
+        if (via < 0 || (size_t) via >= role->count)
+            return error_badarg (error, "the destination's via names socket %u of %zu: %s",
+                                 destination->via, role->count, role->name);
+        if (asynrole_addr_family (&role->locals[via]) != family)
+            return error_badarg (error, "socket %d is not of the destination's family: %s", via,
+                                 role->name);
+        return via;
+    }
+    for (size_t i = 0; i < role->count; i++)
+        if (asynrole_addr_family (&role->locals[i]) == family)
+            return (int) i;
+    return error_badarg (error, "no %s socket to send to %s from: %s",
+                         family == AF_INET ? "IPv4" : "IPv6",
+                         asynrole_addr_format (destination, text, sizeof text), role->name);
+}
+
+//  The arguments of a send, before anything is done
+static int
+s_check_send (role_t *role, const void *data, size_t size, const role_send_t *how,
+              asynrole_error_t *error)
+{
+    if (atomic_load (&role->destroying))
+        return error_badarg (error, "the role is being destroyed: %s", role->name);
+    if (!data && size)
+        return error_badarg (error, "no data: %s", role->name);
+    if (how->callback && role->options.pipe_mode)
+        return error_badarg (error, "a role in pipe mode takes no callback: %s", role->name);
+    if (how->callback && !how->callback->manager)
+        return error_badarg (error, "the callback is NULL: %s", role->name);
+    return 0;
+}
+
+//  A message holding one WIRE_SEND record; 0 or -1 with error filled
+static int
+s_record (role_t *role, int index, const void *data, size_t size,
+          const asynrole_addr_t *destination, zmq_msg_t *msg, asynrole_error_t *error)
+{
+    wire_rec_t rec = { .type = WIRE_SEND, .socket = role->socket_ids[index] };
+    rec.size = (uint32_t) size;
+    if (destination) {
+        rec.peer = *destination;
+        rec.peer.via = 0;
+    }
+    if (zmq_msg_init_size (msg, wire_rec_span (size)))
+        return error_nomem (error, "a send");
+    uint8_t *frame = zmq_msg_data (msg);
+    memcpy (frame, &rec, sizeof rec);
+    if (size)
+        memcpy (frame + sizeof rec, data, size);
+    return 0;
+}
+
+//  Put the new callback in place before the datagram leaves, so that it sees
+//  every reply; returns the generation to undo it by
+static uint64_t
+s_swap_callback (role_t *role, const role_send_t *how, role_fn_t *previous, void **previous_ctx)
+{
+    pthread_mutex_lock (&role->callback_mutex);
+    *previous = role->callback;
+    *previous_ctx = role->ctx;
+    role->callback = *how->callback;
+    role->ctx = how->ctx;
+    uint64_t ours = ++role->callback_generation;
+    pthread_mutex_unlock (&role->callback_mutex);
+    return ours;
+}
+
+//  A failed call changes nothing, unless another call changed the callback
+//  since: then that one stands
+static void
+s_restore_callback (role_t *role, uint64_t ours, role_fn_t previous, void *previous_ctx)
+{
+    pthread_mutex_lock (&role->callback_mutex);
+    if (role->callback_generation == ours) {
+        role->callback = previous;
+        role->ctx = previous_ctx;
+        role->callback_generation++;
+    }
+    pthread_mutex_unlock (&role->callback_mutex);
+}
+
+//  Push a send message; 0, or -1 with error filled (credit given back)
+static int
+s_push (role_t *role, int index, size_t span, zmq_msg_t *msg, asynrole_error_t *error)
+{
+    pthread_mutex_lock (&role->push_mutex);
+    HANDOFF_RELEASE (&wire_inbound_handoff);
+    int rc = zmq_msg_send (msg, role->push, 0);
+    pthread_mutex_unlock (&role->push_mutex);
+    if (rc >= 0)
+        return 0;
+    int err = errno;
+    zmq_msg_close (msg);
+    link_tx_release (role->link, (size_t) index, span);
+    return error_zmq (error, err, "the I/O actor's inbound socket refused a send");
+}
+
+int
+role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
+           const role_send_t *how, asynrole_error_t *error)
+{
+    if (s_check_send (role, data, size, how, error))
+        return -1;
+    int index = s_pick_socket (role, destination, error);
+    if (index < 0)
+        return -1;
+    size_t max = asynrole_addr_family (&role->locals[index]) == AF_INET6 ? ASYNROLE_DGRAM_MAX_IPV6
+                                                                         : ASYNROLE_DGRAM_MAX_IPV4;
+    if (size > max)
+        return error_badarg (error, "%zu bytes is more than a datagram holds (%zu): %s", size, max,
+                             role->name);
+    size_t span = wire_rec_span (size);
+    if (link_tx_reserve (role->link, (size_t) index, span,
+                         how->nowait ? 0 : role->options.send_timeout, error))
+        return -1;
+    zmq_msg_t msg;
+    if (s_record (role, index, data, size, destination, &msg, error)) {
+        link_tx_release (role->link, (size_t) index, span);
+        return -1;
+    }
+    if (atomic_load_explicit (&role->dump, memory_order_relaxed))
+        dump_datagram (role->name, "send", true, destination ? destination : &role->destination,
+                       data, size);
+    role_fn_t previous = { NULL };
+    void *previous_ctx = NULL;
+    uint64_t ours = how->callback ? s_swap_callback (role, how, &previous, &previous_ctx) : 0;
+    if (s_push (role, index, span, &msg, error)) {
+        if (how->callback)
+            s_restore_callback (role, ours, previous, previous_ctx);
+        return -1;
+    }
+    error_clear (error);
+    return 0;
+}
+
+int
+role_set_callback (role_t *role, role_fn_t callback, void *ctx, asynrole_error_t *error)
+{
+    if (role->options.pipe_mode)
+        return error_badarg (error, "a role in pipe mode takes no callback: %s", role->name);
+    if (!callback.manager)
+        return error_badarg (error, "the callback is NULL: %s", role->name);
+    pthread_mutex_lock (&role->callback_mutex);
+    role->callback = callback;
+    role->ctx = ctx;
+    role->callback_generation++;
+    pthread_mutex_unlock (&role->callback_mutex);
+    error_clear (error);
+    return 0;
+}
+
+int
+role_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *error)
+{
+    uint32_t seq = role_ctl_begin (role);
+    zmsg_t *answer = role_ctl_end (role, seq, role_push (role, "s44", "STATS", seq, role->role_id),
+                                   "STATS", role->options.timeout, error);
+    if (!answer)
+        return -1;
+    int count = stats_decode (answer, stats, max, error);
+    zmsg_destroy (&answer);
+    return count;
+}

@@ -1,0 +1,105 @@
+/*  role.h - what Managers and Agents share: the state their API and their
+    actor share, and the API side (start, stop, send, counters)
+
+    Who owns what: role_start makes every socket below and the actor;
+    role_release closes them, after the actor's thread is joined (or, for a
+    role destroyed from its own callback, in that thread once it is done).
+    The actor's thread alone reads data; any thread sends on push under
+    push_mutex, and waits on ctl under ctl_mutex (role_ctl.h). */
+#ifndef ASYNROLE_ROLE_H_INCLUDED
+#define ASYNROLE_ROLE_H_INCLUDED
+
+#include "actor.h"
+#include "asynrole_agent.h"
+#include "asynrole_manager.h"
+#include "link.h"
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef enum {
+    ROLE_MANAGER,
+    ROLE_AGENT
+} role_kind_t;
+
+typedef union {
+    asynrole_manager_fn *manager;
+    asynrole_agent_fn *agent;
+} role_fn_t;
+
+typedef struct {
+    //  Set by role_start (and the actor's start) and read-only after it
+    role_kind_t kind;             //  Manager or Agent
+    void *owner;                  //  the asynrole_manager_t / _agent_t (calloc'd)
+    char name[64];                //  in log lines
+    asynrole_io_t *io;            //  the I/O object (a reference)
+    asynrole_options_t options;   //  as given, defaults filled in
+    asynrole_addr_t destination;  //  Manager's default destination; len 0 if none
+    asynrole_addr_t *locals;      //  addresses to open, then as bound
+    uint32_t *socket_ids;         //  the I/O actor's id of each socket
+    size_t count;                 //  how many sockets
+    uint32_t role_id;             //  the role's slot at the I/O actor
+    link_t *link;                 //  the bounds shared with the I/O actor
+    actor_t *actor;               //  the role actor (role_actor.c)
+
+    //  The pipes (libzmq sockets, all made by role_start)
+    pthread_mutex_t push_mutex;  //  guards push
+    void *push;                  //  to the I/O actor's inbound socket
+    pthread_mutex_t ctl_mutex;   //  guards ctl and ctl_seq: one request at a time
+    void *ctl;                   //  answers from the I/O actor
+    uint32_t ctl_seq;            //  the last request's number
+    void *ctl_io;                //  ctl's other end, lent to the I/O actor
+    void *data;                  //  batches from the I/O actor (the actor reads)
+    void *data_io;               //  data's other end, lent to the I/O actor
+    bool lent;                   //  the I/O actor may still hold the lent ends
+    void *events;                //  pipe mode: the role's end of the data socket
+    void *user;                  //  pipe mode: the user's end
+
+    pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
+    role_fn_t callback;               //  NULL in pipe mode (or not yet given)
+    void *ctx;                        //  the callback's context
+    uint64_t callback_generation;     //  bumped by every change of callback
+    atomic_bool verbose;              //  log what happens
+    atomic_bool dump;                 //  hex-dump datagrams
+    atomic_uint_least64_t unhandled;  //  datagrams that found no callback
+    atomic_bool destroying;           //  destroyed from its own callback
+} role_t;
+
+//  How a send is made (role_send)
+typedef struct {
+    const role_fn_t *callback;  //  replace the callback first (send_with); NULL: keep it
+    void *ctx;                  //  its context
+    bool nowait;                //  fail at once when the send queue is full (try_send)
+} role_send_t;
+
+//  Resolve count text addresses (NULL entries are bad arguments) into an
+//  array the caller frees; NULL with error filled on failure
+asynrole_addr_t *role_resolve (const char *const *texts, size_t count, asynrole_error_t *error);
+
+//  Start the role: take or start an I/O actor, make the pipes, start the
+//  role actor, which opens the sockets (all or none). Takes locals (freed
+//  on failure too). Returns 0, or -1 with error filled and everything released.
+int role_start (role_t *role, role_kind_t kind, void *owner, const char *default_name,
+                const asynrole_options_t *options, asynrole_addr_t *locals, size_t count,
+                const asynrole_addr_t *destination, role_fn_t callback, void *ctx,
+                asynrole_error_t *error);
+
+//  Stop the role and free what role_start made. Returns true when done
+//  (the caller frees the owner), false when deferred: called from the role's
+//  own callback, it ends when that returns and frees the owner itself.
+bool role_stop (role_t *role);
+
+//  Free what role_start made (the actor is gone)
+void role_release (role_t *role);
+
+//  Send a datagram; the socket is the default destination's, destination's
+//  via, or the first of the destination's family. Any thread.
+int role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
+               const role_send_t *how, asynrole_error_t *error);
+
+//  Replace callback + context under the lock. Any thread.
+int role_set_callback (role_t *role, role_fn_t callback, void *ctx, asynrole_error_t *error);
+
+//  Counters of the role's sockets; returns the count or -1. Any thread.
+int role_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *error);
+
+#endif

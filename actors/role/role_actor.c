@@ -1,0 +1,312 @@
+/*  role_actor.c - the role actor: attaches to the I/O actor, opens the
+    role's sockets, then delivers each batch from the I/O actor (role_deliver)
+    and answers its pipe, until $TERM from _destroy or a destroy from its own
+    callback. */
+#define _GNU_SOURCE
+#include "role_actor.h"
+#include "error_fill.h"
+#include "frames.h"
+#include "bounds.h"
+#include "role_ctl.h"
+#include "role_deliver.h"
+#include "stats_codec.h"
+#include "tsan.h"
+#include <czmq.h>
+#include <errno.h>
+
+typedef struct {
+    actor_t *actor;   //  our thread and pipe
+    void *pipe;       //  our end of the pipe
+    role_t *role;     //  shared with the API (role.h says who writes what)
+    bool attached;    //  attached at the I/O actor (role->role_id is valid)
+    bool terminated;  //  $TERM from _destroy, or destroyed from a callback
+} self_t;
+
+//  -------------------------------------------------------------------------
+//  Attaching, opening, detaching
+
+static int
+s_attach (self_t *self, asynrole_error_t *error)
+{
+    role_t *role = self->role;
+    uint32_t seq = role_ctl_begin (role);
+    int sent =
+        role_push (role, "s4ppp", "ATTACH", seq, (void *) role->link, role->data_io, role->ctl_io);
+    //  From here the I/O actor may hold our pair ends, until it says DETACHED
+    role->lent = sent == 0;
+    zmsg_t *answer =
+        role_ctl_end (role, seq, sent, "ATTACHED", role_ctl_step_timeout (role), error);
+    if (!answer)
+        return -1;
+    long long id = -1;
+    asynrole_error_t refusal;
+    bool ok = frames_pop_number (answer, -1, INT32_MAX, &id)
+        && frames_pop_struct (answer, &refusal, sizeof refusal);
+    zmsg_destroy (&answer);
+    if (!ok)
+        return error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
+                          "a malformed ATTACHED answer: %s", role->name);
+    if (id < 0) {
+        role->lent = false;  //  refused: the I/O actor kept nothing of ours
+        if (error)
+            *error = refusal;
+        return -1;
+    }
+    role->role_id = (uint32_t) id;
+    self->attached = true;
+    return 0;
+}
+
+static int
+s_open (self_t *self, size_t index, asynrole_error_t *error)
+{
+    role_t *role = self->role;
+    asynrole_addr_t *local = &role->locals[index];
+    uint32_t seq = role_ctl_begin (role);
+    int sent = role_push (role, "s444bbii4", "OPEN", seq, role->role_id, (uint32_t) index, local,
+                          sizeof *local, &role->destination, sizeof role->destination,
+                          role->options.rcvbuf, role->options.sndbuf,
+                          (uint32_t) role->options.buffer_size);
+    zmsg_t *answer = role_ctl_end (role, seq, sent, "OPENED", role_ctl_step_timeout (role), error);
+    if (!answer)
+        return -1;
+    long long id = 0;
+    asynrole_addr_t bound;
+    asynrole_error_t refusal;
+    bool ok = frames_pop_number (answer, 0, UINT32_MAX, &id)
+        && frames_pop_struct (answer, &bound, sizeof bound)
+        && frames_pop_struct (answer, &refusal, sizeof refusal);
+    zmsg_destroy (&answer);
+    if (!ok)
+        return error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
+                          "a malformed OPENED answer: %s", role->name);
+    if (id == 0) {
+        if (error)
+            *error = refusal;
+        return -1;
+    }
+    role->socket_ids[index] = (uint32_t) id;
+    bound.via = 0;  //  a bound address is not a route
+    *local = bound;
+    return 0;
+}
+
+static void
+s_detach (self_t *self)
+{
+    role_t *role = self->role;
+    if (!self->attached)
+        return;
+    asynrole_error_t error;
+    uint32_t seq = role_ctl_begin (role);
+    zmsg_t *answer = role_ctl_end (role, seq, role_push (role, "s44", "DETACH", seq, role->role_id),
+                                   "DETACHED", role_ctl_step_timeout (role), &error);
+    if (answer)
+        role->lent = false;
+    else
+        zsys_error ("%s: %s", role->name, error.detail);
+    zmsg_destroy (&answer);
+    self->attached = false;
+}
+
+//  -------------------------------------------------------------------------
+//  The pipe
+
+static void
+s_reply (self_t *self, int rc, const asynrole_error_t *error)
+{
+    if (zsock_send (self->pipe, "is", rc == 0 ? 0 : (int) error->code,
+                    rc == 0 ? "" : error->detail))
+        zsys_error ("%s: an answer on the pipe was refused: %s", self->role->name,
+                    strerror (errno));
+}
+
+//  SEND destination data [socket]: numeric destinations only, so that the
+//  role's thread never waits on DNS
+static int
+s_pipe_send (role_t *role, zmsg_t *request, asynrole_error_t *error)
+{
+    size_t frames = zmsg_size (request);
+    bool agent = role->kind == ROLE_AGENT;
+    if (frames != 2 && !(agent && frames == 3))
+        return error_badarg (error, "SEND takes a destination and data%s: %s",
+                             agent ? " (and a socket index)" : "", role->name);
+    char *destination = zmsg_popstr (request);
+    zframe_t *data = zmsg_pop (request);
+    long long socket = -1;
+    int rc = 0;
+    if (frames == 3 && !frames_pop_number (request, -1, (long long) role->count - 1, &socket))
+        rc = error_badarg (error, "SEND's socket must be -1 .. %zu: %s", role->count - 1,
+                           role->name);
+    asynrole_addr_t addr = { .len = 0 };
+    bool named = destination && *destination;
+    if (rc == 0 && named)
+        rc = asynrole_addr_parse (&addr, destination, error);
+    addr.via = (uint32_t) (socket + 1);
+    role_send_t how = { .callback = NULL };
+    if (rc == 0)
+        rc = role_send (role, zframe_data (data), zframe_size (data), named ? &addr : NULL, &how,
+                        error);
+    zstr_free (&destination);
+    zframe_destroy (&data);
+    return rc;
+}
+
+static void
+s_pipe_stats (self_t *self)
+{
+    role_t *role = self->role;
+    asynrole_stats_t *records = calloc (role->count, sizeof *records);
+    int count = records ? role_stats (role, records, role->count, NULL) : -1;
+    zmsg_t *answer = stats_encode (records, count);
+    free (records);
+    if (!answer || zmsg_send (&answer, self->pipe)) {
+        zmsg_destroy (&answer);
+        zsys_error ("%s: a STATS answer was refused", role->name);
+    }
+}
+
+//  CALLBACK p callback p ctx: a Manager's callback, replaced from the pipe
+static int
+s_pipe_callback (role_t *role, zmsg_t *request, asynrole_error_t *error)
+{
+    if (role->kind != ROLE_MANAGER)
+        return error_badarg (error, "an Agent's callback is given once, at creation: %s",
+                             role->name);
+    if (zmsg_size (request) != 2)
+        return error_badarg (error, "CALLBACK takes 2 frames (callback, ctx), not %zu: %s",
+                             zmsg_size (request), role->name);
+    void *callback = NULL;
+    void *ctx = NULL;
+    if (!frames_pop_pointer (request, &callback))
+        return error_badarg (error, "CALLBACK's frame 1 (the callback) is not a pointer: %s",
+                             role->name);
+    if (!frames_pop_pointer (request, &ctx))
+        return error_badarg (error, "CALLBACK's frame 2 (ctx) is not a pointer: %s", role->name);
+    role_fn_t fn;
+    //  POSIX: a function pointer survives the round trip through void *
+    memcpy (&fn.manager, &callback, sizeof callback);
+    return role_set_callback (role, fn, ctx, error);
+}
+
+//  VERBOSE 0|1, DUMP 0|1
+static int
+s_pipe_switch (role_t *role, const char *command, zmsg_t *request, asynrole_error_t *error)
+{
+    long long value;
+    if (zmsg_size (request) != 1 || !frames_pop_number (request, 0, 1, &value))
+        return error_badarg (error, "%s takes one frame, 0 or 1: %s", command, role->name);
+    atomic_store (streq (command, "VERBOSE") ? &role->verbose : &role->dump, value == 1);
+    return 0;
+}
+
+static void
+s_handle_pipe (self_t *self)
+{
+    role_t *role = self->role;
+    zmsg_t *request = zmsg_recv (self->pipe);
+    if (!request)
+        return;  //  Interrupted
+    char *command = zmsg_popstr (request);
+    asynrole_error_t error;
+    if (command && streq (command, "$TERM") && actor_stopping (self->actor))
+        self->terminated = true;
+    else if (command && streq (command, "STATS") && zmsg_size (request) == 0)
+        s_pipe_stats (self);
+    else {
+        int rc;
+        char quoted[ERROR_QUOTE_MAX];
+        if (command && streq (command, "$TERM"))
+            rc = error_badarg (&error, "$TERM comes from _destroy, which ends the role: %s",
+                               role->name);
+        else if (command && streq (command, "SEND"))
+            rc = s_pipe_send (role, request, &error);
+        else if (command && streq (command, "CALLBACK"))
+            rc = s_pipe_callback (role, request, &error);
+        else if (command && (streq (command, "VERBOSE") || streq (command, "DUMP")))
+            rc = s_pipe_switch (role, command, request, &error);
+        else
+            rc = error_badarg (&error, "unknown command, or wrong frames: %s: %s",
+                               error_quote (command ? command : "", quoted, sizeof quoted),
+                               role->name);
+        s_reply (self, rc, &error);
+    }
+    zstr_free (&command);
+    zmsg_destroy (&request);
+}
+
+//  -------------------------------------------------------------------------
+//  Batches from the I/O actor
+
+static void
+s_handle_data (self_t *self)
+{
+    role_t *role = self->role;
+    for (int count = 0; count < LIMIT_ROLE_BATCHES_PER_WAKE && !self->terminated; count++) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, role->data, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        HANDOFF_ACQUIRE (role->link);
+        if (!role_deliver (role, &msg))
+            self->terminated = true;  //  destroyed from its own callback
+    }
+}
+
+//  -------------------------------------------------------------------------
+//  The actor
+
+//  A role destroyed from its own callback: free it once its thread is done
+static void
+s_finalize (void *arg)
+{
+    role_t *role = (role_t *) arg;
+    void *owner = role->owner;
+    role_release (role);
+    free (owner);
+}
+
+static void
+s_loop (self_t *self)
+{
+    zmq_pollitem_t items[] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
+                               { self->role->data, 0, ZMQ_POLLIN, 0 } };
+    while (!self->terminated) {
+        if (zmq_poll (items, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            zsys_error ("%s: zmq_poll failed: %s", self->role->name, strerror (errno));
+            break;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            s_handle_pipe (self);
+        if (items[1].revents & ZMQ_POLLIN)
+            s_handle_data (self);
+    }
+}
+
+void
+role_actor (actor_t *actor, void *args)
+{
+    role_t *role = (role_t *) args;
+    self_t self = { .actor = actor, .pipe = actor_inner (actor), .role = role };
+    asynrole_error_t error;
+    int rc = s_attach (&self, &error);
+    for (size_t i = 0; rc == 0 && i < role->count; i++)
+        rc = s_open (&self, i, &error);
+    if (rc == 0) {
+        actor_started (actor, NULL);
+        s_loop (&self);
+    }
+    //  Detaching closes what was opened: all or none, before a failed start
+    //  is reported
+    s_detach (&self);
+    if (rc)
+        actor_started (actor, &error);
+    else if (atomic_load (&role->destroying)) {
+        role_deliver_closed (role);
+        actor_detach (actor, s_finalize, role);
+    }
+}

@@ -1,0 +1,237 @@
+/*  role_deliver.c - batches from the I/O actor to callbacks or events */
+#include "role_deliver.h"
+#include "dump.h"
+#include "error_fill.h"
+#include "event_codec.h"
+#include "wire.h"
+#include <czmq.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  A pipe-mode batch, alive while an event refers to its payloads
+typedef struct {
+    atomic_uint refs;  //  the role thread's, and one per datagram event
+    zmq_msg_t msg;     //  the batch
+    link_t *link;      //  charged with its bytes (a reference)
+    size_t bytes;      //  how many
+} batch_t;
+
+//  A pipe-mode error event's frame
+typedef struct {
+    link_t *link;            //  charged with its size (a reference)
+    asynrole_error_t error;  //  the frame
+} error_event_t;
+
+static void
+s_datagram (const wire_rec_t *rec, const uint8_t *payload, asynrole_datagram_t *datagram)
+{
+    datagram->data = payload;
+    datagram->size = rec->size;
+    datagram->original_size = rec->original;
+    datagram->peer = rec->peer;
+    datagram->local = rec->local;
+    datagram->ifindex = rec->ifindex;
+    datagram->flags = rec->flags;
+}
+
+static void
+s_error (const wire_rec_t *rec, asynrole_error_t *error)
+{
+    memset (error, 0, sizeof *error);
+    error->address = rec->peer;
+    if (rec->type == WIRE_DROPS) {
+        error->code = ASYNROLE_EDROPPED;
+        error->op = ASYNROLE_OP_QUEUE;
+        error->count = rec->count;
+        error->lost_errors = rec->errors;
+    }
+    else {
+        error->code = ASYNROLE_ENETWORK;
+        error->op = (asynrole_op_t) rec->op;
+        error->sys_errno = rec->err;
+    }
+    error_describe (error);
+}
+
+static void
+s_call (role_t *role, role_fn_t callback, void *ctx, const asynrole_datagram_t *datagram,
+        const asynrole_error_t *error)
+{
+    if (role->kind == ROLE_MANAGER)
+        callback.manager ((asynrole_manager_t *) role->owner, ctx, datagram, error);
+    else
+        callback.agent ((asynrole_agent_t *) role->owner, ctx, datagram, error);
+}
+
+//  -------------------------------------------------------------------------
+//  Callback mode
+
+//  Run the callback for one record
+static void
+s_dispatch (role_t *role, role_fn_t callback, void *ctx, const wire_rec_t *rec,
+            const uint8_t *payload)
+{
+    if (rec->type == WIRE_DATAGRAM) {
+        asynrole_datagram_t datagram;
+        s_datagram (rec, payload, &datagram);
+        if (atomic_load_explicit (&role->dump, memory_order_relaxed))
+            dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
+        if (callback.manager)
+            s_call (role, callback, ctx, &datagram, NULL);
+        else
+            atomic_fetch_add (&role->unhandled, 1);
+        return;
+    }
+    asynrole_error_t error;
+    s_error (rec, &error);
+    if (atomic_load_explicit (&role->verbose, memory_order_relaxed) || !callback.manager)
+        zsys_warning ("%s: %s", role->name, error.detail);
+    if (callback.manager)
+        s_call (role, callback, ctx, NULL, &error);
+}
+
+static bool
+s_callbacks (role_t *role, zmq_msg_t *msg)
+{
+    //  Every datagram of the batch arrived before anything sent after this
+    //  point, so one look at the callback serves the batch
+    pthread_mutex_lock (&role->callback_mutex);
+    role_fn_t callback = role->callback;
+    void *ctx = role->ctx;
+    pthread_mutex_unlock (&role->callback_mutex);
+    const uint8_t *frame = zmq_msg_data (msg);
+    size_t size = zmq_msg_size (msg);
+    wire_rec_t rec;
+    bool alive = true;
+    for (size_t offset = 0; offset < size && alive; offset += wire_rec_span (rec.size)) {
+        const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
+        if (!payload) {
+            zsys_error ("%s: a malformed batch from the I/O actor", role->name);
+            break;
+        }
+        s_dispatch (role, callback, ctx, &rec, payload);
+        alive = !atomic_load (&role->destroying);
+    }
+    link_release (role->link, size);
+    zmq_msg_close (msg);
+    return alive;
+}
+
+//  -------------------------------------------------------------------------
+//  Pipe mode
+
+static void
+s_batch_unref (batch_t *batch)
+{
+    if (atomic_fetch_sub (&batch->refs, 1) != 1)
+        return;
+    link_release (batch->link, batch->bytes);
+    link_unref (&batch->link);
+    zmq_msg_close (&batch->msg);
+    free (batch);
+}
+
+//  zmq_free_fn of a datagram event's payload (any thread)
+static void
+s_batch_free (void *data, void *hint)
+{
+    (void) data;
+    s_batch_unref ((batch_t *) hint);
+}
+
+//  zmq_free_fn of an error event's frame (any thread)
+static void
+s_error_free (void *data, void *hint)
+{
+    (void) data;
+    error_event_t *event = (error_event_t *) hint;
+    link_release (event->link, sizeof *event);
+    link_unref (&event->link);
+    free (event);
+}
+
+static void
+s_emit_error (role_t *role, const wire_rec_t *rec)
+{
+    error_event_t *event = malloc (sizeof *event);
+    if (!event) {
+        zsys_error ("%s: out of memory: an error event was lost", role->name);
+        return;
+    }
+    s_error (rec, &event->error);
+    if (atomic_load_explicit (&role->verbose, memory_order_relaxed))
+        zsys_warning ("%s: %s", role->name, event->error.detail);
+    event->link = link_ref (role->link);
+    link_charge_always (role->link, sizeof *event);
+    if (event_send_error (role->events, &event->error, s_error_free, event))
+        zsys_error ("%s: an error event was refused: %s", role->name, strerror (errno));
+}
+
+static void
+s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint8_t *payload)
+{
+    asynrole_datagram_t datagram;
+    s_datagram (rec, payload, &datagram);
+    if (atomic_load_explicit (&role->dump, memory_order_relaxed))
+        dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
+    atomic_fetch_add (&batch->refs, 1);
+    if (event_send_datagram (role->events, &datagram, s_batch_free, batch))
+        zsys_error ("%s: a datagram event was refused: %s", role->name, strerror (errno));
+}
+
+static void
+s_events (role_t *role, zmq_msg_t *msg)
+{
+    batch_t *batch = malloc (sizeof *batch);
+    if (!batch) {
+        zsys_error ("%s: out of memory: a batch of events was lost", role->name);
+        link_release (role->link, zmq_msg_size (msg));
+        zmq_msg_close (msg);
+        return;
+    }
+    atomic_init (&batch->refs, 1);
+    zmq_msg_init (&batch->msg);  //  zmq_msg_move closes its destination first
+    zmq_msg_move (&batch->msg, msg);
+    batch->link = link_ref (role->link);
+    batch->bytes = zmq_msg_size (&batch->msg);
+    const uint8_t *frame = zmq_msg_data (&batch->msg);
+    wire_rec_t rec;
+    for (size_t offset = 0; offset < batch->bytes; offset += wire_rec_span (rec.size)) {
+        const uint8_t *payload = wire_rec_at (frame, batch->bytes, offset, &rec);
+        if (!payload) {
+            zsys_error ("%s: a malformed batch from the I/O actor", role->name);
+            break;
+        }
+        if (rec.type == WIRE_DATAGRAM)
+            s_emit_datagram (role, batch, &rec, payload);
+        else
+            s_emit_error (role, &rec);
+    }
+    s_batch_unref (batch);
+}
+
+//  -------------------------------------------------------------------------
+
+bool
+role_deliver (role_t *role, zmq_msg_t *msg)
+{
+    if (!role->options.pipe_mode)
+        return s_callbacks (role, msg);
+    s_events (role, msg);
+    return true;
+}
+
+void
+role_deliver_closed (role_t *role)
+{
+    pthread_mutex_lock (&role->callback_mutex);
+    role_fn_t callback = role->callback;
+    void *ctx = role->ctx;
+    pthread_mutex_unlock (&role->callback_mutex);
+    asynrole_error_t closed = { .code = ASYNROLE_ECLOSED };
+    snprintf (closed.detail, sizeof closed.detail,
+              "destroyed from its own callback, and now closed: %s", role->name);
+    if (callback.manager)
+        s_call (role, callback, ctx, NULL, &closed);
+}

@@ -1,0 +1,200 @@
+/*  actor.c - our actors' threads */
+#define _GNU_SOURCE
+#include "actor.h"
+#include "ctx.h"
+#include "error_fill.h"
+#include "frames.h"
+#include "pair.h"
+#include "tsan.h"
+#include <czmq.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+struct actor_s {
+    void *pipe;                 //  the caller's end
+    void *inner;                //  the body's end
+    pthread_t thread;           //  runs the body
+    actor_fn *fn;               //  the body
+    void *args;                 //  its argument
+    char name[16];              //  thread name
+    atomic_bool stopping;       //  actor_destroy sent the $TERM
+    bool detached;              //  the body ends the actor itself
+    void (*finalize) (void *);  //  then run this
+    void *finalize_arg;         //  with this
+};
+
+static void *
+s_thread (void *arg)
+{
+    actor_t *self = (actor_t *) arg;
+    prctl (PR_SET_NAME, self->name);
+    self->fn (self, self->args);
+    if (self->detached) {
+        void (*finalize) (void *) = self->finalize;
+        void *finalize_arg = self->finalize_arg;
+        ctx_close (&self->inner);
+        ctx_close (&self->pipe);
+        free (self);
+        pthread_detach (pthread_self ());
+        finalize (finalize_arg);
+        ctx_release ();
+    }
+    return NULL;
+}
+
+//  Start the thread with every signal blocked; 0 or an errno
+static int
+s_start (actor_t *self)
+{
+    sigset_t all, previous;
+    sigfillset (&all);
+    pthread_sigmask (SIG_SETMASK, &all, &previous);
+    int rc = pthread_create (&self->thread, NULL, s_thread, self);
+    pthread_sigmask (SIG_SETMASK, &previous, NULL);
+    return rc;
+}
+
+static void
+s_free (actor_t *self)
+{
+    ctx_close (&self->inner);
+    ctx_close (&self->pipe);
+    free (self);
+    ctx_release ();
+}
+
+//  Read the body's status from the pipe: 0, or -1 with error filled
+static int
+s_status (actor_t *self, int timeout_ms, asynrole_error_t *error)
+{
+    int ready = frames_wait (self->pipe, timeout_ms);
+    if (ready == 0)
+        return error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
+                          "no start-up status within %d ms: %s", timeout_ms, self->name);
+    zmsg_t *msg = ready > 0 ? zmsg_recv (self->pipe) : NULL;
+    if (!msg)
+        return error_zmq (error, errno, "the actor's start-up status did not come");
+    //  What the body set up before its status is the caller's to read now
+    HANDOFF_ACQUIRE (self);
+    long long rc = -1;
+    asynrole_error_t failure;
+    bool ok =
+        frames_pop_number (msg, -1, 0, &rc) && frames_pop_struct (msg, &failure, sizeof failure);
+    zmsg_destroy (&msg);
+    if (!ok)
+        return error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
+                          "malformed start-up status: %s", self->name);
+    if (rc == 0)
+        return 0;
+    if (error)
+        *error = failure;
+    return -1;
+}
+
+actor_t *
+actor_new (actor_fn *fn, void *args, const char *name, int timeout_ms, asynrole_error_t *error)
+{
+    if (ctx_acquire (error))
+        return NULL;
+    actor_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        ctx_release ();
+        error_nomem (error, "an actor");
+        return NULL;
+    }
+    self->fn = fn;
+    self->args = args;
+    snprintf (self->name, sizeof self->name, "%s", name);
+    atomic_init (&self->stopping, false);
+    if (pair_new (&self->pipe, &self->inner, "pipe", error)) {
+        s_free (self);
+        return NULL;
+    }
+    int rc = s_start (self);
+    if (rc) {
+        error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_THREAD, rc, "%s: cannot start thread %s",
+                   strerror (rc), self->name);
+        s_free (self);
+        return NULL;
+    }
+    if (s_status (self, timeout_ms, error)) {
+        asynrole_error_t status = error ? *error : (asynrole_error_t){ .code = ASYNROLE_OK };
+        actor_destroy (&self);
+        if (error)
+            *error = status;
+        return NULL;
+    }
+    error_clear (error);
+    return self;
+}
+
+bool
+actor_destroy (actor_t **self_p)
+{
+    actor_t *self = *self_p;
+    if (!self)
+        return true;
+    if (actor_is_self (self))
+        return false;
+    atomic_store (&self->stopping, true);
+    *self_p = NULL;
+    //  A body that failed to start has returned already; one that runs reads
+    //  its pipe, and our pipes have no high-water mark to refuse the $TERM.
+    //  Should libzmq refuse it all the same, joining would wait for ever:
+    //  the actor is then left running, and reported
+    if (zstr_send (self->pipe, "$TERM")) {
+        zsys_error ("asynrole: cannot send $TERM to %s (%s): it is left running", self->name,
+                    strerror (errno));
+        pthread_detach (self->thread);
+        return true;
+    }
+    pthread_join (self->thread, NULL);
+    s_free (self);
+    return true;
+}
+
+void *
+actor_pipe (actor_t *self)
+{
+    return self->pipe;
+}
+
+bool
+actor_is_self (actor_t *self)
+{
+    return pthread_equal (pthread_self (), self->thread);
+}
+
+void *
+actor_inner (actor_t *self)
+{
+    return self->inner;
+}
+
+void
+actor_started (actor_t *self, const asynrole_error_t *failure)
+{
+    asynrole_error_t none = { .code = ASYNROLE_OK };
+    HANDOFF_RELEASE (self);
+    if (zsock_send (self->inner, "ib", failure ? -1 : 0, failure ? failure : &none, sizeof none))
+        zsys_error ("asynrole: %s cannot send its start-up status: %s", self->name,
+                    strerror (errno));
+}
+
+bool
+actor_stopping (actor_t *self)
+{
+    return atomic_load (&self->stopping);
+}
+
+void
+actor_detach (actor_t *self, void (*finalize) (void *arg), void *arg)
+{
+    self->detached = true;
+    self->finalize = finalize;
+    self->finalize_arg = arg;
+}

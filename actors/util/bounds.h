@@ -1,0 +1,68 @@
+/*  bounds.h - every limit of the library, named in one place
+
+    The user-facing defaults (max_bytes, send_queue, timeout) are in
+    asynrole_types.h; these are the internal ones. */
+#ifndef ASYNROLE_BOUNDS_H_INCLUDED
+#define ASYNROLE_BOUNDS_H_INCLUDED
+
+#include "asynrole_types.h"
+
+//  Datagrams per recvmmsg call (and receive buffers the I/O actor holds)
+#define LIMIT_RX_BATCH 64
+
+//  Datagrams per sendmmsg call
+#define LIMIT_TX_BATCH 64
+
+//  recvmmsg calls per socket per wake-up: bounds how long one busy socket
+//  keeps the loop from its pipe and from the other sockets
+#define LIMIT_RX_ROUNDS 4
+
+//  Ready sockets taken from epoll per wake-up
+#define LIMIT_READY_SOCKETS 64
+
+//  Messages from the roles handled per wake-up, for the same reason
+#define LIMIT_INBOUND_PER_WAKE 256
+
+//  Error-queue entries read per call
+#define LIMIT_ERRQUEUE_PER_CALL 64
+
+//  Payload bytes in one batch frame to a role
+#define LIMIT_BATCH_BYTES (256 * 1024)
+
+//  Ancillary bytes per datagram: PKTINFO (v4 or v6) and SO_RXQ_OVFL
+#define LIMIT_CONTROL_SIZE 128
+
+//  Batches a role reads per wake-up, so that its pipe is heard between them
+#define LIMIT_ROLE_BATCHES_PER_WAKE 64
+
+//  Largest options.max_bytes and options.send_queue (1 TiB: no real bound,
+//  but sums of them stay far from overflowing size_t)
+#define LIMIT_BYTES_MAX ((size_t) 1 << 40)
+
+//  Largest options.timeout and options.send_timeout: one day, in ms
+#define LIMIT_TIMEOUT_MAX (24 * 3600 * 1000)
+
+//  ENOBUFS from the kernel: retry the send after this many ms, doubling up
+//  to the cap, since POLLOUT does not say when it clears
+#define LIMIT_NOBUFS_RETRY_MS 1
+#define LIMIT_NOBUFS_RETRY_MAX_MS 64
+
+//  Sockets in one I/O actor: a socket id keeps this many bits for its slot,
+//  the rest for a generation that tells a reused slot from the old socket
+#define LIMIT_SLOT_BITS 20
+#define LIMIT_SLOT_MASK ((1u << LIMIT_SLOT_BITS) - 1)
+
+//  Characters of a caller's input quoted in an error's detail
+#define LIMIT_QUOTE 48
+
+//  Ancillary bytes read with an error-queue entry (sock_extended_err and
+//  the offender's address)
+#define LIMIT_ERRQUEUE_CONTROL 256
+
+//  First room of the tables that grow by doubling: socket slots, lists of
+//  roles (attached, with notices due, with backlogs), and a socket's backlog
+#define ROOM_FIRST_SLOTS 64
+#define ROOM_FIRST_LIST 16
+#define ROOM_FIRST_BACKLOG (64 * 1024)
+
+#endif

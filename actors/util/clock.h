@@ -1,0 +1,41 @@
+/*  clock.h - monotonic time and deadlines, in milliseconds */
+#ifndef ASYNROLE_CLOCK_H_INCLUDED
+#define ASYNROLE_CLOCK_H_INCLUDED
+
+#include <stdint.h>
+#include <time.h>
+
+//  Milliseconds on the monotonic clock
+static inline int64_t
+clock_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+//  Milliseconds left until deadline, never negative
+static inline int
+clock_left (int64_t deadline)
+{
+    int64_t left = deadline - clock_ms ();
+    return left > 0 ? (int) left : 0;
+}
+
+//  The monotonic time timeout_ms from now, for pthread_cond_timedwait on a
+//  condition variable set to CLOCK_MONOTONIC
+static inline struct timespec
+clock_after (int timeout_ms)
+{
+    struct timespec at;
+    clock_gettime (CLOCK_MONOTONIC, &at);
+    at.tv_sec += timeout_ms / 1000;
+    at.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+    if (at.tv_nsec >= 1000000000L) {
+        at.tv_sec++;
+        at.tv_nsec -= 1000000000L;
+    }
+    return at;
+}
+
+#endif

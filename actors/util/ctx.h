@@ -1,0 +1,35 @@
+/*  ctx.h - the library's libzmq context and the sockets made in it
+
+    asynrole keeps a libzmq context of its own, made by the first object
+    that needs it and terminated when the last one lets go, so that a user's
+    zsys_shutdown (or a program that exits without destroying us) never
+    waits on our sockets. Every socket is made with libzmq directly:
+    zmq_socket fails with EMFILE where CZMQ's constructors would abort.
+    Sockets are counted; one still open when the last holder lets go is
+    reported as dangling (the suite fails on that word) and the context is
+    left alone rather than terminated on a socket in use. */
+#ifndef ASYNROLE_CTX_H_INCLUDED
+#define ASYNROLE_CTX_H_INCLUDED
+
+#include "asynrole_error.h"
+
+//  Take a reference to the context, making it if there is none. Returns 0,
+//  or -1 with error filled (ASYNROLE_ERESOURCE, ASYNROLE_ENOMEM).
+int ctx_acquire (asynrole_error_t *error);
+
+//  Let go of a reference; the last one terminates the context
+void ctx_release (void);
+
+//  A new socket of type in the context (the caller holds a reference), with
+//  linger 0 and no high-water marks: every pipe of ours is bounded by what
+//  its writers may send, never by libzmq dropping or blocking. NULL with
+//  error filled when libzmq cannot make one.
+void *ctx_socket (int type, asynrole_error_t *error);
+
+//  Close a socket made by ctx_socket and null the pointer (NULL is fine)
+void ctx_close (void **sock_p);
+
+//  Sockets open now
+size_t ctx_sockets (void);
+
+#endif

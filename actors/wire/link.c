@@ -1,0 +1,188 @@
+/*  link.c - the bounds a role and its I/O actor share */
+#include "link.h"
+#include "clock.h"
+#include "error_fill.h"
+#include "wire.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+char wire_inbound_handoff;
+
+struct link_s {
+    atomic_int refs;         //  holders
+    size_t max_held;         //  receive bound, bytes
+    atomic_size_t held;      //  bytes held now
+    atomic_size_t held_max;  //  the most held
+    atomic_bool want_room;   //  the I/O actor waits for room (doorbell armed)
+    doorbell_t *doorbell;    //  the I/O actor's (a reference)
+    size_t tx_max;           //  send bound per socket, bytes
+    size_t sockets;          //  entries in tx
+    atomic_size_t *tx;       //  bytes queued per socket
+    atomic_int tx_waiters;   //  senders waiting for room
+    pthread_mutex_t mutex;   //  for the wait on room
+    pthread_cond_t room;     //  signalled when waiters may go (CLOCK_MONOTONIC)
+};
+
+link_t *
+link_new (size_t sockets, size_t max_held, size_t tx_max, doorbell_t *doorbell,
+          asynrole_error_t *error)
+{
+    link_t *self = calloc (1, sizeof *self);
+    atomic_size_t *tx = self ? calloc (sockets ? sockets : 1, sizeof *tx) : NULL;
+    if (!tx) {
+        free (self);
+        error_nomem (error, "a role's link");
+        return NULL;
+    }
+    atomic_init (&self->refs, 1);
+    self->max_held = max_held;
+    atomic_init (&self->held, 0);
+    atomic_init (&self->held_max, 0);
+    atomic_init (&self->want_room, false);
+    self->doorbell = doorbell_ref (doorbell);
+    self->tx_max = tx_max;
+    self->sockets = sockets;
+    self->tx = tx;
+    for (size_t i = 0; i < sockets; i++)
+        atomic_init (&tx[i], 0);
+    atomic_init (&self->tx_waiters, 0);
+    pthread_mutex_init (&self->mutex, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->room, &attr);
+    pthread_condattr_destroy (&attr);
+    return self;
+}
+
+link_t *
+link_ref (link_t *self)
+{
+    atomic_fetch_add (&self->refs, 1);
+    return self;
+}
+
+void
+link_unref (link_t **self_p)
+{
+    link_t *self = *self_p;
+    *self_p = NULL;
+    if (!self || atomic_fetch_sub (&self->refs, 1) != 1)
+        return;
+    doorbell_unref (&self->doorbell);
+    pthread_cond_destroy (&self->room);
+    pthread_mutex_destroy (&self->mutex);
+    free (self->tx);
+    free (self);
+}
+
+//  Keep the high-water mark
+static void
+s_charged (link_t *self, size_t held)
+{
+    size_t most = atomic_load (&self->held_max);
+    while (held > most && !atomic_compare_exchange_weak (&self->held_max, &most, held))
+        ;
+}
+
+bool
+link_charge (link_t *self, size_t bytes)
+{
+    //  Only the I/O actor charges against the bound: others only release
+    size_t held = atomic_load (&self->held);
+    if (held > 0 && held + bytes > self->max_held)
+        return false;
+    s_charged (self, atomic_fetch_add (&self->held, bytes) + bytes);
+    return true;
+}
+
+void
+link_charge_always (link_t *self, size_t bytes)
+{
+    s_charged (self, atomic_fetch_add (&self->held, bytes) + bytes);
+}
+
+static bool
+s_roomy (link_t *self, size_t held)
+{
+    return held <= self->max_held / 2;
+}
+
+void
+link_release (link_t *self, size_t bytes)
+{
+    size_t held = atomic_fetch_sub (&self->held, bytes) - bytes;
+    if (s_roomy (self, held) && atomic_load (&self->want_room)
+        && atomic_exchange (&self->want_room, false))
+        doorbell_ring (self->doorbell);
+}
+
+bool
+link_want_room (link_t *self)
+{
+    atomic_store (&self->want_room, true);
+    //  A release that came before the store saw no one waiting: look again
+    if (s_roomy (self, atomic_load (&self->held)) && atomic_exchange (&self->want_room, false))
+        return true;
+    return false;
+}
+
+size_t
+link_held (link_t *self)
+{
+    return atomic_load (&self->held);
+}
+
+size_t
+link_held_max (link_t *self)
+{
+    return atomic_load (&self->held_max);
+}
+
+//  Reserve if there is room now
+static bool
+s_tx_take (link_t *self, atomic_size_t *queued, size_t bytes)
+{
+    size_t now = atomic_load (queued);
+    while (now == 0 || now + bytes <= self->tx_max)
+        if (atomic_compare_exchange_weak (queued, &now, now + bytes))
+            return true;
+    return false;
+}
+
+int
+link_tx_reserve (link_t *self, size_t socket, size_t bytes, int timeout_ms, asynrole_error_t *error)
+{
+    atomic_size_t *queued = &self->tx[socket];
+    if (s_tx_take (self, queued, bytes))
+        return 0;
+    bool taken = false;
+    if (timeout_ms > 0) {
+        struct timespec deadline = clock_after (timeout_ms);
+        pthread_mutex_lock (&self->mutex);
+        atomic_fetch_add (&self->tx_waiters, 1);
+        int rc = 0;
+        while (!(taken = s_tx_take (self, queued, bytes)) && rc == 0)
+            rc = pthread_cond_timedwait (&self->room, &self->mutex, &deadline);
+        atomic_fetch_sub (&self->tx_waiters, 1);
+        pthread_mutex_unlock (&self->mutex);
+    }
+    if (taken)
+        return 0;
+    return error_set (error, ASYNROLE_EWOULDBLOCK, ASYNROLE_OP_QUEUE, EAGAIN,
+                      "the socket's send queue is full (%zu bytes the kernel has not taken)%s",
+                      atomic_load (queued), timeout_ms > 0 ? " for the whole send_timeout" : "");
+}
+
+void
+link_tx_release (link_t *self, size_t socket, size_t bytes)
+{
+    atomic_fetch_sub (&self->tx[socket], bytes);
+    if (atomic_load (&self->tx_waiters) > 0) {
+        pthread_mutex_lock (&self->mutex);
+        pthread_cond_broadcast (&self->room);
+        pthread_mutex_unlock (&self->mutex);
+    }
+}

@@ -1,0 +1,65 @@
+/*  link.h - what a role and its I/O actor share besides the pipes
+
+    Two bounds, kept with atomics so that neither side ever waits on a pipe:
+
+    Receive (max_held): bytes delivered towards the role and not yet
+    released. The I/O actor charges each batch before it sends it and drops
+    the batch when the role holds max_held already; whoever finishes with
+    the bytes releases them (the role thread after its callbacks, the last
+    pipe-mode event of a batch when the user destroys it, in any thread).
+    When the I/O actor has drops to report it asks for room, and the release
+    that brings the role to half its bound rings the doorbell.
+
+    Send (tx_max): bytes of sends per socket that the kernel has not taken
+    yet. A sender reserves before it pushes a send; the I/O actor releases
+    once the kernel took the datagram or refused it for good. A sender that
+    finds no room waits on a condition variable, with a deadline, or fails
+    at once (try_send): that is where, and the only place where, a send waits.
+
+    Reference-counted: the role, the I/O actor while attached, and every
+    pipe-mode batch still referenced by an event. */
+#ifndef ASYNROLE_LINK_H_INCLUDED
+#define ASYNROLE_LINK_H_INCLUDED
+
+#include "asynrole_error.h"
+#include "doorbell.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct link_s link_t;
+
+//  A link for a role with sockets sockets; NULL with error filled
+link_t *link_new (size_t sockets, size_t max_held, size_t tx_max, doorbell_t *doorbell,
+                  asynrole_error_t *error);
+link_t *link_ref (link_t *self);
+void link_unref (link_t **self_p);
+
+//  I/O actor: charge bytes to the role; false (nothing charged) when the
+//  role holds its bound already. A role holding nothing takes any batch.
+bool link_charge (link_t *self, size_t bytes);
+
+//  Charge whatever the bound (error events made in the role thread)
+void link_charge_always (link_t *self, size_t bytes);
+
+//  Any thread: release bytes; rings the doorbell when the I/O actor asked
+//  for room and the role now holds at most half its bound
+void link_release (link_t *self, size_t bytes);
+
+//  I/O actor: ask to be woken when the role has room. Returns true when it
+//  has room already (nothing armed: act now).
+bool link_want_room (link_t *self);
+
+//  Bytes the role holds now, and the most it has held
+size_t link_held (link_t *self);
+size_t link_held_max (link_t *self);
+
+//  Any thread: reserve bytes of the socket's send queue, waiting at most
+//  timeout_ms (0: not at all). A send larger than tx_max goes when the
+//  queue is empty. 0, or -1 with ASYNROLE_EWOULDBLOCK.
+int link_tx_reserve (link_t *self, size_t socket, size_t bytes, int timeout_ms,
+                     asynrole_error_t *error);
+
+//  Any thread (the I/O actor, or a sender whose push failed): give back
+void link_tx_release (link_t *self, size_t socket, size_t bytes);
+
+#endif
