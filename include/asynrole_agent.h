@@ -17,7 +17,8 @@
     Commands on the actor pipe (asynrole_agent_actor), each answered as shown:
 
         zsock_send (actor, "ssbi", "SEND", destination, data, size, socket);
-            -> zsock_recv (actor, "is", &code, &text)  //  socket: index, or -1 = by family
+            -> zsock_recv (actor, "is", &code, &text)  //  socket: index, or -1 = by
+               family; destination numeric; never waits (ASYNROLE_EWOULDBLOCK)
         zsock_send (actor, "s", "STATS");
             -> zsock_recv (actor, "ib", &count, &stats, &size)  //  asynrole_stats_t each
         zsock_send (actor, "si", "VERBOSE", 1);
@@ -87,6 +88,10 @@ ASYNROLE_EXPORT const asynrole_addr_t *asynrole_agent_local (asynrole_agent_t *s
 //  of interfaces or -1 (ASYNROLE_ETIMEOUT, ...)
 ASYNROLE_EXPORT int asynrole_agent_stats (asynrole_agent_t *self, asynrole_stats_t *stats,
                                           size_t max, asynrole_error_t *error);
+
+//  Change how long _stats waits (options.timeout), 1 ms to one day
+ASYNROLE_EXPORT int asynrole_agent_set_timeout (asynrole_agent_t *self, int timeout,
+                                                asynrole_error_t *error);
 
 ASYNROLE_EXPORT void asynrole_agent_set_verbose (asynrole_agent_t *self, bool verbose);
 ASYNROLE_EXPORT void asynrole_agent_set_dump (asynrole_agent_t *self, bool dump);

@@ -15,8 +15,10 @@
      |                          (sys_errno: EMFILE, ENFILE, EAGAIN)
      +- ASYNROLE_EINTERNAL      an internal failure: a pipe refused a message,
      |                          an answer was malformed (a bug: please report)
-     +- ASYNROLE_ECLOSED        not a failure: the last event of a role that
-                                was destroyed from its own callback
+     +- ASYNROLE_ECLOSED        the role is closed or being destroyed: a call
+                                on it (a send waiting for room included) fails
+                                with it; also the last event of a role that was
+                                destroyed from its own callback
 
     Every call that can fail returns 0 / -1 (or NULL) and, when given an
     asynrole_error_t *, fills it. If a call fails, no callback or event is ever

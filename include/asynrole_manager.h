@@ -19,7 +19,8 @@
     Commands on the actor pipe (asynrole_manager_actor), each answered as shown:
 
         zsock_send (actor, "ssb", "SEND", destination, data, size);
-            -> zsock_recv (actor, "is", &code, &text)   //  destination "" = default
+            -> zsock_recv (actor, "is", &code, &text)   //  destination: numeric, "" =
+               default; never waits (a full send queue: ASYNROLE_EWOULDBLOCK)
         zsock_send (actor, "s", "STATS");
             -> zsock_recv (actor, "ib", &count, &stats, &size) //  count 1, or -1
         zsock_send (actor, "spp", "CALLBACK", (void *) callback, ctx);
@@ -56,9 +57,11 @@
     with an ASYNROLE_ECLOSED error, and never again: ctx may be freed then.
 
     Threads:
-        any thread, callbacks included: _send, _try_send, _send_with,
-            _set_callback, _stats, _set_verbose, _set_dump, _local,
-            _unhandled, _destroy
+        any thread, callbacks included: every call. A call under way when
+            _destroy begins in another thread ends first (a send waiting for
+            room gives up with ASYNROLE_ECLOSED); a call made after _destroy
+            began fails with ASYNROLE_ECLOSED until it returns; after that the
+            pointer is gone
         one thread at a time: reading _socket (); using the raw _actor pipe
         from a callback: do not wait on another role whose callback waits on
             this one (two callbacks destroying each other's roles wait for ever)
@@ -128,6 +131,11 @@ ASYNROLE_EXPORT int asynrole_manager_stats (asynrole_manager_t *self, asynrole_s
 
 //  Datagrams that arrived while there was no callback to run
 ASYNROLE_EXPORT uint64_t asynrole_manager_unhandled (asynrole_manager_t *self);
+
+//  Change how long _stats waits for the I/O actor (options.timeout), 1 ms
+//  to one day. Returns 0 or -1 (ASYNROLE_EBADARG).
+ASYNROLE_EXPORT int asynrole_manager_set_timeout (asynrole_manager_t *self, int timeout,
+                                                  asynrole_error_t *error);
 
 ASYNROLE_EXPORT void asynrole_manager_set_verbose (asynrole_manager_t *self, bool verbose);
 ASYNROLE_EXPORT void asynrole_manager_set_dump (asynrole_manager_t *self, bool dump);

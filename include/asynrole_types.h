@@ -66,12 +66,14 @@ typedef struct {
     uint64_t tx_blocked;      //  times the kernel's send buffer was full and
                               //  the sends waited for room (none was lost)
     uint64_t tx_backlog;      //  datagrams waiting for that room right now
+    uint64_t tx_waits;        //  sends that found the socket's send queue full
+                              //  and waited (send_timeout) for room
     uint64_t errors;          //  error events delivered to the role
     uint64_t errors_dropped;  //  error events not delivered: the role held max_bytes
     uint64_t held;            //  bytes the role holds now (role-wide: the same in
                               //  each record of the role); 0 in asynrole_io_totals
     uint64_t held_max;        //  the most it has held (role-wide): at most
-                              //  max_bytes + one batch (256 KiB)
+                              //  max_bytes + one batch (see docs/design.md)
 } asynrole_stats_t;
 
 //  Options shared by both roles. Zero-initialise, set what you need, pass a

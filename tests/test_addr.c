@@ -9,9 +9,26 @@
 #include <string.h>
 
 static const char *s_malformed[] = {
-    "",        "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:1x",
-    "::1:161", "[::1",      "[::1]",      "[::1]161",        "[zz::1]:161",  "300.1.1.1:161",
+    "",
+    "127.0.0.1",
+    "127.0.0.1:",
+    "127.0.0.1:65536",
+    "127.0.0.1:-1",
+    "127.0.0.1:1x",
+    "::1:161",
+    "[::1",
+    "[::1]",
+    "[::1]161",
+    "[zz::1]:161",
+    "300.1.1.1:161",
     "a b:1",
+    //  Scope ids past 32 bits are refused, not cut
+    "[::1%4294967296]:1",
+    "[::1%99999999999999999999]:1",
+    "[fe80::1%]:1",
+    //  Binary and control characters
+    "\x01\x02:1",
+    "[::1\n]:1",
 };
 
 static void
@@ -30,6 +47,14 @@ test_parse_malformed (void **state)
         assert_true (strlen (error.detail) > 0);
         assert_false (asynrole_error_is_network (&error));
     }
+    //  The largest scope id is kept
+    asynrole_addr_t scoped = tu_addr ("[fe80::1%4294967295]:1");
+    assert_int_equal (scoped.u.in6.sin6_scope_id, 4294967295u);
+    //  A detail shows printable characters only
+    asynrole_error_t bad;
+    assert_int_equal (asynrole_addr_parse (&scoped, "\x01\n\x7f", &bad), -1);
+    for (const char *c = bad.detail; *c; c++)
+        assert_true (*c >= 32 && *c < 127);
     //  NULL text is malformed too, and the error pointer is optional
     asynrole_addr_t addr;
     asynrole_error_t error;

@@ -175,33 +175,33 @@ test_stats_timeout (void **state)
     //  A sink that reads nothing: the sends go nowhere, quietly
     asynrole_addr_t sink;
     tu_hold_port ("127.0.0.1", &sink);
-    asynrole_options_t options = { .timeout = 1, .send_queue = 256 * 1024 * 1024 };
+    asynrole_options_t options = { .send_queue = 256 * 1024 * 1024 };
     asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &options);
+    asynrole_error_t error;
+    //  Deadlines of 1 ms to one day only
+    assert_int_equal (asynrole_manager_set_timeout (manager, 0, &error), -1);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    assert_int_equal (asynrole_manager_set_timeout (manager, 24 * 3600 * 1000 + 1, &error), -1);
+    assert_int_equal (asynrole_manager_set_timeout (NULL, 5, &error), -1);
     //  200,000 sends ahead of the request on the same pipe keep the I/O actor
     //  busy for far longer than a millisecond before it answers
     const int sends = 200000;
-    asynrole_error_t error;
     for (int i = 0; i < sends; i++)
         if (asynrole_manager_send (manager, "x", 1, &sink, &error))
             fail_msg ("send %d: %s", i, error.detail);
+    assert_int_equal (asynrole_manager_set_timeout (manager, 1, &error), 0);
     asynrole_stats_t stats;
     memset (&error, 0, sizeof error);
     assert_int_equal (asynrole_manager_stats (manager, &stats, &error), -1);
     assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
     assert_int_equal (error.op, ASYNROLE_OP_CONTROL);
     assert_non_null (strstr (error.detail, "did not answer"));
-    //  The next call (with a deadline that holds) gets its own answer, not
-    //  the late one: it counts every send
-    bool answered = false;
-    for (int i = 0; i < 1000 && !answered; i++) {
-        memset (&error, 0, sizeof error);
-        if (asynrole_manager_stats (manager, &stats, &error) == 0)
-            answered = true;
-        else
-            assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
-    }
-    assert_true (answered);
-    assert_int_equal (stats.tx_datagrams + stats.tx_failed, sends);
+    //  One more send, after that request: the next answer counts it, the
+    //  late one (which comes first) does not. The next call gets its own.
+    assert_int_equal (asynrole_manager_send (manager, "y", 1, &sink, &error), 0);
+    assert_int_equal (asynrole_manager_set_timeout (manager, 60 * 1000, &error), 0);
+    assert_int_equal (asynrole_manager_stats (manager, &stats, &error), 0);
+    assert_int_equal (stats.tx_datagrams + stats.tx_failed, sends + 1);
     tu_manager_destroy (&manager);
 }
 
@@ -373,7 +373,7 @@ s_destroying_cb (asynrole_manager_t *manager, void *ctx, const asynrole_datagram
         //  The pointer is gone; a send now is refused, never queued
         asynrole_error_t refused;
         int rc = asynrole_manager_send (manager, "late", 4, &datagram->peer, &refused);
-        if (rc != -1 || refused.code != ASYNROLE_EBADARG)
+        if (rc != -1 || refused.code != ASYNROLE_ECLOSED)
             atomic_fetch_add (&test->after_closed, 100);
     }
     tu_collector_add (test->events, datagram, error, 0, NULL);
@@ -452,6 +452,192 @@ test_agent_destroy_from_callback (void **state)
     tu_manager_destroy (&manager);
 }
 
+//  -------------------------------------------------------------------------
+//  Destroy with calls and callbacks under way
+
+//  A callback that takes a while, and notes whether it began after the test
+//  called destroy
+typedef struct {
+    tu_collector_t *events;      //  every callback
+    atomic_bool destroy_called;  //  set just before _destroy
+    atomic_int began_after;      //  callbacks that began after it
+} slow_t;
+
+static void
+s_slow_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+           const asynrole_error_t *error)
+{
+    (void) agent;
+    slow_t *slow = (slow_t *) ctx;
+    if (atomic_load (&slow->destroy_called))
+        atomic_fetch_add (&slow->began_after, 1);
+    tu_collector_add (slow->events, datagram, error, 0, NULL);
+    //  The work a handler does: 5 ms (a wait that nothing ends early)
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+    struct timespec until;
+    clock_gettime (CLOCK_REALTIME, &until);
+    until.tv_nsec += 5 * 1000 * 1000;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock (&mutex);
+    pthread_cond_timedwait (&never, &mutex, &until);
+    pthread_mutex_unlock (&mutex);
+}
+
+//  _destroy waits for the callback under way, not for those queued behind it
+static void
+test_destroy_skips_queued (void **state)
+{
+    (void) state;
+    slow_t slow = { .events = tu_collector_new () };
+    asynrole_error_t error;
+    const char *iface = "127.0.0.1:0";
+    asynrole_agent_t *agent = asynrole_agent_new (s_slow_cb, &slow, &iface, 1, NULL, &error);
+    assert_non_null (agent);
+    int fd = tu_udp_socket ("127.0.0.1", NULL);
+    assert_true (fd >= 0);
+    const asynrole_addr_t *to = asynrole_agent_local (agent, 0);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal (sendto (fd, &i, sizeof i, 0, &to->u.sa, to->len), sizeof i);
+    close (fd);
+    assert_true (tu_collector_wait (slow.events, 1, TU_TIMEOUT_MS));
+    atomic_store (&slow.destroy_called, true);
+    asynrole_agent_destroy (&agent);
+    size_t ran = tu_collector_count (slow.events);
+    print_message ("%zu of 50 callbacks ran, %d began after destroy was called\n", ran,
+                   atomic_load (&slow.began_after));
+    //  At most one began in the instant between the call and its first step
+    assert_true (atomic_load (&slow.began_after) <= 1);
+    assert_true (ran < 50);
+}
+
+//  A send waiting for room when _destroy begins gives up with ECLOSED
+typedef struct {
+    asynrole_manager_t *manager;
+    tu_collector_t *ready;  //  one event: about to send
+    int rc;                 //  the send's result
+    asynrole_error_t error;
+} blocked_t;
+
+static void *
+s_blocked_sender (void *arg)
+{
+    blocked_t *blocked = (blocked_t *) arg;
+    asynrole_error_t none = { .code = ASYNROLE_OK };
+    tu_collector_add (blocked->ready, NULL, &none, 0, NULL);
+    uint8_t payload[1000] = { 0 };
+    blocked->rc =
+        asynrole_manager_send (blocked->manager, payload, sizeof payload, NULL, &blocked->error);
+    return NULL;
+}
+
+static int
+s_send_racing_destroy (void *arg)
+{
+    (void) arg;
+    asynrole_addr_t sink;
+    int fd = tu_udp_socket ("127.0.0.1", &sink);
+    TU_CHECK (fd >= 0, "a receiver: %s", strerror (errno));
+    char text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (&sink, text, sizeof text);
+    asynrole_options_t options = { .sndbuf = 4096, .send_queue = 8192, .send_timeout = 60000 };
+    asynrole_error_t error;
+    asynrole_manager_t *manager =
+        asynrole_manager_new (NULL, NULL, text, "127.0.0.1:0", &options, &error);
+    TU_CHECK (manager, "asynrole_manager_new: %s", error.detail);
+    TU_CHECK (tu_fill_send_queue (manager, 1000) > 0, "the send queue never filled");
+    blocked_t blocked = { .manager = manager, .ready = tu_collector_new (), .rc = -2 };
+    pthread_t thread;
+    TU_CHECK (pthread_create (&thread, NULL, s_blocked_sender, &blocked) == 0, "a thread");
+    TU_CHECK (tu_collector_wait (blocked.ready, 1, TU_TIMEOUT_MS), "the sender did not start");
+    int64_t start = tu_now ();
+    asynrole_manager_destroy (&manager);
+    int64_t took = tu_now () - start;
+    pthread_join (thread, NULL);
+    tu_collector_destroy (&blocked.ready);
+    close (fd);
+    TU_CHECK (blocked.rc == -1 && blocked.error.code == ASYNROLE_ECLOSED, "send: %d, %s",
+              blocked.rc, blocked.error.detail);
+    //  Not the 60 s the send was ready to wait
+    TU_CHECK (took < 30000, "destroy took %lld ms", (long long) took);
+    return 0;
+}
+
+static void
+test_send_racing_destroy (void **state)
+{
+    (void) state;
+    tu_child (s_send_racing_destroy, NULL, true, "tbf rate 1kbit burst 2kb latency 60s", 120);
+}
+
+//  A callback may destroy its role before _new has returned to the creator:
+//  nothing is delivered until it has
+typedef struct {
+    tu_collector_t *events;
+} early_t;
+
+static void
+s_early_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+            const asynrole_error_t *error)
+{
+    early_t *early = (early_t *) ctx;
+    if (datagram) {
+        asynrole_agent_t *self = agent;
+        asynrole_agent_destroy (&self);
+    }
+    tu_collector_add (early->events, datagram, error, 0, NULL);
+}
+
+typedef struct {
+    asynrole_addr_t to;  //  where to send
+    atomic_bool stop;    //  enough
+} flood_t;
+
+static void *
+s_flood (void *arg)
+{
+    flood_t *flood = (flood_t *) arg;
+    int fd = tu_udp_socket ("127.0.0.1", NULL);
+    for (int i = 0; fd >= 0 && i < 1000000 && !atomic_load (&flood->stop); i++)
+        if (sendto (fd, "x", 1, 0, &flood->to.u.sa, flood->to.len) < 0 && errno != ECONNREFUSED)
+            break;
+    if (fd >= 0)
+        close (fd);
+    return NULL;
+}
+
+static void
+test_destroy_during_start (void **state)
+{
+    (void) state;
+    for (int round = 0; round < 20; round++) {
+        //  Datagrams already arrive when the Agent binds its port
+        flood_t flood = { .to = tu_closed_port (AF_INET) };
+        pthread_t thread;
+        assert_int_equal (pthread_create (&thread, NULL, s_flood, &flood), 0);
+        early_t early = { .events = tu_collector_new () };
+        char text[ASYNROLE_ADDR_STRLEN];
+        asynrole_addr_format (&flood.to, text, sizeof text);
+        const char *iface = text;
+        asynrole_error_t error;
+        asynrole_agent_t *agent = asynrole_agent_new (s_early_cb, &early, &iface, 1, NULL, &error);
+        bool made = agent != NULL;
+        //  Not ours to touch any more: its callback destroys it
+        bool closed = made && tu_collector_wait_errors (early.events, 1, TU_TIMEOUT_MS);
+        atomic_store (&flood.stop, true);
+        pthread_join (thread, NULL);
+        if (!made)
+            fail_msg ("round %d: asynrole_agent_new: %s", round, error.detail);
+        assert_true (closed);
+        assert_int_equal (tu_collector_error (early.events, 0)->error.code, ASYNROLE_ECLOSED);
+        assert_int_equal (tu_collector_datagrams (early.events), 1);
+        tu_collector_destroy (&early.events);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -465,6 +651,9 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_callback_frames, tu_teardown),
         cmocka_unit_test_teardown (test_destroy_from_callback, tu_teardown),
         cmocka_unit_test_teardown (test_agent_destroy_from_callback, tu_teardown),
+        cmocka_unit_test_teardown (test_destroy_skips_queued, tu_teardown),
+        cmocka_unit_test_teardown (test_send_racing_destroy, tu_teardown),
+        cmocka_unit_test_teardown (test_destroy_during_start, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -7,6 +7,7 @@
 */
 #define _GNU_SOURCE
 #include "testutil.h"
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -501,6 +502,33 @@ test_io_term_refused (void **state)
     assert_int_equal (asynrole_io_stats (io, NULL, 0, NULL), 2);
 }
 
+//  A log line (verbose, dump, an error with no callback to take it) leaves
+//  the program's signals alone: CZMQ's zsys logging would install handlers
+//  for SIGINT and SIGTERM, taking Ctrl-C away from the program
+static void
+test_logs_leave_signals (void **state)
+{
+    (void) state;
+    struct sigaction before_int, before_term, after;
+    assert_int_equal (sigaction (SIGINT, NULL, &before_int), 0);
+    assert_int_equal (sigaction (SIGTERM, NULL, &before_term), 0);
+    asynrole_options_t options = { .verbose = true, .dump = true };
+    asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &options);
+    asynrole_addr_t closed = tu_closed_port (AF_INET);
+    asynrole_error_t error;
+    assert_int_equal (asynrole_manager_send (manager, "x", 1, &closed, &error), 0);
+    //  The ICMP error comes back and, with no callback, is logged; the
+    //  stats request follows the send, and a second one the error's report
+    tu_manager_stats (manager);
+    assert_int_equal (zsock_send (asynrole_manager_actor (manager), "s", "NO SUCH"), 0);
+    assert_int_equal (tu_raw_answer (asynrole_manager_actor (manager), NULL), ASYNROLE_EBADARG);
+    tu_manager_destroy (&manager);
+    assert_int_equal (sigaction (SIGINT, NULL, &after), 0);
+    assert_ptr_equal ((void *) after.sa_handler, (void *) before_int.sa_handler);
+    assert_int_equal (sigaction (SIGTERM, NULL, &after), 0);
+    assert_ptr_equal ((void *) after.sa_handler, (void *) before_term.sa_handler);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -518,6 +546,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_unknown_commands, tu_teardown),
         cmocka_unit_test_teardown (test_send_refused_by_kernel, tu_teardown),
         cmocka_unit_test_teardown (test_io_term_refused, tu_teardown),
+        cmocka_unit_test_teardown (test_logs_leave_signals, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }

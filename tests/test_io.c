@@ -389,7 +389,15 @@ s_blast_and_destroy (order_t order)
     size_t requests = tu_collector_datagrams (agent_events);
     assert_true (requests <= BLAST);
     assert_true (tu_collector_datagrams (manager_events) <= requests);
-    assert_int_equal (tu_collector_echo_failures (agent_events), 0);
+    //  An echo fails only when the Agent's destroy began during its callback:
+    //  then (at most once, as no callback follows) with ASYNROLE_ECLOSED,
+    //  rather than queued and lost when the socket closes
+    assert_true (tu_collector_echo_failures (agent_events) <= 1);
+    for (size_t i = 0; i < tu_collector_count (agent_events); i++) {
+        const tu_event_t *event = tu_collector_get (agent_events, i);
+        if (event->echo_rc)
+            assert_int_equal (event->echo_error.code, ASYNROLE_ECLOSED);
+    }
     tu_collector_destroy (&agent_events);
     tu_collector_destroy (&manager_events);
 }

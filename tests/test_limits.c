@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -106,35 +108,56 @@ typedef enum {
     MAKE_KINDS
 } make_t;
 
-//  Try to make one thing at the current limit; 0 made (and destroyed), 1
-//  refused as it should be, -1 refused wrongly (said why)
+//  Make one thing of kind and destroy it: 0, or -1 with error filled
 static int
-s_try (make_t kind, asynrole_io_t *shared)
+s_try_one (make_t kind, asynrole_error_t *error)
 {
-    asynrole_error_t error = { .code = ASYNROLE_OK };
-    asynrole_options_t options = { .pipe_mode = kind == MAKE_AGENT_PIPE };
+    asynrole_io_t *shared = NULL;
     if (kind == MAKE_MANAGER_SHARED)
-        options.io = shared;
+        shared = asynrole_io_new (error);
+    asynrole_options_t options = { .pipe_mode = kind == MAKE_AGENT_PIPE, .io = shared };
     const char *iface = "127.0.0.1:0";
     bool made = false;
     if (kind == MAKE_IO) {
-        asynrole_io_t *io = asynrole_io_new (&error);
+        asynrole_io_t *io = asynrole_io_new (error);
         made = io != NULL;
         asynrole_io_destroy (&io);
     }
     else if (kind == MAKE_AGENT || kind == MAKE_AGENT_PIPE) {
         asynrole_agent_t *agent = asynrole_agent_new (
-            options.pipe_mode ? NULL : tu_agent_collect_cb, NULL, &iface, 1, &options, &error);
+            options.pipe_mode ? NULL : tu_agent_collect_cb, NULL, &iface, 1, &options, error);
         made = agent != NULL;
         asynrole_agent_destroy (&agent);
     }
-    else {
+    else if (kind == MAKE_MANAGER || shared) {
         asynrole_manager_t *manager =
-            asynrole_manager_new (NULL, NULL, NULL, iface, &options, &error);
+            asynrole_manager_new (NULL, NULL, NULL, iface, &options, error);
         made = manager != NULL;
         asynrole_manager_destroy (&manager);
     }
-    if (made)
+    asynrole_io_destroy (&shared);
+    return made ? 0 : -1;
+}
+
+//  Try to make one thing at the current limit (a shared I/O object comes
+//  from the caller); 0 made (and destroyed), 1 refused as it should be, -1
+//  refused wrongly (said why)
+static int
+s_try (make_t kind, asynrole_io_t *shared)
+{
+    asynrole_error_t error = { .code = ASYNROLE_OK };
+    int rc;
+    if (kind == MAKE_MANAGER_SHARED) {
+        asynrole_options_t options = { .io = shared };
+        const char *iface = "127.0.0.1:0";
+        asynrole_manager_t *manager =
+            asynrole_manager_new (NULL, NULL, NULL, iface, &options, &error);
+        rc = manager ? 0 : -1;
+        asynrole_manager_destroy (&manager);
+    }
+    else
+        rc = s_try_one (kind, &error);
+    if (rc == 0)
         return 0;
     if (error.code == ASYNROLE_ERESOURCE
         && (error.sys_errno == EMFILE || error.sys_errno == ENFILE))
@@ -142,6 +165,19 @@ s_try (make_t kind, asynrole_io_t *shared)
     fprintf (stderr, "kind %d: refused with %s (errno %d): %s\n", (int) kind,
              asynrole_strerror (error.code), error.sys_errno, error.detail);
     return -1;
+}
+
+//  Every descriptor open now, of any kind
+static int
+s_all_fds (void)
+{
+    DIR *dir = opendir ("/proc/self/fd");
+    int count = 0;
+    for (struct dirent *entry = dir ? readdir (dir) : NULL; entry; entry = readdir (dir))
+        count += entry->d_name[0] != '.';
+    if (dir)
+        closedir (dir);
+    return count - 1;  //  the directory's own
 }
 
 static int
@@ -185,8 +221,24 @@ s_sweep (void *arg)
                       (int) limit, kind, after, before);
         }
     }
-    printf ("descriptor limits 16..256: %d made, %d refused with ASYNROLE_ERESOURCE\n", made,
-            refused);
+    //  And every limit just above what is open now: libzmq's own start (its
+    //  poller, its reaper's mailbox) needs the first few
+    for (int k = 0; k <= 40; k++)
+        for (int kind = 0; kind < MAKE_KINDS; kind++) {
+            if (kind == MAKE_MANAGER_SHARED)
+                continue;  //  a shared I/O object would have started it already
+            int before = tu_open_fds ();
+            TU_CHECK (s_set_nofile ((rlim_t) (s_all_fds () + k)) == 0, "setrlimit: %s",
+                      strerror (errno));
+            int rc = s_try ((make_t) kind, NULL);
+            TU_CHECK (s_set_nofile (start.rlim_cur) == 0, "setrlimit: %s", strerror (errno));
+            TU_CHECK (rc >= 0, "%d above the open ones, kind %d: not the typed error", k, kind);
+            made += rc == 0;
+            refused += rc == 1;
+            TU_CHECK (tu_open_fds () == before, "%d above, kind %d: %d descriptors open, %d before",
+                      k, kind, tu_open_fds (), before);
+        }
+    printf ("descriptor limits: %d made, %d refused with ASYNROLE_ERESOURCE\n", made, refused);
     TU_CHECK (made > 0 && refused > 0, "the sweep crossed no limit");
     return 0;
 }
@@ -196,6 +248,51 @@ test_descriptor_limits (void **state)
 {
     (void) state;
     tu_child (s_sweep, NULL, false, NULL, 240);
+}
+
+//  -------------------------------------------------------------------------
+//  Every thread limit from 1 to 8: a typed error or a role, never an abort
+//  (libzmq aborts when it cannot start its reaper thread)
+
+static int
+s_threads (void *arg)
+{
+    (void) arg;
+    if (geteuid () != 0) {
+        fprintf (stderr, "skipped: needs root, to become a user whose threads it can count\n");
+        return TU_SKIP;
+    }
+    //  RLIMIT_NPROC does not bind root: count as nobody
+    TU_CHECK (setgid (65534) == 0 && setuid (65534) == 0, "setuid: %s", strerror (errno));
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+    struct rlimit start;
+    TU_CHECK (getrlimit (RLIMIT_NPROC, &start) == 0, "getrlimit: %s", strerror (errno));
+    int made = 0, refused = 0;
+    for (rlim_t limit = 1; limit <= 8; limit++)
+        for (int kind = 0; kind < MAKE_KINDS; kind++) {
+            if (kind == MAKE_MANAGER_SHARED)
+                continue;
+            struct rlimit lower = { .rlim_cur = limit, .rlim_max = start.rlim_max };
+            TU_CHECK (setrlimit (RLIMIT_NPROC, &lower) == 0, "setrlimit: %s", strerror (errno));
+            asynrole_error_t error = { .code = ASYNROLE_OK };
+            int rc = s_try_one ((make_t) kind, &error);
+            TU_CHECK (setrlimit (RLIMIT_NPROC, &start) == 0, "setrlimit: %s", strerror (errno));
+            TU_CHECK (rc == 0 || (error.code == ASYNROLE_ERESOURCE && error.sys_errno == EAGAIN),
+                      "%d threads, kind %d: %s (%d)", (int) limit, kind, error.detail,
+                      error.sys_errno);
+            made += rc == 0;
+            refused += rc != 0;
+        }
+    printf ("thread limits 1..8: %d made, %d refused with ASYNROLE_ERESOURCE\n", made, refused);
+    TU_CHECK (refused > 0, "no limit was low enough to refuse");
+    return 0;
+}
+
+static void
+test_thread_limits (void **state)
+{
+    (void) state;
+    tu_child (s_threads, NULL, false, NULL, 120);
 }
 
 //  -------------------------------------------------------------------------
@@ -233,6 +330,7 @@ main (int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_agent_10000_interfaces, tu_teardown),
         cmocka_unit_test_teardown (test_descriptor_limits, tu_teardown),
+        cmocka_unit_test_teardown (test_thread_limits, tu_teardown),
         cmocka_unit_test_teardown (test_long_address_detail, tu_teardown),
     };
     return tu_main (tests, argc, argv);

@@ -40,11 +40,11 @@ test_privileged_port (void **state)
     assert_int_not_equal (geteuid (), 0);
     int start = s_unprivileged_port_start ();
     if (start >= 0 && start <= PRIVILEGED_PORT) {
-        printf ("test_privileged_port: skipped: net.ipv4.ip_unprivileged_port_start is %d, "
-                "so anyone may bind port %d here\n",
-                start, PRIVILEGED_PORT);
-        fflush (stdout);
-        skip ();
+        char why[128];
+        snprintf (why, sizeof why,
+                  "net.ipv4.ip_unprivileged_port_start is %d, so anyone may bind port %d here",
+                  start, PRIVILEGED_PORT);
+        tu_skip (why);
     }
     const char *ifaces[] = { "127.0.0.1:161" };
     tu_collector_t *events = tu_collector_new ();

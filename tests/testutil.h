@@ -158,6 +158,10 @@ bool tu_can_bind (const asynrole_addr_t *addr);
 //  Monotonic milliseconds
 int64_t tu_now (void);
 
+//  The CLOCK_MONOTONIC time timeout_ms from now, for pthread_cond_timedwait
+//  on a condition variable set to that clock
+struct timespec tu_deadline (int timeout_ms);
+
 //  Wait up to timeout_ms for one event on sock (pipe mode); NULL on timeout
 asynrole_event_t *tu_event_wait (void *sock, int timeout_ms);
 
@@ -175,6 +179,12 @@ int tu_raw_stats (void *actor, asynrole_stats_t *stats, size_t max);
 //  time); text (if wanted) is the answer's text, caller frees with zstr_free
 int tu_raw_answer (void *actor, char **text);
 
+//  Fill a Manager's send queue with datagrams of size bytes (at most 1000)
+//  until it stays full: try_send refuses and the kernel's buffer is full
+//  too (stats.tx_backlog), so that no room comes until the link drains.
+//  Returns how many were accepted, or -1 (it never filled, or an error).
+int tu_fill_send_queue (asynrole_manager_t *manager, size_t size);
+
 //  Stats of a role, failing the test when they cannot be had
 asynrole_stats_t tu_manager_stats (asynrole_manager_t *manager);
 asynrole_stats_t tu_agent_stats (asynrole_agent_t *agent, size_t index);
@@ -184,6 +194,10 @@ int tu_udp_socket (const char *ip, asynrole_addr_t *bound);
 
 //  Sockets, eventfds and epoll sets open in this process now
 int tu_open_fds (void);
+
+//  Bytes the process has allocated on the heap and not freed (the
+//  sanitizer's count under ASan and TSan, malloc's otherwise)
+size_t tu_heap_bytes (void);
 
 //  -------------------------------------------------------------------------
 //  Children: tests that change what a process has (its network namespace,
@@ -203,6 +217,10 @@ int tu_open_fds (void);
             return 1;                                                                 \
         }                                                                             \
     } while (0)
+
+//  Skip the running case, saying why (printed); with ASYNROLE_REQUIRE_ALL
+//  set (CI, which has root and every tool) the case fails instead
+void tu_skip (const char *why);
 
 //  Run body (arg) in a child with a deadline of timeout_s seconds (SIGALRM
 //  ends a child that overruns it). With netns, the child first enters a

@@ -114,6 +114,14 @@ asynrole_agent_stats (asynrole_agent_t *self, asynrole_stats_t *stats, size_t ma
     return role_stats (&self->role, stats, max, error);
 }
 
+int
+asynrole_agent_set_timeout (asynrole_agent_t *self, int timeout, asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no agent");
+    return role_set_timeout (&self->role, timeout, error);
+}
+
 void
 asynrole_agent_set_verbose (asynrole_agent_t *self, bool verbose)
 {

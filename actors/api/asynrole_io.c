@@ -1,26 +1,29 @@
 /*  asynrole_io.c - the public I/O class: wraps the actor, counts references */
 #include "asynrole_io.h"
 #include "actor.h"
+#include "bounds.h"
 #include "clock.h"
 #include "error_fill.h"
 #include "frames.h"
 #include "io_actor.h"
 #include "io_internal.h"
 #include "stats_codec.h"
+#include "tsan.h"
+#include "wire.h"
 #include <czmq.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 struct asynrole_io_s {
-    actor_t *actor;         //  the I/O actor (io_actor.c)
-    char endpoint[64];      //  inproc endpoint of its inbound socket
-    doorbell_t *doorbell;   //  the actor polls it; the roles' links ring it
-    atomic_int refs;        //  holders: the creator and every role sharing it
-    atomic_bool verbose;    //  the actor logs what it does
-    pthread_mutex_t mutex;  //  one caller at a time on the actor pipe
-    unsigned owed;          //  answers still to come for calls that gave up
-                            //  waiting (under mutex): the next caller skips them
+    actor_t *actor;                 //  the I/O actor (io_actor.c)
+    char endpoint[LIMIT_ENDPOINT];  //  inproc endpoint of its inbound socket
+    doorbell_t *doorbell;           //  the actor polls it; the roles' links ring it
+    atomic_int refs;                //  holders: the creator and every role sharing it
+    atomic_bool verbose;            //  the actor logs what it does
+    pthread_mutex_t mutex;          //  one caller at a time on the actor pipe
+    unsigned owed;                  //  answers still to come for calls that gave up
+                                    //  waiting (under mutex): the next caller skips them
 };
 
 //  Makes every endpoint in the process unique
@@ -105,6 +108,7 @@ s_call (asynrole_io_t *self, const char *command, asynrole_error_t *error)
                 error_zmq (error, errno, "cannot read the I/O actor's answer");
             break;
         }
+        HANDOFF_ACQUIRE (&wire_answer_handoff);
         if (self->owed > 0) {
             self->owed--;
             zmsg_destroy (&msg);

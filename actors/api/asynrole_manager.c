@@ -132,6 +132,14 @@ asynrole_manager_unhandled (asynrole_manager_t *self)
     return self ? atomic_load (&self->role.unhandled) : 0;
 }
 
+int
+asynrole_manager_set_timeout (asynrole_manager_t *self, int timeout, asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no manager");
+    return role_set_timeout (&self->role, timeout, error);
+}
+
 void
 asynrole_manager_set_verbose (asynrole_manager_t *self, bool verbose)
 {

@@ -7,6 +7,7 @@
 */
 #define _GNU_SOURCE
 #include "io_actor.h"
+#include "log.h"
 #include "ctx.h"
 #include "error_fill.h"
 #include "frames.h"
@@ -111,11 +112,12 @@ s_answer (self_t *self, void *to, const char *picture, ...)
 {
     va_list args;
     va_start (args, picture);
+    HANDOFF_RELEASE (&wire_answer_handoff);
     int rc = zsock_vsend (to, picture, args);
     va_end (args);
     if (rc) {
         self->roles.answers_failed++;
-        zsys_error ("asynrole io: an answer was refused: %s", strerror (errno));
+        log_error ("asynrole io: an answer was refused: %s", strerror (errno));
     }
 }
 
@@ -132,6 +134,7 @@ s_stats (io_socket_t **sockets, size_t count)
         records[i].tx_backlog = sockets[i]->backlog.count;
         records[i].held = link_held (sockets[i]->link);
         records[i].held_max = link_held_max (sockets[i]->link);
+        records[i].tx_waits = link_tx_waits (sockets[i]->link, sockets[i]->tag);
     }
     zmsg_t *msg = stats_encode (records, (int) count);
     free (records);
@@ -221,7 +224,7 @@ s_handle_pipe (self_t *self)
         char detail[ASYNROLE_DETAIL_MAX];
         snprintf (detail, sizeof detail, "unknown command, or wrong frames: %s: asynrole io",
                   error_quote (command ? command : "", quoted, sizeof quoted));
-        zsys_warning ("%s", detail);
+        log_warning ("%s", detail);
         s_answer (self, self->pipe, "is", ASYNROLE_EBADARG, detail);
     }
     zstr_free (&command);
@@ -235,24 +238,30 @@ static void
 s_request_bad (self_t *self, const char *command)
 {
     self->requests_bad++;
-    zsys_error ("asynrole io: a malformed '%s' request was ignored", command);
+    log_error ("asynrole io: a malformed '%s' request was ignored", command);
 }
 
 static void
 s_handle_attach (self_t *self, zmsg_t *request)
 {
-    long long seq;
-    void *link, *data, *ctl;
-    if (!frames_pop_number (request, 0, UINT32_MAX, &seq) || !frames_pop_pointer (request, &link)
-        || !frames_pop_pointer (request, &data) || !frames_pop_pointer (request, &ctl) || !link
-        || !data || !ctl) {
+    long long seq = 0;
+    void *link = NULL, *data = NULL, *ctl = NULL;
+    bool ok = frames_pop_number (request, 0, UINT32_MAX, &seq)
+        && frames_pop_pointer (request, &link) && frames_pop_pointer (request, &data)
+        && frames_pop_pointer (request, &ctl) && link && data && ctl;
+    //  The request carries a reference to the link: ours, kept or dropped
+    link_t *held = (link_t *) link;
+    if (!ok) {
+        link_unref (&held);
         s_request_bad (self, "ATTACH");
         return;
     }
     asynrole_error_t error = { .code = ASYNROLE_OK };
-    int id = io_roles_attach (&self->roles, (link_t *) link, data, ctl);
-    if (id < 0)
+    int id = io_roles_attach (&self->roles, held, data, ctl);
+    if (id < 0) {
+        link_unref (&held);
         error_nomem (&error, "a role's slot at the I/O actor");
+    }
     s_answer (self, ctl, "s4ib", "ATTACHED", (uint32_t) seq, id, &error, sizeof error);
 }
 
@@ -317,8 +326,8 @@ s_handle_open (self_t *self, zmsg_t *request)
     asynrole_addr_t bound = sock ? sock->stats.local : spec.local;
     if (io_verbose (self->owner)) {
         char text[ASYNROLE_ADDR_STRLEN];
-        zsys_info ("asynrole io: open %s: %s", asynrole_addr_format (&bound, text, sizeof text),
-                   sock ? "ok" : error.detail);
+        log_info ("asynrole io: open %s: %s", asynrole_addr_format (&bound, text, sizeof text),
+                  sock ? "ok" : error.detail);
     }
     s_answer (self, role->ctl, "s44bb", "OPENED", (uint32_t) seq, sock ? sock->id : 0, &bound,
               sizeof bound, &error, sizeof error);
@@ -417,7 +426,7 @@ s_handle_inbound (self_t *self)
         }
         HANDOFF_ACQUIRE (&wire_inbound_handoff);
         if (zmq_msg_more (&msg)) {
-            char command[16] = "";
+            char command[LIMIT_COMMAND] = "";
             size_t size = zmq_msg_size (&msg);
             if (size < sizeof command)
                 memcpy (command, zmq_msg_data (&msg), size);
@@ -480,7 +489,7 @@ io_actor (actor_t *actor, void *args)
         if (zmq_poll (items, 3, io_tx_timeout (&self->tx)) < 0) {
             if (errno == EINTR)
                 continue;
-            zsys_error ("asynrole io: zmq_poll failed: %s", strerror (errno));
+            log_error ("asynrole io: zmq_poll failed: %s", strerror (errno));
             break;
         }
         if (items[0].revents & ZMQ_POLLIN)

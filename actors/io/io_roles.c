@@ -1,5 +1,6 @@
 /*  io_roles.c - the roles attached to the I/O actor, and what it sends them */
 #include "io_roles.h"
+#include "log.h"
 #include "bounds.h"
 #include "tsan.h"
 #include <errno.h>
@@ -43,7 +44,7 @@ io_roles_attach (io_roles_t *self, link_t *link, void *data, void *ctl)
     }
     io_role_t *role = &self->roles[id];
     role->used = true;
-    role->link = link_ref (link);
+    role->link = link;  //  the reference the ATTACH request carried
     role->data = data;
     role->ctl = ctl;
     role->nsockets = 0;
@@ -64,7 +65,7 @@ io_roles_add_socket (io_roles_t *self, io_role_t *role, io_socket_t *sock)
 {
     (void) self;
     if (role->nsockets == role->room) {
-        size_t room = role->room ? role->room * 2 : 4;
+        size_t room = role->room ? role->room * 2 : ROOM_FIRST_SOCKETS;
         io_socket_t **sockets = realloc (role->sockets, room * sizeof *sockets);
         if (!sockets)
             return false;
@@ -91,12 +92,14 @@ io_roles_detach (io_roles_t *self, io_role_t *role)
 void
 io_roles_answer (io_roles_t *self, void *ctl, zmsg_t **msg_p)
 {
-    //  The ctl pair has no high-water mark: only a failing libzmq refuses
+    //  The ctl pair has no high-water mark: only a role that closed its end
+    //  (it gave up waiting for good) or a failing libzmq refuses
+    HANDOFF_RELEASE (&wire_answer_handoff);
     if (*msg_p && zmsg_send (msg_p, ctl) == 0)
         return;
     self->answers_failed++;
-    zsys_error ("asynrole io: an answer to a role was refused: %s",
-                *msg_p ? strerror (errno) : "out of memory");
+    log_error ("asynrole io: an answer to a role was refused: %s",
+               *msg_p ? strerror (errno) : "out of memory");
     zmsg_destroy (msg_p);
 }
 
@@ -128,6 +131,7 @@ io_roles_frame (io_socket_t *sock, zmq_msg_t *msg, size_t room, io_carried_t *ca
     rec.count = carried->drops_noticed;
     rec.errors = (uint32_t) carried->errors_noticed;
     rec.peer = sock->stats.local;
+    rec.peer.via = sock->tag + 1;
     return io_roles_put (zmq_msg_data (msg), 0, &rec, NULL);
 }
 
@@ -161,7 +165,11 @@ void
 io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg, const io_carried_t *carried)
 {
     io_role_t *role = &self->roles[sock->role];
-    size_t bytes = zmq_msg_size (msg);
+    //  Each record costs the role its place in the frame and, in pipe mode,
+    //  the event it becomes (link.h)
+    bool notice = carried->drops_noticed || carried->errors_noticed;
+    size_t records = carried->datagrams + carried->errors + (notice ? 1 : 0);
+    size_t bytes = link_cost (role->link, zmq_msg_size (msg), records);
     if (link_charge (role->link, bytes)) {
         HANDOFF_RELEASE (role->link);
         if (zmq_msg_send (msg, role->data, ZMQ_DONTWAIT) >= 0) {
@@ -171,7 +179,7 @@ io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg, const io_
             return;
         }
         //  No high-water mark on the data pair: only a failing libzmq refuses
-        zsys_error ("asynrole io: a batch to a role was refused: %s", strerror (errno));
+        log_error ("asynrole io: a batch to a role was refused: %s", strerror (errno));
         link_release (role->link, bytes);
     }
     zmq_msg_close (msg);
@@ -199,8 +207,8 @@ io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
     rec.local = sock->stats.local;
     if (self->verbose) {
         char text[ASYNROLE_ADDR_STRLEN];
-        zsys_info ("asynrole io: %s %s: %s", asynrole_op_name (op),
-                   asynrole_addr_format (&rec.peer, text, sizeof text), strerror (err));
+        log_info ("asynrole io: %s %s: %s", asynrole_op_name (op),
+                  asynrole_addr_format (&rec.peer, text, sizeof text), strerror (err));
     }
     zmq_msg_t msg;
     io_carried_t carried;

@@ -47,7 +47,8 @@ typedef struct {
 void io_roles_init (io_roles_t *self);
 void io_roles_destroy (io_roles_t *self);
 
-//  Attach a role; its slot, or -1 when out of memory (nothing kept)
+//  Attach a role, taking over the link reference its request carried; its
+//  slot, or -1 when out of memory (the caller then drops the reference)
 int io_roles_attach (io_roles_t *self, link_t *link, void *data, void *ctl);
 
 //  The attached role in slot id, or NULL

@@ -46,6 +46,7 @@ typedef struct {
     uint64_t drops_unreported;   //  datagrams dropped since the last WIRE_DROPS notice
     uint64_t errors_unreported;  //  error events dropped likewise
     io_backlog_t backlog;        //  sends waiting for room
+    bool waiting;                //  on the send side's list of sockets with a backlog
     int64_t retry_at;            //  ENOBUFS: when to try the backlog again; 0 = not
     int retry_ms;                //  how long the next such wait is
     asynrole_stats_t stats;      //  counters (stats.local = bound address)

@@ -133,9 +133,8 @@ s_send (io_tx_t *self, io_socket_t *sock, struct mmsghdr *msgs, unsigned n, int 
 static void
 s_waiting_add (io_tx_t *self, io_socket_t *sock)
 {
-    for (uint32_t i = 0; i < self->nwaiting; i++)
-        if (self->waiting[i] == sock)
-            return;
+    if (sock->waiting)
+        return;
     if (self->nwaiting == self->waiting_room) {
         uint32_t room = self->waiting_room ? self->waiting_room * 2 : ROOM_FIRST_LIST;
         io_socket_t **waiting = realloc (self->waiting, room * sizeof *waiting);
@@ -145,11 +144,15 @@ s_waiting_add (io_tx_t *self, io_socket_t *sock)
         self->waiting_room = room;
     }
     self->waiting[self->nwaiting++] = sock;
+    sock->waiting = true;
 }
 
 static void
 s_waiting_remove (io_tx_t *self, io_socket_t *sock)
 {
+    if (!sock->waiting)
+        return;
+    sock->waiting = false;
     for (uint32_t i = 0; i < self->nwaiting; i++)
         if (self->waiting[i] == sock) {
             self->waiting[i] = self->waiting[--self->nwaiting];

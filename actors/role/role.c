@@ -2,11 +2,13 @@
     from the calling thread straight to the I/O actor through the role's
     PUSH socket, under the role's push lock: one pipe hop, any thread. */
 #include "role.h"
+#include "log.h"
 #include "ctx.h"
 #include "error_fill.h"
 #include "dump.h"
 #include "io_internal.h"
 #include "bounds.h"
+#include "clock.h"
 #include "pair.h"
 #include "role_actor.h"
 #include "role_ctl.h"
@@ -15,6 +17,7 @@
 #include "wire.h"
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 asynrole_addr_t *
 role_resolve (const char *const *texts, size_t count, asynrole_error_t *error)
@@ -44,7 +47,7 @@ role_release (role_t *role)
     if (role->lent)
         //  No DETACHED came: the I/O actor may still write to the lent ends,
         //  so they are left open (reported as dangling) rather than freed
-        zsys_error ("%s: the I/O actor did not let go of the role's pipes", role->name);
+        log_error ("%s: the I/O actor did not let go of the role's pipes", role->name);
     else {
         ctx_close (&role->data_io);
         ctx_close (&role->ctl_io);
@@ -63,6 +66,9 @@ role_release (role_t *role)
     pthread_mutex_destroy (&role->push_mutex);
     pthread_mutex_destroy (&role->ctl_mutex);
     pthread_mutex_destroy (&role->callback_mutex);
+    pthread_mutex_destroy (&role->calls_mutex);
+    pthread_cond_destroy (&role->calls_done);
+    pthread_cond_destroy (&role->ctl_free);
     ctx_release ();
 }
 
@@ -135,6 +141,17 @@ s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
     atomic_init (&role->dump, role->options.dump);
     atomic_init (&role->unhandled, 0);
     atomic_init (&role->destroying, false);
+    atomic_init (&role->closed, false);
+    atomic_init (&role->stopping, false);
+    atomic_init (&role->timeout, 0);
+    atomic_init (&role->calls, 0);
+    pthread_mutex_init (&role->calls_mutex, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&role->calls_done, &attr);
+    pthread_cond_init (&role->ctl_free, &attr);
+    pthread_condattr_destroy (&attr);
 }
 
 //  What start makes before the actor; 0 or -1 with error filled
@@ -143,6 +160,7 @@ s_prepare (role_t *role, asynrole_error_t *error)
 {
     if (s_check_options (&role->options, error))
         return -1;
+    atomic_store (&role->timeout, role->options.timeout);
     role->socket_ids = calloc (role->count, sizeof *role->socket_ids);
     if (!role->socket_ids)
         return error_nomem (error, "the role's socket ids");
@@ -150,8 +168,9 @@ s_prepare (role_t *role, asynrole_error_t *error)
     role->options.io = NULL;
     if (!role->io)
         return -1;
-    role->link = link_new (role->count, role->options.max_bytes, role->options.send_queue,
-                           io_doorbell (role->io), error);
+    role->link = link_new (role->count, role->options.max_bytes,
+                           role->options.pipe_mode ? LIMIT_EVENT_OVERHEAD : 0,
+                           role->options.send_queue, io_doorbell (role->io), error);
     if (!role->link)
         return -1;
     return s_make_pipes (role, error);
@@ -168,6 +187,9 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
         pthread_mutex_destroy (&role->push_mutex);
         pthread_mutex_destroy (&role->ctl_mutex);
         pthread_mutex_destroy (&role->callback_mutex);
+        pthread_mutex_destroy (&role->calls_mutex);
+        pthread_cond_destroy (&role->calls_done);
+        pthread_cond_destroy (&role->ctl_free);
         free (role->locals);
         return -1;
     }
@@ -178,20 +200,41 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
     //  Each step of the start (attach, one open per socket) may take its time
     long long steps = (long long) role->count + 2;
     long long wait = (long long) role_ctl_step_timeout (role) * steps;
-    role->actor =
+    //  The actor sets role->actor itself, before it reports its start
+    actor_t *actor =
         actor_new (role_actor, role, kind == ROLE_MANAGER ? "asynrole-mgr" : "asynrole-agent",
                    wait < INT32_MAX ? (int) wait : INT32_MAX, error);
-    if (!role->actor) {
+    if (!actor) {
         role_release (role);
         return -1;
     }
+    //  Callbacks may run from here on
+    if (zstr_send (actor_pipe (actor), ROLE_GO))
+        log_error ("%s: cannot start delivering: %s", role->name, strerror (errno));
     if (atomic_load (&role->verbose)) {
         char text[ASYNROLE_ADDR_STRLEN];
         for (size_t i = 0; i < role->count; i++)
-            zsys_info ("%s: serving %s", role->name,
-                       asynrole_addr_format (&role->locals[i], text, sizeof text));
+            log_info ("%s: serving %s", role->name,
+                      asynrole_addr_format (&role->locals[i], text, sizeof text));
     }
     return 0;
+}
+
+//  Wait, at most a step's time, for the calls under way to leave: sends
+//  waiting for room have been told to give up, and every other call has a
+//  deadline of its own
+static void
+s_wait_calls (role_t *role)
+{
+    struct timespec deadline = clock_after (role_ctl_step_timeout (role));
+    pthread_mutex_lock (&role->calls_mutex);
+    int rc = 0;
+    while (atomic_load (&role->calls) > 0 && rc == 0)
+        rc = pthread_cond_timedwait (&role->calls_done, &role->calls_mutex, &deadline);
+    pthread_mutex_unlock (&role->calls_mutex);
+    if (rc)
+        log_error ("%s: %d calls still under way when it was destroyed", role->name,
+                   atomic_load (&role->calls));
 }
 
 bool
@@ -202,13 +245,43 @@ role_stop (role_t *role)
         atomic_store (&role->destroying, true);
         return false;
     }
+    //  No new call starts, deliveries stop after the callback under way, and
+    //  sends waiting for room give up (ASYNROLE_ECLOSED)
+    atomic_store (&role->stopping, true);
+    link_tx_close (role->link);
+    s_wait_calls (role);
     //  The actor detaches from the I/O actor: its sockets close, what was
     //  queued for it is dropped
     actor_destroy (&role->actor);
     if (atomic_load (&role->verbose))
-        zsys_info ("%s: destroyed", role->name);
+        log_info ("%s: destroyed", role->name);
     role_release (role);
     return true;
+}
+
+//  A call on the role begins; -1 (ASYNROLE_ECLOSED) when the role is closed
+//  or being destroyed. Counted first, checked after: _destroy sets its flag
+//  first and counts after, so one of the two always sees the other.
+static int
+s_enter (role_t *role, asynrole_error_t *error)
+{
+    atomic_fetch_add (&role->calls, 1);
+    if (!atomic_load (&role->stopping) && !atomic_load (&role->destroying)
+        && !atomic_load (&role->closed))
+        return 0;
+    role_leave (role);
+    return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_NONE, 0,
+                      "the role is closed, or being destroyed: %s", role->name);
+}
+
+void
+role_leave (role_t *role)
+{
+    if (atomic_fetch_sub (&role->calls, 1) == 1 && atomic_load (&role->stopping)) {
+        pthread_mutex_lock (&role->calls_mutex);
+        pthread_cond_broadcast (&role->calls_done);
+        pthread_mutex_unlock (&role->calls_mutex);
+    }
 }
 
 //  -------------------------------------------------------------------------
@@ -261,8 +334,6 @@ static int
 s_check_send (role_t *role, const void *data, size_t size, const role_send_t *how,
               asynrole_error_t *error)
 {
-    if (atomic_load (&role->destroying))
-        return error_badarg (error, "the role is being destroyed: %s", role->name);
     if (!data && size)
         return error_badarg (error, "no data: %s", role->name);
     if (how->callback && role->options.pipe_mode)
@@ -337,9 +408,9 @@ s_push (role_t *role, int index, size_t span, zmq_msg_t *msg, asynrole_error_t *
     return error_zmq (error, err, "the I/O actor's inbound socket refused a send");
 }
 
-int
-role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
-           const role_send_t *how, asynrole_error_t *error)
+static int
+s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
+        const role_send_t *how, asynrole_error_t *error)
 {
     if (s_check_send (role, data, size, how, error))
         return -1;
@@ -376,30 +447,68 @@ role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *d
 }
 
 int
+role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
+           const role_send_t *how, asynrole_error_t *error)
+{
+    if (s_enter (role, error))
+        return -1;
+    int rc = s_send (role, data, size, destination, how, error);
+    role_leave (role);
+    return rc;
+}
+
+int
 role_set_callback (role_t *role, role_fn_t callback, void *ctx, asynrole_error_t *error)
 {
     if (role->options.pipe_mode)
         return error_badarg (error, "a role in pipe mode takes no callback: %s", role->name);
     if (!callback.manager)
         return error_badarg (error, "the callback is NULL: %s", role->name);
+    if (s_enter (role, error))
+        return -1;
     pthread_mutex_lock (&role->callback_mutex);
     role->callback = callback;
     role->ctx = ctx;
     role->callback_generation++;
     pthread_mutex_unlock (&role->callback_mutex);
+    role_leave (role);
     error_clear (error);
     return 0;
 }
 
-int
-role_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *error)
+//  Counters of the role's sockets, once the call is counted
+static int
+s_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *error)
 {
-    uint32_t seq = role_ctl_begin (role);
-    zmsg_t *answer = role_ctl_end (role, seq, role_push (role, "s44", "STATS", seq, role->role_id),
-                                   "STATS", role->options.timeout, error);
+    role_call_t call;
+    if (role_ctl_begin (role, atomic_load (&role->timeout), &call, error))
+        return -1;
+    zmsg_t *answer = role_ctl_end (
+        role, &call, role_push (role, "s44", "STATS", call.seq, role->role_id), "STATS", error);
     if (!answer)
         return -1;
     int count = stats_decode (answer, stats, max, error);
     zmsg_destroy (&answer);
     return count;
+}
+
+int
+role_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *error)
+{
+    if (s_enter (role, error))
+        return -1;
+    int rc = s_stats (role, stats, max, error);
+    role_leave (role);
+    return rc;
+}
+
+int
+role_set_timeout (role_t *role, int timeout, asynrole_error_t *error)
+{
+    if (timeout < 1 || timeout > LIMIT_TIMEOUT_MAX)
+        return error_badarg (error, "the timeout must be 1 .. %d ms, not %d: %s", LIMIT_TIMEOUT_MAX,
+                             timeout, role->name);
+    atomic_store (&role->timeout, timeout);
+    error_clear (error);
+    return 0;
 }

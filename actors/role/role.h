@@ -5,11 +5,12 @@
     role_release closes them, after the actor's thread is joined (or, for a
     role destroyed from its own callback, in that thread once it is done).
     The actor's thread alone reads data; any thread sends on push under
-    push_mutex, and waits on ctl under ctl_mutex (role_ctl.h). */
+    push_mutex, and waits on ctl while it holds the control path (role_ctl.h). */
 #ifndef ASYNROLE_ROLE_H_INCLUDED
 #define ASYNROLE_ROLE_H_INCLUDED
 
 #include "actor.h"
+#include "bounds.h"
 #include "asynrole_agent.h"
 #include "asynrole_manager.h"
 #include "link.h"
@@ -30,7 +31,7 @@ typedef struct {
     //  Set by role_start (and the actor's start) and read-only after it
     role_kind_t kind;             //  Manager or Agent
     void *owner;                  //  the asynrole_manager_t / _agent_t (calloc'd)
-    char name[64];                //  in log lines
+    char name[LIMIT_NAME];        //  in log lines
     asynrole_io_t *io;            //  the I/O object (a reference)
     asynrole_options_t options;   //  as given, defaults filled in
     asynrole_addr_t destination;  //  Manager's default destination; len 0 if none
@@ -44,7 +45,9 @@ typedef struct {
     //  The pipes (libzmq sockets, all made by role_start)
     pthread_mutex_t push_mutex;  //  guards push
     void *push;                  //  to the I/O actor's inbound socket
-    pthread_mutex_t ctl_mutex;   //  guards ctl and ctl_seq: one request at a time
+    pthread_mutex_t ctl_mutex;   //  guards ctl_busy and ctl_seq (never held long)
+    pthread_cond_t ctl_free;     //  signalled when ctl_busy clears (CLOCK_MONOTONIC)
+    bool ctl_busy;               //  a request is open: its caller alone reads ctl
     void *ctl;                   //  answers from the I/O actor
     uint32_t ctl_seq;            //  the last request's number
     void *ctl_io;                //  ctl's other end, lent to the I/O actor
@@ -62,6 +65,13 @@ typedef struct {
     atomic_bool dump;                 //  hex-dump datagrams
     atomic_uint_least64_t unhandled;  //  datagrams that found no callback
     atomic_bool destroying;           //  destroyed from its own callback
+    atomic_bool closed;               //  detached: its sockets are gone
+    atomic_bool stopping;             //  _destroy from another thread has begun
+    atomic_int timeout;               //  ms _stats waits (options.timeout, settable)
+    atomic_int calls;                 //  calls on the role under way (any thread)
+    pthread_mutex_t calls_mutex;      //  for the wait on calls
+    pthread_cond_t calls_done;        //  signalled when the last call leaves a
+                                      //  stopping role (CLOCK_MONOTONIC)
 } role_t;
 
 //  How a send is made (role_send)
@@ -91,6 +101,10 @@ bool role_stop (role_t *role);
 //  Free what role_start made (the actor is gone)
 void role_release (role_t *role);
 
+//  A call on the role has ended (role.c counts them in, so that _destroy
+//  waits for them)
+void role_leave (role_t *role);
+
 //  Send a datagram; the socket is the default destination's, destination's
 //  via, or the first of the destination's family. Any thread.
 int role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
@@ -101,5 +115,8 @@ int role_set_callback (role_t *role, role_fn_t callback, void *ctx, asynrole_err
 
 //  Counters of the role's sockets; returns the count or -1. Any thread.
 int role_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *error);
+
+//  Change how long _stats waits (1 .. LIMIT_TIMEOUT_MAX ms). Any thread.
+int role_set_timeout (role_t *role, int timeout, asynrole_error_t *error);
 
 #endif

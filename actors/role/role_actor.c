@@ -4,6 +4,7 @@
     callback. */
 #define _GNU_SOURCE
 #include "role_actor.h"
+#include "log.h"
 #include "error_fill.h"
 #include "frames.h"
 #include "bounds.h"
@@ -25,17 +26,31 @@ typedef struct {
 //  -------------------------------------------------------------------------
 //  Attaching, opening, detaching
 
+//  A control request during start or stop: the answer, or NULL (error filled)
+static zmsg_t *
+s_step (role_t *role, const role_call_t *call, int sent, const char *name, asynrole_error_t *error)
+{
+    return role_ctl_end (role, call, sent, name, error);
+}
+
 static int
 s_attach (self_t *self, asynrole_error_t *error)
 {
     role_t *role = self->role;
-    uint32_t seq = role_ctl_begin (role);
-    int sent =
-        role_push (role, "s4ppp", "ATTACH", seq, (void *) role->link, role->data_io, role->ctl_io);
+    role_call_t call;
+    if (role_ctl_begin (role, role_ctl_step_timeout (role), &call, error))
+        return -1;
+    //  The request carries a reference to the link: the I/O actor keeps it
+    //  while the role is attached, and drops it when it refuses. Once the
+    //  request is sent it is the I/O actor's, answer or not.
+    link_ref (role->link);
+    int sent = role_push (role, "s4ppp", "ATTACH", call.seq, (void *) role->link, role->data_io,
+                          role->ctl_io);
+    link_t *unsent = sent ? role->link : NULL;
+    link_unref (&unsent);
     //  From here the I/O actor may hold our pair ends, until it says DETACHED
     role->lent = sent == 0;
-    zmsg_t *answer =
-        role_ctl_end (role, seq, sent, "ATTACHED", role_ctl_step_timeout (role), error);
+    zmsg_t *answer = s_step (role, &call, sent, "ATTACHED", error);
     if (!answer)
         return -1;
     long long id = -1;
@@ -62,12 +77,14 @@ s_open (self_t *self, size_t index, asynrole_error_t *error)
 {
     role_t *role = self->role;
     asynrole_addr_t *local = &role->locals[index];
-    uint32_t seq = role_ctl_begin (role);
-    int sent = role_push (role, "s444bbii4", "OPEN", seq, role->role_id, (uint32_t) index, local,
-                          sizeof *local, &role->destination, sizeof role->destination,
+    role_call_t call;
+    if (role_ctl_begin (role, role_ctl_step_timeout (role), &call, error))
+        return -1;
+    int sent = role_push (role, "s444bbii4", "OPEN", call.seq, role->role_id, (uint32_t) index,
+                          local, sizeof *local, &role->destination, sizeof role->destination,
                           role->options.rcvbuf, role->options.sndbuf,
                           (uint32_t) role->options.buffer_size);
-    zmsg_t *answer = role_ctl_end (role, seq, sent, "OPENED", role_ctl_step_timeout (role), error);
+    zmsg_t *answer = s_step (role, &call, sent, "OPENED", error);
     if (!answer)
         return -1;
     long long id = 0;
@@ -97,14 +114,18 @@ s_detach (self_t *self)
     role_t *role = self->role;
     if (!self->attached)
         return;
+    //  From here every call on the role fails at once: nothing is left to ask
+    atomic_store (&role->closed, true);
     asynrole_error_t error;
-    uint32_t seq = role_ctl_begin (role);
-    zmsg_t *answer = role_ctl_end (role, seq, role_push (role, "s44", "DETACH", seq, role->role_id),
-                                   "DETACHED", role_ctl_step_timeout (role), &error);
+    role_call_t call;
+    zmsg_t *answer = NULL;
+    if (role_ctl_begin (role, role_ctl_step_timeout (role), &call, &error) == 0)
+        answer = s_step (role, &call, role_push (role, "s44", "DETACH", call.seq, role->role_id),
+                         "DETACHED", &error);
     if (answer)
         role->lent = false;
     else
-        zsys_error ("%s: %s", role->name, error.detail);
+        log_error ("%s: %s", role->name, error.detail);
     zmsg_destroy (&answer);
     self->attached = false;
 }
@@ -117,8 +138,7 @@ s_reply (self_t *self, int rc, const asynrole_error_t *error)
 {
     if (zsock_send (self->pipe, "is", rc == 0 ? 0 : (int) error->code,
                     rc == 0 ? "" : error->detail))
-        zsys_error ("%s: an answer on the pipe was refused: %s", self->role->name,
-                    strerror (errno));
+        log_error ("%s: an answer on the pipe was refused: %s", self->role->name, strerror (errno));
 }
 
 //  SEND destination data [socket]: numeric destinations only, so that the
@@ -143,7 +163,8 @@ s_pipe_send (role_t *role, zmsg_t *request, asynrole_error_t *error)
     if (rc == 0 && named)
         rc = asynrole_addr_parse (&addr, destination, error);
     addr.via = (uint32_t) (socket + 1);
-    role_send_t how = { .callback = NULL };
+    //  The role's thread never waits for room: a full queue is an answer
+    role_send_t how = { .nowait = true };
     if (rc == 0)
         rc = role_send (role, zframe_data (data), zframe_size (data), named ? &addr : NULL, &how,
                         error);
@@ -162,7 +183,7 @@ s_pipe_stats (self_t *self)
     free (records);
     if (!answer || zmsg_send (&answer, self->pipe)) {
         zmsg_destroy (&answer);
-        zsys_error ("%s: a STATS answer was refused", role->name);
+        log_error ("%s: a STATS answer was refused", role->name);
     }
 }
 
@@ -243,6 +264,10 @@ s_handle_data (self_t *self)
 {
     role_t *role = self->role;
     for (int count = 0; count < LIMIT_ROLE_BATCHES_PER_WAKE && !self->terminated; count++) {
+        //  Being destroyed: deliver nothing more (the batches stay queued
+        //  until the socket closes)
+        if (atomic_load (&role->stopping) || atomic_load (&role->destroying))
+            break;
         zmq_msg_t msg;
         zmq_msg_init (&msg);
         if (zmq_msg_recv (&msg, role->data, ZMQ_DONTWAIT) < 0) {
@@ -251,7 +276,9 @@ s_handle_data (self_t *self)
         }
         HANDOFF_ACQUIRE (role->link);
         if (!role_deliver (role, &msg))
-            self->terminated = true;  //  destroyed from its own callback
+            //  Destroyed from its own callback, or from another thread (whose
+            //  $TERM then ends the loop)
+            self->terminated = atomic_load (&role->destroying);
     }
 }
 
@@ -274,23 +301,37 @@ s_loop (self_t *self)
     zmq_pollitem_t items[] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
                                { self->role->data, 0, ZMQ_POLLIN, 0 } };
     while (!self->terminated) {
-        if (zmq_poll (items, 2, -1) < 0) {
+        //  Once _destroy began, only the pipe matters: its $TERM comes next
+        bool stopping = atomic_load (&self->role->stopping);
+        if (zmq_poll (items, stopping ? 1 : 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            zsys_error ("%s: zmq_poll failed: %s", self->role->name, strerror (errno));
+            log_error ("%s: zmq_poll failed: %s", self->role->name, strerror (errno));
             break;
         }
         if (items[0].revents & ZMQ_POLLIN)
             s_handle_pipe (self);
-        if (items[1].revents & ZMQ_POLLIN)
+        if (!stopping && items[1].revents & ZMQ_POLLIN)
             s_handle_data (self);
     }
+}
+
+//  After the start-up status, wait for role_start's go: until _new has
+//  returned, no callback may run (one could destroy the role under it)
+static bool
+s_go (self_t *self)
+{
+    char *command = zstr_recv (self->pipe);
+    bool go = command && streq (command, ROLE_GO);
+    zstr_free (&command);
+    return go;
 }
 
 void
 role_actor (actor_t *actor, void *args)
 {
     role_t *role = (role_t *) args;
+    role->actor = actor;
     self_t self = { .actor = actor, .pipe = actor_inner (actor), .role = role };
     asynrole_error_t error;
     int rc = s_attach (&self, &error);
@@ -298,7 +339,8 @@ role_actor (actor_t *actor, void *args)
         rc = s_open (&self, i, &error);
     if (rc == 0) {
         actor_started (actor, NULL);
-        s_loop (&self);
+        if (s_go (&self))
+            s_loop (&self);
     }
     //  Detaching closes what was opened: all or none, before a failed start
     //  is reported

@@ -20,11 +20,37 @@ role_push (role_t *role, const char *picture, ...)
     return rc;
 }
 
-uint32_t
-role_ctl_begin (role_t *role)
+int
+role_ctl_begin (role_t *role, int timeout_ms, role_call_t *call, asynrole_error_t *error)
+{
+    call->deadline = clock_ms () + timeout_ms;
+    call->timeout = timeout_ms;
+    struct timespec until = clock_after (timeout_ms);
+    pthread_mutex_lock (&role->ctl_mutex);
+    int rc = 0;
+    while (role->ctl_busy && rc == 0)
+        rc = pthread_cond_timedwait (&role->ctl_free, &role->ctl_mutex, &until);
+    bool busy = role->ctl_busy;
+    if (!busy) {
+        role->ctl_busy = true;
+        call->seq = ++role->ctl_seq;
+    }
+    pthread_mutex_unlock (&role->ctl_mutex);
+    if (busy)
+        return error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
+                          "other callers held the control path for %d ms: %s", timeout_ms,
+                          role->name);
+    return 0;
+}
+
+//  The request is over: the next caller may go
+static void
+s_ctl_done (role_t *role)
 {
     pthread_mutex_lock (&role->ctl_mutex);
-    return ++role->ctl_seq;
+    role->ctl_busy = false;
+    pthread_cond_signal (&role->ctl_free);
+    pthread_mutex_unlock (&role->ctl_mutex);
 }
 
 //  Is msg the answer named name, numbered seq? Pops both when it is.
@@ -39,38 +65,38 @@ s_match (zmsg_t *msg, const char *name, uint32_t seq)
     return match;
 }
 
-int
-role_ctl_step_timeout (role_t *role)
-{
-    return role->options.timeout > ASYNROLE_DEFAULT_TIMEOUT ? role->options.timeout
-                                                            : ASYNROLE_DEFAULT_TIMEOUT;
-}
-
 zmsg_t *
-role_ctl_end (role_t *role, uint32_t seq, int sent, const char *name, int timeout_ms,
+role_ctl_end (role_t *role, const role_call_t *call, int sent, const char *name,
               asynrole_error_t *error)
 {
     zmsg_t *answer = NULL;
     if (sent)
         error_zmq (error, errno, "cannot send a request to the I/O actor");
-    int64_t deadline = clock_ms () + timeout_ms;
     while (!sent && !answer) {
-        int ready = frames_wait (role->ctl, clock_left (deadline));
+        int ready = frames_wait (role->ctl, clock_left (call->deadline));
         zmsg_t *msg = ready > 0 ? zmsg_recv (role->ctl) : NULL;
         if (!msg) {
             if (ready == 0)
                 error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
-                           "the I/O actor did not answer %s within %d ms: %s", name, timeout_ms,
+                           "the I/O actor did not answer %s within %d ms: %s", name, call->timeout,
                            role->name);
             else
                 error_zmq (error, errno, "cannot read the I/O actor's answer");
             break;
         }
-        if (s_match (msg, name, seq))
+        HANDOFF_ACQUIRE (&wire_answer_handoff);
+        if (s_match (msg, name, call->seq))
             answer = msg;
         else
             zmsg_destroy (&msg);  //  an answer whose caller gave up
     }
-    pthread_mutex_unlock (&role->ctl_mutex);
+    s_ctl_done (role);
     return answer;
+}
+
+int
+role_ctl_step_timeout (role_t *role)
+{
+    int timeout = atomic_load (&role->timeout);
+    return timeout > ASYNROLE_DEFAULT_TIMEOUT ? timeout : ASYNROLE_DEFAULT_TIMEOUT;
 }

@@ -1,25 +1,27 @@
 /*  role_deliver.c - batches from the I/O actor to callbacks or events */
 #include "role_deliver.h"
+#include "log.h"
 #include "dump.h"
 #include "error_fill.h"
 #include "event_codec.h"
+#include "tsan.h"
 #include "wire.h"
 #include <czmq.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-//  A pipe-mode batch, alive while an event refers to its payloads
+//  A pipe-mode batch, alive while an event made from it lives
 typedef struct {
-    atomic_uint refs;  //  the role thread's, and one per datagram event
+    atomic_uint refs;  //  the role thread's, and one per event
     zmq_msg_t msg;     //  the batch
-    link_t *link;      //  charged with its bytes (a reference)
-    size_t bytes;      //  how many
+    link_t *link;      //  charged with its cost (a reference)
+    size_t bytes;      //  how much (set before the role thread lets go)
 } batch_t;
 
 //  A pipe-mode error event's frame
 typedef struct {
-    link_t *link;            //  charged with its size (a reference)
+    batch_t *batch;          //  its batch (a reference)
     asynrole_error_t error;  //  the frame
 } error_event_t;
 
@@ -86,7 +88,7 @@ s_dispatch (role_t *role, role_fn_t callback, void *ctx, const wire_rec_t *rec,
     asynrole_error_t error;
     s_error (rec, &error);
     if (atomic_load_explicit (&role->verbose, memory_order_relaxed) || !callback.manager)
-        zsys_warning ("%s: %s", role->name, error.detail);
+        log_warning ("%s: %s", role->name, error.detail);
     if (callback.manager)
         s_call (role, callback, ctx, NULL, &error);
 }
@@ -103,23 +105,40 @@ s_callbacks (role_t *role, zmq_msg_t *msg)
     const uint8_t *frame = zmq_msg_data (msg);
     size_t size = zmq_msg_size (msg);
     wire_rec_t rec;
-    bool alive = true;
+    bool alive = !atomic_load (&role->destroying) && !atomic_load (&role->stopping);
     for (size_t offset = 0; offset < size && alive; offset += wire_rec_span (rec.size)) {
         const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
         if (!payload) {
-            zsys_error ("%s: a malformed batch from the I/O actor", role->name);
+            log_error ("%s: a malformed batch from the I/O actor", role->name);
             break;
         }
         s_dispatch (role, callback, ctx, &rec, payload);
-        alive = !atomic_load (&role->destroying);
+        //  Destroyed meanwhile, from this callback or from another thread:
+        //  what is left of the batch is not delivered
+        alive = !atomic_load (&role->destroying) && !atomic_load (&role->stopping);
     }
-    link_release (role->link, size);
+    //  Callback mode: no record costs more than its place in the batch
+    link_release (role->link, link_cost (role->link, size, 0));
     zmq_msg_close (msg);
     return alive;
 }
 
 //  -------------------------------------------------------------------------
 //  Pipe mode
+
+//  Records in a batch frame (well formed: the I/O actor made it)
+static size_t
+s_records (zmq_msg_t *msg)
+{
+    const uint8_t *frame = zmq_msg_data (msg);
+    size_t size = zmq_msg_size (msg);
+    size_t records = 0;
+    wire_rec_t rec;
+    for (size_t offset = 0; offset < size && wire_rec_at (frame, size, offset, &rec);
+         offset += wire_rec_span (rec.size))
+        records++;
+    return records;
+}
 
 static void
 s_batch_unref (batch_t *batch)
@@ -137,6 +156,9 @@ static void
 s_batch_free (void *data, void *hint)
 {
     (void) data;
+    //  The event went through libzmq (to a reader, or to the reaper when the
+    //  socket closed with it queued): what the role thread made is ours now
+    HANDOFF_ACQUIRE (hint);
     s_batch_unref ((batch_t *) hint);
 }
 
@@ -145,27 +167,29 @@ static void
 s_error_free (void *data, void *hint)
 {
     (void) data;
+    HANDOFF_ACQUIRE (hint);
     error_event_t *event = (error_event_t *) hint;
-    link_release (event->link, sizeof *event);
-    link_unref (&event->link);
+    batch_t *batch = event->batch;
     free (event);
+    s_batch_unref (batch);
 }
 
 static void
-s_emit_error (role_t *role, const wire_rec_t *rec)
+s_emit_error (role_t *role, batch_t *batch, const wire_rec_t *rec)
 {
     error_event_t *event = malloc (sizeof *event);
     if (!event) {
-        zsys_error ("%s: out of memory: an error event was lost", role->name);
+        log_error ("%s: out of memory: an error event was lost", role->name);
         return;
     }
     s_error (rec, &event->error);
     if (atomic_load_explicit (&role->verbose, memory_order_relaxed))
-        zsys_warning ("%s: %s", role->name, event->error.detail);
-    event->link = link_ref (role->link);
-    link_charge_always (role->link, sizeof *event);
+        log_warning ("%s: %s", role->name, event->error.detail);
+    atomic_fetch_add (&batch->refs, 1);
+    event->batch = batch;
+    HANDOFF_RELEASE (event);
     if (event_send_error (role->events, &event->error, s_error_free, event))
-        zsys_error ("%s: an error event was refused: %s", role->name, strerror (errno));
+        log_error ("%s: an error event was refused: %s", role->name, strerror (errno));
 }
 
 static void
@@ -176,17 +200,21 @@ s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint
     if (atomic_load_explicit (&role->dump, memory_order_relaxed))
         dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
     atomic_fetch_add (&batch->refs, 1);
+    HANDOFF_RELEASE (batch);
     if (event_send_datagram (role->events, &datagram, s_batch_free, batch))
-        zsys_error ("%s: a datagram event was refused: %s", role->name, strerror (errno));
+        log_error ("%s: a datagram event was refused: %s", role->name, strerror (errno));
 }
 
+//  Pipe mode: one event per record. The batch stays charged with its cost
+//  (its bytes, and each record's event) until its last event is destroyed.
 static void
 s_events (role_t *role, zmq_msg_t *msg)
 {
+    size_t size = zmq_msg_size (msg);
     batch_t *batch = malloc (sizeof *batch);
     if (!batch) {
-        zsys_error ("%s: out of memory: a batch of events was lost", role->name);
-        link_release (role->link, zmq_msg_size (msg));
+        log_error ("%s: out of memory: a batch of events was lost", role->name);
+        link_release (role->link, link_cost (role->link, size, s_records (msg)));
         zmq_msg_close (msg);
         return;
     }
@@ -194,20 +222,22 @@ s_events (role_t *role, zmq_msg_t *msg)
     zmq_msg_init (&batch->msg);  //  zmq_msg_move closes its destination first
     zmq_msg_move (&batch->msg, msg);
     batch->link = link_ref (role->link);
-    batch->bytes = zmq_msg_size (&batch->msg);
     const uint8_t *frame = zmq_msg_data (&batch->msg);
+    size_t records = 0;
     wire_rec_t rec;
-    for (size_t offset = 0; offset < batch->bytes; offset += wire_rec_span (rec.size)) {
-        const uint8_t *payload = wire_rec_at (frame, batch->bytes, offset, &rec);
+    for (size_t offset = 0; offset < size; offset += wire_rec_span (rec.size), records++) {
+        const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
         if (!payload) {
-            zsys_error ("%s: a malformed batch from the I/O actor", role->name);
+            log_error ("%s: a malformed batch from the I/O actor", role->name);
             break;
         }
         if (rec.type == WIRE_DATAGRAM)
             s_emit_datagram (role, batch, &rec, payload);
         else
-            s_emit_error (role, &rec);
+            s_emit_error (role, batch, &rec);
     }
+    //  Set before our reference goes: the last one releases it
+    batch->bytes = link_cost (role->link, size, records);
     s_batch_unref (batch);
 }
 

@@ -1,6 +1,7 @@
 /*  actor.c - our actors' threads */
 #define _GNU_SOURCE
 #include "actor.h"
+#include "log.h"
 #include "ctx.h"
 #include "error_fill.h"
 #include "frames.h"
@@ -147,8 +148,8 @@ actor_destroy (actor_t **self_p)
     //  Should libzmq refuse it all the same, joining would wait for ever:
     //  the actor is then left running, and reported
     if (zstr_send (self->pipe, "$TERM")) {
-        zsys_error ("asynrole: cannot send $TERM to %s (%s): it is left running", self->name,
-                    strerror (errno));
+        log_error ("asynrole: cannot send $TERM to %s (%s): it is left running", self->name,
+                   strerror (errno));
         pthread_detach (self->thread);
         return true;
     }
@@ -181,8 +182,8 @@ actor_started (actor_t *self, const asynrole_error_t *failure)
     asynrole_error_t none = { .code = ASYNROLE_OK };
     HANDOFF_RELEASE (self);
     if (zsock_send (self->inner, "ib", failure ? -1 : 0, failure ? failure : &none, sizeof none))
-        zsys_error ("asynrole: %s cannot send its start-up status: %s", self->name,
-                    strerror (errno));
+        log_error ("asynrole: %s cannot send its start-up status: %s", self->name,
+                   strerror (errno));
 }
 
 bool

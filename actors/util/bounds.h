@@ -29,6 +29,13 @@
 //  Payload bytes in one batch frame to a role
 #define LIMIT_BATCH_BYTES (256 * 1024)
 
+//  What a pipe-mode event costs beyond its record in the batch: its seven
+//  frames (two of them allocated), the zero-copy payload's libzmq content,
+//  its places in libzmq's queue, and the error struct of an error event.
+//  Counted towards max_bytes, so that the bound holds in memory; measured
+//  in tests/test_flow.c (test_pipe_mode_memory)
+#define LIMIT_EVENT_OVERHEAD 768
+
 //  Ancillary bytes per datagram: PKTINFO (v4 or v6) and SO_RXQ_OVFL
 #define LIMIT_CONTROL_SIZE 128
 
@@ -52,8 +59,20 @@
 #define LIMIT_SLOT_BITS 20
 #define LIMIT_SLOT_MASK ((1u << LIMIT_SLOT_BITS) - 1)
 
-//  Characters of a caller's input quoted in an error's detail
+//  Descriptors free before libzmq starts a context (its reaper's poller and
+//  mailbox, and a margin): libzmq aborts when it cannot make them
+#define LIMIT_CTX_START_FDS 8
+
+//  Characters of a caller's input quoted in an error's detail, and room
+//  for the quote (the characters, the quotes, "..." and the length)
 #define LIMIT_QUOTE 48
+#define LIMIT_QUOTED (LIMIT_QUOTE + 48)
+
+//  Room for an inproc endpoint's name, a role's name in log lines, and a
+//  control request's name (the longest is "DETACH")
+#define LIMIT_ENDPOINT 64
+#define LIMIT_NAME 64
+#define LIMIT_COMMAND 16
 
 //  Ancillary bytes read with an error-queue entry (sock_extended_err and
 //  the offender's address)
@@ -63,6 +82,7 @@
 //  roles (attached, with notices due, with backlogs), and a socket's backlog
 #define ROOM_FIRST_SLOTS 64
 #define ROOM_FIRST_LIST 16
+#define ROOM_FIRST_SOCKETS 4
 #define ROOM_FIRST_BACKLOG (64 * 1024)
 
 #endif

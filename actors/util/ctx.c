@@ -1,37 +1,91 @@
 /*  ctx.c - the library's libzmq context and the sockets made in it */
 #include "ctx.h"
+#include "log.h"
+#include "bounds.h"
 #include "error_fill.h"
 #include <czmq.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+static void *
+s_idle (void *arg)
+{
+    return arg;
+}
 
 static pthread_mutex_t s_mutex = PTHREAD_MUTEX_INITIALIZER;
 static void *s_ctx;              //  the context; NULL while nobody holds it
 static size_t s_holders;         //  references (under s_mutex)
 static atomic_size_t s_sockets;  //  sockets open in it
 
+//  Whether count descriptors and two threads can be had right now
+static int
+s_room_to_start (asynrole_error_t *error)
+{
+    int fds[LIMIT_CTX_START_FDS];
+    int made = 0;
+    while (made < LIMIT_CTX_START_FDS && (fds[made] = eventfd (0, EFD_CLOEXEC)) >= 0)
+        made++;
+    int err = errno;
+    for (int i = 0; i < made; i++)
+        close (fds[i]);
+    if (made < LIMIT_CTX_START_FDS)
+        return error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_PIPE, err,
+                          "%s: no room to start libzmq (it needs %d descriptors)", strerror (err),
+                          LIMIT_CTX_START_FDS);
+    pthread_t threads[2];
+    int started = 0, rc = 0;
+    while (started < 2 && (rc = pthread_create (&threads[started], NULL, s_idle, NULL)) == 0)
+        started++;
+    for (int i = 0; i < started; i++)
+        pthread_join (threads[i], NULL);
+    if (started < 2)
+        return error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_THREAD, rc,
+                          "%s: no room to start libzmq's thread", strerror (rc));
+    return 0;
+}
+
+//  Make the context and start it (libzmq starts its reaper thread and poller
+//  with the first socket, and aborts when it cannot: so check the room first,
+//  and start it here, where a failure is ours to report)
+static int
+s_start (asynrole_error_t *error)
+{
+    if (s_room_to_start (error))
+        return -1;
+    s_ctx = zmq_ctx_new ();
+    if (!s_ctx)
+        return error_zmq (error, errno ? errno : EMFILE, "cannot make a libzmq context");
+    //  Inproc only: no I/O thread. As many sockets as libzmq can poll, so that
+    //  roles are not limited to the default 1023 sockets of a context
+    int limit = zmq_ctx_get (s_ctx, ZMQ_SOCKET_LIMIT);
+    if (zmq_ctx_set (s_ctx, ZMQ_IO_THREADS, 0) || zmq_ctx_set (s_ctx, ZMQ_BLOCKY, 0)
+        || (limit > 0 && zmq_ctx_set (s_ctx, ZMQ_MAX_SOCKETS, limit)))
+        log_warning ("asynrole: cannot set up the libzmq context: %s", strerror (errno));
+    void *first = zmq_socket (s_ctx, ZMQ_PAIR);
+    if (!first) {
+        int err = errno;
+        zmq_ctx_term (s_ctx);
+        s_ctx = NULL;
+        return error_zmq (error, err, "cannot start libzmq");
+    }
+    zmq_close (first);
+    return 0;
+}
+
 int
 ctx_acquire (asynrole_error_t *error)
 {
     pthread_mutex_lock (&s_mutex);
-    if (!s_ctx) {
-        s_ctx = zmq_ctx_new ();
-        if (!s_ctx) {
-            int err = errno ? errno : EMFILE;
-            pthread_mutex_unlock (&s_mutex);
-            return error_zmq (error, err, "cannot make a libzmq context");
-        }
-        //  As many sockets as libzmq can poll: roles are not limited to the
-        //  default 1023 sockets of a context
-        int limit = zmq_ctx_get (s_ctx, ZMQ_SOCKET_LIMIT);
-        if ((limit > 0 && zmq_ctx_set (s_ctx, ZMQ_MAX_SOCKETS, limit))
-            || zmq_ctx_set (s_ctx, ZMQ_BLOCKY, 0))
-            zsys_warning ("asynrole: cannot set up the libzmq context: %s", strerror (errno));
-    }
-    s_holders++;
+    int rc = s_ctx ? 0 : s_start (error);
+    if (rc == 0)
+        s_holders++;
     pthread_mutex_unlock (&s_mutex);
-    return 0;
+    return rc;
 }
 
 void
@@ -45,9 +99,9 @@ ctx_release (void)
                 ;
         }
         else
-            zsys_error ("asynrole: %zu dangling sockets when the last object went; the libzmq "
-                        "context is left open",
-                        open);
+            log_error ("asynrole: %zu dangling sockets when the last object went; the libzmq "
+                       "context is left open",
+                       open);
         s_ctx = NULL;
     }
     pthread_mutex_unlock (&s_mutex);
@@ -73,7 +127,8 @@ ctx_socket (int type, asynrole_error_t *error)
     int zero = 0;
     if (zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero)
         || zmq_setsockopt (sock, ZMQ_SNDHWM, &zero, sizeof zero)
-        || zmq_setsockopt (sock, ZMQ_RCVHWM, &zero, sizeof zero)) {
+        || zmq_setsockopt (sock, ZMQ_RCVHWM, &zero, sizeof zero)
+        || zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero)) {
         error_zmq (error, errno, "cannot set up a libzmq socket");
         ctx_close (&sock);
     }

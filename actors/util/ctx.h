@@ -21,9 +21,12 @@ int ctx_acquire (asynrole_error_t *error);
 void ctx_release (void);
 
 //  A new socket of type in the context (the caller holds a reference), with
-//  linger 0 and no high-water marks: every pipe of ours is bounded by what
-//  its writers may send, never by libzmq dropping or blocking. NULL with
-//  error filled when libzmq cannot make one.
+//  linger 0, no high-water marks and a send timeout of 0. Every pipe of ours
+//  is bounded by what its writers may send, never by libzmq: with a peer
+//  connected, a send is never refused; with the peer gone (an actor that
+//  ended, a role that closed its end), a send fails with EAGAIN at once
+//  instead of waiting for ever. NULL with error filled when libzmq cannot
+//  make one.
 void *ctx_socket (int type, asynrole_error_t *error);
 
 //  Close a socket made by ctx_socket and null the pointer (NULL is fine)

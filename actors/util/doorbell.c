@@ -1,5 +1,6 @@
 /*  doorbell.c - an eventfd that any thread may ring */
 #include "doorbell.h"
+#include "log.h"
 #include "error_fill.h"
 #include <czmq.h>
 #include <errno.h>
@@ -58,7 +59,7 @@ doorbell_ring (doorbell_t *self)
         ;
     //  EAGAIN: the counter is full, so the actor wakes anyway
     if (rc < 0 && errno != EAGAIN)
-        zsys_error ("asynrole: cannot ring the I/O actor's doorbell: %s", strerror (errno));
+        log_error ("asynrole: cannot ring the I/O actor's doorbell: %s", strerror (errno));
 }
 
 int

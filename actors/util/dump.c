@@ -1,5 +1,6 @@
 /*  dump.c - hex dumps of datagrams in the log */
 #include "dump.h"
+#include "log.h"
 #include <czmq.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,8 +10,8 @@ dump_datagram (const char *name, const char *what, bool outgoing, const asynrole
                const void *data, size_t size)
 {
     char text[ASYNROLE_ADDR_STRLEN];
-    zsys_info ("%s: %s %zu bytes %s %s", name, what, size, outgoing ? "to" : "from",
-               asynrole_addr_format (peer, text, sizeof text));
+    log_info ("%s: %s %zu bytes %s %s", name, what, size, outgoing ? "to" : "from",
+              asynrole_addr_format (peer, text, sizeof text));
     const uint8_t *bytes = data;
     for (size_t line = 0; line < size; line += 16) {
         char hex[16 * 3 + 1] = "";
@@ -20,6 +21,6 @@ dump_datagram (const char *name, const char *what, bool outgoing, const asynrole
             ascii[i] =
                 bytes[line + i] >= 32 && bytes[line + i] < 127 ? (char) bytes[line + i] : '.';
         }
-        zsys_info ("%s:   %04zx  %-48s %s", name, line, hex, ascii);
+        log_info ("%s:   %04zx  %-48s %s", name, line, hex, ascii);
     }
 }

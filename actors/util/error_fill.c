@@ -115,14 +115,20 @@ error_describe (asynrole_error_t *error)
 const char *
 error_quote (const char *text, char *buf, size_t size)
 {
-    if (!text)
+    if (!text) {
         snprintf (buf, size, "(null)");
-    else {
-        size_t length = strlen (text);
-        if (length <= LIMIT_QUOTE)
-            snprintf (buf, size, "'%s'", text);
-        else
-            snprintf (buf, size, "'%.*s...' (%zu characters)", LIMIT_QUOTE, text, length);
+        return buf;
     }
+    //  What a log line or a detail shows of it: printable characters only
+    size_t length = strlen (text);
+    char shown[LIMIT_QUOTE + 1];
+    size_t count = length < LIMIT_QUOTE ? length : LIMIT_QUOTE;
+    for (size_t i = 0; i < count; i++)
+        shown[i] = text[i] >= 32 && text[i] < 127 ? text[i] : '?';
+    shown[count] = 0;
+    if (length <= LIMIT_QUOTE)
+        snprintf (buf, size, "'%s'", shown);
+    else
+        snprintf (buf, size, "'%s...' (%zu characters)", shown, length);
     return buf;
 }

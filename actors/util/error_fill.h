@@ -7,6 +7,7 @@
 #define ASYNROLE_ERROR_FILL_H_INCLUDED
 
 #include "asynrole_error.h"
+#include "bounds.h"
 #include <stddef.h>
 
 #define ERROR_PRINTF(a, b) __attribute__ ((format (printf, a, b)))
@@ -42,6 +43,6 @@ void error_describe (asynrole_error_t *error);
 const char *error_quote (const char *text, char *buf, size_t size);
 
 //  Room for error_quote's result
-#define ERROR_QUOTE_MAX 96
+#define ERROR_QUOTE_MAX LIMIT_QUOTED
 
 #endif

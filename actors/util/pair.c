@@ -1,5 +1,6 @@
 /*  pair.c - the one builder of inproc PAIR pairs */
 #include "pair.h"
+#include "bounds.h"
 #include "ctx.h"
 #include "error_fill.h"
 #include <czmq.h>
@@ -12,7 +13,7 @@ static atomic_uint s_endpoints;
 int
 pair_new (void **bound, void **connected, const char *what, asynrole_error_t *error)
 {
-    char endpoint[64];
+    char endpoint[LIMIT_ENDPOINT];
     snprintf (endpoint, sizeof endpoint, "inproc://asynrole-%s-%u", what,
               atomic_fetch_add (&s_endpoints, 1));
     *bound = ctx_socket (ZMQ_PAIR, error);

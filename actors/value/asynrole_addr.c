@@ -94,8 +94,13 @@ s_numeric (asynrole_addr_t *addr, const char *host, uint16_t port, bool brackete
         size_t scope_len = strlen (scope);
         if (scope_len == 0)
             return s_bad (error, "empty scope id", text);
-        if (strspn (scope, "0123456789") == scope_len)
-            addr->u.in6.sin6_scope_id = (uint32_t) strtoul (scope, NULL, 10);
+        if (strspn (scope, "0123456789") == scope_len) {
+            //  A number that fits a scope id: at most ten digits, below 2^32
+            unsigned long long id = scope_len <= 10 ? strtoull (scope, NULL, 10) : UINT64_MAX;
+            if (id > UINT32_MAX)
+                return s_bad (error, "the scope id is not a 32-bit number", text);
+            addr->u.in6.sin6_scope_id = (uint32_t) id;
+        }
         else {
             addr->u.in6.sin6_scope_id = if_nametoindex (scope);
             if (addr->u.in6.sin6_scope_id == 0)

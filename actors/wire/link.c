@@ -9,35 +9,43 @@
 #include <stdlib.h>
 
 char wire_inbound_handoff;
+char wire_answer_handoff;
 
 struct link_s {
-    atomic_int refs;         //  holders
-    size_t max_held;         //  receive bound, bytes
-    atomic_size_t held;      //  bytes held now
-    atomic_size_t held_max;  //  the most held
-    atomic_bool want_room;   //  the I/O actor waits for room (doorbell armed)
-    doorbell_t *doorbell;    //  the I/O actor's (a reference)
-    size_t tx_max;           //  send bound per socket, bytes
-    size_t sockets;          //  entries in tx
-    atomic_size_t *tx;       //  bytes queued per socket
-    atomic_int tx_waiters;   //  senders waiting for room
-    pthread_mutex_t mutex;   //  for the wait on room
-    pthread_cond_t room;     //  signalled when waiters may go (CLOCK_MONOTONIC)
+    atomic_int refs;                  //  holders
+    size_t max_held;                  //  receive bound, bytes
+    size_t record_overhead;           //  bytes a record costs beyond its batch
+    atomic_size_t held;               //  bytes held now
+    atomic_size_t held_max;           //  the most held
+    atomic_bool want_room;            //  the I/O actor waits for room (doorbell armed)
+    doorbell_t *doorbell;             //  the I/O actor's (a reference)
+    size_t tx_max;                    //  send bound per socket, bytes
+    size_t sockets;                   //  entries in tx and tx_waits
+    atomic_size_t *tx;                //  bytes queued per socket
+    atomic_uint_least64_t *tx_waits;  //  sends that waited for room, per socket
+    atomic_int tx_waiters;            //  senders waiting for room now
+    atomic_bool tx_closed;            //  the role is going: no more waiting
+    pthread_mutex_t mutex;            //  for the wait on room
+    pthread_cond_t room;              //  signalled when waiters may go (CLOCK_MONOTONIC)
 };
 
 link_t *
-link_new (size_t sockets, size_t max_held, size_t tx_max, doorbell_t *doorbell,
-          asynrole_error_t *error)
+link_new (size_t sockets, size_t max_held, size_t record_overhead, size_t tx_max,
+          doorbell_t *doorbell, asynrole_error_t *error)
 {
     link_t *self = calloc (1, sizeof *self);
-    atomic_size_t *tx = self ? calloc (sockets ? sockets : 1, sizeof *tx) : NULL;
-    if (!tx) {
+    size_t count = sockets ? sockets : 1;
+    atomic_size_t *tx = self ? calloc (count, sizeof *tx) : NULL;
+    atomic_uint_least64_t *tx_waits = tx ? calloc (count, sizeof *tx_waits) : NULL;
+    if (!tx_waits) {
+        free (tx);
         free (self);
         error_nomem (error, "a role's link");
         return NULL;
     }
     atomic_init (&self->refs, 1);
     self->max_held = max_held;
+    self->record_overhead = record_overhead;
     atomic_init (&self->held, 0);
     atomic_init (&self->held_max, 0);
     atomic_init (&self->want_room, false);
@@ -45,9 +53,13 @@ link_new (size_t sockets, size_t max_held, size_t tx_max, doorbell_t *doorbell,
     self->tx_max = tx_max;
     self->sockets = sockets;
     self->tx = tx;
-    for (size_t i = 0; i < sockets; i++)
+    self->tx_waits = tx_waits;
+    for (size_t i = 0; i < count; i++) {
         atomic_init (&tx[i], 0);
+        atomic_init (&tx_waits[i], 0);
+    }
     atomic_init (&self->tx_waiters, 0);
+    atomic_init (&self->tx_closed, false);
     pthread_mutex_init (&self->mutex, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init (&attr);
@@ -75,6 +87,7 @@ link_unref (link_t **self_p)
     pthread_cond_destroy (&self->room);
     pthread_mutex_destroy (&self->mutex);
     free (self->tx);
+    free (self->tx_waits);
     free (self);
 }
 
@@ -98,10 +111,10 @@ link_charge (link_t *self, size_t bytes)
     return true;
 }
 
-void
-link_charge_always (link_t *self, size_t bytes)
+size_t
+link_cost (const link_t *self, size_t frame, size_t records)
 {
-    s_charged (self, atomic_fetch_add (&self->held, bytes) + bytes);
+    return frame + records * self->record_overhead;
 }
 
 static bool
@@ -159,18 +172,23 @@ link_tx_reserve (link_t *self, size_t socket, size_t bytes, int timeout_ms, asyn
     if (s_tx_take (self, queued, bytes))
         return 0;
     bool taken = false;
-    if (timeout_ms > 0) {
+    if (timeout_ms > 0 && !atomic_load (&self->tx_closed)) {
+        atomic_fetch_add (&self->tx_waits[socket], 1);
         struct timespec deadline = clock_after (timeout_ms);
         pthread_mutex_lock (&self->mutex);
         atomic_fetch_add (&self->tx_waiters, 1);
         int rc = 0;
-        while (!(taken = s_tx_take (self, queued, bytes)) && rc == 0)
+        while (!(taken = s_tx_take (self, queued, bytes)) && rc == 0
+               && !atomic_load (&self->tx_closed))
             rc = pthread_cond_timedwait (&self->room, &self->mutex, &deadline);
         atomic_fetch_sub (&self->tx_waiters, 1);
         pthread_mutex_unlock (&self->mutex);
     }
     if (taken)
         return 0;
+    if (atomic_load (&self->tx_closed))
+        return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_QUEUE, 0,
+                          "the role is being destroyed: the send was not queued");
     return error_set (error, ASYNROLE_EWOULDBLOCK, ASYNROLE_OP_QUEUE, EAGAIN,
                       "the socket's send queue is full (%zu bytes the kernel has not taken)%s",
                       atomic_load (queued), timeout_ms > 0 ? " for the whole send_timeout" : "");
@@ -185,4 +203,19 @@ link_tx_release (link_t *self, size_t socket, size_t bytes)
         pthread_cond_broadcast (&self->room);
         pthread_mutex_unlock (&self->mutex);
     }
+}
+
+uint64_t
+link_tx_waits (link_t *self, size_t socket)
+{
+    return socket < self->sockets ? atomic_load (&self->tx_waits[socket]) : 0;
+}
+
+void
+link_tx_close (link_t *self)
+{
+    pthread_mutex_lock (&self->mutex);
+    atomic_store (&self->tx_closed, true);
+    pthread_cond_broadcast (&self->room);
+    pthread_mutex_unlock (&self->mutex);
 }

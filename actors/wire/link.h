@@ -25,21 +25,25 @@
 #include "doorbell.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct link_s link_t;
 
-//  A link for a role with sockets sockets; NULL with error filled
-link_t *link_new (size_t sockets, size_t max_held, size_t tx_max, doorbell_t *doorbell,
-                  asynrole_error_t *error);
+//  A link for a role with sockets sockets; record_overhead: bytes each
+//  record of a batch costs beyond the batch (a pipe-mode event's frames and
+//  their place in libzmq's queue; 0 in callback mode). NULL with error filled.
+link_t *link_new (size_t sockets, size_t max_held, size_t record_overhead, size_t tx_max,
+                  doorbell_t *doorbell, asynrole_error_t *error);
 link_t *link_ref (link_t *self);
 void link_unref (link_t **self_p);
 
-//  I/O actor: charge bytes to the role; false (nothing charged) when the
-//  role holds its bound already. A role holding nothing takes any batch.
-bool link_charge (link_t *self, size_t bytes);
+//  What a batch of frame bytes and records costs the role
+size_t link_cost (const link_t *self, size_t frame, size_t records);
 
-//  Charge whatever the bound (error events made in the role thread)
-void link_charge_always (link_t *self, size_t bytes);
+//  I/O actor: charge bytes (a batch's cost) to the role; false (nothing
+//  charged) when the role holds its bound already. A role holding nothing
+//  takes any batch.
+bool link_charge (link_t *self, size_t bytes);
 
 //  Any thread: release bytes; rings the doorbell when the I/O actor asked
 //  for room and the role now holds at most half its bound
@@ -61,5 +65,12 @@ int link_tx_reserve (link_t *self, size_t socket, size_t bytes, int timeout_ms,
 
 //  Any thread (the I/O actor, or a sender whose push failed): give back
 void link_tx_release (link_t *self, size_t socket, size_t bytes);
+
+//  Sends to the socket that found its queue full and waited for room
+uint64_t link_tx_waits (link_t *self, size_t socket);
+
+//  The role is being destroyed: senders waiting for room, and any that come
+//  after, fail with ASYNROLE_ECLOSED
+void link_tx_close (link_t *self);
 
 #endif

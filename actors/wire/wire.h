@@ -65,9 +65,10 @@ typedef struct {
     asynrole_addr_t local;  //  address it arrived at (in); to leave from (out)
 } wire_rec_t;
 
-//  Names the hand-off of messages from the roles to the I/O actor over the
-//  inbound socket, for ThreadSanitizer (tsan.h)
+//  Name the hand-offs of messages for ThreadSanitizer (tsan.h): from the
+//  roles to the I/O actor over the inbound socket, and the answers back
 extern char wire_inbound_handoff;
+extern char wire_answer_handoff;
 
 //  Bytes one record takes in a batch
 static inline size_t
