@@ -82,7 +82,7 @@ ASYNROLE_EXPORT int asynrole_io_stats (asynrole_io_t *self, asynrole_stats_t *st
 ASYNROLE_EXPORT int asynrole_io_totals (asynrole_io_t *self, asynrole_io_totals_t *totals,
                                         asynrole_error_t *error);
 
-//  Log what the actor does (socket opened, closed, errors) via zsys
+//  Log what the actor does (socket opened, closed, errors), to stderr
 ASYNROLE_EXPORT void asynrole_io_set_verbose (asynrole_io_t *self, bool verbose);
 
 //  The actor pipe, for raw commands (a libzmq socket)

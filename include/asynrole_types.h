@@ -99,7 +99,7 @@ typedef struct {
                          //  truncated; 0 = 65536 (nothing is ever truncated)
     int rcvbuf;          //  SO_RCVBUF for the role's sockets; 0 = kernel default
     int sndbuf;          //  SO_SNDBUF; 0 = kernel default
-    bool verbose;        //  log what the role does via zsys
+    bool verbose;        //  log what the role does (to stderr)
     bool dump;           //  hex-dump every datagram sent and received
 } asynrole_options_t;
 

@@ -118,6 +118,70 @@ s_payload_size (size_t manager, size_t agent)
     return 10 + manager * ROLES + agent;
 }
 
+//  Each manager heard from each agent once, with its own payload
+static void
+s_check_replies (tu_collector_t **manager_events, asynrole_agent_t **agents)
+{
+    for (size_t m = 0; m < ROLES; m++) {
+        bool heard[ROLES] = { false };
+        for (size_t n = 0; n < ROLES; n++) {
+            const tu_event_t *reply = tu_collector_datagram (manager_events[m], n);
+            size_t a = ROLES;
+            for (size_t i = 0; i < ROLES; i++)
+                if (asynrole_addr_equal (&reply->peer, asynrole_agent_local (agents[i], 0)))
+                    a = i;
+            assert_true (a < ROLES);
+            assert_false (heard[a]);
+            heard[a] = true;
+            uint8_t payload[32];
+            tu_fill (payload, s_payload_size (m, a), (unsigned) (m * ROLES + a));
+            assert_int_equal (reply->size, s_payload_size (m, a));
+            assert_memory_equal (reply->data, payload, reply->size);
+        }
+        assert_int_equal (tu_collector_count (manager_events[m]), ROLES);
+    }
+}
+
+//  The I/O actor's counters: every socket got and sent ROLES datagrams,
+//  bytes in total each way; by the call and by the raw pipe
+static void
+s_check_shared_stats (asynrole_io_t *io, asynrole_agent_t **agents, asynrole_manager_t **managers,
+                      uint64_t bytes)
+{
+    asynrole_stats_t stats[8];
+    assert_int_equal (asynrole_io_stats (io, stats, 8, NULL), 2 * ROLES);
+    assert_int_equal (asynrole_io_stats (io, stats, 2, NULL), 2 * ROLES);  //  max < count
+    assert_int_equal (asynrole_io_stats (io, stats, 8, NULL), 2 * ROLES);
+    uint64_t rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0;
+    size_t matched = 0;
+    for (size_t s = 0; s < 2 * ROLES; s++) {
+        assert_int_equal (stats[s].rx_datagrams, ROLES);
+        assert_int_equal (stats[s].tx_datagrams, ROLES);
+        assert_int_equal (stats[s].dropped + stats[s].truncated + stats[s].tx_failed
+                              + stats[s].errors + stats[s].kernel_dropped,
+                          0);
+        rx += stats[s].rx_datagrams;
+        tx += stats[s].tx_datagrams;
+        rx_bytes += stats[s].rx_bytes;
+        tx_bytes += stats[s].tx_bytes;
+        for (size_t i = 0; i < ROLES; i++)
+            if (asynrole_addr_equal (&stats[s].local, asynrole_agent_local (agents[i], 0))
+                || asynrole_addr_equal (&stats[s].local, asynrole_manager_local (managers[i])))
+                matched++;
+    }
+    assert_int_equal (matched, 2 * ROLES);
+    assert_int_equal (rx, 2 * ROLES * ROLES);
+    assert_int_equal (tx, 2 * ROLES * ROLES);
+    assert_int_equal (rx_bytes, 2 * bytes);
+    assert_int_equal (tx_bytes, 2 * bytes);
+    asynrole_stats_t raw[8];
+    assert_int_equal (tu_raw_stats (asynrole_io_actor (io), raw, 8), 2 * ROLES);
+    uint64_t raw_rx = 0;
+    for (size_t s = 0; s < 2 * ROLES; s++)
+        raw_rx += raw[s].rx_datagrams;
+    assert_int_equal (raw_rx, rx);
+}
+
 static void
 test_shared_io (void **state)
 {
@@ -151,61 +215,8 @@ test_shared_io (void **state)
         assert_true (tu_collector_wait_datagrams (agent_events[i], ROLES, TU_TIMEOUT_MS));
         assert_true (tu_collector_wait_datagrams (manager_events[i], ROLES, TU_TIMEOUT_MS));
     }
-    //  Each manager heard from each agent once, with its own payload
-    for (size_t m = 0; m < ROLES; m++) {
-        bool heard[ROLES] = { false };
-        for (size_t n = 0; n < ROLES; n++) {
-            const tu_event_t *reply = tu_collector_datagram (manager_events[m], n);
-            size_t a = ROLES;
-            for (size_t i = 0; i < ROLES; i++)
-                if (asynrole_addr_equal (&reply->peer, asynrole_agent_local (agents[i], 0)))
-                    a = i;
-            assert_true (a < ROLES);
-            assert_false (heard[a]);
-            heard[a] = true;
-            uint8_t payload[32];
-            tu_fill (payload, s_payload_size (m, a), (unsigned) (m * ROLES + a));
-            assert_int_equal (reply->size, s_payload_size (m, a));
-            assert_memory_equal (reply->data, payload, reply->size);
-        }
-        assert_int_equal (tu_collector_count (manager_events[m]), ROLES);
-    }
-    //  Six sockets; each one got and sent three datagrams
-    asynrole_stats_t stats[8];
-    assert_int_equal (asynrole_io_stats (io, stats, 8, NULL), 2 * ROLES);
-    assert_int_equal (asynrole_io_stats (io, stats, 2, NULL), 2 * ROLES);  //  max < count
-    assert_int_equal (asynrole_io_stats (io, stats, 8, NULL), 2 * ROLES);
-    uint64_t rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0;
-    size_t matched = 0;
-    for (size_t s = 0; s < 2 * ROLES; s++) {
-        assert_int_equal (stats[s].rx_datagrams, ROLES);
-        assert_int_equal (stats[s].tx_datagrams, ROLES);
-        assert_int_equal (stats[s].dropped + stats[s].truncated + stats[s].tx_failed
-                              + stats[s].errors + stats[s].kernel_dropped,
-                          0);
-        rx += stats[s].rx_datagrams;
-        tx += stats[s].tx_datagrams;
-        rx_bytes += stats[s].rx_bytes;
-        tx_bytes += stats[s].tx_bytes;
-        for (size_t i = 0; i < ROLES; i++)
-            if (asynrole_addr_equal (&stats[s].local, asynrole_agent_local (agents[i], 0))
-                || asynrole_addr_equal (&stats[s].local, asynrole_manager_local (managers[i])))
-                matched++;
-    }
-    assert_int_equal (matched, 2 * ROLES);
-    assert_int_equal (rx, 2 * ROLES * ROLES);
-    assert_int_equal (tx, 2 * ROLES * ROLES);
-    assert_int_equal (rx_bytes, 2 * bytes);
-    assert_int_equal (tx_bytes, 2 * bytes);
-
-    //  The raw pipe says the same
-    asynrole_stats_t raw[8];
-    assert_int_equal (tu_raw_stats (asynrole_io_actor (io), raw, 8), 2 * ROLES);
-    uint64_t raw_rx = 0;
-    for (size_t s = 0; s < 2 * ROLES; s++)
-        raw_rx += raw[s].rx_datagrams;
-    assert_int_equal (raw_rx, rx);
-
+    s_check_replies (manager_events, agents);
+    s_check_shared_stats (io, agents, managers, bytes);
     //  Roles leave one by one; their sockets with them
     for (size_t i = 0; i < ROLES; i++) {
         tu_manager_destroy (&managers[i]);

@@ -637,6 +637,8 @@ test_agent_reply (void **state)
         const tu_event_t *reply = tu_collector_datagram (replies, i);
         assert_memory_equal (reply->data, "re", 2);
         assert_true (asynrole_addr_equal (&reply->peer, asynrole_agent_local (agent, i)));
+        //  The Agent records the request after its reply went out
+        assert_true (tu_collector_wait_datagrams (requests, i + 1, TU_TIMEOUT_MS));
         assert_int_equal (tu_collector_datagram (requests, i)->echo_rc, 0);
     }
     //  A datagram the Agent did not receive names no socket: refused

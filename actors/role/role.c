@@ -220,21 +220,33 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
     return 0;
 }
 
-//  Wait, at most a step's time, for the calls under way to leave: sends
-//  waiting for room have been told to give up, and every other call has a
-//  deadline of its own
-static void
-s_wait_calls (role_t *role)
+//  Stop the role's calls: no new call starts, sends waiting for room give up
+//  (ASYNROLE_ECLOSED), and the calls under way are waited for, at most a
+//  step's time (every other call has a deadline of its own). The waiter
+//  waits for calls_drained, which the last call sets under the mutex, not
+//  for the count: whoever frees the role then knows that call is done with
+//  it. With no call under way, nobody waits and no call touches the mutex.
+void
+role_quiesce (role_t *role)
 {
+    atomic_store (&role->stopping, true);
+    link_tx_close (role->link);
+    unsigned calls = atomic_load (&role->calls);
+    unsigned marked;
+    do
+        marked = calls | ROLE_CALLS_STOP | (calls & ROLE_CALLS_COUNT ? ROLE_CALLS_WAIT : 0);
+    while (!atomic_compare_exchange_weak (&role->calls, &calls, marked));
+    if (!(marked & ROLE_CALLS_WAIT))
+        return;
     struct timespec deadline = clock_after (role_ctl_step_timeout (role));
     pthread_mutex_lock (&role->calls_mutex);
     int rc = 0;
-    while (atomic_load (&role->calls) > 0 && rc == 0)
+    while (!role->calls_drained && rc == 0)
         rc = pthread_cond_timedwait (&role->calls_done, &role->calls_mutex, &deadline);
     pthread_mutex_unlock (&role->calls_mutex);
     if (rc)
-        log_error ("%s: %d calls still under way when it was destroyed", role->name,
-                   atomic_load (&role->calls));
+        log_error ("%s: %u calls still under way when it was destroyed", role->name,
+                   atomic_load (&role->calls) & ROLE_CALLS_COUNT);
 }
 
 bool
@@ -245,11 +257,8 @@ role_stop (role_t *role)
         atomic_store (&role->destroying, true);
         return false;
     }
-    //  No new call starts, deliveries stop after the callback under way, and
-    //  sends waiting for room give up (ASYNROLE_ECLOSED)
-    atomic_store (&role->stopping, true);
-    link_tx_close (role->link);
-    s_wait_calls (role);
+    //  Deliveries stop after the callback under way
+    role_quiesce (role);
     //  The actor detaches from the I/O actor: its sockets close, what was
     //  queued for it is dropped
     actor_destroy (&role->actor);
@@ -260,13 +269,13 @@ role_stop (role_t *role)
 }
 
 //  A call on the role begins; -1 (ASYNROLE_ECLOSED) when the role is closed
-//  or being destroyed. Counted first, checked after: _destroy sets its flag
-//  first and counts after, so one of the two always sees the other.
+//  or being destroyed. Counted and checked in one step: role_quiesce marks
+//  the count, so one of the two always sees the other.
 static int
 s_enter (role_t *role, asynrole_error_t *error)
 {
-    atomic_fetch_add (&role->calls, 1);
-    if (!atomic_load (&role->stopping) && !atomic_load (&role->destroying)
+    unsigned before = atomic_fetch_add (&role->calls, 1);
+    if (!(before & ROLE_CALLS_STOP) && !atomic_load (&role->destroying)
         && !atomic_load (&role->closed))
         return 0;
     role_leave (role);
@@ -274,11 +283,14 @@ s_enter (role_t *role, asynrole_error_t *error)
                       "the role is closed, or being destroyed: %s", role->name);
 }
 
+//  A call leaves. Only the last call out of a role role_quiesce waits on
+//  touches the role after its count went, and only under the mutex.
 void
 role_leave (role_t *role)
 {
-    if (atomic_fetch_sub (&role->calls, 1) == 1 && atomic_load (&role->stopping)) {
+    if (atomic_fetch_sub (&role->calls, 1) == (ROLE_CALLS_STOP | ROLE_CALLS_WAIT | 1)) {
         pthread_mutex_lock (&role->calls_mutex);
+        role->calls_drained = true;
         pthread_cond_broadcast (&role->calls_done);
         pthread_mutex_unlock (&role->calls_mutex);
     }

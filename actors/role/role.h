@@ -66,13 +66,21 @@ typedef struct {
     atomic_uint_least64_t unhandled;  //  datagrams that found no callback
     atomic_bool destroying;           //  destroyed from its own callback
     atomic_bool closed;               //  detached: its sockets are gone
-    atomic_bool stopping;             //  _destroy from another thread has begun
+    atomic_bool stopping;             //  _destroy has begun (role_quiesce)
     atomic_int timeout;               //  ms _stats waits (options.timeout, settable)
-    atomic_int calls;                 //  calls on the role under way (any thread)
+    atomic_uint calls;                //  calls under way (any thread), and
+                                      //  role_quiesce's bits (ROLE_CALLS_STOP)
     pthread_mutex_t calls_mutex;      //  for the wait on calls
     pthread_cond_t calls_done;        //  signalled when the last call leaves a
                                       //  stopping role (CLOCK_MONOTONIC)
+    bool calls_drained;               //  the last call left (under calls_mutex)
 } role_t;
+
+//  role_t.calls: the count of calls under way, and the bits role_quiesce
+//  sets: stopped, and waited on (calls were under way)
+#define ROLE_CALLS_STOP 0x80000000u
+#define ROLE_CALLS_WAIT 0x40000000u
+#define ROLE_CALLS_COUNT 0x3fffffffu
 
 //  How a send is made (role_send)
 typedef struct {
@@ -97,6 +105,11 @@ int role_start (role_t *role, role_kind_t kind, void *owner, const char *default
 //  (the caller frees the owner), false when deferred: called from the role's
 //  own callback, it ends when that returns and frees the owner itself.
 bool role_stop (role_t *role);
+
+//  Stop the role's calls and wait for those under way (role.c). Both ways of
+//  destroying run it before the role detaches: from another thread in
+//  role_stop, from its own callback on the role's thread once it returns.
+void role_quiesce (role_t *role);
 
 //  Free what role_start made (the actor is gone)
 void role_release (role_t *role);

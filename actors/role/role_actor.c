@@ -342,6 +342,10 @@ role_actor (actor_t *actor, void *args)
         if (s_go (&self))
             s_loop (&self);
     }
+    //  Destroyed from its own callback: the calls under way leave before the
+    //  role detaches (the I/O actor still answers theirs) and is freed
+    if (rc == 0 && atomic_load (&role->destroying))
+        role_quiesce (role);
     //  Detaching closes what was opened: all or none, before a failed start
     //  is reported
     s_detach (&self);
