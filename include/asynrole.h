@@ -20,5 +20,7 @@
 #include "asynrole_manager.h"
 #include "asynrole_agent.h"
 #include "asynrole_event.h"
+#include "asynrole_request.h"
+#include "asynrole_blocking.h"
 
 #endif

@@ -16,9 +16,11 @@
      +- ASYNROLE_EINTERNAL      an internal failure: a pipe refused a message,
      |                          an answer was malformed (a bug: please report)
      +- ASYNROLE_ECLOSED        the role is closed or being destroyed: a call
-                                on it (a send waiting for room included) fails
-                                with it; also the last event of a role that was
-                                destroyed from its own callback
+     |                          on it (a send waiting for room included) fails
+     |                          with it; also the last event of a role that was
+     |                          destroyed from its own callback, and the end of
+     |                          each of its requests still under way
+     +- ASYNROLE_ECANCELLED     a request was cancelled (asynrole_request.h)
 
     Every call that can fail returns 0 / -1 (or NULL) and, when given an
     asynrole_error_t *, fills it. If a call fails, no callback or event is ever
@@ -49,7 +51,8 @@ typedef enum {
     ASYNROLE_ENOMEM = 8,
     ASYNROLE_ERESOURCE = 9,
     ASYNROLE_EINTERNAL = 10,
-    ASYNROLE_ECLOSED = 11
+    ASYNROLE_ECLOSED = 11,
+    ASYNROLE_ECANCELLED = 12
 } asynrole_code_t;
 
 //  The operation that failed

@@ -31,8 +31,13 @@
             -> zsock_recv (actor, "is", &code, &text)  //  likewise
         zsock_send (actor, "s", "$TERM");
             -> zsock_recv (actor, "is", &code, &text)  //  refused (EBADARG): use _destroy
+        DESTINATIONS, REQUESTS, CANCEL, CANCEL-ALL, RESET: the request
+            engine's (asynrole_request.h)
         any other command
             -> zsock_recv (actor, "is", &code, &text)   //  code ASYNROLE_EBADARG
+
+    Requests with timeouts, retries and reply matching: asynrole_request.h;
+    blocking send-and-receive and bulk dispatch: asynrole_blocking.h.
 
     Where a call waits, and for how long at most:
         _new waits for each step of its start (attaching to the I/O actor,

@@ -15,6 +15,9 @@ typedef struct asynrole_io_s asynrole_io_t;
 typedef struct asynrole_manager_s asynrole_manager_t;
 typedef struct asynrole_agent_s asynrole_agent_t;
 
+//  The Manager's request engine settings (asynrole_request.h)
+struct asynrole_requests_s;
+
 //  The datagram was larger than the socket's receive buffer: data holds its
 //  first size bytes, original_size says how long it was.
 #define ASYNROLE_DGRAM_TRUNCATED 0x1u
@@ -101,6 +104,9 @@ typedef struct {
     int sndbuf;          //  SO_SNDBUF; 0 = kernel default
     bool verbose;        //  log what the role does (to stderr)
     bool dump;           //  hex-dump every datagram sent and received
+    const struct asynrole_requests_s *requests;  //  a Manager's request engine
+                                                 //  (asynrole_request.h); NULL =
+                                                 //  its defaults. Copied.
 } asynrole_options_t;
 
 //  Read the answer to a raw "STATS" command ("ib": a count, then count

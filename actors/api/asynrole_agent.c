@@ -2,12 +2,18 @@
     leave through the socket their request came in on */
 #include "asynrole_agent.h"
 #include "error_fill.h"
-#include "role.h"
+#include "agent_internal.h"
 #include <stdlib.h>
 
 struct asynrole_agent_s {
     role_t role;  //  everything is in the shared role machinery
 };
+
+role_t *
+agent_role (asynrole_agent_t *self)
+{
+    return self ? &self->role : NULL;
+}
 
 asynrole_agent_t *
 asynrole_agent_new (asynrole_agent_fn *callback, void *ctx, const char *const *ifaces, size_t count,

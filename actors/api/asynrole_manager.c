@@ -2,12 +2,18 @@
     destination (connected), a callback replaceable per send */
 #include "asynrole_manager.h"
 #include "error_fill.h"
-#include "role.h"
+#include "manager_internal.h"
 #include <stdlib.h>
 
 struct asynrole_manager_s {
     role_t role;  //  everything is in the shared role machinery
 };
+
+role_t *
+manager_role (asynrole_manager_t *self)
+{
+    return self ? &self->role : NULL;
+}
 
 //  The local address to bind: iface, or any address of the destination's
 //  family; NULL with error filled

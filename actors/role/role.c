@@ -2,6 +2,7 @@
     from the calling thread straight to the I/O actor through the role's
     PUSH socket, under the role's push lock: one pipe hop, any thread. */
 #include "role.h"
+#include "req_engine.h"
 #include "log.h"
 #include "ctx.h"
 #include "error_fill.h"
@@ -57,18 +58,20 @@ role_release (role_t *role)
     ctx_close (&role->data);
     ctx_close (&role->events);
     ctx_close (&role->user);
+    doorbell_unref (&role->wake);
     link_unref (&role->link);
+    req_inbox_destroy (&role->inbox);
     asynrole_io_destroy (&role->io);
     free (role->locals);
     free (role->socket_ids);
     role->locals = NULL;
     role->socket_ids = NULL;
     pthread_mutex_destroy (&role->push_mutex);
-    pthread_mutex_destroy (&role->ctl_mutex);
+    busy_destroy (&role->ctl_busy);
+    busy_destroy (&role->user_busy);
     pthread_mutex_destroy (&role->callback_mutex);
     pthread_mutex_destroy (&role->calls_mutex);
     pthread_cond_destroy (&role->calls_done);
-    pthread_cond_destroy (&role->ctl_free);
     ctx_release ();
 }
 
@@ -112,6 +115,13 @@ s_make_pipes (role_t *role, asynrole_error_t *error)
         return -1;
     if (role->options.pipe_mode && pair_new (&role->user, &role->events, "events", error))
         return -1;
+    //  A pipe-mode Agent's receive_and_send waits on user and on this,
+    //  which _destroy rings
+    if (role->options.pipe_mode && role->kind == ROLE_AGENT) {
+        role->wake = doorbell_new (error);
+        if (!role->wake)
+            return -1;
+    }
     return 0;
 }
 
@@ -128,7 +138,8 @@ s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
     role->callback = callback;
     role->ctx = ctx;
     pthread_mutex_init (&role->push_mutex, NULL);
-    pthread_mutex_init (&role->ctl_mutex, NULL);
+    busy_init (&role->ctl_busy);
+    busy_init (&role->user_busy);
     pthread_mutex_init (&role->callback_mutex, NULL);
     if (options)
         role->options = *options;
@@ -150,7 +161,6 @@ s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
     pthread_condattr_init (&attr);
     pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
     pthread_cond_init (&role->calls_done, &attr);
-    pthread_cond_init (&role->ctl_free, &attr);
     pthread_condattr_destroy (&attr);
 }
 
@@ -173,6 +183,18 @@ s_prepare (role_t *role, asynrole_error_t *error)
                            role->options.send_queue, io_doorbell (role->io), error);
     if (!role->link)
         return -1;
+    //  A Manager's request engine: its settings now, its inbox for the
+    //  other threads (the engine itself is the actor's)
+    if (role->kind == ROLE_MANAGER) {
+        if (req_engine_check (role->options.requests, &role->requests, error))
+            return -1;
+        role->inbox = req_inbox_new (error);
+        if (!role->inbox)
+            return -1;
+    }
+    else if (role->options.requests)
+        return error_badarg (error, "an Agent makes no requests: options.requests must be NULL");
+    role->options.requests = NULL;
     return s_make_pipes (role, error);
 }
 
@@ -185,11 +207,11 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
     s_init (role, kind, owner, default_name, options, locals, count, destination, callback, ctx);
     if (ctx_acquire (error)) {
         pthread_mutex_destroy (&role->push_mutex);
-        pthread_mutex_destroy (&role->ctl_mutex);
+        busy_destroy (&role->ctl_busy);
+        busy_destroy (&role->user_busy);
         pthread_mutex_destroy (&role->callback_mutex);
         pthread_mutex_destroy (&role->calls_mutex);
         pthread_cond_destroy (&role->calls_done);
-        pthread_cond_destroy (&role->ctl_free);
         free (role->locals);
         return -1;
     }
@@ -231,6 +253,12 @@ role_quiesce (role_t *role)
 {
     atomic_store (&role->stopping, true);
     link_tx_close (role->link);
+    if (role->wake)
+        doorbell_ring (role->wake);
+    //  The Manager's thread ends its requests (ASYNROLE_ECLOSED): blocking
+    //  calls waiting for them leave
+    if (role->inbox)
+        req_inbox_wake (role->inbox);
     unsigned calls = atomic_load (&role->calls);
     unsigned marked;
     do
@@ -271,8 +299,8 @@ role_stop (role_t *role)
 //  A call on the role begins; -1 (ASYNROLE_ECLOSED) when the role is closed
 //  or being destroyed. Counted and checked in one step: role_quiesce marks
 //  the count, so one of the two always sees the other.
-static int
-s_enter (role_t *role, asynrole_error_t *error)
+int
+role_enter (role_t *role, asynrole_error_t *error)
 {
     unsigned before = atomic_fetch_add (&role->calls, 1);
     if (!(before & ROLE_CALLS_STOP) && !atomic_load (&role->destroying)
@@ -300,8 +328,8 @@ role_leave (role_t *role)
 //  Sending
 
 //  Which socket a datagram to destination leaves from, or -1 (error filled)
-static int
-s_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_error_t *error)
+int
+role_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_error_t *error)
 {
     char text[ASYNROLE_ADDR_STRLEN];
     if (role->destination.len) {
@@ -426,7 +454,7 @@ s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *dest
 {
     if (s_check_send (role, data, size, how, error))
         return -1;
-    int index = s_pick_socket (role, destination, error);
+    int index = role_pick_socket (role, destination, error);
     if (index < 0)
         return -1;
     size_t max = asynrole_addr_family (&role->locals[index]) == AF_INET6 ? ASYNROLE_DGRAM_MAX_IPV6
@@ -462,7 +490,7 @@ int
 role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
            const role_send_t *how, asynrole_error_t *error)
 {
-    if (s_enter (role, error))
+    if (role_enter (role, error))
         return -1;
     int rc = s_send (role, data, size, destination, how, error);
     role_leave (role);
@@ -476,7 +504,7 @@ role_set_callback (role_t *role, role_fn_t callback, void *ctx, asynrole_error_t
         return error_badarg (error, "a role in pipe mode takes no callback: %s", role->name);
     if (!callback.manager)
         return error_badarg (error, "the callback is NULL: %s", role->name);
-    if (s_enter (role, error))
+    if (role_enter (role, error))
         return -1;
     pthread_mutex_lock (&role->callback_mutex);
     role->callback = callback;
@@ -507,7 +535,7 @@ s_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *er
 int
 role_stats (role_t *role, asynrole_stats_t *stats, size_t max, asynrole_error_t *error)
 {
-    if (s_enter (role, error))
+    if (role_enter (role, error))
         return -1;
     int rc = s_stats (role, stats, max, error);
     role_leave (role);

@@ -13,7 +13,10 @@
 #include "bounds.h"
 #include "asynrole_agent.h"
 #include "asynrole_manager.h"
+#include "asynrole_request.h"
 #include "link.h"
+#include "doorbell.h"
+#include "busy.h"
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -27,35 +30,41 @@ typedef union {
     asynrole_agent_fn *agent;
 } role_fn_t;
 
-typedef struct {
+typedef struct role_s {
     //  Set by role_start (and the actor's start) and read-only after it
-    role_kind_t kind;             //  Manager or Agent
-    void *owner;                  //  the asynrole_manager_t / _agent_t (calloc'd)
-    char name[LIMIT_NAME];        //  in log lines
-    asynrole_io_t *io;            //  the I/O object (a reference)
-    asynrole_options_t options;   //  as given, defaults filled in
-    asynrole_addr_t destination;  //  Manager's default destination; len 0 if none
-    asynrole_addr_t *locals;      //  addresses to open, then as bound
-    uint32_t *socket_ids;         //  the I/O actor's id of each socket
-    size_t count;                 //  how many sockets
-    uint32_t role_id;             //  the role's slot at the I/O actor
-    link_t *link;                 //  the bounds shared with the I/O actor
-    actor_t *actor;               //  the role actor (role_actor.c)
+    role_kind_t kind;              //  Manager or Agent
+    void *owner;                   //  the asynrole_manager_t / _agent_t (calloc'd)
+    char name[LIMIT_NAME];         //  in log lines
+    asynrole_io_t *io;             //  the I/O object (a reference)
+    asynrole_options_t options;    //  as given, defaults filled in
+    asynrole_addr_t destination;   //  Manager's default destination; len 0 if none
+    asynrole_addr_t *locals;       //  addresses to open, then as bound
+    uint32_t *socket_ids;          //  the I/O actor's id of each socket
+    size_t count;                  //  how many sockets
+    uint32_t role_id;              //  the role's slot at the I/O actor
+    link_t *link;                  //  the bounds shared with the I/O actor
+    actor_t *actor;                //  the role actor (role_actor.c)
+    asynrole_requests_t requests;  //  Manager: the engine's settings, checked
+    struct req_inbox_s *inbox;     //  Manager: requests and calls for the engine
+    struct req_engine_s *engine;   //  Manager: the request engine (the actor's
+                                   //  thread alone uses it)
 
     //  The pipes (libzmq sockets, all made by role_start)
     pthread_mutex_t push_mutex;  //  guards push
     void *push;                  //  to the I/O actor's inbound socket
-    pthread_mutex_t ctl_mutex;   //  guards ctl_busy and ctl_seq (never held long)
-    pthread_cond_t ctl_free;     //  signalled when ctl_busy clears (CLOCK_MONOTONIC)
-    bool ctl_busy;               //  a request is open: its caller alone reads ctl
+    busy_t ctl_busy;             //  held while a request is open: its holder
+                                 //  alone reads ctl and numbers requests
     void *ctl;                   //  answers from the I/O actor
-    uint32_t ctl_seq;            //  the last request's number
+    uint32_t ctl_seq;            //  the last request's number (ctl_busy's holder)
     void *ctl_io;                //  ctl's other end, lent to the I/O actor
     void *data;                  //  batches from the I/O actor (the actor reads)
     void *data_io;               //  data's other end, lent to the I/O actor
     bool lent;                   //  the I/O actor may still hold the lent ends
     void *events;                //  pipe mode: the role's end of the data socket
     void *user;                  //  pipe mode: the user's end
+    doorbell_t *wake;            //  pipe-mode Agent: rung when _destroy begins
+                                 //  (receive_and_send waits on it)
+    busy_t user_busy;            //  held by the receive_and_send reading user
 
     pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
     role_fn_t callback;               //  NULL in pipe mode (or not yet given)
@@ -114,9 +123,17 @@ void role_quiesce (role_t *role);
 //  Free what role_start made (the actor is gone)
 void role_release (role_t *role);
 
-//  A call on the role has ended (role.c counts them in, so that _destroy
-//  waits for them)
+//  A call on the role begins: 0, or -1 with ASYNROLE_ECLOSED when the role
+//  is closed or being destroyed. Each 0 is followed by one role_leave, so
+//  that _destroy waits for the call.
+int role_enter (role_t *role, asynrole_error_t *error);
+
+//  A call on the role has ended
 void role_leave (role_t *role);
+
+//  Which socket a datagram to destination (NULL: the default destination)
+//  leaves from, or -1 with error filled (ASYNROLE_EBADARG)
+int role_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_error_t *error);
 
 //  Send a datagram; the socket is the default destination's, destination's
 //  via, or the first of the destination's family. Any thread.

@@ -10,10 +10,12 @@
 #include "bounds.h"
 #include "role_ctl.h"
 #include "role_deliver.h"
+#include "req_engine.h"
 #include "stats_codec.h"
 #include "tsan.h"
 #include <czmq.h>
 #include <errno.h>
+#include <limits.h>
 
 typedef struct {
     actor_t *actor;   //  our thread and pipe
@@ -221,6 +223,68 @@ s_pipe_switch (role_t *role, const char *command, zmsg_t *request, asynrole_erro
     return 0;
 }
 
+//  DESTINATIONS, REQUESTS: the request engine's counters
+static void
+s_pipe_counters (self_t *self, const char *command)
+{
+    req_engine_t *engine = self->role->engine;
+    zmsg_t *answer;
+    if (streq (command, "REQUESTS")) {
+        asynrole_requests_stats_t stats;
+        req_engine_stats (engine, &stats);
+        answer = records_encode (&stats, sizeof stats, 1);
+    }
+    else {
+        asynrole_destination_stats_t *dests;
+        size_t count;
+        int rc = req_engine_dests (engine, &dests, &count);
+        answer = records_encode (dests, sizeof *dests, rc ? -1 : (int) count);
+        free (dests);
+    }
+    if (!answer || zmsg_send (&answer, self->pipe)) {
+        zmsg_destroy (&answer);
+        log_error ("%s: a %s answer was refused", self->role->name, command);
+    }
+}
+
+//  CANCEL handle, CANCEL-ALL, RESET: the request engine's commands. Each
+//  answers "is": 0 and, for CANCEL-ALL, how many it cancelled; or an error.
+static void
+s_pipe_engine (self_t *self, const char *command, zmsg_t *request)
+{
+    req_engine_t *engine = self->role->engine;
+    asynrole_error_t error;
+    char text[32] = "";
+    int rc = 0;
+    long long handle;
+    if (streq (command, "RESET"))
+        req_engine_reset (engine);
+    else if (streq (command, "CANCEL-ALL"))
+        snprintf (text, sizeof text, "%zu", req_engine_cancel_all (engine));
+    else if (!frames_pop_number (request, 1, LLONG_MAX, &handle))
+        rc = error_badarg (&error, "CANCEL takes one frame, a request's handle: %s",
+                           self->role->name);
+    else
+        rc = req_engine_cancel (engine, (uint64_t) handle, &error);
+    if (zsock_send (self->pipe, "is", rc == 0 ? 0 : (int) error.code,
+                    rc == 0 ? text : error.detail))
+        log_error ("%s: an answer on the pipe was refused: %s", self->role->name, strerror (errno));
+}
+
+//  Is command one of the request engine's, with the right frames?
+static bool
+s_engine_command (self_t *self, const char *command, zmsg_t *request)
+{
+    if (!command || !self->role->engine)
+        return false;
+    size_t frames = zmsg_size (request);
+    if (streq (command, "CANCEL"))
+        return frames == 1;
+    return frames == 0
+        && (streq (command, "DESTINATIONS") || streq (command, "REQUESTS")
+            || streq (command, "RESET") || streq (command, "CANCEL-ALL"));
+}
+
 static void
 s_handle_pipe (self_t *self)
 {
@@ -234,6 +298,11 @@ s_handle_pipe (self_t *self)
         self->terminated = true;
     else if (command && streq (command, "STATS") && zmsg_size (request) == 0)
         s_pipe_stats (self);
+    else if (s_engine_command (self, command, request)
+             && (streq (command, "DESTINATIONS") || streq (command, "REQUESTS")))
+        s_pipe_counters (self, command);
+    else if (s_engine_command (self, command, request))
+        s_pipe_engine (self, command, request);
     else {
         int rc;
         char quoted[ERROR_QUOTE_MAX];
@@ -295,24 +364,52 @@ s_finalize (void *arg)
     free (owner);
 }
 
+//  The request engine's turn: what other threads posted, the timers due,
+//  and what waits for room
+static void
+s_engine_turn (self_t *self, bool posted)
+{
+    req_engine_t *engine = self->role->engine;
+    if (!engine)
+        return;
+    if (posted)
+        req_engine_take (engine, req_inbox_take (self->role->inbox));
+    //  Being destroyed: every request ends now, so that the blocking calls
+    //  waiting for them leave and _destroy need not wait for them
+    if (atomic_load (&self->role->stopping))
+        req_engine_end_all (engine, ASYNROLE_ECLOSED);
+    req_engine_expire (engine);
+    self->terminated |= atomic_load (&self->role->destroying);
+}
+
 static void
 s_loop (self_t *self)
 {
+    role_t *role = self->role;
     zmq_pollitem_t items[] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
-                               { self->role->data, 0, ZMQ_POLLIN, 0 } };
+                               { NULL, role->inbox ? req_inbox_fd (role->inbox) : -1, ZMQ_POLLIN,
+                                 0 },
+                               { role->data, 0, ZMQ_POLLIN, 0 } };
+    int count = role->inbox ? 3 : 2;
+    if (!role->inbox)
+        items[1] = items[2];
     while (!self->terminated) {
-        //  Once _destroy began, only the pipe matters: its $TERM comes next
-        bool stopping = atomic_load (&self->role->stopping);
-        if (zmq_poll (items, stopping ? 1 : 2, -1) < 0) {
+        //  Once _destroy began, no datagram is delivered: its $TERM comes
+        //  next. The engine still answers its calls and its timers run.
+        bool stopping = atomic_load (&role->stopping);
+        long timeout = role->engine ? req_engine_timeout (role->engine) : -1;
+        if (zmq_poll (items, stopping ? count - 1 : count, timeout) < 0) {
             if (errno == EINTR)
                 continue;
-            log_error ("%s: zmq_poll failed: %s", self->role->name, strerror (errno));
+            log_error ("%s: zmq_poll failed: %s", role->name, strerror (errno));
             break;
         }
         if (items[0].revents & ZMQ_POLLIN)
             s_handle_pipe (self);
-        if (!stopping && items[1].revents & ZMQ_POLLIN)
+        if (!stopping && items[count - 1].revents & ZMQ_POLLIN)
             s_handle_data (self);
+        if (!self->terminated)
+            s_engine_turn (self, role->inbox && items[1].revents & ZMQ_POLLIN);
     }
 }
 
@@ -327,6 +424,40 @@ s_go (self_t *self)
     return go;
 }
 
+//  A Manager's engine, made in the thread that owns it
+static int
+s_engine_new (role_t *role, asynrole_error_t *error)
+{
+    if (role->kind != ROLE_MANAGER)
+        return 0;
+    role->engine = req_engine_new (role, &role->requests, role->inbox, error);
+    return role->engine ? 0 : -1;
+}
+
+//  The role ends: what was posted is taken (no more can be), every request
+//  still under way ends with ASYNROLE_ECLOSED, the calls under way leave,
+//  and the sockets close
+static void
+s_end (self_t *self, int rc)
+{
+    role_t *role = self->role;
+    if (role->inbox) {
+        req_msg_t *left = req_inbox_close (role->inbox);
+        if (role->engine)
+            req_engine_take (role->engine, left);
+    }
+    //  Every request still under way ends (ASYNROLE_ECLOSED), blocking
+    //  calls waiting for them included
+    req_engine_destroy (&role->engine);
+    //  Destroyed from its own callback: the calls under way leave before the
+    //  role detaches (the I/O actor still answers theirs) and is freed
+    if (rc == 0 && atomic_load (&role->destroying))
+        role_quiesce (role);
+    //  Detaching closes what was opened: all or none, before a failed start
+    //  is reported
+    s_detach (self);
+}
+
 void
 role_actor (actor_t *actor, void *args)
 {
@@ -334,7 +465,9 @@ role_actor (actor_t *actor, void *args)
     role->actor = actor;
     self_t self = { .actor = actor, .pipe = actor_inner (actor), .role = role };
     asynrole_error_t error;
-    int rc = s_attach (&self, &error);
+    int rc = s_engine_new (role, &error);
+    if (rc == 0)
+        rc = s_attach (&self, &error);
     for (size_t i = 0; rc == 0 && i < role->count; i++)
         rc = s_open (&self, i, &error);
     if (rc == 0) {
@@ -342,13 +475,7 @@ role_actor (actor_t *actor, void *args)
         if (s_go (&self))
             s_loop (&self);
     }
-    //  Destroyed from its own callback: the calls under way leave before the
-    //  role detaches (the I/O actor still answers theirs) and is freed
-    if (rc == 0 && atomic_load (&role->destroying))
-        role_quiesce (role);
-    //  Detaching closes what was opened: all or none, before a failed start
-    //  is reported
-    s_detach (&self);
+    s_end (&self, rc);
     if (rc)
         actor_started (actor, &error);
     else if (atomic_load (&role->destroying)) {

@@ -25,21 +25,11 @@ role_ctl_begin (role_t *role, int timeout_ms, role_call_t *call, asynrole_error_
 {
     call->deadline = clock_ms () + timeout_ms;
     call->timeout = timeout_ms;
-    struct timespec until = clock_after (timeout_ms);
-    pthread_mutex_lock (&role->ctl_mutex);
-    int rc = 0;
-    while (role->ctl_busy && rc == 0)
-        rc = pthread_cond_timedwait (&role->ctl_free, &role->ctl_mutex, &until);
-    bool busy = role->ctl_busy;
-    if (!busy) {
-        role->ctl_busy = true;
-        call->seq = ++role->ctl_seq;
-    }
-    pthread_mutex_unlock (&role->ctl_mutex);
-    if (busy)
+    if (!busy_take (&role->ctl_busy, timeout_ms))
         return error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
                           "other callers held the control path for %d ms: %s", timeout_ms,
                           role->name);
+    call->seq = ++role->ctl_seq;
     return 0;
 }
 
@@ -47,10 +37,7 @@ role_ctl_begin (role_t *role, int timeout_ms, role_call_t *call, asynrole_error_
 static void
 s_ctl_done (role_t *role)
 {
-    pthread_mutex_lock (&role->ctl_mutex);
-    role->ctl_busy = false;
-    pthread_cond_signal (&role->ctl_free);
-    pthread_mutex_unlock (&role->ctl_mutex);
+    busy_give (&role->ctl_busy);
 }
 
 //  Is msg the answer named name, numbered seq? Pops both when it is.

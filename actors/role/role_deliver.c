@@ -4,6 +4,7 @@
 #include "dump.h"
 #include "error_fill.h"
 #include "event_codec.h"
+#include "req_engine.h"
 #include "tsan.h"
 #include "wire.h"
 #include <czmq.h>
@@ -79,6 +80,9 @@ s_dispatch (role_t *role, role_fn_t callback, void *ctx, const wire_rec_t *rec,
         s_datagram (rec, payload, &datagram);
         if (atomic_load_explicit (&role->dump, memory_order_relaxed))
             dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
+        //  A reply to a request ends it, and goes nowhere else
+        if (role->engine && req_engine_offer (role->engine, &datagram))
+            return;
         if (callback.manager)
             s_call (role, callback, ctx, &datagram, NULL);
         else
@@ -199,6 +203,9 @@ s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint
     s_datagram (rec, payload, &datagram);
     if (atomic_load_explicit (&role->dump, memory_order_relaxed))
         dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
+    //  A reply to a request ends it, and makes no event
+    if (role->engine && req_engine_offer (role->engine, &datagram))
+        return;
     atomic_fetch_add (&batch->refs, 1);
     HANDOFF_RELEASE (batch);
     if (event_send_datagram (role->events, &datagram, s_batch_free, batch))

@@ -78,6 +78,28 @@
 //  the offender's address)
 #define LIMIT_ERRQUEUE_CONTROL 256
 
+//  A request's retries, at most (asynrole_policy_t.retries)
+#define LIMIT_RETRIES 1000
+
+//  The request engine's defaults (asynrole_requests_t): requests in flight,
+//  and waiting for a place
+#define LIMIT_IN_FLIGHT 100000
+#define LIMIT_QUEUED 100000
+
+//  The most each of the engine's limits may be set to, and so the most
+//  requests its table holds (in flight and waiting): two of them
+#define LIMIT_REQUESTS_MAX 10000000u
+#define LIMIT_SLOTS_MAX (2 * LIMIT_REQUESTS_MAX)
+
+//  Without a key function, a reply is offered to at most this many requests
+//  in flight to its source, oldest first, until one accepts it: bounds the
+//  work one datagram can cause when validators refuse
+#define LIMIT_OFFERS 16
+
+//  A send refused for room (the socket's send queue is full): the engine
+//  tries the attempt again this many us later
+#define LIMIT_REQ_RESEND_US 1000
+
 //  First room of the tables that grow by doubling: socket slots, lists of
 //  roles (attached, with notices due, with backlogs), and a socket's backlog
 #define ROOM_FIRST_SLOTS 64

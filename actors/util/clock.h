@@ -1,4 +1,4 @@
-/*  clock.h - monotonic time and deadlines, in milliseconds */
+/*  clock.h - monotonic time and deadlines, in milliseconds (and us) */
 #ifndef ASYNROLE_CLOCK_H_INCLUDED
 #define ASYNROLE_CLOCK_H_INCLUDED
 
@@ -12,6 +12,15 @@ clock_ms (void)
     struct timespec now;
     clock_gettime (CLOCK_MONOTONIC, &now);
     return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+//  Microseconds on the monotonic clock
+static inline int64_t
+clock_us (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
 //  Milliseconds left until deadline, never negative

@@ -65,13 +65,21 @@ s_grow (map_t *self)
 bool
 map_put (map_t *self, uint64_t key, uint32_t value)
 {
+    //  Replacing never grows, so it never fails
+    size_t at = self->cells ? s_home (self, key) : 0;
+    while (self->cells && self->cells[at].used) {
+        if (self->cells[at].key == key) {
+            self->cells[at].value = value;
+            return true;
+        }
+        at = (at + 1) & self->mask;
+    }
     if ((!self->cells || (self->count + 1) * 4 > (self->mask + 1) * 3) && !s_grow (self))
         return false;
-    size_t at = s_home (self, key);
-    while (self->cells[at].used && self->cells[at].key != key)
+    at = s_home (self, key);
+    while (self->cells[at].used)
         at = (at + 1) & self->mask;
-    if (!self->cells[at].used)
-        self->count++;
+    self->count++;
     self->cells[at] = (map_cell_t){ key, value, true };
     return true;
 }

@@ -26,6 +26,7 @@ void map_init (map_t *self);
 void map_destroy (map_t *self);
 
 //  Map key to value (replacing what it mapped to); false when out of memory
+//  (only a new key can be: replacing never allocates)
 bool map_put (map_t *self, uint64_t key, uint32_t value);
 
 //  What key maps to; false when nothing

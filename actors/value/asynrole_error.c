@@ -17,6 +17,7 @@ asynrole_strerror (asynrole_code_t code)
         case ASYNROLE_ERESOURCE: return "out of resources";
         case ASYNROLE_EINTERNAL: return "internal error";
         case ASYNROLE_ECLOSED: return "closed";
+        case ASYNROLE_ECANCELLED: return "cancelled";
     }
     return "unknown error";
 }

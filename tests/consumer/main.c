@@ -35,5 +35,19 @@ main (void)
         return 1;
     }
     printf ("asynrole_addr_parse: ok (%s)\n", error.detail);
+
+    //  The request engine's and the blocking calls' headers and symbols
+    asynrole_policy_t policy = { .timeout = 0, .retries = 3 };
+    asynrole_request_t request = {
+        .data = "x", .size = 1, .destination = &addr, .policy = &policy
+    };
+    asynrole_reply_t reply;
+    if (asynrole_manager_send_and_receive (NULL, &request, &reply, &error) != -1
+        || error.code != ASYNROLE_EBADARG) {
+        fprintf (stderr, "consumer: send_and_receive without a Manager was not refused\n");
+        return 1;
+    }
+    asynrole_reply_free (NULL);
+    printf ("asynrole_manager_send_and_receive: ok (%s)\n", error.detail);
     return 0;
 }
