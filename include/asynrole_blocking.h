@@ -13,11 +13,14 @@
 
     Threads: each call blocks its caller, never the Manager's thread: from
     a Manager's own callback (where it would wait for the thread it runs
-    in) it fails with ASYNROLE_EBADARG. Several threads may call at once.
-    Every wait has a deadline: the policy's end (its deadline, or the sum
-    of every attempt's wait), plus the Manager's timeout as a margin for a
-    callback that keeps the Manager's thread busy; past it the call cancels
-    what it started and fails with ASYNROLE_ETIMEOUT.
+    in) it fails with ASYNROLE_EBADARG. Several threads may call at once;
+    without a key function, replies to one destination cannot be told
+    apart, so the engine then keeps one request in flight per destination
+    (asynrole_requests_t.max_per_destination) and the others wait their
+    turn. Every wait has a deadline: a request's life (its deadline, or the
+    sum of every attempt's wait) plus the Manager's timeout as a margin for
+    time in the engine's queue and a busy Manager's thread; past it the
+    call cancels what it started and fails with ASYNROLE_ETIMEOUT.
 */
 #ifndef ASYNROLE_BLOCKING_H_INCLUDED
 #define ASYNROLE_BLOCKING_H_INCLUDED
@@ -42,13 +45,12 @@ typedef struct {
 //  Free a reply's bytes (and zero it); NULL is fine
 ASYNROLE_EXPORT void asynrole_reply_free (asynrole_reply_t *reply);
 
-//  Send request and wait for its reply. The request's policy (NULL: the
-//  engine's) bounds the whole call, time in the engine's queue included:
-//  without a deadline of its own, it gets one, the sum of every attempt's
-//  wait. request->validate, if any, runs in the Manager's thread with
-//  request->ctx. Returns 0 with reply filled, or -1: ASYNROLE_ENORESPONSE,
-//  ASYNROLE_EBADARG, ASYNROLE_EWOULDBLOCK (the engine's queue is full),
-//  ASYNROLE_ECLOSED, ASYNROLE_ETIMEOUT (see above).
+//  Send request and wait for its reply, with the request's policy (NULL:
+//  the engine's). request->validate, if any, runs in the Manager's thread
+//  with request->ctx. Returns 0 with reply filled, or -1:
+//  ASYNROLE_ENORESPONSE, ASYNROLE_EBADARG, ASYNROLE_EWOULDBLOCK (the
+//  engine's queue is full), ASYNROLE_ECANCELLED (asynrole_manager_cancel_all
+//  from elsewhere), ASYNROLE_ECLOSED, ASYNROLE_ETIMEOUT (see above).
 ASYNROLE_EXPORT int asynrole_manager_send_and_receive (asynrole_manager_t *self,
                                                        const asynrole_request_t *request,
                                                        asynrole_reply_t *reply,
@@ -93,11 +95,15 @@ typedef struct {
 
 //  Send every entry's request, at most the engine's max_in_flight of them
 //  at once, and wait until each has ended. Each entry gets its own result,
-//  even when others fail (a bad argument, ASYNROLE_ENORESPONSE, or
+//  even when others fail: a bad argument, ASYNROLE_ENORESPONSE,
 //  ASYNROLE_EWOULDBLOCK when the engine's queue is full of other callers'
-//  requests and none of ours is under way). Returns how many entries got
-//  a reply, or -1 when nothing could be done at all (ASYNROLE_EBADARG,
-//  ASYNROLE_ECLOSED). Free the replies with asynrole_bulk_free.
+//  requests and none of ours is under way, ASYNROLE_ECLOSED when the
+//  Manager is destroyed meanwhile, ASYNROLE_ETIMEOUT for those given up
+//  when none ended for as long as the longest entry's life plus the
+//  Manager's timeout (they were stuck behind others' requests, or the
+//  Manager's thread was busy). Returns how many entries got a reply, or -1
+//  when nothing could be started (ASYNROLE_EBADARG, ASYNROLE_ECLOSED).
+//  Free the replies with asynrole_bulk_free.
 ASYNROLE_EXPORT int asynrole_manager_bulk (asynrole_manager_t *self, asynrole_bulk_entry_t *entries,
                                            size_t count, asynrole_error_t *error);
 

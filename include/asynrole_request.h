@@ -20,7 +20,8 @@
     one's validator accepts). The peer check (strict, address only, any)
     says which sources may answer; a request's validator may refuse a reply
     and keep waiting (the seed's sendAndReceive). A reply to an earlier
-    attempt is accepted until the request's end. Whatever answers no
+    attempt is accepted until the request's end (without a key, a reply is
+    taken to answer the latest attempt). Whatever answers no
     request (unmatched: a duplicate, a reply after the end, a stranger's
     datagram) or is refused (rejected: the peer check, a validator) is
     counted and goes on as a plain datagram: to the Manager's callback, or
@@ -30,9 +31,12 @@
     and max_per_destination of them one destination; requests past them
     wait in the engine's queue, in order, and go as others end. The queue
     is bounded (max_queued, requests made but not yet sent): past it
-    asynrole_manager_request fails with ASYNROLE_EWOULDBLOCK. A send that
-    finds the socket's send queue full is tried again 1 ms later, within the
-    same attempt.
+    asynrole_manager_request fails with ASYNROLE_EWOULDBLOCK. An attempt
+    that finds the socket's send queue full waits in the engine's send
+    queue, in order, until the I/O actor frees room (counted in
+    send_waits); its wait for a reply starts when it leaves. Without a key
+    function, replies from one destination cannot be told apart, so
+    max_per_destination is then 1 unless set.
 
     Policies: attempt n (0 = the first) waits timeout, or with exponential
     backoff timeout * 2^n capped at max_timeout; jitter draws each wait from
@@ -53,8 +57,8 @@
                count 1, an asynrole_requests_stats_t;
                or asynrole_requests_stats_recv (actor, &stats, timeout, &error)
         zsock_send (actor, "ss", "CANCEL", "42");
-            -> zsock_recv (actor, "is", &code, &text)  //  handle in decimal;
-               ASYNROLE_EBADARG for no such request
+            -> zsock_recv (actor, "is", &code, &text)  //  handle in decimal; text
+               "ended" when it had ended; ASYNROLE_EBADARG for no such handle
         zsock_send (actor, "s", "CANCEL-ALL");
             -> zsock_recv (actor, "is", &code, &text)  //  text: how many
         zsock_send (actor, "s", "RESET");
@@ -112,11 +116,13 @@ typedef enum {
 typedef bool (asynrole_key_fn) (void *ctx, const uint8_t *data, size_t size, uint64_t *key);
 
 //  Called before every attempt after the first, in the Manager's thread,
-//  with the bytes about to go (the request's own copy): it may change them
-//  in place, a new request-id say, so that a reply tells which attempt it
-//  answers.
-typedef void (asynrole_attempt_fn) (void *ctx, uint64_t handle, int attempt, uint8_t *data,
-                                    size_t size);
+//  with the request's own copy of its bytes: it may change them in place
+//  (a new request-id, say, so that a reply tells which attempt it
+//  answers), within room bytes (asynrole_request_t.room, at least size),
+//  and returns their size now (size: unchanged). More than room ends the
+//  request with ASYNROLE_EBADARG.
+typedef size_t (asynrole_attempt_fn) (void *ctx, uint64_t handle, int attempt, uint8_t *data,
+                                      size_t size, size_t room);
 
 //  A request's validator: false refuses the reply (counted as rejected),
 //  and the request keeps waiting
@@ -129,9 +135,21 @@ typedef enum {
     ASYNROLE_REQUEST_FINISHED = 3  //  the request ended (its result is out)
 } asynrole_request_event_t;
 
-typedef void (asynrole_request_hook_fn) (asynrole_manager_t *manager, void *ctx, uint64_t handle,
-                                         asynrole_request_event_t event,
-                                         const asynrole_addr_t *destination, int attempt);
+//  What a metrics hook is told
+typedef struct {
+    asynrole_request_event_t event;      //  sent, retried or finished
+    uint64_t handle;                     //  which request
+    const asynrole_addr_t *destination;  //  where it goes
+    int attempt;                         //  SENT, RETRIED: the attempt that left (0 =
+                                         //  the first); FINISHED: the one answered, or -1
+    int attempts;                        //  attempts sent so far (FINISHED: 0 when it
+                                         //  ended before one left)
+    asynrole_code_t code;                //  FINISHED: 0 with a reply, else how it ended
+    int64_t rtt_us;                      //  FINISHED with a reply: its round trip
+} asynrole_request_info_t;
+
+typedef void (asynrole_request_hook_fn) (asynrole_manager_t *manager, void *ctx,
+                                         const asynrole_request_info_t *info);
 
 //  The request engine's settings, one per Manager (asynrole_options_t.requests).
 //  Zero-initialise and set what you need; zero means the default.
@@ -141,10 +159,16 @@ typedef struct asynrole_requests_s {
     asynrole_check_t check;           //  ASYNROLE_CHECK_STRICT by default
     size_t max_in_flight;             //  requests awaiting a reply; 0 = 100,000
     size_t max_per_destination;       //  of those, to one destination; 0 = max_in_flight
+                                      //  with a key function, 1 without one (replies
+                                      //  from one destination then cannot be told apart)
     size_t max_queued;                //  requests waiting for a place; 0 = 100,000
                                       //  (each limit at most 10,000,000)
-    asynrole_policy_t policy;         //  for requests that give none; timeout 0 = 1000 ms,
-                                      //  3 retries, fixed (the seed's role.Manager)
+    size_t max_destinations;          //  per-destination records kept: past it the
+                                      //  one idle longest (no request to it under
+                                      //  way) is forgotten; 0 = 65,536
+    asynrole_policy_t policy;         //  for requests that give none; all zero = 1000 ms,
+                                      //  3 retries, fixed (the seed's role.Manager); a
+                                      //  zero timeout with anything else set: EBADARG
     asynrole_attempt_fn *on_attempt;  //  may rewrite each attempt after the first
     void *attempt_ctx;                //  for on_attempt
     asynrole_request_hook_fn *hook;   //  sent, retried, finished; NULL = none
@@ -157,15 +181,19 @@ typedef struct {
     size_t size;                         //  0 .. 65,507 (IPv4) or 65,527 (IPv6)
     const asynrole_addr_t *destination;  //  NULL = the Manager's default destination
     const asynrole_policy_t *policy;     //  NULL = the engine's
+    size_t room;                         //  bytes on_attempt may grow data to; 0 = size
     asynrole_validate_fn *validate;      //  NULL = accept what matches
     void *ctx;                           //  for the callback and validate
 } asynrole_request_t;
 
-//  A request's end
+//  A request's end; valid during the callback only (copy what you keep)
 typedef struct {
     uint64_t handle;                   //  the request's (asynrole_manager_request)
     const asynrole_datagram_t *reply;  //  the accepted reply; NULL when error is set
-    const asynrole_error_t *error;     //  ENORESPONSE, ECANCELLED or ECLOSED; NULL with a reply
+    const asynrole_error_t *error;     //  NULL with a reply; else ENORESPONSE, ECANCELLED,
+                                       //  ECLOSED, or what stopped an attempt from
+                                       //  leaving (ENOMEM, EBADARG from on_attempt, a send
+                                       //  the I/O actor refused)
     int attempts;                      //  attempts sent
     int attempt;                       //  which attempt the reply answered (0 = the first):
                                        //  the one whose key it carries, or the latest sent
@@ -185,6 +213,7 @@ typedef struct {
     uint64_t timeouts;            //  requests that ended without (ENORESPONSE)
     uint64_t retries;             //  attempts after the first
     uint64_t late;                //  replies to an attempt before the latest one sent
+                                  //  (only a key function tells: 0 without one)
     uint64_t rejected;            //  replies refused: the peer check or the validator
     uint64_t cancelled;           //  requests cancelled
     uint64_t in_flight;           //  requests to it awaiting a reply, now
@@ -194,18 +223,21 @@ typedef struct {
 
 //  The engine's own counters
 typedef struct {
-    uint64_t requests;   //  requests made
-    uint64_t replies;    //  ended with a reply
-    uint64_t timeouts;   //  ended with ENORESPONSE
-    uint64_t cancelled;  //  ended with ECANCELLED
-    uint64_t failed;     //  ended with another error: ECLOSED, ENOMEM, or a send
-                         //  the I/O actor refused
-    uint64_t retries;    //  attempts after the first
-    uint64_t late;       //  replies to an earlier attempt
-    uint64_t rejected;   //  replies refused by the peer check or a validator
-    uint64_t unmatched;  //  datagrams that answered no request (delivered as datagrams)
-    uint64_t in_flight;  //  awaiting a reply now
-    uint64_t queued;     //  waiting for a place now
+    uint64_t requests;    //  requests made
+    uint64_t replies;     //  ended with a reply
+    uint64_t timeouts;    //  ended with ENORESPONSE
+    uint64_t cancelled;   //  ended with ECANCELLED
+    uint64_t failed;      //  ended with another error: ECLOSED, ENOMEM, or a send
+                          //  the I/O actor refused
+    uint64_t retries;     //  attempts after the first
+    uint64_t late;        //  replies to an earlier attempt
+    uint64_t rejected;    //  replies refused by the peer check or a validator
+    uint64_t unmatched;   //  datagrams that answered no request (delivered as datagrams)
+    uint64_t send_waits;  //  attempts that found the socket's send queue full and
+                          //  waited their turn in the engine's send queue
+    uint64_t forgotten;   //  idle destination records dropped (max_destinations)
+    uint64_t in_flight;   //  awaiting a reply now
+    uint64_t queued;      //  waiting for a place now
 } asynrole_requests_stats_t;
 
 //  Make a request; the callback runs exactly once, in the Manager's thread
@@ -221,14 +253,16 @@ ASYNROLE_EXPORT int asynrole_manager_request (asynrole_manager_t *self,
                                               asynrole_error_t *error);
 
 //  Cancel a request: its callback runs with ASYNROLE_ECANCELLED (before this
-//  returns, in the Manager's thread). -1 with ASYNROLE_EBADARG for a handle
-//  that names no request in flight or queued (it may have ended already),
-//  ASYNROLE_ETIMEOUT when the Manager's thread did not answer in time.
+//  returns, in the Manager's thread), and 0 is returned. 1 when the request
+//  had ended already (its callback has run: a race, not a mistake). -1 with
+//  ASYNROLE_EBADARG for a handle no request ever had, ASYNROLE_ETIMEOUT when
+//  the Manager's thread did not answer in time (the cancel may still happen).
 ASYNROLE_EXPORT int asynrole_manager_cancel (asynrole_manager_t *self, uint64_t handle,
                                              asynrole_error_t *error);
 
-//  Cancel every request made before the call (each callback runs with
-//  ASYNROLE_ECANCELLED before this returns); returns how many, or -1
+//  Cancel every request made before the call, those of blocking calls
+//  included (each callback runs with ASYNROLE_ECANCELLED before this
+//  returns); returns how many, or -1
 ASYNROLE_EXPORT int asynrole_manager_cancel_all (asynrole_manager_t *self, asynrole_error_t *error);
 
 //  Counters of every destination requests went to: fills at most max and

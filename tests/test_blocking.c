@@ -118,6 +118,34 @@ test_send_and_receive_validated (void **state)
     tu_manager_destroy (&manager);
 }
 
+//  Answers a datagram the second time its bytes come, never the first
+typedef struct {
+    char seen[512][32];
+    size_t count;
+} seen_t;
+
+static int
+s_second_time (void *ctx, size_t index, const uint8_t *data, size_t size, uint8_t *out, size_t room)
+{
+    (void) index;
+    (void) room;
+    seen_t *seen = (seen_t *) ctx;
+    if (size >= 32)
+        return -1;
+    for (size_t i = 0; i < seen->count; i++)
+        if (memcmp (seen->seen[i], data, size) == 0 && seen->seen[i][size] == 0) {
+            memcpy (out, data, size);
+            return (int) size;
+        }
+    if (seen->count < 512) {
+        memcpy (seen->seen[seen->count], data, size);
+        seen->seen[seen->count++][size] = 0;
+    }
+    return -1;
+}
+
+#define WORKER_REQUESTS 50
+
 //  Four threads at once, each its own requests on one Manager
 typedef struct {
     asynrole_manager_t *manager;
@@ -130,8 +158,8 @@ static void *
 s_worker (void *arg)
 {
     worker_t *worker = (worker_t *) arg;
-    asynrole_policy_t policy = { .timeout = 2000, .retries = 2 };
-    for (int i = 0; i < 200; i++) {
+    asynrole_policy_t policy = { .timeout = 50, .retries = 3 };
+    for (int i = 0; i < WORKER_REQUESTS; i++) {
         char data[32];
         int size = snprintf (data, sizeof data, "thread %d request %d", worker->index, i);
         asynrole_request_t request = {
@@ -147,14 +175,32 @@ s_worker (void *arg)
     return NULL;
 }
 
+//  The key of a datagram: all its bytes, hashed
+static bool
+s_bytes_key (void *ctx, const uint8_t *data, size_t size, uint64_t *key)
+{
+    (void) ctx;
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ data[i]) * 0x100000001b3ull;
+    *key = hash;
+    return true;
+}
+
+//  Four threads at once on one Manager, against a peer that ignores every
+//  request the first time it comes: each thread gets its own replies
 static void
 test_send_and_receive_threads (void **state)
 {
     (void) state;
-    fp_options_t options = { .bind = "127.0.0.1:0" };
+    seen_t *seen = calloc (1, sizeof *seen);
+    assert_non_null (seen);
+    fp_options_t options = { .answer = s_second_time, .answer_ctx = seen };
     fault_peer_t *peer = s_peer (&options);
-    //  Each thread's replies by key: its bytes
-    asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", NULL);
+    asynrole_requests_t requests = { .key = s_bytes_key };
+    asynrole_options_t manager_options = { .requests = &requests };
+    asynrole_manager_t *manager =
+        tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &manager_options);
     worker_t workers[4];
     pthread_t threads[4];
     for (int i = 0; i < 4; i++) {
@@ -163,9 +209,11 @@ test_send_and_receive_threads (void **state)
     }
     for (int i = 0; i < 4; i++) {
         pthread_join (threads[i], NULL);
-        assert_int_equal (workers[i].good, 200);
+        assert_int_equal (workers[i].good, WORKER_REQUESTS);
     }
+    assert_int_equal (fp_received (peer), 2 * 4 * WORKER_REQUESTS);
     tu_manager_destroy (&manager);
+    free (seen);
 }
 
 //  From the Manager's own callback a blocking call would wait for itself
@@ -457,32 +505,6 @@ test_receive_bad_arguments (void **state)
 //  -------------------------------------------------------------------------
 //  Bulk
 
-//  Answers a datagram the second time its bytes come, never the first
-typedef struct {
-    char seen[64][16];
-    size_t count;
-} seen_t;
-
-static int
-s_second_time (void *ctx, size_t index, const uint8_t *data, size_t size, uint8_t *out, size_t room)
-{
-    (void) index;
-    (void) room;
-    seen_t *seen = (seen_t *) ctx;
-    if (size >= 16)
-        return -1;
-    for (size_t i = 0; i < seen->count; i++)
-        if (memcmp (seen->seen[i], data, size) == 0 && seen->seen[i][size] == 0) {
-            memcpy (out, data, size);
-            return (int) size;
-        }
-    if (seen->count < 64) {
-        memcpy (seen->seen[seen->count], data, size);
-        seen->seen[seen->count++][size] = 0;
-    }
-    return -1;
-}
-
 //  30 entries over three peers: one answers, one answers only retries,
 //  one is silent; one entry is malformed. Each gets its own result.
 static void
@@ -544,6 +566,91 @@ test_bulk (void **state)
     tu_manager_destroy (&manager);
 }
 
+//  The engine's queue full of others' requests, none of the bulk's under
+//  way: each entry gets EWOULDBLOCK at once
+static void
+s_ignore_result (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *result)
+{
+    (void) manager;
+    (void) ctx;
+    (void) result;
+}
+
+static asynrole_manager_t *
+s_crowded_manager (fault_peer_t *peer, int timeout_ms)
+{
+    asynrole_requests_t requests = { .max_in_flight = 1, .max_queued = 1 };
+    asynrole_options_t options = { .requests = &requests, .timeout = timeout_ms };
+    asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &options);
+    //  One in flight (a held answer), one queued: long requests of others
+    asynrole_policy_t policy = { .timeout = 60000 };
+    asynrole_request_t request = {
+        .data = "o", .size = 1, .destination = fp_addr (peer), .policy = &policy
+    };
+    asynrole_error_t error;
+    assert_int_equal (asynrole_manager_request (manager, &request, s_ignore_result, NULL, &error),
+                      0);
+    assert_true (fp_wait_received (peer, 1, TU_TIMEOUT_MS));
+    return manager;
+}
+
+static void
+test_bulk_queue_full (void **state)
+{
+    (void) state;
+    fp_options_t holding = { .hold = true };
+    fault_peer_t *peer = s_peer (&holding);
+    asynrole_manager_t *manager = s_crowded_manager (peer, 0);
+    asynrole_policy_t policy = { .timeout = 60000 };
+    asynrole_request_t request = {
+        .data = "o", .size = 1, .destination = fp_addr (peer), .policy = &policy
+    };
+    asynrole_error_t error;
+    assert_int_equal (asynrole_manager_request (manager, &request, s_ignore_result, NULL, &error),
+                      0);
+    asynrole_bulk_entry_t entries[2];
+    memset (entries, 0, sizeof entries);
+    for (int i = 0; i < 2; i++)
+        entries[i].request = request;
+    assert_int_equal (asynrole_manager_bulk (manager, entries, 2, &error), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal (entries[i].error.code, ASYNROLE_EWOULDBLOCK);
+    asynrole_bulk_free (entries, 2);
+    tu_manager_destroy (&manager);
+}
+
+//  Entries stuck behind another caller's long request: given up, each
+//  with ETIMEOUT, after their life plus the Manager's timeout
+static void
+test_bulk_gives_up (void **state)
+{
+    (void) state;
+    fp_options_t holding = { .hold = true };
+    fault_peer_t *peer = s_peer (&holding);
+    asynrole_manager_t *manager = s_crowded_manager (peer, 200);
+    asynrole_policy_t quick = { .timeout = 100 };
+    asynrole_bulk_entry_t entries[3];
+    memset (entries, 0, sizeof entries);
+    for (int i = 0; i < 3; i++)
+        entries[i].request = (asynrole_request_t){
+            .data = "b", .size = 1, .destination = fp_addr (peer), .policy = &quick
+        };
+    asynrole_error_t error;
+    int64_t start = tu_now ();
+    assert_int_equal (asynrole_manager_bulk (manager, entries, 3, &error), 0);
+    int64_t took = tu_now () - start;
+    assert_true (took >= 300);
+    assert_true (took < 5000);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal (entries[i].error.code, ASYNROLE_ETIMEOUT);
+    //  Nothing of the bulk's is left in the engine
+    asynrole_requests_stats_t stats;
+    assert_int_equal (asynrole_manager_requests_stats (manager, &stats, &error), 0);
+    assert_int_equal (stats.in_flight + stats.queued, 1);
+    asynrole_bulk_free (entries, 3);
+    tu_manager_destroy (&manager);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -561,6 +668,8 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_destroy_ends_receive, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_receive_bad_arguments, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bulk, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk_queue_full, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk_gives_up, tu_setup, s_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -215,13 +215,15 @@ s_key (void *ctx, const uint8_t *data, size_t size, uint64_t *key)
 }
 
 //  Each attempt after the first carries its number in byte 7 (its key changes)
-static void
-s_rewrite (void *ctx, uint64_t handle, int attempt, uint8_t *data, size_t size)
+static size_t
+s_rewrite (void *ctx, uint64_t handle, int attempt, uint8_t *data, size_t size, size_t room)
 {
     (void) ctx;
     (void) handle;
+    (void) room;
     if (size >= 8)
         data[7] = (uint8_t) attempt;
+    return size;
 }
 
 //  -------------------------------------------------------------------------
@@ -261,6 +263,7 @@ test_request_reply (void **state)
     assert_int_equal (dests[0].replies, 1);
     assert_true (dests[0].srtt_us > 0);
     assert_int_equal (dests[0].srtt_us, result->rtt_us);
+    assert_int_equal (dests[0].rttvar_us, result->rtt_us / 2);
     tu_manager_destroy (&manager);
 }
 
@@ -319,30 +322,41 @@ static void
 test_late_reply (void **state)
 {
     (void) state;
-    fp_action_t script[] = { { .delay_ms = 300 }, { .drop = true } };
-    fp_options_t options = { .script = script, .script_len = 2, .otherwise = { .drop = true } };
+    //  The peer holds every answer and drops attempt 1: the test lets the
+    //  answer to attempt 0 go once attempt 1 is out
+    fp_action_t script[] = { { .drop = false }, { .drop = true } };
+    fp_options_t options = { .script = script, .script_len = 2, .hold = true };
     fault_peer_t *peer = s_peer (&options);
     asynrole_requests_t requests = { .key = s_key, .on_attempt = s_rewrite };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (4);
-    //  Attempt 0 at 0 ms, attempt 1 at 200 ms (it waits 400), the end at
-    //  600 ms; the reply to attempt 0 comes at 300 ms
-    asynrole_policy_t slow = { .timeout = 200,
+    //  Attempt 0 waits 1 s, attempt 1 waits 2 s: time enough to let it go
+    asynrole_policy_t slow = { .timeout = 1000,
                                .retries = 1,
                                .backoff = ASYNROLE_BACKOFF_EXPONENTIAL };
     uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 0, 0 };
     uint64_t handle = s_request (manager, data, sizeof data, fp_addr (peer), &slow, results);
+    assert_true (fp_wait_received (peer, 2, TU_TIMEOUT_MS));
+    assert_int_equal (fp_release (peer, 1), 1);
     assert_true (s_results_wait (results, 1, TU_TIMEOUT_MS));
     const result_t *result = s_result_of (results, handle);
     assert_int_equal (result->code, 0);
     assert_int_equal (result->attempts, 2);
     assert_int_equal (result->attempt, 0);
     assert_int_equal (result->data[7], 0);
-    //  rtt from attempt 0's send
-    assert_true (result->rtt_us >= 300000);
+    //  rtt from attempt 0's send: more than its whole wait
+    assert_true (result->rtt_us >= 1000000);
     asynrole_requests_stats_t stats = s_stats (manager);
     assert_int_equal (stats.late, 1);
     assert_int_equal (stats.replies, 1);
+    asynrole_destination_stats_t dest;
+    asynrole_error_t error;
+    assert_int_equal (asynrole_manager_destinations (manager, &dest, 1, &error), 1);
+    assert_int_equal (dest.late, 1);
+    assert_int_equal (dest.retries, 1);
+    //  Keys tell the attempts apart: a sample, Karn allowing
+    assert_int_equal (dest.srtt_us, result->rtt_us);
+    assert_int_equal (dest.rttvar_us, result->rtt_us / 2);
     tu_manager_destroy (&manager);
 }
 
@@ -643,18 +657,16 @@ s_peer_index (flight_t *flight, const asynrole_addr_t *destination)
 }
 
 static void
-s_flight_hook (asynrole_manager_t *manager, void *ctx, uint64_t handle,
-               asynrole_request_event_t event, const asynrole_addr_t *destination, int attempt)
+s_flight_hook (asynrole_manager_t *manager, void *ctx, const asynrole_request_info_t *info)
 {
     (void) manager;
-    (void) handle;
-    (void) attempt;
     flight_t *flight = (flight_t *) ctx;
-    int i = s_peer_index (flight, destination);
-    if (i < 0 || event == ASYNROLE_REQUEST_RETRIED)
+    int i = s_peer_index (flight, info->destination);
+    //  Only what was sent was in flight
+    if (i < 0 || info->event == ASYNROLE_REQUEST_RETRIED || info->attempts == 0)
         return;
     pthread_mutex_lock (&flight->mutex);
-    int step = event == ASYNROLE_REQUEST_SENT ? 1 : -1;
+    int step = info->event == ASYNROLE_REQUEST_SENT ? 1 : -1;
     flight->now += step;
     flight->per[i] += step;
     flight->most = flight->now > flight->most ? flight->now : flight->most;
@@ -751,15 +763,11 @@ typedef struct {
 } sent_t;
 
 static void
-s_sent_hook (asynrole_manager_t *manager, void *ctx, uint64_t handle,
-             asynrole_request_event_t event, const asynrole_addr_t *destination, int attempt)
+s_sent_hook (asynrole_manager_t *manager, void *ctx, const asynrole_request_info_t *info)
 {
     (void) manager;
-    (void) handle;
-    (void) destination;
-    (void) attempt;
     sent_t *sent = (sent_t *) ctx;
-    if (event != ASYNROLE_REQUEST_SENT)
+    if (info->event != ASYNROLE_REQUEST_SENT)
         return;
     pthread_mutex_lock (&sent->mutex);
     sent->sent++;
@@ -894,6 +902,68 @@ test_100k_outstanding (void **state)
     tu_manager_destroy (&manager);
 }
 
+//  The order the peer saw requests in: each one's number, first bytes
+typedef struct {
+    uint32_t seen[4096];
+    size_t count;
+} order_t;
+
+static int
+s_note_order (void *ctx, size_t index, const uint8_t *data, size_t size, uint8_t *out, size_t room)
+{
+    (void) index;
+    (void) room;
+    order_t *order = (order_t *) ctx;
+    if (size >= 4 && order->count < 4096)
+        memcpy (&order->seen[order->count++], data, 4);
+    memcpy (out, data, size);
+    return (int) size;
+}
+
+//  A send queue of one record: most first attempts find it full and wait
+//  in the engine's send queue; all go, in the order they were made
+static void
+test_send_queue_full (void **state)
+{
+    (void) state;
+    enum {
+        TOTAL = 2000
+    };
+    order_t *order = calloc (1, sizeof *order);
+    assert_non_null (order);
+    fp_options_t options = {
+        .answer = s_note_order, .answer_ctx = order, .rcvbuf = 8 << 20, .capacity = TOTAL
+    };
+    fault_peer_t *peer = s_peer (&options);
+    asynrole_requests_t requests = { .key = s_key };
+    asynrole_options_t manager_options = { .requests = &requests, .send_queue = 64 };
+    asynrole_manager_t *manager =
+        tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &manager_options);
+    results_t *results = s_results_new (TOTAL);
+    asynrole_policy_t policy = { .timeout = 30000 };
+    uint8_t data[8] = { 0 };
+    for (uint32_t i = 0; i < TOTAL; i++) {
+        memcpy (data, &i, sizeof i);
+        s_request (manager, data, sizeof data, fp_addr (peer), &policy, results);
+    }
+    assert_true (s_results_wait (results, TOTAL, 60000));
+    for (size_t i = 0; i < TOTAL; i++)
+        assert_int_equal (results->results[i].code, 0);
+    //  Sent once each, in order
+    assert_int_equal (fp_received (peer), TOTAL);
+    for (uint32_t i = 0; i < TOTAL; i++)
+        assert_int_equal (order->seen[i], i);
+    asynrole_requests_stats_t stats = s_stats (manager);
+    assert_int_equal (stats.retries, 0);
+    //  The queue was full, and the attempts waited for it
+    assert_true (stats.send_waits > 0);
+    printf ("%llu of %d first attempts waited for the send queue\n",
+            (unsigned long long) stats.send_waits, TOTAL);
+    assert_int_equal (tu_manager_stats (manager).tx_datagrams, TOTAL);
+    tu_manager_destroy (&manager);
+    free (order);
+}
+
 //  -------------------------------------------------------------------------
 //  Cancel, counters, the pipe
 
@@ -909,14 +979,19 @@ test_cancel (void **state)
     uint64_t one = s_request (manager, "1", 1, fp_addr (peer), &policy, results);
     uint64_t two = s_request (manager, "2", 1, fp_addr (peer), &policy, results);
     uint64_t three = s_request (manager, "3", 1, fp_addr (peer), &policy, results);
+    //  Without a key function: one in flight to the peer, two queued
+    asynrole_requests_stats_t stats = s_stats (manager);
+    assert_int_equal (stats.in_flight, 1);
+    assert_int_equal (stats.queued, 2);
     asynrole_error_t error;
-    //  Its callback has run when cancel returns
+    //  A queued one; its callback has run when cancel returns
     assert_int_equal (asynrole_manager_cancel (manager, two, &error), 0);
     assert_int_equal (s_results_count (results), 1);
     assert_int_equal (s_result_of (results, two)->code, ASYNROLE_ECANCELLED);
-    //  Not twice, and not what never was
-    assert_int_equal (asynrole_manager_cancel (manager, two, &error), -1);
-    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    assert_int_equal (s_result_of (results, two)->attempts, 0);
+    assert_int_equal (s_stats (manager).queued, 1);
+    //  Not twice (it has ended: 1), and not what never was (EBADARG)
+    assert_int_equal (asynrole_manager_cancel (manager, two, &error), 1);
     assert_int_equal (asynrole_manager_cancel (manager, 0, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     assert_int_equal (asynrole_manager_cancel (manager, three + 1000, &error), -1);
@@ -926,12 +1001,18 @@ test_cancel (void **state)
     assert_int_equal (s_result_of (results, one)->code, ASYNROLE_ECANCELLED);
     assert_int_equal (s_result_of (results, three)->code, ASYNROLE_ECANCELLED);
     assert_int_equal (asynrole_manager_cancel_all (manager, &error), 0);
-    //  A reply after the cancel is a plain datagram
-    fp_release (peer, fp_held (peer));
-    asynrole_requests_stats_t stats = s_stats (manager);
+    stats = s_stats (manager);
     assert_int_equal (stats.cancelled, 3);
     assert_int_equal (stats.requests, 3);
+    assert_int_equal (stats.in_flight + stats.queued, 0);
+    asynrole_destination_stats_t dest;
+    assert_int_equal (asynrole_manager_destinations (manager, &dest, 1, &error), 1);
+    assert_int_equal (dest.cancelled, 3);
+    assert_int_equal (dest.in_flight, 0);
+    //  Only the one in flight was ever sent
+    assert_true (fp_wait_received (peer, 1, TU_TIMEOUT_MS));
     tu_manager_destroy (&manager);
+    assert_int_equal (fp_received (peer), 1);
     assert_int_equal (s_results_count (results), 3);
 }
 
@@ -979,6 +1060,42 @@ test_destination_stats (void **state)
                           0);
         assert_int_equal (dests[i].srtt_us, 0);
     }
+    tu_manager_destroy (&manager);
+}
+
+//  At most max_destinations records: the one idle longest goes first
+static void
+test_destinations_forgotten (void **state)
+{
+    (void) state;
+    fault_peer_t *peers[10];
+    for (int i = 0; i < 10; i++)
+        peers[i] = s_echo_peer ();
+    asynrole_requests_t requests = { .max_destinations = 4 };
+    asynrole_manager_t *manager = s_manager (&requests, NULL);
+    results_t *results = s_results_new (16);
+    asynrole_policy_t policy = { .timeout = TU_TIMEOUT_MS };
+    for (size_t i = 0; i < 10; i++) {
+        s_request (manager, "f", 1, fp_addr (peers[i]), &policy, results);
+        assert_true (s_results_wait (results, i + 1, TU_TIMEOUT_MS));
+    }
+    asynrole_destination_stats_t dests[8];
+    asynrole_error_t error;
+    assert_int_equal (asynrole_manager_destinations (manager, dests, 8, &error), 4);
+    for (int i = 0; i < 4; i++) {
+        bool recent = false;
+        for (int p = 6; p < 10; p++)
+            recent |= asynrole_addr_equal (&dests[i].destination, fp_addr (peers[p]));
+        assert_true (recent);
+        assert_int_equal (dests[i].replies, 1);
+    }
+    asynrole_requests_stats_t stats = s_stats (manager);
+    assert_int_equal (stats.forgotten, 6);
+    //  The first one again: a new record, the longest idle of the others goes
+    s_request (manager, "f", 1, fp_addr (peers[0]), &policy, results);
+    assert_true (s_results_wait (results, 11, TU_TIMEOUT_MS));
+    assert_int_equal (asynrole_manager_destinations (manager, dests, 8, &error), 4);
+    assert_int_equal (s_stats (manager).forgotten, 7);
     tu_manager_destroy (&manager);
 }
 
@@ -1139,6 +1256,8 @@ test_bad_settings (void **state)
         { .check = 9 },
         { .max_in_flight = 20000000 },
         { .policy = { .timeout = 100, .retries = 5000 } },
+        //  A zero timeout with anything else set is no default
+        { .policy = { .retries = 5, .deadline = 2000 } },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         asynrole_options_t options = { .requests = &bad[i] };
@@ -1164,23 +1283,21 @@ typedef struct {
     pthread_mutex_t mutex;
     char log[64];  //  one letter per event: S sent, R retried, F finished
     size_t length;
-    int attempts[64];
+    asynrole_request_info_t infos[64];
 } hook_log_t;
 
 static void
-s_log_hook (asynrole_manager_t *manager, void *ctx, uint64_t handle, asynrole_request_event_t event,
-            const asynrole_addr_t *destination, int attempt)
+s_log_hook (asynrole_manager_t *manager, void *ctx, const asynrole_request_info_t *info)
 {
     (void) manager;
-    (void) handle;
-    (void) destination;
     hook_log_t *log = (hook_log_t *) ctx;
     pthread_mutex_lock (&log->mutex);
     if (log->length < sizeof log->log - 1) {
-        log->attempts[log->length] = attempt;
-        log->log[log->length++] = event == ASYNROLE_REQUEST_SENT ? 'S'
-            : event == ASYNROLE_REQUEST_RETRIED                  ? 'R'
-                                                                 : 'F';
+        log->infos[log->length] = *info;
+        log->infos[log->length].destination = NULL;  //  valid during the call only
+        log->log[log->length++] = info->event == ASYNROLE_REQUEST_SENT ? 'S'
+            : info->event == ASYNROLE_REQUEST_RETRIED                  ? 'R'
+                                                                       : 'F';
     }
     pthread_mutex_unlock (&log->mutex);
 }
@@ -1190,7 +1307,7 @@ test_hook (void **state)
 {
     (void) state;
     fp_action_t script[] = { { .drop = true }, { .drop = true } };
-    fp_options_t options = { .script = script, .script_len = 2 };
+    fp_options_t options = { .script = script, .script_len = 2, .hold = false };
     fault_peer_t *peer = s_peer (&options);
     hook_log_t log = { .length = 0 };
     pthread_mutex_init (&log.mutex, NULL);
@@ -1198,15 +1315,34 @@ test_hook (void **state)
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (4);
     asynrole_policy_t policy = { .timeout = 40, .retries = 3 };
-    s_request (manager, "h", 1, fp_addr (peer), &policy, results);
+    uint64_t handle = s_request (manager, "h", 1, fp_addr (peer), &policy, results);
     assert_true (s_results_wait (results, 1, TU_TIMEOUT_MS));
+    //  A request cancelled before it left: finished, with no attempt
+    asynrole_policy_t slow = { .timeout = 30000 };
+    fp_options_t holding = { .hold = true };
+    fault_peer_t *holder = s_peer (&holding);
+    s_request (manager, "1", 1, fp_addr (holder), &slow, results);
+    uint64_t queued = s_request (manager, "2", 1, fp_addr (holder), &slow, results);
+    asynrole_error_t error;
+    assert_int_equal (asynrole_manager_cancel (manager, queued, &error), 0);
     tu_manager_destroy (&manager);
     //  Finished comes after the result callback, which has run: all is in
-    assert_string_equal (log.log, "SRRF");
-    assert_int_equal (log.attempts[0], 0);
-    assert_int_equal (log.attempts[1], 1);
-    assert_int_equal (log.attempts[2], 2);
-    assert_int_equal (log.attempts[3], 2);
+    assert_string_equal (log.log, "SRRFSFF");
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal (log.infos[i].handle, handle);
+        assert_int_equal (log.infos[i].attempt, i);
+        assert_int_equal (log.infos[i].attempts, i + 1);
+    }
+    assert_int_equal (log.infos[3].code, 0);
+    assert_int_equal (log.infos[3].attempt, 2);
+    assert_int_equal (log.infos[3].attempts, 3);
+    assert_true (log.infos[3].rtt_us > 0);
+    //  The cancelled one never left; the one in flight ended with the Manager
+    assert_int_equal (log.infos[5].handle, queued);
+    assert_int_equal (log.infos[5].code, ASYNROLE_ECANCELLED);
+    assert_int_equal (log.infos[5].attempts, 0);
+    assert_int_equal (log.infos[6].code, ASYNROLE_ECLOSED);
+    assert_int_equal (log.infos[6].attempts, 1);
     pthread_mutex_destroy (&log.mutex);
 }
 
@@ -1218,7 +1354,7 @@ test_destroy_with_requests (void **state)
     (void) state;
     fp_options_t options = { .hold = true };
     fault_peer_t *peer = s_peer (&options);
-    asynrole_requests_t requests = { .max_in_flight = 5 };
+    asynrole_requests_t requests = { .max_in_flight = 5, .max_per_destination = 5 };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (32);
     asynrole_policy_t policy = { .timeout = 30000 };
@@ -1254,7 +1390,8 @@ test_destroy_from_result (void **state)
     fp_options_t options = { .hold = true };
     fault_peer_t *peer = s_peer (&options);
     self_destroy_t test = { .results = s_results_new (8) };
-    asynrole_options_t manager_options = { .name = "self-destroying" };
+    asynrole_requests_t requests = { .max_per_destination = 4 };
+    asynrole_options_t manager_options = { .name = "self-destroying", .requests = &requests };
     asynrole_error_t error;
     //  Not registered with the teardown: it frees itself
     test.manager = asynrole_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &manager_options, &error);
@@ -1375,8 +1512,10 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_in_flight_limits, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_queue_bound, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_100k_outstanding, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_send_queue_full, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_cancel, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_destination_stats, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_destinations_forgotten, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_pipe_commands, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_arguments, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_settings, tu_setup, s_teardown),

@@ -38,9 +38,10 @@ s_destination (role_t *role, const asynrole_request_t *request, asynrole_addr_t 
         return -1;
     size_t max = asynrole_addr_family (&role->locals[index]) == AF_INET6 ? ASYNROLE_DGRAM_MAX_IPV6
                                                                          : ASYNROLE_DGRAM_MAX_IPV4;
-    if (request->size > max)
+    if (request->size > max || request->room > max)
         return error_badarg (error, "%zu bytes is more than a datagram holds (%zu): %s",
-                             request->size, max, role->name);
+                             request->size > request->room ? request->size : request->room, max,
+                             role->name);
     *to = role->destination.len ? role->destination : *given;
     to->via = 0;
     return 0;
@@ -65,7 +66,8 @@ s_make (role_t *role, const asynrole_request_t *request, asynrole_result_fn *cal
                           error)
         || s_destination (role, request, &to, error))
         return NULL;
-    req_t *req = malloc (sizeof *req + request->size);
+    size_t capacity = request->room > request->size ? request->room : request->size;
+    req_t *req = malloc (sizeof *req + capacity);
     if (!req) {
         error_nomem (error, "a request");
         return NULL;
@@ -79,6 +81,7 @@ s_make (role_t *role, const asynrole_request_t *request, asynrole_result_fn *cal
     req->born_us = clock_us ();
     req->end_us = policy.deadline ? req->born_us + policy.deadline : INT64_MAX;
     req->size = request->size;
+    req->capacity = capacity;
     if (request->size)
         memcpy (req->data, request->data, request->size);
     return req;
@@ -131,22 +134,27 @@ asynrole_manager_request (asynrole_manager_t *self, const asynrole_request_t *re
 //  Calls the engine answers
 
 //  Run a call on the engine and return it answered (the caller unrefs it),
-//  or NULL with error filled
+//  or NULL with error filled. A CANCEL_MANY call takes handles.
 static req_call_t *
-s_call (asynrole_manager_t *self, req_call_kind_t kind, uint64_t handle, asynrole_error_t *error)
+s_call (asynrole_manager_t *self, req_call_kind_t kind, uint64_t handle, uint64_t *handles,
+        size_t count, asynrole_error_t *error)
 {
     role_t *role = manager_role (self);
     bool own;
-    if (!role) {
-        error_badarg (error, "no manager");
+    if (!role || s_check_thread (role, &own, error) || role_enter (role, error)) {
+        if (!role)
+            error_badarg (error, "no manager");
+        free (handles);
         return NULL;
     }
-    if (s_check_thread (role, &own, error) || role_enter (role, error))
-        return NULL;
     req_call_t *call = req_call_new (kind, error);
     int rc = call ? 0 : -1;
+    if (!call)
+        free (handles);
     if (call) {
         call->handle = handle;
+        call->handles = handles;
+        call->count = count;
         if (own) {
             atomic_fetch_add (&call->refs, 1);
             req_engine_call (role->engine, call);
@@ -162,15 +170,15 @@ s_call (asynrole_manager_t *self, req_call_kind_t kind, uint64_t handle, asynrol
     return call;
 }
 
-//  A call's own result: 0 or -1 with its error
+//  A call's own result: 0 (or 1) or -1 with its error
 static int
 s_result (req_call_t **call_p, asynrole_error_t *error)
 {
     req_call_t *call = *call_p;
     int rc = call->rc;
-    if (rc && error)
+    if (rc < 0 && error)
         *error = call->error;
-    else if (!rc)
+    else if (rc >= 0)
         error_clear (error);
     req_call_unref (call_p);
     return rc;
@@ -181,14 +189,14 @@ asynrole_manager_cancel (asynrole_manager_t *self, uint64_t handle, asynrole_err
 {
     if (handle == 0)
         return error_badarg (error, "no request has handle 0");
-    req_call_t *call = s_call (self, REQ_CALL_CANCEL, handle, error);
+    req_call_t *call = s_call (self, REQ_CALL_CANCEL, handle, NULL, 0, error);
     return call ? s_result (&call, error) : -1;
 }
 
 int
 asynrole_manager_cancel_all (asynrole_manager_t *self, asynrole_error_t *error)
 {
-    req_call_t *call = s_call (self, REQ_CALL_CANCEL_ALL, 0, error);
+    req_call_t *call = s_call (self, REQ_CALL_CANCEL_ALL, 0, NULL, 0, error);
     if (!call)
         return -1;
     int count = call->count > INT_MAX ? INT_MAX : (int) call->count;
@@ -201,7 +209,7 @@ asynrole_manager_destinations (asynrole_manager_t *self, asynrole_destination_st
 {
     if (!stats && max)
         return error_badarg (error, "nowhere to put the counters");
-    req_call_t *call = s_call (self, REQ_CALL_DESTS, 0, error);
+    req_call_t *call = s_call (self, REQ_CALL_DESTS, 0, NULL, 0, error);
     if (!call)
         return -1;
     size_t count = call->count;
@@ -215,7 +223,7 @@ asynrole_manager_destinations (asynrole_manager_t *self, asynrole_destination_st
 int
 asynrole_manager_reset_destinations (asynrole_manager_t *self, asynrole_error_t *error)
 {
-    req_call_t *call = s_call (self, REQ_CALL_RESET, 0, error);
+    req_call_t *call = s_call (self, REQ_CALL_RESET, 0, NULL, 0, error);
     return call ? s_result (&call, error) : -1;
 }
 
@@ -225,9 +233,20 @@ asynrole_manager_requests_stats (asynrole_manager_t *self, asynrole_requests_sta
 {
     if (!stats)
         return error_badarg (error, "nowhere to put the counters");
-    req_call_t *call = s_call (self, REQ_CALL_STATS, 0, error);
+    req_call_t *call = s_call (self, REQ_CALL_STATS, 0, NULL, 0, error);
     if (!call)
         return -1;
     *stats = call->stats;
     return s_result (&call, error);
+}
+
+int
+manager_cancel_many (asynrole_manager_t *self, uint64_t *handles, size_t count,
+                     asynrole_error_t *error)
+{
+    req_call_t *call = s_call (self, REQ_CALL_CANCEL_MANY, 0, handles, count, error);
+    if (!call)
+        return -1;
+    int cancelled = call->count > INT_MAX ? INT_MAX : (int) call->count;
+    return s_result (&call, error) ? -1 : cancelled;
 }

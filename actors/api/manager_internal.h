@@ -7,4 +7,10 @@
 //  The role behind a Manager (NULL for NULL)
 role_t *manager_role (asynrole_manager_t *self);
 
+//  Cancel the requests named (those still under way), in one call with one
+//  deadline (the Manager's timeout); takes handles (malloc'd) in every
+//  case. How many were cancelled, or -1.
+int manager_cancel_many (asynrole_manager_t *self, uint64_t *handles, size_t count,
+                         asynrole_error_t *error);
+
 #endif

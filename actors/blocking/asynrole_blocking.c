@@ -27,19 +27,19 @@ asynrole_reply_free (asynrole_reply_t *reply)
 //  -------------------------------------------------------------------------
 //  send-and-receive
 
-//  The request's policy, with a deadline: the whole call's bound. 0 or -1.
+//  How long the caller waits for the result: the request's life (its
+//  deadline, or the sum of its attempts' waits) plus the Manager's timeout,
+//  a margin for time in the engine's queue and a busy Manager's thread.
+//  0, or -1 with error filled (a bad policy).
 static int
-s_bounded (role_t *role, const asynrole_request_t *request, asynrole_policy_t *policy,
-           asynrole_error_t *error)
+s_patience (role_t *role, const asynrole_request_t *request, int *patience, asynrole_error_t *error)
 {
-    *policy = request->policy ? *request->policy : role->requests.policy;
-    req_policy_t checked;
-    if (req_policy_check (policy, &checked, error))
+    req_policy_t policy;
+    if (req_policy_check (request->policy ? request->policy : &role->requests.policy, &policy,
+                          error))
         return -1;
-    if (!policy->deadline) {
-        int64_t life = req_policy_life (&checked) / 1000;
-        policy->deadline = life < INT_MAX ? (int) life : INT_MAX;
-    }
+    int64_t wait = req_policy_life (&policy) / 1000 + atomic_load (&role->timeout);
+    *patience = wait < INT_MAX ? (int) wait : INT_MAX;
     return 0;
 }
 
@@ -51,8 +51,8 @@ asynrole_manager_send_and_receive (asynrole_manager_t *self, const asynrole_requ
     if (!role || !request || !reply)
         return error_badarg (error, "no manager, no request, or nowhere to put the reply");
     memset (reply, 0, sizeof *reply);
-    asynrole_policy_t policy;
-    if (waiter_check_thread (role, error) || s_bounded (role, request, &policy, error)
+    int patience;
+    if (waiter_check_thread (role, error) || s_patience (role, request, &patience, error)
         || role_enter (role, error))
         return -1;
     //  A call under way: _destroy ends our request, then waits for us
@@ -61,17 +61,12 @@ asynrole_manager_send_and_receive (asynrole_manager_t *self, const asynrole_requ
         role_leave (role);
         return -1;
     }
-    asynrole_request_t bounded = *request;
-    bounded.policy = &policy;
-    int rc = waiter_request (waiter, 0, self, &bounded, error);
-    //  The engine ends it by the deadline; the margin is for a busy thread
-    int margin = atomic_load (&role->timeout);
-    int64_t wait = (int64_t) policy.deadline + margin;
-    if (rc == 0 && waiter_wait (waiter, 0, wait < INT_MAX ? (int) wait : INT_MAX) == 0) {
-        waiter_cancel (waiter, self, margin);
+    int rc = waiter_request (waiter, 0, self, request, error);
+    if (rc == 0 && waiter_wait (waiter, 0, patience) == 0) {
+        waiter_cancel (waiter, self, atomic_load (&role->timeout));
         rc = error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_NONE, ETIMEDOUT,
-                        "no result within %lld ms (the Manager's thread is busy?): %s",
-                        (long long) wait, role->name);
+                        "no result within %d ms (a long queue, or a busy Manager's thread): %s",
+                        patience, role->name);
     }
     if (rc == 0) {
         //  Done: the slot is ours alone now

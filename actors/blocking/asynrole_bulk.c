@@ -50,18 +50,19 @@ s_submit (waiter_t *waiter, asynrole_manager_t *manager, asynrole_bulk_entry_t *
     return next;
 }
 
-//  Each entry's result, moved out of its slot
+//  Each entry's result, moved out of its slot. Given up after patience
+//  ms: what we cancelled, or never got to, timed out.
 static int
-s_collect (waiter_t *waiter, asynrole_bulk_entry_t *entries, size_t count)
+s_collect (waiter_t *waiter, asynrole_bulk_entry_t *entries, size_t count, int gave_up)
 {
     int replies = 0;
     pthread_mutex_lock (&waiter->mutex);
     for (size_t i = 0; i < count; i++) {
         waiter_slot_t *slot = &waiter->slots[i];
         memset (&entries[i].reply, 0, sizeof entries[i].reply);
-        if (!slot->done) {
+        if (!slot->done || (gave_up && slot->error.code == ASYNROLE_ECANCELLED)) {
             error_set (&entries[i].error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_NONE, ETIMEDOUT,
-                       "no result in time (the Manager's thread is busy?)");
+                       "none of the entries ended within %d ms: given up", gave_up);
             continue;
         }
         entries[i].error = slot->error;
@@ -92,17 +93,18 @@ asynrole_manager_bulk (asynrole_manager_t *self, asynrole_bulk_entry_t *entries,
     size_t window = role->requests.max_in_flight;
     size_t next = 0;
     size_t ended = 0;
-    while (ended < count) {
+    int gave_up = 0;
+    while (ended < count && !gave_up) {
         next = s_submit (waiter, self, entries, count, next, window);
         size_t before = waiter_wait (waiter, 0, 0);
         ended = before < count ? waiter_wait (waiter, before, patience) : before;
         if (ended == before && ended < count) {
             //  Nothing of ours ended in all that time: give up on the rest
             waiter_cancel (waiter, self, atomic_load (&role->timeout));
-            break;
+            gave_up = patience;
         }
     }
-    int replies = s_collect (waiter, entries, count);
+    int replies = s_collect (waiter, entries, count, gave_up);
     waiter_unref (&waiter);
     role_leave (role);
     error_clear (error);

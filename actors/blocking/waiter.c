@@ -3,6 +3,8 @@
 #include "clock.h"
 #include "error_fill.h"
 #include "role.h"
+#include "manager_internal.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +22,8 @@ waiter_check_thread (role_t *role, asynrole_error_t *error)
 waiter_t *
 waiter_new (size_t count, asynrole_error_t *error)
 {
-    waiter_t *self = calloc (1, sizeof *self + count * sizeof (waiter_slot_t));
+    bool fits = count <= (SIZE_MAX - sizeof (waiter_t)) / sizeof (waiter_slot_t);
+    waiter_t *self = fits ? calloc (1, sizeof *self + count * sizeof (waiter_slot_t)) : NULL;
     if (!self) {
         error_nomem (error, "a blocking call's results");
         return NULL;
@@ -140,17 +143,19 @@ waiter_wait (waiter_t *self, size_t ended, int timeout_ms)
 size_t
 waiter_cancel (waiter_t *self, asynrole_manager_t *manager, int timeout_ms)
 {
-    for (size_t i = 0; i < self->count; i++) {
-        pthread_mutex_lock (&self->mutex);
-        bool pending = !self->slots[i].done && self->slots[i].handle;
-        uint64_t handle = self->slots[i].handle;
-        pthread_mutex_unlock (&self->mutex);
-        //  It may end meanwhile: then the cancel finds no such request
-        if (pending)
-            asynrole_manager_cancel (manager, handle, NULL);
-    }
-    size_t ended = waiter_wait (self, 0, 0);
     int64_t deadline = clock_ms () + timeout_ms;
+    uint64_t *handles = calloc (self->count, sizeof *handles);
+    size_t count = 0;
+    pthread_mutex_lock (&self->mutex);
+    for (size_t i = 0; handles && i < self->count; i++)
+        if (!self->slots[i].done && self->slots[i].handle)
+            handles[count++] = self->slots[i].handle;
+    pthread_mutex_unlock (&self->mutex);
+    //  One call, one deadline; those that end meanwhile are not found.
+    //  Without memory for the list, the results come by the requests' ends.
+    if (handles)
+        manager_cancel_many (manager, handles, count, NULL);
+    size_t ended = waiter_wait (self, 0, 0);
     while (ended < self->count && clock_left (deadline) > 0)
         ended = waiter_wait (self, ended, clock_left (deadline));
     return ended;

@@ -22,6 +22,12 @@ typedef struct {
     uint32_t tail;  //  the newest, or REQ_NONE
 } req_list_t;
 
+//  A request's place in one list
+typedef struct {
+    uint32_t prev;  //  the one before, or REQ_NONE
+    uint32_t next;  //  the one after, or REQ_NONE
+} req_link_t;
+
 //  Attempts a request records without another allocation (the first and
 //  three retries: the seed's defaults)
 #define REQ_INLINE_ATTEMPTS 4
@@ -70,17 +76,19 @@ typedef struct {
     int64_t end_us;                           //  its deadline (policy), or INT64_MAX
     uint32_t slot;                            //  its place in the engine's table
     uint32_t dest;                            //  its destination's record
-    uint32_t prev, next;                      //  in the queue, the destination's
+    req_link_t link;                          //  in the queue, the destination's
                                               //  queue, or its in-flight list
-    uint32_t all_prev, all_next;              //  in flight: in the list of them all
+    req_link_t all;                           //  in flight: in the list of them all
+    req_link_t send;                          //  in the send queue (resend)
     req_state_t state;                        //  which of those lists
     int attempts;                             //  attempts sent
-    bool resend;                              //  the last attempt found no room to
-                                              //  leave: its timer tries it again
+    bool resend;                              //  the attempt found no room to leave:
+                                              //  it waits in the send queue
     int room;                                 //  attempts recorded room (more)
     req_attempt_t *more;                      //  attempts past the inline ones
     req_attempt_t sent[REQ_INLINE_ATTEMPTS];  //  the first attempts
     size_t size;                              //  bytes of data
+    size_t capacity;                          //  room in data (for on_attempt)
     uint8_t data[];                           //  what to send
 } req_t;
 

@@ -10,11 +10,16 @@ int
 req_engine_cancel (req_engine_t *self, uint64_t handle, asynrole_error_t *error)
 {
     uint32_t slot;
-    if (!map_get (&self->by_handle, handle, &slot))
-        return error_badarg (error, "no request %llu under way (it may have ended): %s",
-                             (unsigned long long) handle, self->role->name);
-    req_engine_end (self, self->slots[slot], ASYNROLE_ECANCELLED);
-    return 0;
+    if (map_get (&self->by_handle, handle, &slot)) {
+        req_engine_end (self, self->slots[slot], ASYNROLE_ECANCELLED);
+        return 0;
+    }
+    //  Every request made before this call has been taken (the inbox keeps
+    //  their order): one of them that is not in the table has ended
+    if (handle && handle < req_inbox_next_handle (self->inbox))
+        return 1;
+    return error_badarg (error, "no request has handle %llu: %s", (unsigned long long) handle,
+                         self->role->name);
 }
 
 //  Every request in the table made before the call: each slot once, so the
@@ -24,6 +29,9 @@ req_engine_end_all (req_engine_t *self, asynrole_code_t code)
 {
     uint64_t before = req_inbox_next_handle (self->inbox);
     size_t ended = 0;
+    //  No pumping meanwhile: a request to be ended next would go out first
+    bool pumping = self->pumping;
+    self->pumping = true;
     for (uint32_t slot = 0; slot < self->room; slot++) {
         req_t *req = self->slots[slot];
         if (req && req->handle < before) {
@@ -31,7 +39,19 @@ req_engine_end_all (req_engine_t *self, asynrole_code_t code)
             ended++;
         }
     }
+    self->pumping = pumping;
+    req_engine_pump (self);
     return ended;
+}
+
+//  Cancel the requests named that are still under way; how many
+static size_t
+s_cancel_many (req_engine_t *self, const uint64_t *handles, size_t count)
+{
+    size_t cancelled = 0;
+    for (size_t i = 0; i < count; i++)
+        cancelled += req_engine_cancel (self, handles[i], NULL) == 0;
+    return cancelled;
 }
 
 size_t
@@ -44,6 +64,7 @@ void
 req_engine_stats (req_engine_t *self, asynrole_requests_stats_t *stats)
 {
     *stats = self->totals;
+    stats->forgotten = self->dests.forgotten;
     stats->in_flight = self->in_flight;
     stats->queued = req_inbox_waiting (self->inbox);
 }
@@ -58,9 +79,7 @@ req_engine_dests (req_engine_t *self, asynrole_destination_stats_t **dests, size
     *dests = malloc (self->dests.count * sizeof **dests);
     if (!*dests)
         return -1;
-    for (uint32_t i = 0; i < self->dests.count; i++)
-        (*dests)[i] = self->dests.dests[i].stats;
-    *count = self->dests.count;
+    *count = req_dests_copy (&self->dests, *dests);
     return 0;
 }
 
@@ -79,6 +98,9 @@ req_engine_call (req_engine_t *self, req_call_t *call)
             call->rc = req_engine_cancel (self, call->handle, &call->error);
             break;
         case REQ_CALL_CANCEL_ALL: call->count = req_engine_cancel_all (self); break;
+        case REQ_CALL_CANCEL_MANY:
+            call->count = s_cancel_many (self, call->handles, call->count);
+            break;
         case REQ_CALL_STATS: req_engine_stats (self, &call->stats); break;
         case REQ_CALL_DESTS:
             if (req_engine_dests (self, &call->dests, &call->count))
@@ -124,12 +146,13 @@ void
 req_engine_destroy (req_engine_t **self_p)
 {
     req_engine_t *self = *self_p;
-    *self_p = NULL;
     if (!self)
         return;
-    //  Nothing goes out from here: each request's callback runs with ECLOSED
+    //  Nothing goes out from here: each request's callback runs with
+    //  ECLOSED, and the calls they make are refused (closing)
     self->closing = true;
     req_engine_end_all (self, ASYNROLE_ECLOSED);
+    *self_p = NULL;
     free (self->slots);
     free (self->free);
     map_destroy (&self->by_handle);

@@ -5,9 +5,12 @@
 #include <string.h>
 
 void
-req_dests_init (req_dests_t *self)
+req_dests_init (req_dests_t *self, uint32_t max)
 {
     memset (self, 0, sizeof *self);
+    self->free = REQ_NONE;
+    self->max = max;
+    self->idles = (req_list_t){ REQ_NONE, REQ_NONE };
     map_init (&self->by_addr);
     map_init (&self->by_host);
 }
@@ -34,19 +37,17 @@ s_host (const asynrole_addr_t *address, size_t *size)
 }
 
 static uint64_t
-s_addr_hash (const asynrole_addr_t *address)
-{
-    size_t size;
-    const void *host = s_host (address, &size);
-    return map_hash_bytes (host, size) ^ map_hash (asynrole_addr_port (address));
-}
-
-static uint64_t
 s_host_hash (const asynrole_addr_t *address)
 {
     size_t size;
     const void *host = s_host (address, &size);
     return map_hash_bytes (host, size) ^ (uint64_t) asynrole_addr_family (address);
+}
+
+static uint64_t
+s_addr_hash (const asynrole_addr_t *address)
+{
+    return s_host_hash (address) ^ map_hash (asynrole_addr_port (address));
 }
 
 static bool
@@ -72,69 +73,188 @@ req_dests_find (const req_dests_t *self, const asynrole_addr_t *address)
     return REQ_NONE;
 }
 
-uint32_t
-req_dests_host (const req_dests_t *self, const asynrole_addr_t *address)
+//  From at on (at included), the first record of address's host
+static uint32_t
+s_host_from (const req_dests_t *self, uint32_t at, const asynrole_addr_t *address)
 {
-    uint32_t at;
-    if (!map_get (&self->by_host, s_host_hash (address), &at))
-        return REQ_NONE;
     for (; at != REQ_NONE; at = self->dests[at].same_host)
         if (s_same_host (&self->dests[at].stats.destination, address))
             return at;
     return REQ_NONE;
 }
 
-//  Put a new record in its two chains: the maps first, which alone may fail
-static bool
-s_link (req_dests_t *self, uint32_t at)
+uint32_t
+req_dests_host (const req_dests_t *self, const asynrole_addr_t *address)
 {
-    const asynrole_addr_t *address = &self->dests[at].stats.destination;
-    uint64_t hash = s_addr_hash (address);
-    uint32_t same_hash = REQ_NONE;
-    bool collides = map_get (&self->by_addr, hash, &same_hash);
-    uint32_t first = req_dests_host (self, address);
-    if (!map_put (&self->by_addr, hash, at))
-        return false;
-    if (first == REQ_NONE && !map_put (&self->by_host, s_host_hash (address), at)) {
-        if (collides)
-            map_put (&self->by_addr, hash, same_hash);  //  a replacement: cannot fail
-        else
-            map_remove (&self->by_addr, hash);
-        return false;
-    }
-    self->dests[at].same_hash = same_hash;
-    //  After the first record of its host, which the host map names
-    self->dests[at].same_host = first == REQ_NONE ? REQ_NONE : self->dests[first].same_host;
-    if (first != REQ_NONE)
-        self->dests[first].same_host = at;
-    return true;
+    uint32_t at;
+    if (!map_get (&self->by_host, s_host_hash (address), &at))
+        return REQ_NONE;
+    return s_host_from (self, at, address);
 }
 
 uint32_t
-req_dests_get (req_dests_t *self, const asynrole_addr_t *destination)
+req_dests_next_host (const req_dests_t *self, uint32_t at)
 {
-    uint32_t at = req_dests_find (self, destination);
-    if (at != REQ_NONE)
+    const req_dest_t *dest = &self->dests[at];
+    return s_host_from (self, dest->same_host, &dest->stats.destination);
+}
+
+//  -------------------------------------------------------------------------
+//  Records in and out
+
+//  The idle list, through each record's idle link
+static void
+s_idle_push (req_dests_t *self, uint32_t at)
+{
+    req_dest_t *dest = &self->dests[at];
+    dest->idle = (req_link_t){ self->idles.tail, REQ_NONE };
+    if (self->idles.tail != REQ_NONE)
+        self->dests[self->idles.tail].idle.next = at;
+    else
+        self->idles.head = at;
+    self->idles.tail = at;
+}
+
+static void
+s_idle_unlink (req_dests_t *self, uint32_t at)
+{
+    req_link_t *link = &self->dests[at].idle;
+    if (link->prev != REQ_NONE)
+        self->dests[link->prev].idle.next = link->next;
+    else
+        self->idles.head = link->next;
+    if (link->next != REQ_NONE)
+        self->dests[link->next].idle.prev = link->prev;
+    else
+        self->idles.tail = link->prev;
+}
+
+//  Take at out of a chain that starts at map[hash] and goes through the
+//  field of each record at offset
+static void
+s_chain_unlink (req_dests_t *self, map_t *map, uint64_t hash, uint32_t at, size_t offset)
+{
+    uint32_t first = REQ_NONE;
+    map_get (map, hash, &first);
+    uint32_t next = *(uint32_t *) ((uint8_t *) &self->dests[at] + offset);
+    if (first == at) {
+        if (next == REQ_NONE)
+            map_remove (map, hash);
+        else
+            map_put (map, hash, next);  //  a replacement: cannot fail
+        return;
+    }
+    for (uint32_t before = first; before != REQ_NONE;) {
+        uint32_t *link = (uint32_t *) ((uint8_t *) &self->dests[before] + offset);
+        if (*link == at) {
+            *link = next;
+            return;
+        }
+        before = *link;
+    }
+}
+
+//  Forget the longest idle record, its counters with it
+static void
+s_forget (req_dests_t *self)
+{
+    uint32_t at = self->idles.head;
+    const asynrole_addr_t *address = &self->dests[at].stats.destination;
+    s_idle_unlink (self, at);
+    s_chain_unlink (self, &self->by_addr, s_addr_hash (address), at,
+                    offsetof (req_dest_t, same_hash));
+    s_chain_unlink (self, &self->by_host, s_host_hash (address), at,
+                    offsetof (req_dest_t, same_host));
+    self->dests[at].used = false;
+    self->dests[at].same_hash = self->free;
+    self->free = at;
+    self->count--;
+    self->forgotten++;
+}
+
+//  A slot for a new record; REQ_NONE when out of memory
+static uint32_t
+s_slot (req_dests_t *self)
+{
+    if (self->count >= self->max && self->idles.head != REQ_NONE)
+        s_forget (self);
+    if (self->free != REQ_NONE) {
+        uint32_t at = self->free;
+        self->free = self->dests[at].same_hash;
         return at;
-    if (self->count == self->room) {
+    }
+    if (self->high == self->room) {
         uint32_t room = self->room ? self->room * 2 : ROOM_FIRST_LIST;
-        req_dest_t *dests = realloc (self->dests, room * sizeof *dests);
+        req_dest_t *dests = room > self->room ? realloc (self->dests, room * sizeof *dests) : NULL;
         if (!dests)
             return REQ_NONE;
         self->dests = dests;
         self->room = room;
     }
-    at = self->count;
+    return self->high++;
+}
+
+//  Put a new record in its two chains: the maps first, which alone may fail
+static bool
+s_link (req_dests_t *self, uint32_t at)
+{
+    req_dest_t *dest = &self->dests[at];
+    uint64_t addr_hash = s_addr_hash (&dest->stats.destination);
+    uint64_t host_hash = s_host_hash (&dest->stats.destination);
+    uint32_t same_hash = REQ_NONE, same_host = REQ_NONE;
+    bool had_addr = map_get (&self->by_addr, addr_hash, &same_hash);
+    map_get (&self->by_host, host_hash, &same_host);
+    if (!map_put (&self->by_addr, addr_hash, at))
+        return false;
+    if (!map_put (&self->by_host, host_hash, at)) {
+        if (had_addr)
+            map_put (&self->by_addr, addr_hash, same_hash);  //  a replacement: cannot fail
+        else
+            map_remove (&self->by_addr, addr_hash);
+        return false;
+    }
+    dest->same_hash = same_hash;
+    dest->same_host = same_host;
+    return true;
+}
+
+uint32_t
+req_dests_use (req_dests_t *self, const asynrole_addr_t *destination)
+{
+    uint32_t at = req_dests_find (self, destination);
+    if (at != REQ_NONE) {
+        if (self->dests[at].users++ == 0)
+            s_idle_unlink (self, at);
+        return at;
+    }
+    at = s_slot (self);
+    if (at == REQ_NONE)
+        return REQ_NONE;
     req_dest_t *dest = &self->dests[at];
     memset (dest, 0, sizeof *dest);
     dest->stats.destination = *destination;
     dest->stats.destination.via = 0;
     dest->flying = dest->blocked = (req_list_t){ REQ_NONE, REQ_NONE };
-    if (!s_link (self, at))
-        return REQ_NONE;  //  the record is not counted: a later get makes it again
+    if (!s_link (self, at)) {
+        dest->same_hash = self->free;
+        self->free = at;
+        return REQ_NONE;
+    }
+    dest->used = true;
+    dest->users = 1;
     self->count++;
     return at;
 }
+
+void
+req_dests_release (req_dests_t *self, uint32_t at)
+{
+    if (--self->dests[at].users == 0)
+        s_idle_push (self, at);
+}
+
+//  -------------------------------------------------------------------------
+//  Counters
 
 void
 req_dests_sample (req_dests_t *self, uint32_t at, int64_t rtt_us)
@@ -155,7 +275,9 @@ req_dests_sample (req_dests_t *self, uint32_t at, int64_t rtt_us)
 void
 req_dests_reset (req_dests_t *self)
 {
-    for (uint32_t i = 0; i < self->count; i++) {
+    for (uint32_t i = 0; i < self->high; i++) {
+        if (!self->dests[i].used)
+            continue;
         asynrole_destination_stats_t *stats = &self->dests[i].stats;
         uint64_t in_flight = stats->in_flight;
         asynrole_addr_t destination = stats->destination;
@@ -164,4 +286,14 @@ req_dests_reset (req_dests_t *self)
         stats->in_flight = in_flight;
         self->dests[i].sampled = false;
     }
+}
+
+uint32_t
+req_dests_copy (const req_dests_t *self, asynrole_destination_stats_t *stats)
+{
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < self->high; i++)
+        if (self->dests[i].used)
+            stats[count++] = self->dests[i].stats;
+    return count;
 }

@@ -20,15 +20,22 @@ req_engine_check (const asynrole_requests_t *given, asynrole_requests_t *out,
         && out->check != ASYNROLE_CHECK_ANY)
         return error_badarg (error, "unknown peer check %d", (int) out->check);
     if (out->max_in_flight > LIMIT_REQUESTS_MAX || out->max_queued > LIMIT_REQUESTS_MAX
-        || out->max_per_destination > LIMIT_REQUESTS_MAX)
+        || out->max_per_destination > LIMIT_REQUESTS_MAX
+        || out->max_destinations > LIMIT_REQUESTS_MAX)
         return error_badarg (error, "the request limits may be at most %u each",
                              LIMIT_REQUESTS_MAX);
     if (!out->max_in_flight)
         out->max_in_flight = LIMIT_IN_FLIGHT;
-    if (!out->max_per_destination || out->max_per_destination > out->max_in_flight)
+    //  Without keys, replies from one destination cannot be told apart:
+    //  one request in flight to each, unless the caller says otherwise
+    if (!out->max_per_destination)
+        out->max_per_destination = out->key ? out->max_in_flight : 1;
+    if (out->max_per_destination > out->max_in_flight)
         out->max_per_destination = out->max_in_flight;
     if (!out->max_queued)
         out->max_queued = LIMIT_QUEUED;
+    if (!out->max_destinations)
+        out->max_destinations = LIMIT_DESTINATIONS;
     asynrole_policy_t policy;
     req_policy_default (&out->policy, &policy);
     req_policy_t checked;
@@ -53,8 +60,8 @@ req_engine_new (role_t *role, const asynrole_requests_t *settings, req_inbox_t *
     map_init (&self->by_handle);
     map_init (&self->by_key);
     heap_init (&self->timers);
-    req_dests_init (&self->dests);
-    self->queue = self->flying = (req_list_t){ REQ_NONE, REQ_NONE };
+    req_dests_init (&self->dests, (uint32_t) settings->max_destinations);
+    self->queue = self->flying = self->sendq = (req_list_t){ REQ_NONE, REQ_NONE };
     //  Jitter needs no more than a different sequence per engine
     self->rng =
         (uint64_t) clock_us () ^ ((uint64_t) (uintptr_t) self << 16) ^ 0x9e3779b97f4a7c15ull;
@@ -105,60 +112,42 @@ s_slot_give (req_engine_t *self, req_t *req)
     self->free[self->free_count++] = req->slot;
 }
 
-//  Lists through prev/next (the queue, a destination's lists)
-static void
-s_push (req_engine_t *self, req_list_t *list, req_t *req, bool front)
+//  The link of req that field (REQ_LINK_*) names
+static req_link_t *
+s_link (req_t *req, size_t field)
 {
-    req->prev = front ? REQ_NONE : list->tail;
-    req->next = front ? list->head : REQ_NONE;
-    if (req->prev != REQ_NONE)
-        self->slots[req->prev]->next = req->slot;
+    return (req_link_t *) ((uint8_t *) req + field);
+}
+
+void
+req_list_push (req_engine_t *self, req_list_t *list, req_t *req, size_t field, bool front)
+{
+    req_link_t *link = s_link (req, field);
+    link->prev = front ? REQ_NONE : list->tail;
+    link->next = front ? list->head : REQ_NONE;
+    if (link->prev != REQ_NONE)
+        s_link (self->slots[link->prev], field)->next = req->slot;
     else
         list->head = req->slot;
-    if (req->next != REQ_NONE)
-        self->slots[req->next]->prev = req->slot;
+    if (link->next != REQ_NONE)
+        s_link (self->slots[link->next], field)->prev = req->slot;
     else
         list->tail = req->slot;
 }
 
-static void
-s_unlink (req_engine_t *self, req_list_t *list, req_t *req)
+void
+req_list_unlink (req_engine_t *self, req_list_t *list, req_t *req, size_t field)
 {
-    if (req->prev != REQ_NONE)
-        self->slots[req->prev]->next = req->next;
+    req_link_t *link = s_link (req, field);
+    if (link->prev != REQ_NONE)
+        s_link (self->slots[link->prev], field)->next = link->next;
     else
-        list->head = req->next;
-    if (req->next != REQ_NONE)
-        self->slots[req->next]->prev = req->prev;
+        list->head = link->next;
+    if (link->next != REQ_NONE)
+        s_link (self->slots[link->next], field)->prev = link->prev;
     else
-        list->tail = req->prev;
-    req->prev = req->next = REQ_NONE;
-}
-
-//  The list of everything in flight, through all_prev/all_next
-static void
-s_all_push (req_engine_t *self, req_t *req)
-{
-    req->all_prev = self->flying.tail;
-    req->all_next = REQ_NONE;
-    if (req->all_prev != REQ_NONE)
-        self->slots[req->all_prev]->all_next = req->slot;
-    else
-        self->flying.head = req->slot;
-    self->flying.tail = req->slot;
-}
-
-static void
-s_all_unlink (req_engine_t *self, req_t *req)
-{
-    if (req->all_prev != REQ_NONE)
-        self->slots[req->all_prev]->all_next = req->all_next;
-    else
-        self->flying.head = req->all_next;
-    if (req->all_next != REQ_NONE)
-        self->slots[req->all_next]->all_prev = req->all_prev;
-    else
-        self->flying.tail = req->all_prev;
+        list->tail = link->prev;
+    link->prev = link->next = REQ_NONE;
 }
 
 //  -------------------------------------------------------------------------
@@ -176,8 +165,8 @@ req_engine_registered (req_t *req, uint64_t key)
 }
 
 //  Put the request first under its attempt's key, unless it is there already
-static void
-s_key_register (req_engine_t *self, req_t *req, req_attempt_t *attempt)
+void
+req_engine_key_register (req_engine_t *self, req_t *req, req_attempt_t *attempt)
 {
     if (!attempt->has_key || req_engine_registered (req, attempt->key))
         return;
@@ -230,35 +219,37 @@ s_detach (req_engine_t *self, req_t *req)
             s_key_unregister (self, req, req_attempt (req, i));
     req_dest_t *dest = &self->dests.dests[req->dest];
     if (req->state == REQ_WAITING)
-        s_unlink (self, &self->queue, req);
+        req_list_unlink (self, &self->queue, req, REQ_LINK);
     else if (req->state == REQ_BLOCKED)
-        s_unlink (self, &dest->blocked, req);
+        req_list_unlink (self, &dest->blocked, req, REQ_LINK);
     else {
-        s_unlink (self, &dest->flying, req);
-        s_all_unlink (self, req);
+        req_list_unlink (self, &dest->flying, req, REQ_LINK);
+        req_list_unlink (self, &self->flying, req, REQ_LINK_ALL);
+        if (req->resend)
+            req_list_unlink (self, &self->sendq, req, REQ_LINK_SEND);
         self->in_flight--;
         dest->stats.in_flight--;
         req_t *next = s_req (self, dest->blocked.head);
         if (next) {
-            s_unlink (self, &dest->blocked, next);
+            req_list_unlink (self, &dest->blocked, next, REQ_LINK);
             next->state = REQ_WAITING;
-            s_push (self, &self->queue, next, true);
+            req_list_push (self, &self->queue, next, REQ_LINK, true);
         }
     }
     if (req->state != REQ_FLYING)
         req_inbox_unreserve (self->inbox);
+    req_dests_release (&self->dests, req->dest);
     s_slot_give (self, req);
 }
 
-static void
-s_hook (req_engine_t *self, const req_t *req, asynrole_request_event_t event, int attempt)
+void
+req_engine_hook (req_engine_t *self, const asynrole_request_info_t *info)
 {
     if (!self->settings.hook)
         return;
     bool in_user = self->in_user;
     self->in_user = true;
-    self->settings.hook ((asynrole_manager_t *) self->role->owner, self->settings.hook_ctx,
-                         req->handle, event, &req->destination, attempt);
+    self->settings.hook ((asynrole_manager_t *) self->role->owner, self->settings.hook_ctx, info);
     self->in_user = in_user;
 }
 
@@ -282,14 +273,22 @@ s_finish (req_engine_t *self, req_t *req, asynrole_result_t *result)
     result->handle = req->handle;
     result->attempts = req->attempts;
     req->callback ((asynrole_manager_t *) self->role->owner, req->ctx, result);
-    s_hook (self, req, ASYNROLE_REQUEST_FINISHED, req->attempts - 1);
+    asynrole_request_info_t info = { .event = ASYNROLE_REQUEST_FINISHED,
+                                     .handle = req->handle,
+                                     .destination = &req->destination,
+                                     .attempt = result->attempt,
+                                     .attempts = req->attempts,
+                                     .code = code,
+                                     .rtt_us = result->rtt_us };
+    req_engine_hook (self, &info);
     free (req->more);
     free (req);
 }
 
 //  End a request with an error
-static void
-s_fail (req_engine_t *self, req_t *req, asynrole_code_t code, const asynrole_error_t *cause)
+void
+req_engine_fail (req_engine_t *self, req_t *req, asynrole_code_t code,
+                 const asynrole_error_t *cause)
 {
     asynrole_error_t error;
     char text[ASYNROLE_ADDR_STRLEN];
@@ -311,7 +310,7 @@ s_fail (req_engine_t *self, req_t *req, asynrole_code_t code, const asynrole_err
 void
 req_engine_end (req_engine_t *self, req_t *req, asynrole_code_t code)
 {
-    s_fail (self, req, code, NULL);
+    req_engine_fail (self, req, code, NULL);
 }
 
 void
@@ -333,119 +332,6 @@ req_engine_accept (req_engine_t *self, req_t *req, const asynrole_datagram_t *re
     s_finish (self, req, &result);
 }
 
-//  -------------------------------------------------------------------------
-//  Attempts
-
-//  A wait drawn in [wait - wait * jitter / 100, wait] (xorshift64*)
-static int64_t
-s_jitter (req_engine_t *self, int64_t wait, int jitter)
-{
-    if (!jitter || wait <= 0)
-        return wait;
-    self->rng ^= self->rng >> 12;
-    self->rng ^= self->rng << 25;
-    self->rng ^= self->rng >> 27;
-    uint64_t draw = self->rng * 0x2545f4914f6cdd1dull;
-    int64_t span = wait * jitter / 100;
-    return wait - (int64_t) (draw % (uint64_t) (span + 1));
-}
-
-//  Room to record one more attempt; false when out of memory
-static bool
-s_attempt_room (req_t *req)
-{
-    int beyond = req->attempts + 1 - REQ_INLINE_ATTEMPTS;
-    if (beyond <= req->room)
-        return true;
-    int room = req->room ? req->room * 2 : REQ_INLINE_ATTEMPTS;
-    req_attempt_t *more = realloc (req->more, (size_t) room * sizeof *more);
-    if (!more)
-        return false;
-    req->more = more;
-    req->room = room;
-    return true;
-}
-
-//  Hand the attempt to the I/O actor; the send never waits: a full queue
-//  tries again shortly. 0 sent, 1 try again, -1 failed (error filled).
-static int
-s_send (req_engine_t *self, req_t *req, asynrole_error_t *error)
-{
-    role_t *role = self->role;
-    role_send_t how = { .nowait = true };
-    const asynrole_addr_t *to = role->destination.len ? NULL : &req->destination;
-    if (role_send (role, req->data, req->size, to, &how, error) == 0)
-        return 0;
-    return error->code == ASYNROLE_EWOULDBLOCK ? 1 : -1;
-}
-
-//  The next attempt: rewritten (after the first), sent, recorded, timed
-static void
-s_attempt (req_engine_t *self, req_t *req)
-{
-    asynrole_error_t error;
-    if (!s_attempt_room (req)) {
-        error_nomem (&error, "a request's attempt");
-        s_fail (self, req, ASYNROLE_ENOMEM, &error);
-        return;
-    }
-    int n = req->attempts;
-    bool in_user = self->in_user;
-    self->in_user = true;
-    if (n > 0 && !req->resend && self->settings.on_attempt)
-        self->settings.on_attempt (self->settings.attempt_ctx, req->handle, n, req->data,
-                                   req->size);
-    self->in_user = in_user;
-    int rc = s_send (self, req, &error);
-    int64_t now = clock_us ();
-    req->resend = rc == 1;
-    if (rc == 1) {
-        int64_t at = now + LIMIT_REQ_RESEND_US;
-        heap_set (&self->timers, req->slot, at < req->end_us ? at : req->end_us);
-        return;
-    }
-    if (rc < 0) {
-        s_fail (self, req, error.code, &error);
-        return;
-    }
-    req_attempt_t *attempt = req_attempt (req, n);
-    memset (attempt, 0, sizeof *attempt);
-    attempt->sent_us = now;
-    if (self->settings.key) {
-        self->in_user = true;
-        attempt->has_key =
-            self->settings.key (self->settings.key_ctx, req->data, req->size, &attempt->key);
-        self->in_user = in_user;
-    }
-    req->attempts++;
-    s_key_register (self, req, attempt);
-    if (n > 0) {
-        self->totals.retries++;
-        self->dests.dests[req->dest].stats.retries++;
-    }
-    int64_t due = now + s_jitter (self, req_policy_wait (&req->policy, n), req->policy.jitter);
-    if (!heap_set (&self->timers, req->slot, due < req->end_us ? due : req->end_us)) {
-        error_nomem (&error, "a request's timer");
-        s_fail (self, req, ASYNROLE_ENOMEM, &error);
-        return;
-    }
-    s_hook (self, req, n ? ASYNROLE_REQUEST_RETRIED : ASYNROLE_REQUEST_SENT, n);
-}
-
-//  From the queue to flight
-static void
-s_launch (req_engine_t *self, req_t *req)
-{
-    req_dest_t *dest = &self->dests.dests[req->dest];
-    req->state = REQ_FLYING;
-    s_push (self, &dest->flying, req, false);
-    s_all_push (self, req);
-    self->in_flight++;
-    dest->stats.in_flight++;
-    req_inbox_unreserve (self->inbox);
-    s_attempt (self, req);
-}
-
 void
 req_engine_pump (req_engine_t *self)
 {
@@ -457,56 +343,16 @@ req_engine_pump (req_engine_t *self)
         req_t *req = s_req (self, self->queue.head);
         if (!req)
             break;
-        s_unlink (self, &self->queue, req);
+        req_list_unlink (self, &self->queue, req, REQ_LINK);
         req_dest_t *dest = &self->dests.dests[req->dest];
         if (dest->stats.in_flight >= self->settings.max_per_destination) {
             req->state = REQ_BLOCKED;
-            s_push (self, &dest->blocked, req, false);
+            req_list_push (self, &dest->blocked, req, REQ_LINK, false);
         }
         else
-            s_launch (self, req);
+            req_send_launch (self, req);
     }
     self->pumping = false;
-}
-
-//  -------------------------------------------------------------------------
-//  Timers
-
-long
-req_engine_timeout (req_engine_t *self)
-{
-    int64_t at;
-    uint32_t slot;
-    if (!heap_peek (&self->timers, &at, &slot))
-        return -1;
-    int64_t left = at - clock_us ();
-    return left <= 0 ? 0 : (long) ((left + 999) / 1000);
-}
-
-//  A request's timer is due: try again, or end it
-static void
-s_timer (req_engine_t *self, req_t *req, int64_t now)
-{
-    heap_remove (&self->timers, req->slot);
-    if (req->state != REQ_FLYING || now >= req->end_us)
-        s_fail (self, req, ASYNROLE_ENORESPONSE, NULL);
-    else if (req->resend || req->attempts <= req->policy.retries)
-        s_attempt (self, req);
-    else
-        s_fail (self, req, ASYNROLE_ENORESPONSE, NULL);
-}
-
-void
-req_engine_expire (req_engine_t *self)
-{
-    int64_t now = clock_us ();
-    int64_t at;
-    uint32_t slot;
-    //  Each timer handled ends its request or moves past now: the loop ends
-    while (!atomic_load (&self->role->destroying) && heap_peek (&self->timers, &at, &slot)
-           && at <= now)
-        s_timer (self, self->slots[slot], now);
-    req_engine_pump (self);
 }
 
 //  -------------------------------------------------------------------------
@@ -517,20 +363,24 @@ req_engine_submit (req_engine_t *self, req_t *req, asynrole_error_t *error)
 {
     req->state = REQ_WAITING;
     req->attempts = 0;
-    req->prev = req->next = req->all_prev = req->all_next = REQ_NONE;
-    req->dest = req_dests_get (&self->dests, &req->destination);
-    if (req->dest == REQ_NONE || !s_slot_take (self, req))
-        return error_nomem (error, "a request's place in the engine");
-    if (!map_put (&self->by_handle, req->handle, req->slot)) {
-        s_slot_give (self, req);
+    req->link = req->all = req->send = (req_link_t){ REQ_NONE, REQ_NONE };
+    req->resend = false;
+    req->dest = req_dests_use (&self->dests, &req->destination);
+    if (req->dest == REQ_NONE)
+        return error_nomem (error, "a request's destination record");
+    bool slot = s_slot_take (self, req);
+    bool mapped = slot && map_put (&self->by_handle, req->handle, req->slot);
+    bool timed =
+        mapped && (req->end_us == INT64_MAX || heap_set (&self->timers, req->slot, req->end_us));
+    if (!timed) {
+        if (mapped)
+            map_remove (&self->by_handle, req->handle);
+        if (slot)
+            s_slot_give (self, req);
+        req_dests_release (&self->dests, req->dest);
         return error_nomem (error, "a request's place in the engine");
     }
-    if (req->end_us != INT64_MAX && !heap_set (&self->timers, req->slot, req->end_us)) {
-        map_remove (&self->by_handle, req->handle);
-        s_slot_give (self, req);
-        return error_nomem (error, "a request's timer");
-    }
-    s_push (self, &self->queue, req, false);
+    req_list_push (self, &self->queue, req, REQ_LINK, false);
     self->totals.requests++;
     self->dests.dests[req->dest].stats.requests++;
     return 0;

@@ -23,6 +23,7 @@
 #include "req.h"
 #include "req_dests.h"
 #include "req_inbox.h"
+#include <stddef.h>
 
 struct role_s;
 
@@ -40,6 +41,8 @@ typedef struct req_engine_s {
     req_dests_t dests;                 //  per destination: counters and lists
     req_list_t queue;                  //  waiting for room in flight
     req_list_t flying;                 //  in flight, oldest first
+    req_list_t sendq;                  //  in flight, their attempt blocked on a
+                                       //  full send queue, oldest first
     size_t in_flight;                  //  how many
     asynrole_requests_stats_t totals;  //  counters (in_flight, queued: when read)
     uint64_t rng;                      //  xorshift state, for jitter
@@ -83,7 +86,8 @@ void req_engine_expire (req_engine_t *self);
 //  A datagram came: true when it answered a request (which has ended)
 bool req_engine_offer (req_engine_t *self, const asynrole_datagram_t *datagram);
 
-//  Cancel a request: 0, or -1 with ASYNROLE_EBADARG (no such request)
+//  Cancel a request: 0; 1 when it had ended already; -1 with
+//  ASYNROLE_EBADARG when no request ever had that handle
 int req_engine_cancel (req_engine_t *self, uint64_t handle, asynrole_error_t *error);
 
 //  Cancel every request made so far; how many
@@ -102,10 +106,33 @@ int req_engine_dests (req_engine_t *self, asynrole_destination_stats_t **dests, 
 //  Zero the destinations' counters
 void req_engine_reset (req_engine_t *self);
 
-//  Internal to the engine's files (req_engine.c, req_match.c)
+//  -------------------------------------------------------------------------
+//  Internal to the engine's files
+
+//  The lists: by the link field of req_t they go through
+#define REQ_LINK offsetof (req_t, link)
+#define REQ_LINK_ALL offsetof (req_t, all)
+#define REQ_LINK_SEND offsetof (req_t, send)
+void req_list_push (req_engine_t *self, req_list_t *list, req_t *req, size_t field, bool front);
+void req_list_unlink (req_engine_t *self, req_list_t *list, req_t *req, size_t field);
+
+//  The end of a request: with a reply (req_engine_accept), or an error
+//  (cause, or one made for code when NULL); its callback runs, it is freed
 void req_engine_accept (req_engine_t *self, req_t *req, const asynrole_datagram_t *reply,
                         int attempt, bool sure);
-req_attempt_t *req_engine_registered (req_t *req, uint64_t key);
+void req_engine_fail (req_engine_t *self, req_t *req, asynrole_code_t code,
+                      const asynrole_error_t *cause);
 void req_engine_end (req_engine_t *self, req_t *req, asynrole_code_t code);
+
+//  Keys: the request's attempt registered under key (NULL: none), and
+//  registering an attempt's key
+req_attempt_t *req_engine_registered (req_t *req, uint64_t key);
+void req_engine_key_register (req_engine_t *self, req_t *req, req_attempt_t *attempt);
+
+//  Tell the hook (as user code: in_user meanwhile)
+void req_engine_hook (req_engine_t *self, const asynrole_request_info_t *info);
+
+//  From the queue to flight: the first attempt (req_send.c)
+void req_send_launch (req_engine_t *self, req_t *req);
 
 #endif

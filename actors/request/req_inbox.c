@@ -7,15 +7,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 struct req_inbox_s {
     pthread_mutex_t mutex;              //  guards head, tail, closed
     req_msg_t *head;                    //  posted, oldest first
     req_msg_t *tail;                    //  the newest
     bool closed;                        //  the Manager's thread takes no more
-    int fd;                             //  eventfd: something was posted
+    doorbell_t *bell;                   //  rung: something was posted
     atomic_size_t waiting;              //  requests reserved, not yet sent
     atomic_uint_least64_t next_handle;  //  the next request's handle
 };
@@ -28,9 +26,8 @@ req_inbox_new (asynrole_error_t *error)
         error_nomem (error, "a request inbox");
         return NULL;
     }
-    self->fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (self->fd < 0) {
-        error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
+    self->bell = doorbell_new (error);
+    if (!self->bell) {
         free (self);
         return NULL;
     }
@@ -49,7 +46,7 @@ req_inbox_destroy (req_inbox_t **self_p)
         return;
     //  The Manager's thread closed it and took what was left
     assert (self->head == NULL);
-    close (self->fd);
+    doorbell_unref (&self->bell);
     pthread_mutex_destroy (&self->mutex);
     free (self);
 }
@@ -57,7 +54,13 @@ req_inbox_destroy (req_inbox_t **self_p)
 int
 req_inbox_fd (req_inbox_t *self)
 {
-    return self->fd;
+    return doorbell_fd (self->bell);
+}
+
+doorbell_t *
+req_inbox_bell (req_inbox_t *self)
+{
+    return self->bell;
 }
 
 int
@@ -91,22 +94,14 @@ req_inbox_post (req_inbox_t *self, req_msg_t *msg, asynrole_error_t *error)
 void
 req_inbox_wake (req_inbox_t *self)
 {
-    uint64_t one = 1;
-    ssize_t rc;
-    while ((rc = write (self->fd, &one, sizeof one)) < 0 && errno == EINTR)
-        ;
-    //  EAGAIN: the counter is full, so the Manager's thread wakes anyway
-    if (rc < 0 && errno != EAGAIN)
-        log_error ("asynrole: cannot wake a Manager: %s", strerror (errno));
+    doorbell_ring (self->bell);
 }
 
 req_msg_t *
 req_inbox_take (req_inbox_t *self)
 {
     //  Cleared first: a post after the take below rings again
-    uint64_t count;
-    while (read (self->fd, &count, sizeof count) < 0 && errno == EINTR)
-        ;
+    doorbell_clear (self->bell);
     pthread_mutex_lock (&self->mutex);
     req_msg_t *taken = self->head;
     self->head = self->tail = NULL;
@@ -217,6 +212,7 @@ req_call_unref (req_call_t **self_p)
     if (!self || atomic_fetch_sub (&self->refs, 1) != 1)
         return;
     free (self->dests);
+    free (self->handles);
     pthread_mutex_destroy (&self->mutex);
     pthread_cond_destroy (&self->cond);
     free (self);

@@ -14,23 +14,27 @@
 #define ASYNROLE_REQ_INBOX_H_INCLUDED
 
 #include "req.h"
+#include "doorbell.h"
 #include <pthread.h>
 #include <stdatomic.h>
 
 typedef struct req_inbox_s req_inbox_t;
 
 typedef enum {
-    REQ_CALL_CANCEL,      //  cancel one request (handle)
-    REQ_CALL_CANCEL_ALL,  //  cancel them all (answer: count)
-    REQ_CALL_STATS,       //  the engine's counters (answer: stats)
-    REQ_CALL_DESTS,       //  every destination's counters (answer: dests, count)
-    REQ_CALL_RESET        //  zero the destinations' counters
+    REQ_CALL_CANCEL,       //  cancel one request (handle)
+    REQ_CALL_CANCEL_MANY,  //  cancel the requests in handles (answer: count)
+    REQ_CALL_CANCEL_ALL,   //  cancel them all (answer: count)
+    REQ_CALL_STATS,        //  the engine's counters (answer: stats)
+    REQ_CALL_DESTS,        //  every destination's counters (answer: dests, count)
+    REQ_CALL_RESET         //  zero the destinations' counters
 } req_call_kind_t;
 
 typedef struct {
     req_msg_t msg;         //  first: the inbox's link
     req_call_kind_t kind;  //  what to do
     uint64_t handle;       //  REQ_CALL_CANCEL: which request
+    uint64_t *handles;     //  REQ_CALL_CANCEL_MANY: which (count of them;
+                           //  malloc'd, freed with the call)
     //  The answer, written by the Manager's thread before done
     int rc;                               //  0, or -1 with error filled
     asynrole_error_t error;               //  why not
@@ -48,8 +52,10 @@ typedef struct {
 req_inbox_t *req_inbox_new (asynrole_error_t *error);
 void req_inbox_destroy (req_inbox_t **self_p);
 
-//  The eventfd the Manager's thread polls
+//  The eventfd the Manager's thread polls, and its doorbell (which the
+//  link rings too, when the send queue the engine waits on has room)
 int req_inbox_fd (req_inbox_t *self);
+doorbell_t *req_inbox_bell (req_inbox_t *self);
 
 //  Any thread: hand msg over. 0, or -1 with ASYNROLE_ECLOSED (msg still the
 //  caller's). A call gains the Manager thread's reference here.

@@ -128,7 +128,7 @@ s_offer_list (req_engine_t *self, uint32_t at, bool all, const asynrole_datagram
 {
     while (at != REQ_NONE && *offers > 0) {
         req_t *req = self->slots[at];
-        at = all ? req->all_next : req->next;
+        at = all ? req->all.next : req->link.next;
         (*offers)--;
         if (s_try (self, req, datagram, req->attempts - 1, req->attempts == 1, refused))
             return true;
@@ -149,7 +149,7 @@ s_offer_by_peer (req_engine_t *self, const asynrole_datagram_t *datagram, bool *
         return true;
     //  The source's other ports: the ADDRESS check's to take, STRICT's to refuse
     for (uint32_t at = req_dests_host (dests, &datagram->peer); at != REQ_NONE && offers > 0;
-         at = dests->dests[at].same_host) {
+         at = req_dests_next_host (dests, at)) {
         req_dest_t *dest = &dests->dests[at];
         if (at == exact || dest->flying.head == REQ_NONE)
             continue;

@@ -6,7 +6,12 @@
 void
 req_policy_default (const asynrole_policy_t *given, asynrole_policy_t *out)
 {
-    if (given && given->timeout) {
+    //  Only a policy left all zero is the default: a zero timeout with
+    //  anything else set is the caller's mistake, for the check to refuse
+    bool zero = !given
+        || (!given->timeout && !given->retries && !given->backoff && !given->max_timeout
+            && !given->jitter && !given->deadline);
+    if (!zero) {
         *out = *given;
         return;
     }

@@ -191,6 +191,8 @@ s_prepare (role_t *role, asynrole_error_t *error)
         role->inbox = req_inbox_new (error);
         if (!role->inbox)
             return -1;
+        //  The engine never waits for room to send: it is told
+        link_tx_bell (role->link, req_inbox_bell (role->inbox));
     }
     else if (role->options.requests)
         return error_badarg (error, "an Agent makes no requests: options.requests must be NULL");
@@ -230,15 +232,15 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
         role_release (role);
         return -1;
     }
-    //  Callbacks may run from here on
-    if (zstr_send (actor_pipe (actor), ROLE_GO))
-        log_error ("%s: cannot start delivering: %s", role->name, strerror (errno));
     if (atomic_load (&role->verbose)) {
         char text[ASYNROLE_ADDR_STRLEN];
         for (size_t i = 0; i < role->count; i++)
             log_info ("%s: serving %s", role->name,
                       asynrole_addr_format (&role->locals[i], text, sizeof text));
     }
+    //  Callbacks may run from here on, and one may destroy the role: it is
+    //  not ours to touch after the go
+    actor_go (actor);
     return 0;
 }
 

@@ -248,7 +248,8 @@ s_pipe_counters (self_t *self, const char *command)
 }
 
 //  CANCEL handle, CANCEL-ALL, RESET: the request engine's commands. Each
-//  answers "is": 0 and, for CANCEL-ALL, how many it cancelled; or an error.
+//  answers "is": 0 and, for CANCEL-ALL, how many it cancelled (for CANCEL,
+//  "ended" when the request had ended already); or an error.
 static void
 s_pipe_engine (self_t *self, const char *command, zmsg_t *request)
 {
@@ -264,8 +265,10 @@ s_pipe_engine (self_t *self, const char *command, zmsg_t *request)
     else if (!frames_pop_number (request, 1, LLONG_MAX, &handle))
         rc = error_badarg (&error, "CANCEL takes one frame, a request's handle: %s",
                            self->role->name);
-    else
-        rc = req_engine_cancel (engine, (uint64_t) handle, &error);
+    else if ((rc = req_engine_cancel (engine, (uint64_t) handle, &error)) == 1) {
+        snprintf (text, sizeof text, "ended");
+        rc = 0;
+    }
     if (zsock_send (self->pipe, "is", rc == 0 ? 0 : (int) error.code,
                     rc == 0 ? text : error.detail))
         log_error ("%s: an answer on the pipe was refused: %s", self->role->name, strerror (errno));
@@ -418,10 +421,10 @@ s_loop (self_t *self)
 static bool
 s_go (self_t *self)
 {
-    char *command = zstr_recv (self->pipe);
-    bool go = command && streq (command, ROLE_GO);
-    zstr_free (&command);
-    return go;
+    if (actor_wait_go (self->actor, role_ctl_step_timeout (self->role)))
+        return true;
+    log_error ("%s: no go from its creator", self->role->name);
+    return false;
 }
 
 //  A Manager's engine, made in the thread that owns it

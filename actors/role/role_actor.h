@@ -4,10 +4,9 @@
 
 #include "role.h"
 
-//  What role_start sends on the pipe once _new is about to return: the
-//  actor delivers nothing before it (the only message that comes first,
-//  other than a $TERM from a start that timed out)
-#define ROLE_GO "$GO"
+//  The actor delivers nothing before role_start lets it go (actor_go), once
+//  _new is about to return: a callback could otherwise destroy the role
+//  before its creator has the pointer.
 
 //  The actor body; args is the role_t
 void role_actor (actor_t *actor, void *args);

@@ -5,6 +5,7 @@
 #include "ctx.h"
 #include "error_fill.h"
 #include "frames.h"
+#include "clock.h"
 #include "pair.h"
 #include "tsan.h"
 #include <czmq.h>
@@ -26,7 +27,28 @@ struct actor_s {
     bool detached;              //  the body ends the actor itself
     void (*finalize) (void *);  //  then run this
     void *finalize_arg;         //  with this
+    pthread_mutex_t go_mutex;   //  guards go
+    pthread_cond_t go_cond;     //  signalled by actor_go (CLOCK_MONOTONIC)
+    bool go;                    //  the creator let the body serve
 };
+
+//  Close the pipes and free the actor (the context reference stays)
+static void
+s_close (actor_t *self)
+{
+    ctx_close (&self->inner);
+    ctx_close (&self->pipe);
+    pthread_mutex_destroy (&self->go_mutex);
+    pthread_cond_destroy (&self->go_cond);
+    free (self);
+}
+
+static void
+s_free (actor_t *self)
+{
+    s_close (self);
+    ctx_release ();
+}
 
 static void *
 s_thread (void *arg)
@@ -37,10 +59,8 @@ s_thread (void *arg)
     if (self->detached) {
         void (*finalize) (void *) = self->finalize;
         void *finalize_arg = self->finalize_arg;
-        ctx_close (&self->inner);
-        ctx_close (&self->pipe);
-        free (self);
         pthread_detach (pthread_self ());
+        s_close (self);
         finalize (finalize_arg);
         ctx_release ();
     }
@@ -57,15 +77,6 @@ s_start (actor_t *self)
     int rc = pthread_create (&self->thread, NULL, s_thread, self);
     pthread_sigmask (SIG_SETMASK, &previous, NULL);
     return rc;
-}
-
-static void
-s_free (actor_t *self)
-{
-    ctx_close (&self->inner);
-    ctx_close (&self->pipe);
-    free (self);
-    ctx_release ();
 }
 
 //  Read the body's status from the pipe: 0, or -1 with error filled
@@ -111,6 +122,12 @@ actor_new (actor_fn *fn, void *args, const char *name, int timeout_ms, asynrole_
     self->args = args;
     snprintf (self->name, sizeof self->name, "%s", name);
     atomic_init (&self->stopping, false);
+    pthread_mutex_init (&self->go_mutex, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->go_cond, &attr);
+    pthread_condattr_destroy (&attr);
     if (pair_new (&self->pipe, &self->inner, "pipe", error)) {
         s_free (self);
         return NULL;
@@ -190,6 +207,28 @@ bool
 actor_stopping (actor_t *self)
 {
     return atomic_load (&self->stopping);
+}
+
+void
+actor_go (actor_t *self)
+{
+    pthread_mutex_lock (&self->go_mutex);
+    self->go = true;
+    pthread_cond_signal (&self->go_cond);
+    pthread_mutex_unlock (&self->go_mutex);
+}
+
+bool
+actor_wait_go (actor_t *self, int timeout_ms)
+{
+    struct timespec until = clock_after (timeout_ms);
+    pthread_mutex_lock (&self->go_mutex);
+    int rc = 0;
+    while (!self->go && rc == 0)
+        rc = pthread_cond_timedwait (&self->go_cond, &self->go_mutex, &until);
+    bool go = self->go;
+    pthread_mutex_unlock (&self->go_mutex);
+    return go;
 }
 
 void

@@ -43,6 +43,15 @@ void *actor_inner (actor_t *self);
 //  Body side: report the start-up status (NULL = started)
 void actor_started (actor_t *self, const asynrole_error_t *failure);
 
+//  Creator side, once actor_new has returned: let the body serve. Nothing
+//  of the caller's is touched after the body is let go: a body that ends
+//  itself may free everything at once.
+void actor_go (actor_t *self);
+
+//  Body side, after a start: wait at most timeout_ms for actor_go; false
+//  when it did not come
+bool actor_wait_go (actor_t *self, int timeout_ms);
+
 //  Body side: true once actor_destroy is ending the actor, so that a $TERM
 //  on the pipe is ours (a body refuses one that is not)
 bool actor_stopping (actor_t *self);

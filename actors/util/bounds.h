@@ -86,6 +86,10 @@
 #define LIMIT_IN_FLIGHT 100000
 #define LIMIT_QUEUED 100000
 
+//  Per-destination records a request engine keeps by default, when the
+//  ones idle longest can go (asynrole_requests_t.max_destinations)
+#define LIMIT_DESTINATIONS 65536
+
 //  The most each of the engine's limits may be set to, and so the most
 //  requests its table holds (in flight and waiting): two of them
 #define LIMIT_REQUESTS_MAX 10000000u
@@ -95,10 +99,6 @@
 //  in flight to its source, oldest first, until one accepts it: bounds the
 //  work one datagram can cause when validators refuse
 #define LIMIT_OFFERS 16
-
-//  A send refused for room (the socket's send queue is full): the engine
-//  tries the attempt again this many us later
-#define LIMIT_REQ_RESEND_US 1000
 
 //  First room of the tables that grow by doubling: socket slots, lists of
 //  roles (attached, with notices due, with backlogs), and a socket's backlog

@@ -59,7 +59,7 @@ doorbell_ring (doorbell_t *self)
         ;
     //  EAGAIN: the counter is full, so the actor wakes anyway
     if (rc < 0 && errno != EAGAIN)
-        log_error ("asynrole: cannot ring the I/O actor's doorbell: %s", strerror (errno));
+        log_error ("asynrole: cannot ring a doorbell: %s", strerror (errno));
 }
 
 int

@@ -1,10 +1,12 @@
-/*  doorbell.h - a way for any thread to wake the I/O actor without a socket
+/*  doorbell.h - a way for any thread to wake an actor without a socket
 
-    An eventfd in the I/O actor's epoll set. A thread that frees room a role
-    was out of (a callback returning, a pipe-mode event destroyed) rings it,
-    so the I/O actor sends the drop notices it holds. Reference-counted: the
-    I/O object and every link (role) hold it, so a ring from the last event
-    a user destroys never writes to a closed descriptor. */
+    An eventfd in the actor's poll set. The I/O actor's: a thread that frees
+    room a role was out of (a callback returning, a pipe-mode event
+    destroyed) rings it, so the I/O actor sends the drop notices it holds.
+    A Manager's: its request inbox, rung by a post and by the I/O actor
+    when the send queue the engine waits on has room again; a pipe-mode
+    Agent's: rung by _destroy. Reference-counted: a ring from the last
+    holder never writes to a closed descriptor. */
 #ifndef ASYNROLE_DOORBELL_H_INCLUDED
 #define ASYNROLE_DOORBELL_H_INCLUDED
 
@@ -17,10 +19,10 @@ doorbell_t *doorbell_new (asynrole_error_t *error);
 doorbell_t *doorbell_ref (doorbell_t *self);
 void doorbell_unref (doorbell_t **self_p);
 
-//  Any thread: wake the I/O actor (never blocks)
+//  Any thread: wake the actor (never blocks)
 void doorbell_ring (doorbell_t *self);
 
-//  I/O actor: the descriptor to poll, and clearing it once woken
+//  The actor: the descriptor to poll, and clearing it once woken
 int doorbell_fd (doorbell_t *self);
 void doorbell_clear (doorbell_t *self);
 

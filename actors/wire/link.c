@@ -25,6 +25,9 @@ struct link_s {
     atomic_uint_least64_t *tx_waits;  //  sends that waited for room, per socket
     atomic_int tx_waiters;            //  senders waiting for room now
     atomic_bool tx_closed;            //  the role is going: no more waiting
+    doorbell_t *tx_bell;              //  rung when room comes and tx_wanted (a
+                                      //  reference; set before the I/O actor has it)
+    atomic_bool tx_wanted;            //  the role's thread waits for room
     pthread_mutex_t mutex;            //  for the wait on room
     pthread_cond_t room;              //  signalled when waiters may go (CLOCK_MONOTONIC)
 };
@@ -60,6 +63,7 @@ link_new (size_t sockets, size_t max_held, size_t record_overhead, size_t tx_max
     }
     atomic_init (&self->tx_waiters, 0);
     atomic_init (&self->tx_closed, false);
+    atomic_init (&self->tx_wanted, false);
     pthread_mutex_init (&self->mutex, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init (&attr);
@@ -84,6 +88,7 @@ link_unref (link_t **self_p)
     if (!self || atomic_fetch_sub (&self->refs, 1) != 1)
         return;
     doorbell_unref (&self->doorbell);
+    doorbell_unref (&self->tx_bell);
     pthread_cond_destroy (&self->room);
     pthread_mutex_destroy (&self->mutex);
     free (self->tx);
@@ -198,11 +203,28 @@ void
 link_tx_release (link_t *self, size_t socket, size_t bytes)
 {
     atomic_fetch_sub (&self->tx[socket], bytes);
+    //  After the room is given: link_tx_want's caller tries again after it
+    //  says so, so one of the two sees the other
+    if (atomic_load (&self->tx_wanted) && atomic_exchange (&self->tx_wanted, false))
+        doorbell_ring (self->tx_bell);
     if (atomic_load (&self->tx_waiters) > 0) {
         pthread_mutex_lock (&self->mutex);
         pthread_cond_broadcast (&self->room);
         pthread_mutex_unlock (&self->mutex);
     }
+}
+
+void
+link_tx_bell (link_t *self, doorbell_t *bell)
+{
+    self->tx_bell = doorbell_ref (bell);
+}
+
+void
+link_tx_want (link_t *self)
+{
+    if (self->tx_bell)
+        atomic_store (&self->tx_wanted, true);
 }
 
 uint64_t

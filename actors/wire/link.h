@@ -66,6 +66,14 @@ int link_tx_reserve (link_t *self, size_t socket, size_t bytes, int timeout_ms,
 //  Any thread (the I/O actor, or a sender whose push failed): give back
 void link_tx_release (link_t *self, size_t socket, size_t bytes);
 
+//  A thread that never waits on a condition (the Manager's, for its request
+//  engine) is told of room instead: link_tx_bell, before the role attaches,
+//  names the doorbell; link_tx_want, after a reservation failed, arms it
+//  for the next release (then try once more: a release between the two is
+//  seen by that try)
+void link_tx_bell (link_t *self, doorbell_t *bell);
+void link_tx_want (link_t *self);
+
 //  Sends to the socket that found its queue full and waited for room
 uint64_t link_tx_waits (link_t *self, size_t socket);
 
