@@ -49,8 +49,11 @@
             the kernel has not taken (the kernel's buffer is full): then up
             to send_timeout, and fails with ASYNROLE_EWOULDBLOCK. _try_send
             fails with ASYNROLE_EWOULDBLOCK at once instead;
-        _destroy waits for a callback running at that moment to return, then
-            for the I/O actor to close the socket (as long as a step of _new).
+        _destroy ends every request still under way (ASYNROLE_ECLOSED, their
+            callbacks run before it returns), waits for the calls under way
+            in other threads (a step's time at most: one still running then
+            frees the Manager's memory when it leaves), then for the I/O
+            actor to close the socket (as long as a step of _new).
 
     Replacing the callback (_set_callback, _send_with): datagrams already
     read when it changes may still reach the previous callback (at most one

@@ -101,7 +101,7 @@ test_send_and_receive_validated (void **state)
     fp_options_t options = { .answer = s_no_then_yes };
     fault_peer_t *peer = s_peer (&options);
     asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", NULL);
-    asynrole_policy_t policy = { .timeout = 50, .retries = 3 };
+    asynrole_policy_t policy = { .timeout = 400, .retries = 3 };
     int asked = 0;
     asynrole_request_t request = { .data = "?",
                                    .size = 1,
@@ -211,7 +211,8 @@ test_send_and_receive_threads (void **state)
         pthread_join (threads[i], NULL);
         assert_int_equal (workers[i].good, WORKER_REQUESTS);
     }
-    assert_int_equal (fp_received (peer), 2 * 4 * WORKER_REQUESTS);
+    //  Each was sent twice at least (more if an answer came after its wait)
+    assert_true (fp_received (peer) >= 2 * 4 * WORKER_REQUESTS);
     tu_manager_destroy (&manager);
     free (seen);
 }
@@ -519,13 +520,14 @@ test_bulk (void **state)
     fp_options_t late = { .answer = s_second_time, .answer_ctx = &seen };
     fp_options_t silent = { .otherwise = { .drop = true } };
     fault_peer_t *peers[3] = { s_peer (&answering), s_peer (&late), s_peer (&silent) };
-    asynrole_requests_t requests = { .max_in_flight = 4 };
+    //  Keys: four at a time, to one destination too
+    asynrole_requests_t requests = { .max_in_flight = 4, .key = s_bytes_key };
     asynrole_options_t options = { .requests = &requests };
     asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &options);
     asynrole_bulk_entry_t entries[COUNT];
     memset (entries, 0, sizeof entries);
     char data[COUNT][16];
-    asynrole_policy_t policy = { .timeout = 60, .retries = 1 };
+    asynrole_policy_t policy = { .timeout = 300, .retries = 1 };
     for (int i = 0; i < COUNT - 1; i++) {
         snprintf (data[i], sizeof data[i], "entry %02d", i);
         entries[i].request = (asynrole_request_t){ .data = data[i],
@@ -556,8 +558,8 @@ test_bulk (void **state)
     //  Each entry its own retries: the silent ones had exactly two attempts
     assert_int_equal (fp_received (peers[2]), 20);
     assert_int_equal (fp_received (peers[1]), 20);
-    //  Four at a time: at least 10 silent entries x 120 ms / 4
-    assert_true (took >= 10 * 120 / 4);
+    //  Four at a time: at least 10 silent entries x 600 ms / 4
+    assert_true (took >= 10 * 600 / 4);
     asynrole_bulk_free (entries, COUNT);
     assert_null (entries[0].reply.data);
     assert_int_equal (asynrole_manager_bulk (manager, NULL, 0, &error), 0);
@@ -651,6 +653,189 @@ test_bulk_gives_up (void **state)
     tu_manager_destroy (&manager);
 }
 
+//  Half a bulk under way, then every one of them ends at once (another
+//  thread cancels them): the bulk sends the rest at once, rather than wait
+//  for results that cannot come
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int sent;
+} sent_count_t;
+
+static void
+s_count_sent (asynrole_manager_t *manager, void *ctx, const asynrole_request_info_t *info)
+{
+    (void) manager;
+    sent_count_t *count = (sent_count_t *) ctx;
+    if (info->event != ASYNROLE_REQUEST_SENT)
+        return;
+    pthread_mutex_lock (&count->mutex);
+    count->sent++;
+    pthread_cond_broadcast (&count->cond);
+    pthread_mutex_unlock (&count->mutex);
+}
+
+static bool
+s_sent_reach (sent_count_t *count, int n, int timeout_ms)
+{
+    struct timespec deadline = tu_deadline (timeout_ms);
+    pthread_mutex_lock (&count->mutex);
+    int rc = 0;
+    while (count->sent < n && rc == 0)
+        rc = pthread_cond_timedwait (&count->cond, &count->mutex, &deadline);
+    bool reached = count->sent >= n;
+    pthread_mutex_unlock (&count->mutex);
+    return reached;
+}
+
+typedef struct {
+    asynrole_manager_t *manager;
+    asynrole_bulk_entry_t entries[40];
+    int rc;
+} bulk_run_t;
+
+static void *
+s_bulk_thread (void *arg)
+{
+    bulk_run_t *run = (bulk_run_t *) arg;
+    asynrole_error_t error;
+    run->rc = asynrole_manager_bulk (run->manager, run->entries, 40, &error);
+    return NULL;
+}
+
+static void
+test_bulk_keeps_going (void **state)
+{
+    (void) state;
+    fp_options_t holding = { .hold = true };
+    fault_peer_t *peer = s_peer (&holding);
+    sent_count_t count = { .sent = 0 };
+    pthread_mutex_init (&count.mutex, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&count.cond, &attr);
+    pthread_condattr_destroy (&attr);
+    asynrole_requests_t requests = {
+        .max_in_flight = 20, .key = s_bytes_key, .hook = s_count_sent, .hook_ctx = &count
+    };
+    asynrole_options_t options = { .requests = &requests };
+    asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &options);
+    bulk_run_t *run = calloc (1, sizeof *run);
+    assert_non_null (run);
+    run->manager = manager;
+    char data[40][8];
+    asynrole_policy_t policy = { .timeout = 30000 };
+    for (int i = 0; i < 40; i++) {
+        snprintf (data[i], sizeof data[i], "e%02d", i);
+        run->entries[i].request = (asynrole_request_t){
+            .data = data[i], .size = 3, .destination = fp_addr (peer), .policy = &policy
+        };
+    }
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_bulk_thread, run), 0);
+    asynrole_error_t error;
+    assert_true (s_sent_reach (&count, 20, TU_TIMEOUT_MS));
+    assert_int_equal (asynrole_manager_cancel_all (manager, &error), 20);
+    //  The other twenty go now, not after the bulk's patience (35 s)
+    assert_true (s_sent_reach (&count, 40, TU_TIMEOUT_MS));
+    assert_int_equal (asynrole_manager_cancel_all (manager, &error), 20);
+    pthread_join (thread, NULL);
+    assert_int_equal (run->rc, 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal (run->entries[i].error.code, ASYNROLE_ECANCELLED);
+    tu_manager_destroy (&manager);
+    free (run);
+    pthread_mutex_destroy (&count.mutex);
+    pthread_cond_destroy (&count.cond);
+}
+
+//  A handler still running when _destroy gives up waiting for it (after a
+//  step's time, 5 s): the Agent is freed only once the call has left
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool inside;  //  the handler runs
+    bool go;      //  the handler may return
+} slow_t;
+
+static void
+s_slow_handler (void *ctx, const asynrole_datagram_t *request, asynrole_response_t *response)
+{
+    slow_t *slow = (slow_t *) ctx;
+    struct timespec deadline = tu_deadline (30000);
+    pthread_mutex_lock (&slow->mutex);
+    slow->inside = true;
+    pthread_cond_broadcast (&slow->cond);
+    int rc = 0;
+    while (!slow->go && rc == 0)
+        rc = pthread_cond_timedwait (&slow->cond, &slow->mutex, &deadline);
+    pthread_mutex_unlock (&slow->mutex);
+    response->data = request->data;
+    response->size = request->size;
+}
+
+typedef struct {
+    asynrole_agent_t *agent;
+    slow_t *slow;
+    int rc;
+    asynrole_error_t error;
+} serving_t;
+
+static void *
+s_serving (void *arg)
+{
+    serving_t *serving = (serving_t *) arg;
+    serving->rc = asynrole_agent_receive_and_send (serving->agent, 30000, s_slow_handler,
+                                                   serving->slow, &serving->error);
+    return NULL;
+}
+
+static void
+test_destroy_outlived_by_call (void **state)
+{
+    (void) state;
+    slow_t slow = { .inside = false };
+    pthread_mutex_init (&slow.mutex, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&slow.cond, &attr);
+    pthread_condattr_destroy (&attr);
+    asynrole_options_t options = { .pipe_mode = true };
+    const char *iface = "127.0.0.1:0";
+    asynrole_error_t error;
+    //  Not registered with the teardown: destroyed below
+    asynrole_agent_t *agent = asynrole_agent_new (NULL, NULL, &iface, 1, &options, &error);
+    assert_non_null (agent);
+    serving_t serving = { .agent = agent, .slow = &slow };
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_serving, &serving), 0);
+    asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", NULL);
+    assert_int_equal (
+        asynrole_manager_send (manager, "q", 1, asynrole_agent_local (agent, 0), &error), 0);
+    struct timespec deadline = tu_deadline (TU_TIMEOUT_MS);
+    pthread_mutex_lock (&slow.mutex);
+    int rc = 0;
+    while (!slow.inside && rc == 0)
+        rc = pthread_cond_timedwait (&slow.cond, &slow.mutex, &deadline);
+    pthread_mutex_unlock (&slow.mutex);
+    assert_true (slow.inside);
+    //  Gives up waiting for the handler after a step's time, and returns
+    asynrole_agent_destroy (&agent);
+    pthread_mutex_lock (&slow.mutex);
+    slow.go = true;
+    pthread_cond_broadcast (&slow.cond);
+    pthread_mutex_unlock (&slow.mutex);
+    pthread_join (thread, NULL);
+    //  The response could not go: the Agent was closed under it
+    assert_int_equal (serving.rc, -1);
+    assert_int_equal (serving.error.code, ASYNROLE_ECLOSED);
+    tu_manager_destroy (&manager);
+    pthread_mutex_destroy (&slow.mutex);
+    pthread_cond_destroy (&slow.cond);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -670,6 +855,8 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_bulk, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bulk_queue_full, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bulk_gives_up, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk_keeps_going, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_destroy_outlived_by_call, tu_setup, s_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -277,7 +277,9 @@ test_exact_attempts (void **state)
     fault_peer_t *peer = s_peer (&options);
     asynrole_manager_t *manager = s_manager (NULL, NULL);
     results_t *results = s_results_new (4);
-    asynrole_policy_t policy = { .timeout = 50, .retries = 5 };
+    //  Long waits: the answer to attempt 2 comes well within its wait,
+    //  even on a loaded machine, so attempt counts are exact
+    asynrole_policy_t policy = { .timeout = 400, .retries = 5 };
     uint64_t handle = s_request (manager, "x", 1, fp_addr (peer), &policy, results);
     assert_true (s_results_wait (results, 1, TU_TIMEOUT_MS));
     const result_t *result = s_result_of (results, handle);
@@ -416,7 +418,7 @@ test_validator (void **state)
     tu_collector_t *plain = tu_collector_new ();
     asynrole_manager_t *manager = s_manager (NULL, plain);
     results_t *results = s_results_new (4);
-    asynrole_policy_t policy = { .timeout = 100, .retries = 3 };
+    asynrole_policy_t policy = { .timeout = 400, .retries = 3 };
     asynrole_request_t request = { .data = "q",
                                    .size = 1,
                                    .destination = fp_addr (peer),
@@ -1028,7 +1030,7 @@ test_destination_stats (void **state)
     fault_peer_t *bad = s_peer (&silent);
     asynrole_manager_t *manager = s_manager (NULL, NULL);
     results_t *results = s_results_new (8);
-    asynrole_policy_t policy = { .timeout = 50, .retries = 2 };
+    asynrole_policy_t policy = { .timeout = 400, .retries = 2 };
     s_request (manager, "g", 1, fp_addr (good), &policy, results);
     s_request (manager, "b", 1, fp_addr (bad), &policy, results);
     assert_true (s_results_wait (results, 2, TU_TIMEOUT_MS));
@@ -1314,7 +1316,7 @@ test_hook (void **state)
     asynrole_requests_t requests = { .hook = s_log_hook, .hook_ctx = &log };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (4);
-    asynrole_policy_t policy = { .timeout = 40, .retries = 3 };
+    asynrole_policy_t policy = { .timeout = 400, .retries = 3 };
     uint64_t handle = s_request (manager, "h", 1, fp_addr (peer), &policy, results);
     assert_true (s_results_wait (results, 1, TU_TIMEOUT_MS));
     //  A request cancelled before it left: finished, with no attempt
@@ -1494,6 +1496,171 @@ test_pipe_mode_and_default (void **state)
 }
 
 //  -------------------------------------------------------------------------
+//  Found by trying to break it
+
+//  Result callbacks that run while another thread destroys the Manager
+//  (ECLOSED) call the engine: refused with ECLOSED, nothing else
+typedef struct {
+    asynrole_manager_t *manager;
+    int calls;
+    int refused;
+} closing_t;
+
+static void
+s_calling_result_cb (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *result)
+{
+    closing_t *closing = (closing_t *) ctx;
+    asynrole_requests_stats_t stats;
+    asynrole_error_t error;
+    asynrole_request_t request = { .data = "n", .size = 1, .destination = NULL, .ctx = ctx };
+    closing->calls++;
+    bool refused = result->error && result->error->code == ASYNROLE_ECLOSED
+        && asynrole_manager_requests_stats (manager, &stats, &error) == -1
+        && error.code == ASYNROLE_ECLOSED
+        && asynrole_manager_request (manager, &request, s_calling_result_cb, NULL, &error) == -1
+        && error.code == ASYNROLE_ECLOSED;
+    closing->refused += refused;
+}
+
+static void
+test_calls_while_destroyed (void **state)
+{
+    (void) state;
+    fp_options_t options = { .hold = true };
+    fault_peer_t *peer = s_peer (&options);
+    asynrole_manager_t *manager = s_manager (NULL, NULL);
+    closing_t closing = { .manager = manager };
+    asynrole_policy_t policy = { .timeout = 30000 };
+    for (int i = 0; i < 3; i++) {
+        asynrole_request_t request = { .data = "c",
+                                       .size = 1,
+                                       .destination = fp_addr (peer),
+                                       .policy = &policy,
+                                       .ctx = &closing };
+        asynrole_error_t error;
+        assert_int_equal (
+            asynrole_manager_request (manager, &request, s_calling_result_cb, NULL, &error), 0);
+    }
+    tu_manager_destroy (&manager);
+    assert_int_equal (closing.calls, 3);
+    assert_int_equal (closing.refused, 3);
+}
+
+//  Replies (three copies each) while most first attempts wait for room to
+//  leave: none of those is offered a reply it cannot have had
+static void
+test_replies_while_send_blocked (void **state)
+{
+    (void) state;
+    enum {
+        TOTAL = 300
+    };
+    fp_options_t options = { .otherwise = { .copies = 3 }, .rcvbuf = 4 << 20, .capacity = 1024 };
+    fault_peer_t *peer = s_peer (&options);
+    asynrole_requests_t requests = { .max_per_destination = TOTAL };
+    asynrole_options_t manager_options = { .requests = &requests, .send_queue = 1 };
+    asynrole_manager_t *manager =
+        tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &manager_options);
+    results_t *results = s_results_new (TOTAL);
+    asynrole_policy_t policy = { .timeout = 30000 };
+    for (int i = 0; i < TOTAL; i++)
+        s_request (manager, "d", 1, fp_addr (peer), &policy, results);
+    assert_true (s_results_wait (results, TOTAL, 30000));
+    for (size_t i = 0; i < TOTAL; i++) {
+        assert_int_equal (results->results[i].code, 0);
+        assert_true (results->results[i].attempts >= 1);
+        assert_true (results->results[i].attempt >= 0);
+    }
+    tu_manager_destroy (&manager);
+}
+
+//  Requests let out of their destination's queue go in the order they
+//  waited in, however many are let out in one turn
+static void
+s_cancel_next_cb (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *result)
+{
+    uint64_t *next = (uint64_t *) ctx;
+    if (*next) {
+        uint64_t handle = *next;
+        *next = 0;
+        asynrole_manager_cancel (manager, handle, NULL);
+    }
+    (void) result;
+}
+
+static void
+test_blocked_order (void **state)
+{
+    (void) state;
+    fp_options_t options = { .hold = true };
+    fault_peer_t *peer = s_peer (&options);
+    hook_log_t log = { .length = 0 };
+    pthread_mutex_init (&log.mutex, NULL);
+    asynrole_requests_t requests = {
+        .key = s_key, .max_per_destination = 2, .hook = s_log_hook, .hook_ctx = &log
+    };
+    asynrole_manager_t *manager = s_manager (&requests, NULL);
+    asynrole_policy_t policy = { .timeout = 30000 };
+    uint64_t next = 0;
+    uint64_t handles[4];
+    for (uint8_t i = 0; i < 4; i++) {
+        uint8_t data[8] = { i, 0, 0, 0, 0, 0, 0, 9 };
+        asynrole_request_t request = { .data = data,
+                                       .size = sizeof data,
+                                       .destination = fp_addr (peer),
+                                       .policy = &policy,
+                                       .ctx = &next };
+        asynrole_error_t error;
+        assert_int_equal (
+            asynrole_manager_request (manager, &request, s_cancel_next_cb, &handles[i], &error), 0);
+    }
+    //  Cancelling the first cancels the second: two places free in one turn
+    next = handles[1];
+    asynrole_error_t error;
+    assert_int_equal (asynrole_manager_cancel (manager, handles[0], &error), 0);
+    assert_true (fp_wait_received (peer, 4, TU_TIMEOUT_MS));
+    tu_manager_destroy (&manager);
+    uint64_t sent[4];
+    size_t count = 0;
+    for (size_t i = 0; i < log.length; i++)
+        if (log.log[i] == 'S' && count < 4)
+            sent[count++] = log.infos[i].handle;
+    assert_int_equal (count, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal (sent[i], handles[i]);
+    pthread_mutex_destroy (&log.mutex);
+}
+
+//  20,000 requests under one key: each ends once (removal from the key's
+//  chain is O(1), so this stays quick)
+static void
+test_one_key_many (void **state)
+{
+    (void) state;
+    enum {
+        TOTAL = 20000
+    };
+    fp_options_t options = { .hold = true, .capacity = TOTAL, .rcvbuf = 8 << 20 };
+    fault_peer_t *peer = s_peer (&options);
+    asynrole_requests_t requests = { .key = s_key, .max_queued = TOTAL };
+    asynrole_manager_t *manager = s_manager (&requests, NULL);
+    results_t *results = s_results_new (TOTAL);
+    asynrole_policy_t policy = { .timeout = 600000 };
+    uint8_t data[8] = { 7, 7, 7, 7, 7, 7, 7, 7 };
+    for (int i = 0; i < TOTAL; i++)
+        s_request (manager, data, sizeof data, fp_addr (peer), &policy, results);
+    assert_true (fp_wait_received (peer, TOTAL, 60000));
+    for (size_t done = 0; done < TOTAL;) {
+        done += fp_release (peer, 256);
+        assert_true (s_results_wait (results, done, 60000));
+    }
+    asynrole_requests_stats_t stats = s_stats (manager);
+    assert_int_equal (stats.replies, TOTAL);
+    assert_int_equal (stats.in_flight, 0);
+    tu_manager_destroy (&manager);
+}
+
+//  -------------------------------------------------------------------------
 
 int
 main (int argc, char **argv)
@@ -1524,6 +1691,10 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_destroy_from_result, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_requests_from_callbacks, tu_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_pipe_mode_and_default, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_calls_while_destroyed, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_replies_while_send_blocked, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_blocked_order, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_one_key_many, tu_setup, s_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -56,8 +56,7 @@ asynrole_agent_destroy (asynrole_agent_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    if (role_stop (&(*self_p)->role))
-        free (*self_p);
+    role_stop (&(*self_p)->role);
     *self_p = NULL;
 }
 

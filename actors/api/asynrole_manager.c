@@ -71,8 +71,7 @@ asynrole_manager_destroy (asynrole_manager_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    if (role_stop (&(*self_p)->role))
-        free (*self_p);
+    role_stop (&(*self_p)->role);
     *self_p = NULL;
 }
 

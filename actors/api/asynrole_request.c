@@ -114,9 +114,15 @@ asynrole_manager_request (asynrole_manager_t *self, const asynrole_request_t *re
     role_t *role = manager_role (self);
     if (!role)
         return error_badarg (error, "no manager");
+    //  Entered first: a role being destroyed is refused before its actor
+    //  (which says whose thread this is) is looked at
     bool own;
-    if (s_check_thread (role, &own, error) || role_enter (role, error))
+    if (role_enter (role, error))
         return -1;
+    if (s_check_thread (role, &own, error)) {
+        role_leave (role);
+        return -1;
+    }
     req_t *req = s_make (role, request, callback, error);
     uint64_t made = 0;
     int rc = req ? s_submit (role, req, own, &made, error) : -1;
@@ -141,9 +147,14 @@ s_call (asynrole_manager_t *self, req_call_kind_t kind, uint64_t handle, uint64_
 {
     role_t *role = manager_role (self);
     bool own;
-    if (!role || s_check_thread (role, &own, error) || role_enter (role, error)) {
+    if (!role || role_enter (role, error)) {
         if (!role)
             error_badarg (error, "no manager");
+        free (handles);
+        return NULL;
+    }
+    if (s_check_thread (role, &own, error)) {
+        role_leave (role);
         free (handles);
         return NULL;
     }

@@ -52,9 +52,12 @@ asynrole_manager_send_and_receive (asynrole_manager_t *self, const asynrole_requ
         return error_badarg (error, "no manager, no request, or nowhere to put the reply");
     memset (reply, 0, sizeof *reply);
     int patience;
-    if (waiter_check_thread (role, error) || s_patience (role, request, &patience, error)
-        || role_enter (role, error))
+    if (s_patience (role, request, &patience, error) || role_enter (role, error))
         return -1;
+    if (waiter_check_thread (role, error)) {
+        role_leave (role);
+        return -1;
+    }
     //  A call under way: _destroy ends our request, then waits for us
     waiter_t *waiter = waiter_new (1, error);
     if (!waiter) {

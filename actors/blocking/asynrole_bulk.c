@@ -29,19 +29,23 @@ s_patience (role_t *role, const asynrole_bulk_entry_t *entries, size_t count)
 }
 
 //  Make requests from next on while ours under way stay below window;
-//  returns the next entry to make
+//  returns the next entry to make. *full: it stopped at a full queue.
 static size_t
 s_submit (waiter_t *waiter, asynrole_manager_t *manager, asynrole_bulk_entry_t *entries,
-          size_t count, size_t next, size_t window)
+          size_t count, size_t next, size_t window, bool *full)
 {
+    *full = false;
     size_t ended = waiter_wait (waiter, 0, 0);
     while (next < count && next - ended < window) {
         asynrole_error_t error;
         if (waiter_request (waiter, next, manager, &entries[next].request, &error)) {
             //  The queue is full of others' requests: wait for ours, unless
-            //  none is under way (then nothing would wake us)
-            if (error.code == ASYNROLE_EWOULDBLOCK && next > ended)
+            //  none is under way any more (then nothing would wake us)
+            ended = waiter_wait (waiter, 0, 0);
+            if (error.code == ASYNROLE_EWOULDBLOCK && next > ended) {
+                *full = true;
                 break;
+            }
             waiter_fail (waiter, next, &error);
         }
         next++;
@@ -81,8 +85,12 @@ asynrole_manager_bulk (asynrole_manager_t *self, asynrole_bulk_entry_t *entries,
     role_t *role = manager_role (self);
     if (!role || (!entries && count))
         return error_badarg (error, "no manager, or no entries");
-    if (waiter_check_thread (role, error) || role_enter (role, error))
+    if (role_enter (role, error))
         return -1;
+    if (waiter_check_thread (role, error)) {
+        role_leave (role);
+        return -1;
+    }
     //  A call under way: _destroy ends our requests, then waits for us
     waiter_t *waiter = count ? waiter_new (count, error) : NULL;
     if (!waiter) {
@@ -95,8 +103,16 @@ asynrole_manager_bulk (asynrole_manager_t *self, asynrole_bulk_entry_t *entries,
     size_t ended = 0;
     int gave_up = 0;
     while (ended < count && !gave_up) {
-        next = s_submit (waiter, self, entries, count, next, window);
+        bool full;
+        next = s_submit (waiter, self, entries, count, next, window, &full);
         size_t before = waiter_wait (waiter, 0, 0);
+        //  Ours ended meanwhile and left room (or left nothing to wait for):
+        //  make more now rather than wait for what cannot come
+        bool room = next < count && (before == next || (!full && next - before < window));
+        if (room) {
+            ended = before;
+            continue;
+        }
         ended = before < count ? waiter_wait (waiter, before, patience) : before;
         if (ended == before && ended < count) {
             //  Nothing of ours ended in all that time: give up on the rest

@@ -29,8 +29,8 @@ typedef struct {
 } req_link_t;
 
 //  Attempts a request records without another allocation (the first and
-//  three retries: the seed's defaults)
-#define REQ_INLINE_ATTEMPTS 4
+//  two retries; more grow an array)
+#define REQ_INLINE_ATTEMPTS 3
 
 //  A policy checked and with its defaults filled in
 typedef struct {
@@ -47,6 +47,7 @@ typedef struct {
     int64_t sent_us;  //  when it left
     uint64_t key;     //  its key (when has_key)
     uint32_t chain;   //  registered: the next request under the same key
+    uint32_t before;  //  registered: the request before it under the key
     bool has_key;     //  the key function found one
     bool registered;  //  the first attempt of this request with this key:
                       //  the one the key map knows the request by
@@ -55,6 +56,8 @@ typedef struct {
 typedef enum {
     REQ_WAITING,  //  in the engine's queue: no room in flight
     REQ_BLOCKED,  //  in its destination's queue: that one is full
+    REQ_READY,    //  out of it again: in the engine's ready list, ahead of
+                  //  the queue (still waiting for room in flight)
     REQ_FLYING    //  an attempt is out; waiting for a reply or a timer
 } req_state_t;
 

@@ -12,7 +12,7 @@ req_dests_init (req_dests_t *self, uint32_t max)
     self->max = max;
     self->idles = (req_list_t){ REQ_NONE, REQ_NONE };
     map_init (&self->by_addr);
-    map_init (&self->by_host);
+    map_init (&self->busy);
 }
 
 void
@@ -20,7 +20,7 @@ req_dests_destroy (req_dests_t *self)
 {
     free (self->dests);
     map_destroy (&self->by_addr);
-    map_destroy (&self->by_host);
+    map_destroy (&self->busy);
     memset (self, 0, sizeof *self);
 }
 
@@ -73,11 +73,11 @@ req_dests_find (const req_dests_t *self, const asynrole_addr_t *address)
     return REQ_NONE;
 }
 
-//  From at on (at included), the first record of address's host
+//  From at on (at included), the first busy record of address's host
 static uint32_t
 s_host_from (const req_dests_t *self, uint32_t at, const asynrole_addr_t *address)
 {
-    for (; at != REQ_NONE; at = self->dests[at].same_host)
+    for (; at != REQ_NONE; at = self->dests[at].busy.next)
         if (s_same_host (&self->dests[at].stats.destination, address))
             return at;
     return REQ_NONE;
@@ -87,7 +87,7 @@ uint32_t
 req_dests_host (const req_dests_t *self, const asynrole_addr_t *address)
 {
     uint32_t at;
-    if (!map_get (&self->by_host, s_host_hash (address), &at))
+    if (!map_get (&self->busy, s_host_hash (address), &at))
         return REQ_NONE;
     return s_host_from (self, at, address);
 }
@@ -96,7 +96,45 @@ uint32_t
 req_dests_next_host (const req_dests_t *self, uint32_t at)
 {
     const req_dest_t *dest = &self->dests[at];
-    return s_host_from (self, dest->same_host, &dest->stats.destination);
+    return s_host_from (self, dest->busy.next, &dest->stats.destination);
+}
+
+bool
+req_dests_flying (req_dests_t *self, uint32_t at)
+{
+    req_dest_t *dest = &self->dests[at];
+    uint64_t hash = s_host_hash (&dest->stats.destination);
+    uint32_t first = REQ_NONE;
+    map_get (&self->busy, hash, &first);
+    dest->busy = (req_link_t){ REQ_NONE, REQ_NONE };
+    if (!map_put (&self->busy, hash, at))
+        return false;
+    dest->busy.next = first;
+    if (first != REQ_NONE)
+        self->dests[first].busy.prev = at;
+    return true;
+}
+
+void
+req_dests_landed (req_dests_t *self, uint32_t at)
+{
+    req_dest_t *dest = &self->dests[at];
+    uint64_t hash = s_host_hash (&dest->stats.destination);
+    uint32_t first = REQ_NONE;
+    if (!map_get (&self->busy, hash, &first))
+        return;
+    //  Not chained (req_dests_flying ran out of memory): nothing to undo
+    if (dest->busy.prev == REQ_NONE && first != at)
+        return;
+    if (dest->busy.prev != REQ_NONE)
+        self->dests[dest->busy.prev].busy.next = dest->busy.next;
+    else if (dest->busy.next != REQ_NONE)
+        map_put (&self->busy, hash, dest->busy.next);  //  a replacement: cannot fail
+    else
+        map_remove (&self->busy, hash);
+    if (dest->busy.next != REQ_NONE)
+        self->dests[dest->busy.next].busy.prev = dest->busy.prev;
+    dest->busy = (req_link_t){ REQ_NONE, REQ_NONE };
 }
 
 //  -------------------------------------------------------------------------
@@ -129,29 +167,25 @@ s_idle_unlink (req_dests_t *self, uint32_t at)
         self->idles.tail = link->prev;
 }
 
-//  Take at out of a chain that starts at map[hash] and goes through the
-//  field of each record at offset
+//  Take at out of the by_addr chain of its hash
 static void
-s_chain_unlink (req_dests_t *self, map_t *map, uint64_t hash, uint32_t at, size_t offset)
+s_chain_unlink (req_dests_t *self, uint64_t hash, uint32_t at)
 {
     uint32_t first = REQ_NONE;
-    map_get (map, hash, &first);
-    uint32_t next = *(uint32_t *) ((uint8_t *) &self->dests[at] + offset);
+    map_get (&self->by_addr, hash, &first);
+    uint32_t next = self->dests[at].same_hash;
     if (first == at) {
         if (next == REQ_NONE)
-            map_remove (map, hash);
+            map_remove (&self->by_addr, hash);
         else
-            map_put (map, hash, next);  //  a replacement: cannot fail
+            map_put (&self->by_addr, hash, next);  //  a replacement: cannot fail
         return;
     }
-    for (uint32_t before = first; before != REQ_NONE;) {
-        uint32_t *link = (uint32_t *) ((uint8_t *) &self->dests[before] + offset);
-        if (*link == at) {
-            *link = next;
+    for (uint32_t before = first; before != REQ_NONE; before = self->dests[before].same_hash)
+        if (self->dests[before].same_hash == at) {
+            self->dests[before].same_hash = next;
             return;
         }
-        before = *link;
-    }
 }
 
 //  Forget the longest idle record, its counters with it
@@ -161,10 +195,7 @@ s_forget (req_dests_t *self)
     uint32_t at = self->idles.head;
     const asynrole_addr_t *address = &self->dests[at].stats.destination;
     s_idle_unlink (self, at);
-    s_chain_unlink (self, &self->by_addr, s_addr_hash (address), at,
-                    offsetof (req_dest_t, same_hash));
-    s_chain_unlink (self, &self->by_host, s_host_hash (address), at,
-                    offsetof (req_dest_t, same_host));
+    s_chain_unlink (self, s_addr_hash (address), at);
     self->dests[at].used = false;
     self->dests[at].same_hash = self->free;
     self->free = at;
@@ -194,27 +225,17 @@ s_slot (req_dests_t *self)
     return self->high++;
 }
 
-//  Put a new record in its two chains: the maps first, which alone may fail
+//  Put a new record in its address and port's chain: the map first
 static bool
 s_link (req_dests_t *self, uint32_t at)
 {
     req_dest_t *dest = &self->dests[at];
-    uint64_t addr_hash = s_addr_hash (&dest->stats.destination);
-    uint64_t host_hash = s_host_hash (&dest->stats.destination);
-    uint32_t same_hash = REQ_NONE, same_host = REQ_NONE;
-    bool had_addr = map_get (&self->by_addr, addr_hash, &same_hash);
-    map_get (&self->by_host, host_hash, &same_host);
-    if (!map_put (&self->by_addr, addr_hash, at))
+    uint64_t hash = s_addr_hash (&dest->stats.destination);
+    uint32_t same_hash = REQ_NONE;
+    map_get (&self->by_addr, hash, &same_hash);
+    if (!map_put (&self->by_addr, hash, at))
         return false;
-    if (!map_put (&self->by_host, host_hash, at)) {
-        if (had_addr)
-            map_put (&self->by_addr, addr_hash, same_hash);  //  a replacement: cannot fail
-        else
-            map_remove (&self->by_addr, addr_hash);
-        return false;
-    }
     dest->same_hash = same_hash;
-    dest->same_host = same_host;
     return true;
 }
 
@@ -235,6 +256,7 @@ req_dests_use (req_dests_t *self, const asynrole_addr_t *destination)
     dest->stats.destination = *destination;
     dest->stats.destination.via = 0;
     dest->flying = dest->blocked = (req_list_t){ REQ_NONE, REQ_NONE };
+    dest->busy = (req_link_t){ REQ_NONE, REQ_NONE };
     if (!s_link (self, at)) {
         dest->same_hash = self->free;
         self->free = at;

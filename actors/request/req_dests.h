@@ -5,9 +5,10 @@
     request refers to any more is idle: it keeps its counters, in a list of
     idle records oldest first, and when there are max records the oldest
     idle one is forgotten to make room (its counters with it: counted in
-    forgotten). Found by address and port in O(1); by address alone (the
-    ADDRESS peer check) through the chain of records whose address hashes
-    alike, each compared. */
+    forgotten). Found by address and port in O(1). The records with requests
+    in flight are also chained by the hash of their address alone, so that
+    a reply is offered to other ports of its source (the ADDRESS peer check)
+    without walking past records with nothing in flight. */
 #ifndef ASYNROLE_REQ_DESTS_H_INCLUDED
 #define ASYNROLE_REQ_DESTS_H_INCLUDED
 
@@ -22,7 +23,7 @@ typedef struct {
     req_list_t flying;                   //  requests in flight to it
     req_list_t blocked;                  //  requests that found it full
     uint32_t same_hash;                  //  next record whose address and port hash alike
-    uint32_t same_host;                  //  next record whose address hashes alike
+    req_link_t busy;                     //  in its address's chain, while in flight
     req_link_t idle;                     //  in the idle list, when users is 0
 } req_dest_t;
 
@@ -36,7 +37,8 @@ typedef struct {
     req_list_t idles;    //  idle records, the longest idle first
     uint64_t forgotten;  //  idle records dropped to stay within max
     map_t by_addr;       //  hash of address and port -> first record of that hash
-    map_t by_host;       //  hash of address -> first record of that hash
+    map_t busy;          //  hash of address -> first record with requests in
+                         //  flight whose address has that hash
 } req_dests_t;
 
 void req_dests_init (req_dests_t *self, uint32_t max);
@@ -52,8 +54,13 @@ void req_dests_release (req_dests_t *self, uint32_t at);
 //  The record of exactly that address and port, or REQ_NONE
 uint32_t req_dests_find (const req_dests_t *self, const asynrole_addr_t *address);
 
-//  The first record with address's address (any port), or REQ_NONE; then
-//  req_dests_next_host for the others
+//  A record's first request went in flight, or its last one ended. false:
+//  out of memory (the record is then not found by its address alone).
+bool req_dests_flying (req_dests_t *self, uint32_t at);
+void req_dests_landed (req_dests_t *self, uint32_t at);
+
+//  The first record with requests in flight and address's address (any
+//  port), or REQ_NONE; then req_dests_next_host for the others
 uint32_t req_dests_host (const req_dests_t *self, const asynrole_addr_t *address);
 uint32_t req_dests_next_host (const req_dests_t *self, uint32_t at);
 

@@ -61,7 +61,7 @@ req_engine_new (role_t *role, const asynrole_requests_t *settings, req_inbox_t *
     map_init (&self->by_key);
     heap_init (&self->timers);
     req_dests_init (&self->dests, (uint32_t) settings->max_destinations);
-    self->queue = self->flying = self->sendq = (req_list_t){ REQ_NONE, REQ_NONE };
+    self->queue = self->ready = self->flying = self->sendq = (req_list_t){ REQ_NONE, REQ_NONE };
     //  Jitter needs no more than a different sequence per engine
     self->rng =
         (uint64_t) clock_us () ^ ((uint64_t) (uintptr_t) self << 16) ^ 0x9e3779b97f4a7c15ull;
@@ -178,30 +178,26 @@ req_engine_key_register (req_engine_t *self, req_t *req, req_attempt_t *attempt)
         return;
     }
     attempt->chain = first;
+    attempt->before = REQ_NONE;
     attempt->registered = true;
+    if (first != REQ_NONE)
+        req_engine_registered (self->slots[first], attempt->key)->before = req->slot;
 }
 
+//  Take the request out of its key's chain: O(1), however many share it
 static void
-s_key_unregister (req_engine_t *self, req_t *req, const req_attempt_t *attempt)
+s_key_unregister (req_engine_t *self, const req_attempt_t *attempt)
 {
-    uint32_t at = REQ_NONE;
-    map_get (&self->by_key, attempt->key, &at);
-    if (at == req->slot) {
+    if (attempt->before == REQ_NONE) {
         if (attempt->chain == REQ_NONE)
             map_remove (&self->by_key, attempt->key);
         else
             map_put (&self->by_key, attempt->key, attempt->chain);  //  a replacement
-        return;
     }
-    //  Further down the chain: find whoever points at us
-    while (at != REQ_NONE) {
-        req_attempt_t *before = req_engine_registered (self->slots[at], attempt->key);
-        if (before->chain == req->slot) {
-            before->chain = attempt->chain;
-            return;
-        }
-        at = before->chain;
-    }
+    else
+        req_engine_registered (self->slots[attempt->before], attempt->key)->chain = attempt->chain;
+    if (attempt->chain != REQ_NONE)
+        req_engine_registered (self->slots[attempt->chain], attempt->key)->before = attempt->before;
 }
 
 //  -------------------------------------------------------------------------
@@ -216,10 +212,12 @@ s_detach (req_engine_t *self, req_t *req)
     map_remove (&self->by_handle, req->handle);
     for (int i = 0; i < req->attempts; i++)
         if (req_attempt (req, i)->registered)
-            s_key_unregister (self, req, req_attempt (req, i));
+            s_key_unregister (self, req_attempt (req, i));
     req_dest_t *dest = &self->dests.dests[req->dest];
     if (req->state == REQ_WAITING)
         req_list_unlink (self, &self->queue, req, REQ_LINK);
+    else if (req->state == REQ_READY)
+        req_list_unlink (self, &self->ready, req, REQ_LINK);
     else if (req->state == REQ_BLOCKED)
         req_list_unlink (self, &dest->blocked, req, REQ_LINK);
     else {
@@ -228,12 +226,15 @@ s_detach (req_engine_t *self, req_t *req)
         if (req->resend)
             req_list_unlink (self, &self->sendq, req, REQ_LINK_SEND);
         self->in_flight--;
-        dest->stats.in_flight--;
+        if (--dest->stats.in_flight == 0)
+            req_dests_landed (&self->dests, req->dest);
+        //  The place it held goes to the oldest request blocked on it, ahead
+        //  of the queue, behind those let out before
         req_t *next = s_req (self, dest->blocked.head);
         if (next) {
             req_list_unlink (self, &dest->blocked, next, REQ_LINK);
-            next->state = REQ_WAITING;
-            req_list_push (self, &self->queue, next, REQ_LINK, true);
+            next->state = REQ_READY;
+            req_list_push (self, &self->ready, next, REQ_LINK, false);
         }
     }
     if (req->state != REQ_FLYING)
@@ -340,10 +341,11 @@ req_engine_pump (req_engine_t *self)
     self->pumping = true;
     while (self->in_flight < self->settings.max_in_flight
            && !atomic_load (&self->role->destroying)) {
-        req_t *req = s_req (self, self->queue.head);
+        req_list_t *from = self->ready.head != REQ_NONE ? &self->ready : &self->queue;
+        req_t *req = s_req (self, from->head);
         if (!req)
             break;
-        req_list_unlink (self, &self->queue, req, REQ_LINK);
+        req_list_unlink (self, from, req, REQ_LINK);
         req_dest_t *dest = &self->dests.dests[req->dest];
         if (dest->stats.in_flight >= self->settings.max_per_destination) {
             req->state = REQ_BLOCKED;

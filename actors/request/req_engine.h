@@ -40,6 +40,8 @@ typedef struct req_engine_s {
     heap_t timers;                     //  slot -> when its timer is due (us)
     req_dests_t dests;                 //  per destination: counters and lists
     req_list_t queue;                  //  waiting for room in flight
+    req_list_t ready;                  //  let out of their destination's queue,
+                                       //  in the order they were let out
     req_list_t flying;                 //  in flight, oldest first
     req_list_t sendq;                  //  in flight, their attempt blocked on a
                                        //  full send queue, oldest first

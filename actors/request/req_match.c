@@ -129,6 +129,10 @@ s_offer_list (req_engine_t *self, uint32_t at, bool all, const asynrole_datagram
     while (at != REQ_NONE && *offers > 0) {
         req_t *req = self->slots[at];
         at = all ? req->all.next : req->link.next;
+        //  Its first attempt waits for room to leave, and so do all those
+        //  launched after it (they leave in launch order): none to answer
+        if (req->attempts == 0)
+            break;
         (*offers)--;
         if (s_try (self, req, datagram, req->attempts - 1, req->attempts == 1, refused))
             return true;

@@ -180,7 +180,10 @@ req_send_launch (req_engine_t *self, req_t *req)
     req_list_push (self, &dest->flying, req, REQ_LINK, false);
     req_list_push (self, &self->flying, req, REQ_LINK_ALL, false);
     self->in_flight++;
-    dest->stats.in_flight++;
+    if (dest->stats.in_flight++ == 0 && !req_dests_flying (&self->dests, req->dest))
+        log_error ("%s: out of memory: replies from other ports of a destination are not "
+                   "matched",
+                   self->role->name);
     req_inbox_unreserve (self->inbox);
     s_attempt (self, req);
 }

@@ -275,17 +275,43 @@ role_quiesce (role_t *role)
         rc = pthread_cond_timedwait (&role->calls_done, &role->calls_mutex, &deadline);
     pthread_mutex_unlock (&role->calls_mutex);
     if (rc)
-        log_error ("%s: %u calls still under way when it was destroyed", role->name,
-                   atomic_load (&role->calls) & ROLE_CALLS_COUNT);
+        log_error ("%s: %u calls still under way after %d ms of destroying it: it is freed "
+                   "when the last one leaves",
+                   role->name, atomic_load (&role->calls) & ROLE_CALLS_COUNT,
+                   role_ctl_step_timeout (role));
 }
 
-bool
+//  Free the role and its owner
+static void
+s_free (role_t *role)
+{
+    void *owner = role->owner;
+    role_release (role);
+    free (owner);
+}
+
+void
+role_dispose (role_t *role)
+{
+    //  Calls still under way (role_quiesce gave up waiting for them, user
+    //  code taking long): the last one to leave frees it. The mark and the
+    //  count are one word, so exactly one of us sees the other.
+    unsigned calls = atomic_load (&role->calls);
+    do
+        if (!(calls & ROLE_CALLS_COUNT)) {
+            s_free (role);
+            return;
+        }
+    while (!atomic_compare_exchange_weak (&role->calls, &calls, calls | ROLE_CALLS_ORPHAN));
+}
+
+void
 role_stop (role_t *role)
 {
     if (actor_is_self (role->actor)) {
         //  From the role's own callback: the actor ends once it returns
         atomic_store (&role->destroying, true);
-        return false;
+        return;
     }
     //  Deliveries stop after the callback under way
     role_quiesce (role);
@@ -294,8 +320,7 @@ role_stop (role_t *role)
     actor_destroy (&role->actor);
     if (atomic_load (&role->verbose))
         log_info ("%s: destroyed", role->name);
-    role_release (role);
-    return true;
+    role_dispose (role);
 }
 
 //  A call on the role begins; -1 (ASYNROLE_ECLOSED) when the role is closed
@@ -308,22 +333,30 @@ role_enter (role_t *role, asynrole_error_t *error)
     if (!(before & ROLE_CALLS_STOP) && !atomic_load (&role->destroying)
         && !atomic_load (&role->closed))
         return 0;
+    //  Said before we leave: our leaving may free the role
+    error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_NONE, 0,
+               "the role is closed, or being destroyed: %s", role->name);
     role_leave (role);
-    return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_NONE, 0,
-                      "the role is closed, or being destroyed: %s", role->name);
+    return -1;
 }
 
 //  A call leaves. Only the last call out of a role role_quiesce waits on
-//  touches the role after its count went, and only under the mutex.
+//  touches the role after its count went: under the mutex, and to free it
+//  when role_dispose left that to it.
 void
 role_leave (role_t *role)
 {
-    if (atomic_fetch_sub (&role->calls, 1) == (ROLE_CALLS_STOP | ROLE_CALLS_WAIT | 1)) {
+    unsigned before = atomic_fetch_sub (&role->calls, 1);
+    if ((before & ROLE_CALLS_COUNT) != 1)
+        return;
+    if (before & ROLE_CALLS_WAIT) {
         pthread_mutex_lock (&role->calls_mutex);
         role->calls_drained = true;
         pthread_cond_broadcast (&role->calls_done);
         pthread_mutex_unlock (&role->calls_mutex);
     }
+    if (before & ROLE_CALLS_ORPHAN)
+        s_free (role);
 }
 
 //  -------------------------------------------------------------------------

@@ -89,7 +89,8 @@ typedef struct role_s {
 //  sets: stopped, and waited on (calls were under way)
 #define ROLE_CALLS_STOP 0x80000000u
 #define ROLE_CALLS_WAIT 0x40000000u
-#define ROLE_CALLS_COUNT 0x3fffffffu
+#define ROLE_CALLS_ORPHAN 0x20000000u  //  role_dispose left the freeing to the last call
+#define ROLE_CALLS_COUNT 0x1fffffffu
 
 //  How a send is made (role_send)
 typedef struct {
@@ -110,10 +111,13 @@ int role_start (role_t *role, role_kind_t kind, void *owner, const char *default
                 const asynrole_addr_t *destination, role_fn_t callback, void *ctx,
                 asynrole_error_t *error);
 
-//  Stop the role and free what role_start made. Returns true when done
-//  (the caller frees the owner), false when deferred: called from the role's
-//  own callback, it ends when that returns and frees the owner itself.
-bool role_stop (role_t *role);
+//  Stop the role and free it and its owner. Called from the role's own
+//  callback, it is deferred: the role ends when that returns, in its thread.
+void role_stop (role_t *role);
+
+//  Free the role and its owner (the actor is gone), now, or when the last
+//  call still under way leaves (role_quiesce stopped waiting for it)
+void role_dispose (role_t *role);
 
 //  Stop the role's calls and wait for those under way (role.c). Both ways of
 //  destroying run it before the role detaches: from another thread in

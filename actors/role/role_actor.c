@@ -361,10 +361,7 @@ s_handle_data (self_t *self)
 static void
 s_finalize (void *arg)
 {
-    role_t *role = (role_t *) arg;
-    void *owner = role->owner;
-    role_release (role);
-    free (owner);
+    role_dispose ((role_t *) arg);
 }
 
 //  The request engine's turn: what other threads posted, the timers due,
