@@ -1,5 +1,6 @@
 /*  fault_peer.c - a deterministic UDP peer (fault_peer.h) */
 #include "fault_peer.h"
+#include "testutil.h"
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -74,14 +75,6 @@ fp_destroy_all (void)
     }
 }
 
-static int64_t
-s_now_us (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
-
 static int
 s_bind (const char *text, asynrole_addr_t *bound)
 {
@@ -139,7 +132,7 @@ s_make (fault_peer_t *self, size_t index, const uint8_t *in, size_t size,
     if (length < 0)
         return false;
     memset (answer, 0, sizeof *answer);
-    answer->due_us = s_now_us () + (int64_t) action->delay_ms * 1000;
+    answer->due_us = tu_now_us () + (int64_t) action->delay_ms * 1000;
     answer->to = *from;
     answer->other = action->other;
     answer->copies = action->copies > 0 ? action->copies : 1;
@@ -169,7 +162,7 @@ s_receive (fault_peer_t *self, int fd)
     pthread_mutex_lock (&self->mutex);
     size_t index = self->received++;
     if (index < self->capacity)
-        self->arrivals[index] = s_now_us ();
+        self->arrivals[index] = tu_now_us ();
     pthread_cond_broadcast (&self->cond);
     fp_answer_t answer;
     const fp_action_t *action =
@@ -195,7 +188,7 @@ static int
 s_due (fault_peer_t *self)
 {
     pthread_mutex_lock (&self->mutex);
-    int64_t now = s_now_us ();
+    int64_t now = tu_now_us ();
     int64_t next = -1;
     for (size_t i = 0; i < self->pending_count;) {
         fp_answer_t *answer = &self->pending[i];
@@ -256,11 +249,7 @@ fp_new (const fp_options_t *options)
         setsockopt (self->fd, SOL_SOCKET, SO_RCVBUF, &options->rcvbuf, sizeof (int));
     self->stop_fd = eventfd (0, EFD_CLOEXEC);
     pthread_mutex_init (&self->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->cond, &attr);
-    pthread_condattr_destroy (&attr);
+    tu_cond_init (&self->cond);
     bool ok = self->script && self->arrivals && self->pending && self->held && self->fd >= 0
         && (!options->other || self->other_fd >= 0) && self->stop_fd >= 0;
     if (ok && options->script_len)
@@ -328,14 +317,10 @@ fp_other (fault_peer_t *self)
     return &self->other;
 }
 
-//  A counter, read under the mutex
 static size_t
 s_read (fault_peer_t *self, const size_t *counter)
 {
-    pthread_mutex_lock (&self->mutex);
-    size_t value = *counter;
-    pthread_mutex_unlock (&self->mutex);
-    return value;
+    return tu_read_count (&self->mutex, counter);
 }
 
 size_t
@@ -365,21 +350,7 @@ fp_lost (fault_peer_t *self)
 bool
 fp_wait_received (fault_peer_t *self, size_t n, int timeout_ms)
 {
-    struct timespec deadline;
-    clock_gettime (CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock (&self->mutex);
-    int rc = 0;
-    while (self->received < n && rc == 0)
-        rc = pthread_cond_timedwait (&self->cond, &self->mutex, &deadline);
-    bool reached = self->received >= n;
-    pthread_mutex_unlock (&self->mutex);
-    return reached;
+    return tu_wait_count (&self->mutex, &self->cond, &self->received, n, timeout_ms);
 }
 
 int64_t

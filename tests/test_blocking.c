@@ -659,7 +659,7 @@ test_bulk_gives_up (void **state)
 typedef struct {
     pthread_mutex_t mutex;
     pthread_cond_t cond;
-    int sent;
+    size_t sent;
 } sent_count_t;
 
 static void
@@ -676,16 +676,9 @@ s_count_sent (asynrole_manager_t *manager, void *ctx, const asynrole_request_inf
 }
 
 static bool
-s_sent_reach (sent_count_t *count, int n, int timeout_ms)
+s_sent_reach (sent_count_t *count, size_t n, int timeout_ms)
 {
-    struct timespec deadline = tu_deadline (timeout_ms);
-    pthread_mutex_lock (&count->mutex);
-    int rc = 0;
-    while (count->sent < n && rc == 0)
-        rc = pthread_cond_timedwait (&count->cond, &count->mutex, &deadline);
-    bool reached = count->sent >= n;
-    pthread_mutex_unlock (&count->mutex);
-    return reached;
+    return tu_wait_count (&count->mutex, &count->cond, &count->sent, n, timeout_ms);
 }
 
 typedef struct {
@@ -711,11 +704,7 @@ test_bulk_keeps_going (void **state)
     fault_peer_t *peer = s_peer (&holding);
     sent_count_t count = { .sent = 0 };
     pthread_mutex_init (&count.mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&count.cond, &attr);
-    pthread_condattr_destroy (&attr);
+    tu_cond_init (&count.cond);
     asynrole_requests_t requests = {
         .max_in_flight = 20, .key = s_bytes_key, .hook = s_count_sent, .hook_ctx = &count
     };
@@ -763,14 +752,11 @@ static void
 s_slow_handler (void *ctx, const asynrole_datagram_t *request, asynrole_response_t *response)
 {
     slow_t *slow = (slow_t *) ctx;
-    struct timespec deadline = tu_deadline (30000);
     pthread_mutex_lock (&slow->mutex);
     slow->inside = true;
     pthread_cond_broadcast (&slow->cond);
-    int rc = 0;
-    while (!slow->go && rc == 0)
-        rc = pthread_cond_timedwait (&slow->cond, &slow->mutex, &deadline);
     pthread_mutex_unlock (&slow->mutex);
+    tu_wait_flag (&slow->mutex, &slow->cond, &slow->go, 30000);
     response->data = request->data;
     response->size = request->size;
 }
@@ -797,11 +783,7 @@ test_destroy_outlived_by_call (void **state)
     (void) state;
     slow_t slow = { .inside = false };
     pthread_mutex_init (&slow.mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&slow.cond, &attr);
-    pthread_condattr_destroy (&attr);
+    tu_cond_init (&slow.cond);
     asynrole_options_t options = { .pipe_mode = true };
     const char *iface = "127.0.0.1:0";
     asynrole_error_t error;
@@ -814,13 +796,7 @@ test_destroy_outlived_by_call (void **state)
     asynrole_manager_t *manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", NULL);
     assert_int_equal (
         asynrole_manager_send (manager, "q", 1, asynrole_agent_local (agent, 0), &error), 0);
-    struct timespec deadline = tu_deadline (TU_TIMEOUT_MS);
-    pthread_mutex_lock (&slow.mutex);
-    int rc = 0;
-    while (!slow.inside && rc == 0)
-        rc = pthread_cond_timedwait (&slow.cond, &slow.mutex, &deadline);
-    pthread_mutex_unlock (&slow.mutex);
-    assert_true (slow.inside);
+    assert_true (tu_wait_flag (&slow.mutex, &slow.cond, &slow.inside, TU_TIMEOUT_MS));
     //  Gives up waiting for the handler after a step's time, and returns
     asynrole_agent_destroy (&agent);
     pthread_mutex_lock (&slow.mutex);

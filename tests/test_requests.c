@@ -45,11 +45,7 @@ s_results_new (size_t room)
     assert_non_null (self->results);
     self->room = room;
     pthread_mutex_init (&self->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->cond, &attr);
-    pthread_condattr_destroy (&attr);
+    tu_cond_init (&self->cond);
     for (size_t i = 0; i < MAX_OBJECTS; i++)
         if (!s_all_results[i]) {
             s_all_results[i] = self;
@@ -104,23 +100,13 @@ s_result_cb (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *re
 static bool
 s_results_wait (results_t *self, size_t n, int timeout_ms)
 {
-    struct timespec deadline = tu_deadline (timeout_ms);
-    pthread_mutex_lock (&self->mutex);
-    int rc = 0;
-    while (self->count < n && rc == 0)
-        rc = pthread_cond_timedwait (&self->cond, &self->mutex, &deadline);
-    bool reached = self->count >= n;
-    pthread_mutex_unlock (&self->mutex);
-    return reached;
+    return tu_wait_count (&self->mutex, &self->cond, &self->count, n, timeout_ms);
 }
 
 static size_t
 s_results_count (results_t *self)
 {
-    pthread_mutex_lock (&self->mutex);
-    size_t count = self->count;
-    pthread_mutex_unlock (&self->mutex);
-    return count;
+    return tu_read_count (&self->mutex, &self->count);
 }
 
 //  The result of handle, failing the test when there is none
@@ -570,14 +556,6 @@ s_check_times (fault_peer_t *peer, int64_t start_us, const int *waits_ms, size_t
     }
 }
 
-static int64_t
-s_now_us (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
-
 static void
 test_backoff (void **state)
 {
@@ -590,10 +568,10 @@ test_backoff (void **state)
     asynrole_policy_t policy = {
         .timeout = 40, .retries = 4, .backoff = ASYNROLE_BACKOFF_EXPONENTIAL, .max_timeout = 200
     };
-    int64_t start = s_now_us ();
+    int64_t start = tu_now_us ();
     s_request (manager, "b", 1, fp_addr (peer), &policy, results);
     assert_true (s_results_wait (results, 1, TU_TIMEOUT_MS));
-    int64_t took = s_now_us () - start;
+    int64_t took = tu_now_us () - start;
     assert_int_equal (fp_received (peer), 5);
     const int waits[] = { 40, 80, 160, 200 };
     s_check_times (peer, start, waits, 4, 150);
@@ -613,7 +591,7 @@ test_jitter_and_deadline (void **state)
     //  Jitter 50%: each wait in [30, 60] ms; the deadline ends it at 600 ms
     asynrole_policy_t policy = { .timeout = 60, .retries = 100, .jitter = 50, .deadline = 600 };
     int64_t start = tu_now ();
-    int64_t start_us = s_now_us ();
+    int64_t start_us = tu_now_us ();
     uint64_t handle = s_request (manager, "j", 1, fp_addr (peer), &policy, results);
     assert_true (s_results_wait (results, 1, TU_TIMEOUT_MS));
     int64_t took = tu_now () - start;
@@ -761,7 +739,7 @@ test_in_flight_limits (void **state)
 typedef struct {
     pthread_mutex_t mutex;
     pthread_cond_t cond;
-    int sent;
+    size_t sent;
 } sent_t;
 
 static void
@@ -778,16 +756,9 @@ s_sent_hook (asynrole_manager_t *manager, void *ctx, const asynrole_request_info
 }
 
 static bool
-s_sent_wait (sent_t *sent, int n)
+s_sent_wait (sent_t *sent, size_t n)
 {
-    struct timespec deadline = tu_deadline (TU_TIMEOUT_MS);
-    pthread_mutex_lock (&sent->mutex);
-    int rc = 0;
-    while (sent->sent < n && rc == 0)
-        rc = pthread_cond_timedwait (&sent->cond, &sent->mutex, &deadline);
-    bool reached = sent->sent >= n;
-    pthread_mutex_unlock (&sent->mutex);
-    return reached;
+    return tu_wait_count (&sent->mutex, &sent->cond, &sent->sent, n, TU_TIMEOUT_MS);
 }
 
 static void
@@ -795,11 +766,7 @@ s_sent_init (sent_t *sent)
 {
     memset (sent, 0, sizeof *sent);
     pthread_mutex_init (&sent->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&sent->cond, &attr);
-    pthread_condattr_destroy (&attr);
+    tu_cond_init (&sent->cond);
 }
 
 //  One in flight, five queued: the seventh is refused (EWOULDBLOCK), and

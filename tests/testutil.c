@@ -104,11 +104,7 @@ tu_collector_new (void)
     tu_collector_t *self = calloc (1, sizeof *self);
     assert_non_null (self);
     pthread_mutex_init (&self->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->cond, &attr);
-    pthread_condattr_destroy (&attr);
+    tu_cond_init (&self->cond);
     self->keep_data = true;
     s_track ((void **) s_collectors, self);
     return self;
@@ -194,14 +190,7 @@ tu_collector_add (tu_collector_t *self, const asynrole_datagram_t *datagram,
 static bool
 s_wait (tu_collector_t *self, const size_t *counter, size_t n, int timeout_ms)
 {
-    struct timespec deadline = tu_deadline (timeout_ms);
-    pthread_mutex_lock (&self->mutex);
-    int rc = 0;
-    while (*counter < n && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait (&self->cond, &self->mutex, &deadline);
-    bool reached = *counter >= n;
-    pthread_mutex_unlock (&self->mutex);
-    return reached;
+    return tu_wait_count (&self->mutex, &self->cond, counter, n, timeout_ms);
 }
 
 bool
@@ -225,10 +214,7 @@ tu_collector_wait_errors (tu_collector_t *self, size_t n, int timeout_ms)
 static size_t
 s_read (tu_collector_t *self, const size_t *counter)
 {
-    pthread_mutex_lock (&self->mutex);
-    size_t value = *counter;
-    pthread_mutex_unlock (&self->mutex);
-    return value;
+    return tu_read_count (&self->mutex, counter);
 }
 
 size_t
@@ -532,6 +518,60 @@ tu_deadline (int timeout_ms)
         at.tv_nsec -= 1000000000L;
     }
     return at;
+}
+
+int64_t
+tu_now_us (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+void
+tu_cond_init (pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (cond, &attr);
+    pthread_condattr_destroy (&attr);
+}
+
+size_t
+tu_read_count (pthread_mutex_t *mutex, const size_t *count)
+{
+    pthread_mutex_lock (mutex);
+    size_t value = *count;
+    pthread_mutex_unlock (mutex);
+    return value;
+}
+
+bool
+tu_wait_count (pthread_mutex_t *mutex, pthread_cond_t *cond, const size_t *count, size_t n,
+               int timeout_ms)
+{
+    struct timespec deadline = tu_deadline (timeout_ms);
+    pthread_mutex_lock (mutex);
+    int rc = 0;
+    while (*count < n && rc == 0)
+        rc = pthread_cond_timedwait (cond, mutex, &deadline);
+    bool reached = *count >= n;
+    pthread_mutex_unlock (mutex);
+    return reached;
+}
+
+bool
+tu_wait_flag (pthread_mutex_t *mutex, pthread_cond_t *cond, const bool *flag, int timeout_ms)
+{
+    struct timespec deadline = tu_deadline (timeout_ms);
+    pthread_mutex_lock (mutex);
+    int rc = 0;
+    while (!*flag && rc == 0)
+        rc = pthread_cond_timedwait (cond, mutex, &deadline);
+    bool set = *flag;
+    pthread_mutex_unlock (mutex);
+    return set;
 }
 
 int64_t

@@ -192,6 +192,18 @@ asynrole_stats_t tu_agent_stats (asynrole_agent_t *agent, size_t index);
 //  A plain UDP socket bound to ip:0 (not registered: the caller closes it)
 int tu_udp_socket (const char *ip, asynrole_addr_t *bound);
 
+//  Microseconds on the monotonic clock
+int64_t tu_now_us (void);
+
+//  Waiting between threads, with a deadline: a condition variable on the
+//  monotonic clock (tu_deadline's), a counter or flag read under its mutex,
+//  and waits until the counter reaches n or the flag is set (true if so)
+void tu_cond_init (pthread_cond_t *cond);
+size_t tu_read_count (pthread_mutex_t *mutex, const size_t *count);
+bool tu_wait_count (pthread_mutex_t *mutex, pthread_cond_t *cond, const size_t *count, size_t n,
+                    int timeout_ms);
+bool tu_wait_flag (pthread_mutex_t *mutex, pthread_cond_t *cond, const bool *flag, int timeout_ms);
+
 //  Sockets, eventfds and epoll sets open in this process now
 int tu_open_fds (void);
 

@@ -30,11 +30,7 @@ waiter_new (size_t count, asynrole_error_t *error)
     }
     atomic_init (&self->refs, 1);
     pthread_mutex_init (&self->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->cond, &attr);
-    pthread_condattr_destroy (&attr);
+    clock_cond_init (&self->cond);
     self->count = count;
     for (size_t i = 0; i < count; i++)
         self->slots[i].waiter = self;

@@ -168,23 +168,15 @@ req_call_new (req_call_kind_t kind, asynrole_error_t *error)
     self->kind = kind;
     atomic_init (&self->refs, 1);
     pthread_mutex_init (&self->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->cond, &attr);
-    pthread_condattr_destroy (&attr);
+    clock_cond_init (&self->cond);
     return self;
 }
 
 int
 req_call_wait (req_call_t *self, int timeout, asynrole_error_t *error)
 {
-    struct timespec deadline = clock_after (timeout);
     pthread_mutex_lock (&self->mutex);
-    int rc = 0;
-    while (!self->done && rc == 0)
-        rc = pthread_cond_timedwait (&self->cond, &self->mutex, &deadline);
-    bool done = self->done;
+    bool done = clock_wait_flag (&self->cond, &self->mutex, &self->done, true, timeout);
     pthread_mutex_unlock (&self->mutex);
     if (done)
         return 0;

@@ -42,6 +42,20 @@ role_resolve (const char *const *texts, size_t count, asynrole_error_t *error)
 //  -------------------------------------------------------------------------
 //  Start and stop
 
+//  What s_init made: the locks, and the addresses it was given
+static void
+s_destroy_locks (role_t *role)
+{
+    free (role->locals);
+    role->locals = NULL;
+    pthread_mutex_destroy (&role->push_mutex);
+    busy_destroy (&role->ctl_busy);
+    busy_destroy (&role->user_busy);
+    pthread_mutex_destroy (&role->callback_mutex);
+    pthread_mutex_destroy (&role->calls_mutex);
+    pthread_cond_destroy (&role->calls_done);
+}
+
 void
 role_release (role_t *role)
 {
@@ -62,16 +76,9 @@ role_release (role_t *role)
     link_unref (&role->link);
     req_inbox_destroy (&role->inbox);
     asynrole_io_destroy (&role->io);
-    free (role->locals);
     free (role->socket_ids);
-    role->locals = NULL;
     role->socket_ids = NULL;
-    pthread_mutex_destroy (&role->push_mutex);
-    busy_destroy (&role->ctl_busy);
-    busy_destroy (&role->user_busy);
-    pthread_mutex_destroy (&role->callback_mutex);
-    pthread_mutex_destroy (&role->calls_mutex);
-    pthread_cond_destroy (&role->calls_done);
+    s_destroy_locks (role);
     ctx_release ();
 }
 
@@ -157,11 +164,7 @@ s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
     atomic_init (&role->timeout, 0);
     atomic_init (&role->calls, 0);
     pthread_mutex_init (&role->calls_mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&role->calls_done, &attr);
-    pthread_condattr_destroy (&attr);
+    clock_cond_init (&role->calls_done);
 }
 
 //  What start makes before the actor; 0 or -1 with error filled
@@ -208,13 +211,7 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
 {
     s_init (role, kind, owner, default_name, options, locals, count, destination, callback, ctx);
     if (ctx_acquire (error)) {
-        pthread_mutex_destroy (&role->push_mutex);
-        busy_destroy (&role->ctl_busy);
-        busy_destroy (&role->user_busy);
-        pthread_mutex_destroy (&role->callback_mutex);
-        pthread_mutex_destroy (&role->calls_mutex);
-        pthread_cond_destroy (&role->calls_done);
-        free (role->locals);
+        s_destroy_locks (role);
         return -1;
     }
     if (s_prepare (role, error)) {
@@ -268,13 +265,11 @@ role_quiesce (role_t *role)
     while (!atomic_compare_exchange_weak (&role->calls, &calls, marked));
     if (!(marked & ROLE_CALLS_WAIT))
         return;
-    struct timespec deadline = clock_after (role_ctl_step_timeout (role));
     pthread_mutex_lock (&role->calls_mutex);
-    int rc = 0;
-    while (!role->calls_drained && rc == 0)
-        rc = pthread_cond_timedwait (&role->calls_done, &role->calls_mutex, &deadline);
+    bool drained = clock_wait_flag (&role->calls_done, &role->calls_mutex, &role->calls_drained,
+                                    true, role_ctl_step_timeout (role));
     pthread_mutex_unlock (&role->calls_mutex);
-    if (rc)
+    if (!drained)
         log_error ("%s: %u calls still under way after %d ms of destroying it: it is freed "
                    "when the last one leaves",
                    role->name, atomic_load (&role->calls) & ROLE_CALLS_COUNT,

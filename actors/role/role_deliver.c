@@ -57,6 +57,18 @@ s_error (const wire_rec_t *rec, asynrole_error_t *error)
     error_describe (error);
 }
 
+//  A datagram record as the user sees it, dumped when asked; true when it
+//  answered a request of the Manager's (it has ended: it goes nowhere else)
+static bool
+s_received (role_t *role, const wire_rec_t *rec, const uint8_t *payload,
+            asynrole_datagram_t *datagram)
+{
+    s_datagram (rec, payload, datagram);
+    if (atomic_load_explicit (&role->dump, memory_order_relaxed))
+        dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
+    return role->engine && req_engine_offer (role->engine, datagram);
+}
+
 static void
 s_call (role_t *role, role_fn_t callback, void *ctx, const asynrole_datagram_t *datagram,
         const asynrole_error_t *error)
@@ -77,11 +89,7 @@ s_dispatch (role_t *role, role_fn_t callback, void *ctx, const wire_rec_t *rec,
 {
     if (rec->type == WIRE_DATAGRAM) {
         asynrole_datagram_t datagram;
-        s_datagram (rec, payload, &datagram);
-        if (atomic_load_explicit (&role->dump, memory_order_relaxed))
-            dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
-        //  A reply to a request ends it, and goes nowhere else
-        if (role->engine && req_engine_offer (role->engine, &datagram))
+        if (s_received (role, rec, payload, &datagram))
             return;
         if (callback.manager)
             s_call (role, callback, ctx, &datagram, NULL);
@@ -200,11 +208,7 @@ static void
 s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint8_t *payload)
 {
     asynrole_datagram_t datagram;
-    s_datagram (rec, payload, &datagram);
-    if (atomic_load_explicit (&role->dump, memory_order_relaxed))
-        dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
-    //  A reply to a request ends it, and makes no event
-    if (role->engine && req_engine_offer (role->engine, &datagram))
+    if (s_received (role, rec, payload, &datagram))
         return;
     atomic_fetch_add (&batch->refs, 1);
     HANDOFF_RELEASE (batch);

@@ -123,11 +123,7 @@ actor_new (actor_fn *fn, void *args, const char *name, int timeout_ms, asynrole_
     snprintf (self->name, sizeof self->name, "%s", name);
     atomic_init (&self->stopping, false);
     pthread_mutex_init (&self->go_mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->go_cond, &attr);
-    pthread_condattr_destroy (&attr);
+    clock_cond_init (&self->go_cond);
     if (pair_new (&self->pipe, &self->inner, "pipe", error)) {
         s_free (self);
         return NULL;
@@ -221,12 +217,8 @@ actor_go (actor_t *self)
 bool
 actor_wait_go (actor_t *self, int timeout_ms)
 {
-    struct timespec until = clock_after (timeout_ms);
     pthread_mutex_lock (&self->go_mutex);
-    int rc = 0;
-    while (!self->go && rc == 0)
-        rc = pthread_cond_timedwait (&self->go_cond, &self->go_mutex, &until);
-    bool go = self->go;
+    bool go = clock_wait_flag (&self->go_cond, &self->go_mutex, &self->go, true, timeout_ms);
     pthread_mutex_unlock (&self->go_mutex);
     return go;
 }

@@ -6,11 +6,7 @@ void
 busy_init (busy_t *self)
 {
     pthread_mutex_init (&self->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->free, &attr);
-    pthread_condattr_destroy (&attr);
+    clock_cond_init (&self->free);
     self->busy = false;
 }
 
@@ -24,12 +20,8 @@ busy_destroy (busy_t *self)
 bool
 busy_take (busy_t *self, int timeout_ms)
 {
-    struct timespec until = clock_after (timeout_ms);
     pthread_mutex_lock (&self->mutex);
-    int rc = 0;
-    while (self->busy && rc == 0)
-        rc = pthread_cond_timedwait (&self->free, &self->mutex, &until);
-    bool taken = !self->busy;
+    bool taken = clock_wait_flag (&self->free, &self->mutex, &self->busy, false, timeout_ms);
     if (taken)
         self->busy = true;
     pthread_mutex_unlock (&self->mutex);

@@ -1,7 +1,10 @@
-/*  clock.h - monotonic time and deadlines, in milliseconds (and us) */
+/*  clock.h - monotonic time and deadlines, in milliseconds (and us), and
+    the condition variables that wait for them */
 #ifndef ASYNROLE_CLOCK_H_INCLUDED
 #define ASYNROLE_CLOCK_H_INCLUDED
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -45,6 +48,30 @@ clock_after (int timeout_ms)
         at.tv_nsec -= 1000000000L;
     }
     return at;
+}
+
+//  A condition variable whose timed waits take clock_after's deadlines
+static inline void
+clock_cond_init (pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (cond, &attr);
+    pthread_condattr_destroy (&attr);
+}
+
+//  With mutex held: wait on cond until *flag is want, at most timeout_ms;
+//  whether it is
+static inline bool
+clock_wait_flag (pthread_cond_t *cond, pthread_mutex_t *mutex, const bool *flag, bool want,
+                 int timeout_ms)
+{
+    struct timespec deadline = clock_after (timeout_ms);
+    int rc = 0;
+    while (*flag != want && rc == 0)
+        rc = pthread_cond_timedwait (cond, mutex, &deadline);
+    return *flag == want;
 }
 
 #endif

@@ -65,11 +65,7 @@ link_new (size_t sockets, size_t max_held, size_t record_overhead, size_t tx_max
     atomic_init (&self->tx_closed, false);
     atomic_init (&self->tx_wanted, false);
     pthread_mutex_init (&self->mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init (&attr);
-    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-    pthread_cond_init (&self->room, &attr);
-    pthread_condattr_destroy (&attr);
+    clock_cond_init (&self->room);
     return self;
 }
 
