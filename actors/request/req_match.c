@@ -2,7 +2,7 @@
 
     With a key function: the requests registered under the datagram's key
     (newest first), each asked in turn; the peer check and the validator
-    may refuse. Without one: the requests in flight to the datagram's
+    may refuse (at most LIMIT_OFFERS validators are asked). Without one: the requests in flight to the datagram's
     source, oldest first (ADDRESS: then those to the source's other ports;
     ANY: every request in flight), at most LIMIT_OFFERS of them, until one
     accepts. A datagram refused by all is counted as rejected (once), one
@@ -105,13 +105,16 @@ s_offer_keyed (req_engine_t *self, const asynrole_datagram_t *datagram, bool *re
     uint32_t at = REQ_NONE;
     if (has_key)
         map_get (&self->by_key, key, &at);
-    while (at != REQ_NONE) {
+    //  Peer checks are cheap; validators are user code: at most LIMIT_OFFERS
+    int offers = LIMIT_OFFERS;
+    while (at != REQ_NONE && offers > 0) {
         req_t *req = self->slots[at];
         at = req_engine_registered (req, key)->chain;
         if (!s_peer_ok (self->settings.check, &req->destination, &datagram->peer)) {
             s_rejected (self, req, datagram, "the peer check", refused);
             continue;
         }
+        offers -= req->validate != NULL;
         bool sure;
         int attempt = s_keyed_attempt (req, key, &sure);
         if (s_try (self, req, datagram, attempt, sure, refused))
