@@ -18,9 +18,9 @@
     attempt was answered. Without one, a reply answers the oldest request in
     flight to its source (at most 16 are offered it, oldest first, until
     one's validator accepts; with a key, at most 16 validators are asked).
-    The peer check (strict, address only, any)
-    says which sources may answer; a request's validator may refuse a reply
-    and keep waiting (the seed's sendAndReceive). A reply to an earlier
+    The peer check (strict, address only, any) says which sources may
+    answer; a request's validator may refuse a reply and keep waiting (the
+    seed's sendAndReceive). A reply to an earlier
     attempt is accepted until the request's end (without a key, a reply is
     taken to answer the latest attempt). Whatever answers no
     request (unmatched: a duplicate, a reply after the end, a stranger's
