@@ -186,18 +186,38 @@ s_error_free (void *data, void *hint)
     s_batch_unref (batch);
 }
 
+//  The role thread's reference goes before the batch's last event leaves,
+//  so that once the user has destroyed every event, nothing is held. When
+//  no event was made of the last record, ours may be the last reference.
 static void
-s_emit_error (role_t *role, batch_t *batch, const wire_rec_t *rec)
+s_let_go (batch_t *batch, bool last)
+{
+    if (last)
+        s_batch_unref (batch);
+}
+
+//  The same, with an event holding a reference: ours is never the last
+static void
+s_hand_over (batch_t *batch, bool last)
+{
+    if (last)
+        atomic_fetch_sub (&batch->refs, 1);
+}
+
+static void
+s_emit_error (role_t *role, batch_t *batch, const wire_rec_t *rec, bool last)
 {
     error_event_t *event = malloc (sizeof *event);
     if (!event) {
         log_error ("%s: out of memory: an error event was lost", role->name);
+        s_let_go (batch, last);
         return;
     }
     s_error (rec, &event->error);
     if (atomic_load_explicit (&role->verbose, memory_order_relaxed))
         log_warning ("%s: %s", role->name, event->error.detail);
     atomic_fetch_add (&batch->refs, 1);
+    s_hand_over (batch, last);
     event->batch = batch;
     HANDOFF_RELEASE (event);
     if (event_send_error (role->events, &event->error, s_error_free, event))
@@ -205,12 +225,16 @@ s_emit_error (role_t *role, batch_t *batch, const wire_rec_t *rec)
 }
 
 static void
-s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint8_t *payload)
+s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint8_t *payload,
+                 bool last)
 {
     asynrole_datagram_t datagram;
-    if (s_received (role, rec, payload, &datagram))
+    if (s_received (role, rec, payload, &datagram)) {
+        s_let_go (batch, last);
         return;
+    }
     atomic_fetch_add (&batch->refs, 1);
+    s_hand_over (batch, last);
     HANDOFF_RELEASE (batch);
     if (event_send_datagram (role->events, &datagram, s_batch_free, batch))
         log_error ("%s: a datagram event was refused: %s", role->name, strerror (errno));
@@ -236,18 +260,24 @@ s_events (role_t *role, zmq_msg_t *msg)
     const uint8_t *frame = zmq_msg_data (&batch->msg);
     size_t records = 0;
     wire_rec_t rec;
-    for (size_t offset = 0; offset < size; offset += wire_rec_span (rec.size), records++) {
+    for (size_t offset = 0; offset < size; offset += wire_rec_span (rec.size)) {
         const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
         if (!payload) {
             log_error ("%s: a malformed batch from the I/O actor", role->name);
             break;
         }
+        //  The cost is set before our reference goes: the last one releases it
+        records++;
+        bool last = offset + wire_rec_span (rec.size) >= size;
+        if (last)
+            batch->bytes = link_cost (role->link, size, records);
         if (rec.type == WIRE_DATAGRAM)
-            s_emit_datagram (role, batch, &rec, payload);
+            s_emit_datagram (role, batch, &rec, payload, last);
         else
-            s_emit_error (role, batch, &rec);
+            s_emit_error (role, batch, &rec, last);
+        if (last)
+            return;
     }
-    //  Set before our reference goes: the last one releases it
     batch->bytes = link_cost (role->link, size, records);
     s_batch_unref (batch);
 }
