@@ -17,6 +17,8 @@
 #include "asynrole_error.h"
 #include "asynrole_types.h"
 #include "asynrole_io.h"
+#include "asynrole_listen.h"
+#include "asynrole_deploy.h"
 #include "asynrole_manager.h"
 #include "asynrole_agent.h"
 #include "asynrole_event.h"

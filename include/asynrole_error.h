@@ -70,7 +70,12 @@ typedef enum {
     ASYNROLE_OP_QUEUE,       //  a role's queue (ASYNROLE_EDROPPED, ASYNROLE_EWOULDBLOCK)
     ASYNROLE_OP_CONTROL,     //  a request to an actor and its answer
     ASYNROLE_OP_THREAD,      //  starting a thread
-    ASYNROLE_OP_PIPE         //  making or using a libzmq socket between actors
+    ASYNROLE_OP_PIPE,        //  making or using a libzmq socket between actors
+    ASYNROLE_OP_FILTER,      //  a role's source filter (ASYNROLE_EDROPPED)
+    ASYNROLE_OP_RATE_LIMIT,  //  a role's per-source rate limit (ASYNROLE_EDROPPED)
+    ASYNROLE_OP_CAPTURE,     //  writing a capture file
+    ASYNROLE_OP_ADOPT,       //  taking over a descriptor bound elsewhere
+    ASYNROLE_OP_DEVICE       //  binding a socket to a device (SO_BINDTODEVICE)
 } asynrole_op_t;
 
 #define ASYNROLE_DETAIL_MAX 192

@@ -31,6 +31,7 @@ struct asynrole_requests_s;
 #define ASYNROLE_BUFFER_SIZE 65536
 
 //  Defaults of asynrole_options_t (each used when the field is 0)
+#define ASYNROLE_DEFAULT_AGENT_RCVBUF (4 * 1024 * 1024)
 #define ASYNROLE_DEFAULT_MAX_BYTES (64u * 1024 * 1024)
 #define ASYNROLE_DEFAULT_SEND_QUEUE (1024u * 1024)
 #define ASYNROLE_DEFAULT_TIMEOUT 5000
@@ -50,7 +51,8 @@ typedef struct {
 } asynrole_datagram_t;
 
 //  Counters for one UDP socket, kept by the I/O actor. Every datagram read is
-//  either delivered or counted in dropped; every datagram a role asked to send
+//  either delivered or counted in one drop reason (filtered, rate_limited,
+//  dropped); every datagram a role asked to send
 //  is either in tx_datagrams or counted in tx_failed (or waits, in
 //  tx_backlog); every error event is either in errors or in errors_dropped.
 //  Whatever is dropped is also reported to the role as an ASYNROLE_EDROPPED
@@ -63,6 +65,8 @@ typedef struct {
     uint64_t tx_bytes;        //  their payload bytes
     uint64_t truncated;       //  read but larger than the buffer (flagged)
     uint64_t dropped;         //  read but not delivered: the role held max_bytes
+    uint64_t filtered;        //  read but not delivered: the source filter
+    uint64_t rate_limited;    //  read but not delivered: the per-source rate limit
     uint64_t kernel_dropped;  //  dropped by the kernel, receive buffer full
                               //  (SO_MEMINFO when the counters are read)
     uint64_t tx_failed;       //  sends the kernel refused (each one reported)
@@ -77,7 +81,27 @@ typedef struct {
                               //  each record of the role); 0 in asynrole_io_totals
     uint64_t held_max;        //  the most it has held (role-wide): at most
                               //  max_bytes + one batch (see docs/design.md)
+    uint64_t rcvbuf;          //  SO_RCVBUF as the kernel granted it (it counts
+                              //  its overhead: about twice the payload it holds)
+    uint64_t sndbuf;          //  SO_SNDBUF likewise
 } asynrole_stats_t;
+
+//  A role's source filter and per-source rate limit, applied by the I/O
+//  actor before a datagram crosses to the role (docs/deployment.md).
+//  Prefixes are CIDR text: "10.0.0.0/8", "192.0.2.7", "2001:db8::/32".
+//  With allow entries, only sources in one of them pass; a source in a deny
+//  entry never passes. Drops are counted (filtered, rate_limited) and
+//  reported as ASYNROLE_EDROPPED events (op ASYNROLE_OP_FILTER / _RATE_LIMIT).
+typedef struct {
+    const char *const *allow;  //  prefixes let in; none = every source
+    size_t allow_count;
+    const char *const *deny;  //  prefixes kept out (deny wins over allow)
+    size_t deny_count;
+    uint32_t rate;   //  datagrams per second per source IP; 0 = no limit
+    uint32_t burst;  //  datagrams a source may send at once; 0 = rate
+    size_t sources;  //  sources tracked; past it the least recently
+                     //  seen is forgotten; 0 = 65,536
+} asynrole_filter_t;
 
 //  Options shared by both roles. Zero-initialise, set what you need, pass a
 //  pointer (or NULL for all defaults) to asynrole_manager_new / _agent_new.
@@ -100,13 +124,27 @@ typedef struct {
                          //  queue; 0 = 5000
     size_t buffer_size;  //  bytes read per datagram; longer ones are flagged
                          //  truncated; 0 = 65536 (nothing is ever truncated)
-    int rcvbuf;          //  SO_RCVBUF for the role's sockets; 0 = kernel default
-    int sndbuf;          //  SO_SNDBUF; 0 = kernel default
+    int rcvbuf;          //  SO_RCVBUF for the role's sockets (SO_RCVBUFFORCE
+                         //  first: past the system's cap when privileged);
+                         //  0 = Agents ask for 4 MiB (storms of traps), Managers
+                         //  and adopted sockets keep what they have; -1 = the
+                         //  kernel's default. What was granted is in the stats.
+    int sndbuf;          //  SO_SNDBUF likewise; 0 = kernel default
     bool verbose;        //  log what the role does (to stderr)
     bool dump;           //  hex-dump every datagram sent and received
     const struct asynrole_requests_s *requests;  //  a Manager's request engine
                                                  //  (asynrole_request.h); NULL =
                                                  //  its defaults. Copied.
+    //  Deployment (docs/deployment.md)
+    const char *device;               //  SO_BINDTODEVICE on every socket: an interface or a
+                                      //  VRF (needs CAP_NET_RAW before Linux 5.7); NULL = none
+    bool reuse_port;                  //  SO_REUSEPORT: other sockets of this user may bind
+                                      //  the same address; the kernel spreads datagrams
+                                      //  among them by a hash of source and destination
+    bool dual_stack;                  //  IPv6 sockets take IPv4 too (IPV6_V6ONLY 0); IPv4
+                                      //  peers show as plain IPv4 addresses. Default: V6ONLY
+    const asynrole_filter_t *filter;  //  source filter and rate limit; NULL =
+                                      //  none. Copied (the strings too).
 } asynrole_options_t;
 
 //  Read the answer to a raw "STATS" command ("ib": a count, then count

@@ -8,6 +8,10 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,11 +92,73 @@ test_privileged_port (void **state)
     assert_true (tu_can_bind (&free_port));
 }
 
+//  Port 161, bound by root before the fork (-1 when not run as root)
+static int s_bound_as_root = -1;
+
+//  The deployment way: bound as root, then served as nobody
+static int
+s_bind_as_root (void)
+{
+    int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (PRIVILEGED_PORT) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0)
+        return fd;
+    if (fd >= 0)
+        close (fd);
+    return -1;
+}
+
+static void
+s_reply_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+            const asynrole_error_t *error)
+{
+    (void) ctx;
+    (void) error;
+    if (datagram)
+        asynrole_agent_reply (agent, datagram, datagram->data, datagram->size, NULL);
+}
+
+static bool
+s_readable_fd (int fd, int timeout_ms)
+{
+    struct pollfd item = { .fd = fd, .events = POLLIN };
+    return poll (&item, 1, timeout_ms) == 1;
+}
+
+static void
+test_adopt_privileged_port (void **state)
+{
+    (void) state;
+    if (s_bound_as_root < 0)
+        tu_skip ("not run as root, or port 161 was taken: nothing bound before dropping privilege");
+    assert_int_not_equal (geteuid (), 0);
+    char iface[32];
+    snprintf (iface, sizeof iface, "fd:%d", s_bound_as_root);
+    const char *ifaces[] = { iface };
+    asynrole_error_t error;
+    asynrole_agent_t *agent = asynrole_agent_new (s_reply_cb, NULL, ifaces, 1, NULL, &error);
+    if (!agent)
+        fail_msg ("adopting %s: %s", iface, error.detail);
+    asynrole_addr_t wanted = tu_addr ("127.0.0.1:161");
+    assert_true (asynrole_addr_equal (asynrole_agent_local (agent, 0), &wanted));
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("127.0.0.1", &bound);
+    assert_true (client >= 0);
+    assert_int_equal (sendto (client, "priv", 4, 0, &wanted.u.sa, wanted.len), 4);
+    assert_true (s_readable_fd (client, TU_TIMEOUT_MS));
+    char buf[8];
+    assert_int_equal (recv (client, buf, sizeof buf, 0), 4);
+    close (client);
+    asynrole_agent_destroy (&agent);
+}
+
 static int
 s_run (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_privileged_port, tu_teardown),
+        cmocka_unit_test_teardown (test_adopt_privileged_port, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }
@@ -103,7 +169,17 @@ main (int argc, char **argv)
     if (geteuid () != 0)
         return s_run (argc, argv);
 
-    //  Root binds anything: test as nobody, in a child, before CZMQ starts
+    //  Root binds anything: test as nobody, in a child, before CZMQ starts;
+    //  the port the child adopts is bound here, as a service does
+    //  (only for the case that adopts it: cases run in processes of their own,
+    //  maybe at once)
+    bool adopting = argc < 2 || strcmp (argv[1], "test_adopt_privileged_port") == 0;
+    s_bound_as_root = adopting ? s_bind_as_root () : -1;
+    if (s_bound_as_root >= 0) {
+        int high = fcntl (s_bound_as_root, F_DUPFD_CLOEXEC, 100);
+        close (s_bound_as_root);
+        s_bound_as_root = high;
+    }
     fflush (stdout);
     fflush (stderr);
     pid_t pid = fork ();

@@ -33,17 +33,17 @@ asynrole_agent_new (asynrole_agent_fn *callback, void *ctx, const char *const *i
         ifaces = default_ifaces;
         count = 1;
     }
-    asynrole_addr_t *locals = role_resolve (ifaces, count, error);
-    if (!locals)
+    role_ifaces_t resolved;
+    if (role_resolve (ifaces, count, &resolved, error))
         return NULL;
     asynrole_agent_t *self = calloc (1, sizeof *self);
     if (!self) {
-        free (locals);
+        role_ifaces_free (&resolved);
         error_nomem (error, "an Agent");
         return NULL;
     }
     role_fn_t fn = { .agent = callback };
-    if (role_start (&self->role, ROLE_AGENT, self, "agent", options, locals, count, NULL, fn, ctx,
+    if (role_start (&self->role, ROLE_AGENT, self, "agent", options, &resolved, NULL, fn, ctx,
                     error)) {
         free (self);
         return NULL;
@@ -62,14 +62,14 @@ asynrole_agent_destroy (asynrole_agent_t **self_p)
 
 static int
 s_send (asynrole_agent_t *self, const void *data, size_t size, const asynrole_addr_t *destination,
-        bool nowait, asynrole_error_t *error)
+        bool nowait, const asynrole_datagram_t *reply_to, asynrole_error_t *error)
 {
     if (!self)
         return error_badarg (error, "no agent");
     if (!destination)
         return error_badarg (error, "a datagram from an Agent needs a destination: %s",
                              self->role.name);
-    role_send_t how = { .nowait = nowait };
+    role_send_t how = { .nowait = nowait, .reply_to = reply_to };
     return role_send (&self->role, data, size, destination, &how, error);
 }
 
@@ -77,14 +77,14 @@ int
 asynrole_agent_send (asynrole_agent_t *self, const void *data, size_t size,
                      const asynrole_addr_t *destination, asynrole_error_t *error)
 {
-    return s_send (self, data, size, destination, false, error);
+    return s_send (self, data, size, destination, false, NULL, error);
 }
 
 int
 asynrole_agent_try_send (asynrole_agent_t *self, const void *data, size_t size,
                          const asynrole_addr_t *destination, asynrole_error_t *error)
 {
-    return s_send (self, data, size, destination, true, error);
+    return s_send (self, data, size, destination, true, NULL, error);
 }
 
 int
@@ -95,7 +95,7 @@ asynrole_agent_reply (asynrole_agent_t *self, const asynrole_datagram_t *request
         return error_badarg (error, "no request to reply to");
     if (!request->peer.via)
         return error_badarg (error, "the request names no socket of the Agent's (peer.via is 0)");
-    return s_send (self, data, size, &request->peer, false, error);
+    return s_send (self, data, size, &request->peer, false, request, error);
 }
 
 size_t

@@ -81,16 +81,18 @@ asynrole_io_destroy (asynrole_io_t **self_p)
     s_free (self);
 }
 
-//  Send a command on the pipe and wait for its answer, skipping the answers
-//  owed to callers that gave up. The answer, or NULL with error filled.
+//  Send a request on the pipe (taking it) and wait for its answer,
+//  skipping the answers owed to callers that gave up. The answer, or NULL
+//  with error filled.
 static zmsg_t *
-s_call (asynrole_io_t *self, const char *command, asynrole_error_t *error)
+s_request (asynrole_io_t *self, zmsg_t **request_p, const char *command, asynrole_error_t *error)
 {
     void *pipe = actor_pipe (self->actor);
     zmsg_t *answer = NULL;
     pthread_mutex_lock (&self->mutex);
-    if (zstr_send (pipe, command)) {
-        error_zmq (error, errno, "cannot send to the I/O actor");
+    if (!*request_p || zmsg_send (request_p, pipe)) {
+        error_zmq (error, *request_p ? errno : ENOMEM, "cannot send to the I/O actor");
+        zmsg_destroy (request_p);
         pthread_mutex_unlock (&self->mutex);
         return NULL;
     }
@@ -118,6 +120,64 @@ s_call (asynrole_io_t *self, const char *command, asynrole_error_t *error)
     }
     pthread_mutex_unlock (&self->mutex);
     return answer;
+}
+
+//  A command of one frame
+static zmsg_t *
+s_call (asynrole_io_t *self, const char *command, asynrole_error_t *error)
+{
+    zmsg_t *request = zmsg_new ();
+    if (request && zmsg_addstr (request, command))
+        zmsg_destroy (&request);
+    return s_request (self, &request, command, error);
+}
+
+//  A command answered "is": 0, or -1 with the error it names
+static int
+s_call_status (asynrole_io_t *self, zmsg_t **request_p, const char *command,
+               asynrole_error_t *error)
+{
+    zmsg_t *answer = s_request (self, request_p, command, error);
+    if (!answer)
+        return -1;
+    long long code = -1;
+    char *text = NULL;
+    bool ok = frames_pop_number (answer, 0, INT32_MAX, &code) && (text = zmsg_popstr (answer));
+    zmsg_destroy (&answer);
+    int rc = ok && code == 0 ? 0 : -1;
+    if (!ok)
+        error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
+                   "not an answer to %s from the I/O actor", command);
+    else if (code == 0)
+        error_clear (error);
+    else
+        error_set (error, (asynrole_code_t) code, ASYNROLE_OP_CAPTURE, 0, "%s", text);
+    zstr_free (&text);
+    return rc;
+}
+
+int
+io_capture (asynrole_io_t *self, const char *path, const asynrole_capture_t *options,
+            asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no I/O object");
+    if (path && !*path)
+        return error_badarg (error, "the capture's path is empty");
+    asynrole_capture_t settings = { .max_bytes = 0 };
+    if (options)
+        settings = *options;
+    zmsg_t *request = zmsg_new ();
+    bool ok = request
+        && (path ? zmsg_addstr (request, "CAPTURE") == 0 && zmsg_addstr (request, path) == 0
+                    && zmsg_addstrf (request, "%llu", (unsigned long long) settings.max_bytes) == 0
+                    && zmsg_addstrf (request, "%u", settings.files) == 0
+                    && zmsg_addstrf (request, "%u", settings.snaplen) == 0
+                    && zmsg_addstrf (request, "%zu", settings.queue_bytes) == 0
+                 : zmsg_addstr (request, "CAPTURE-STOP") == 0);
+    if (!ok)
+        zmsg_destroy (&request);
+    return s_call_status (self, &request, path ? "CAPTURE" : "CAPTURE-STOP", error);
 }
 
 int

@@ -15,20 +15,24 @@ manager_role (asynrole_manager_t *self)
     return self ? &self->role : NULL;
 }
 
-//  The local address to bind: iface, or any address of the destination's
-//  family; NULL with error filled
-static asynrole_addr_t *
-s_local (const char *iface, const asynrole_addr_t *target, asynrole_error_t *error)
+//  The local address to bind: iface (an address, or a descriptor to
+//  adopt), or any address of the destination's family; 0 or -1 with error
+static int
+s_local (const char *iface, const asynrole_addr_t *target, role_ifaces_t *local,
+         asynrole_error_t *error)
 {
     if (!iface)
         iface = asynrole_addr_family (target) == AF_INET6 ? "[::]:0" : "0.0.0.0:0";
-    asynrole_addr_t *local = role_resolve (&iface, 1, error);
-    if (local && target->len && asynrole_addr_family (local) != asynrole_addr_family (target)) {
-        error_badarg (error, "the interface and the destination are not of one family");
-        free (local);
-        return NULL;
+    if (role_resolve (&iface, 1, local, error))
+        return -1;
+    //  An adopted socket's family is known once the I/O actor has it
+    bool adopted = local->adopt[0] >= 0;
+    if (!adopted && target->len
+        && asynrole_addr_family (&local->locals[0]) != asynrole_addr_family (target)) {
+        role_ifaces_free (local);
+        return error_badarg (error, "the interface and the destination are not of one family");
     }
-    return local;
+    return 0;
 }
 
 asynrole_manager_t *
@@ -48,17 +52,17 @@ asynrole_manager_new (asynrole_manager_fn *callback, void *ctx, const char *dest
             return NULL;
         }
     }
-    asynrole_addr_t *local = s_local (iface, &target, error);
-    if (!local)
+    role_ifaces_t local;
+    if (s_local (iface, &target, &local, error))
         return NULL;
     asynrole_manager_t *self = calloc (1, sizeof *self);
     if (!self) {
-        free (local);
+        role_ifaces_free (&local);
         error_nomem (error, "a Manager");
         return NULL;
     }
     role_fn_t fn = { .manager = callback };
-    if (role_start (&self->role, ROLE_MANAGER, self, "manager", options, local, 1,
+    if (role_start (&self->role, ROLE_MANAGER, self, "manager", options, &local,
                     target.len ? &target : NULL, fn, ctx, error)) {
         free (self);
         return NULL;

@@ -120,7 +120,10 @@ s_respond (asynrole_agent_t *agent, const asynrole_datagram_t *request,
         return 0;
     if (!response->data)
         return error_badarg (error, "the handler's response has a size but no data");
-    asynrole_addr_t to = response->destination ? *response->destination : request->peer;
+    if (!response->destination)
+        return asynrole_agent_reply (agent, request, response->data, response->size, error) ? -1
+                                                                                            : 1;
+    asynrole_addr_t to = *response->destination;
     //  Elsewhere, but of the request's family: from the socket it came in on
     if (!to.via && asynrole_addr_family (&to) == asynrole_addr_family (&request->peer))
         to.via = request->peer.via;

@@ -15,6 +15,8 @@
 #include "io_rx.h"
 #include "io_table.h"
 #include "io_tx.h"
+#include "asynrole_deploy.h"
+#include "capture_command.h"
 #include "stats_codec.h"
 #include "tsan.h"
 #include <errno.h>
@@ -156,6 +158,8 @@ s_sum (asynrole_stats_t *sum, const asynrole_stats_t *stats)
     sum->tx_blocked += stats->tx_blocked;
     sum->errors += stats->errors;
     sum->errors_dropped += stats->errors_dropped;
+    sum->filtered += stats->filtered;
+    sum->rate_limited += stats->rate_limited;
 }
 
 //  -------------------------------------------------------------------------
@@ -198,6 +202,36 @@ s_pipe_verbose (self_t *self, zmsg_t *request)
                   "VERBOSE takes one frame, 0 or 1: asynrole io");
 }
 
+//  Start or stop a capture in slot: the outcome as an error (code 0 = done)
+static asynrole_error_t
+s_capture (capture_t **slot, const char *path, const asynrole_capture_t *settings)
+{
+    asynrole_error_t error = { .code = ASYNROLE_OK };
+    capture_options_t options = { .max_bytes = settings->max_bytes,
+                                  .files = settings->files,
+                                  .queue_bytes = settings->queue_bytes,
+                                  .snaplen = settings->snaplen };
+    if (path && *slot)
+        error_badarg (&error, "a capture is on already (%s): stop it first", path);
+    else
+        io_roles_set_capture (slot, path, &options, &error);
+    return error;
+}
+
+//  CAPTURE path max_bytes files [snaplen [queue_bytes]], CAPTURE-STOP: the
+//  I/O actor's own capture, of every socket
+static void
+s_pipe_capture (self_t *self, const char *command, zmsg_t *request)
+{
+    char *path;
+    asynrole_capture_t settings;
+    asynrole_error_t error = { .code = ASYNROLE_OK };
+    if (capture_command_read (command, request, &path, &settings, &error) == 0)
+        error = s_capture (&self->roles.capture, path, &settings);
+    zstr_free (&path);
+    s_answer (self, self->pipe, "is", (int) error.code, error.detail);
+}
+
 static void
 s_handle_pipe (self_t *self)
 {
@@ -219,6 +253,8 @@ s_handle_pipe (self_t *self)
         s_pipe_totals (self);
     else if (command && streq (command, "VERBOSE"))
         s_pipe_verbose (self, request);
+    else if (capture_command_is (command))
+        s_pipe_capture (self, command, request);
     else {
         char quoted[ERROR_QUOTE_MAX];
         char detail[ASYNROLE_DETAIL_MAX];
@@ -269,17 +305,12 @@ s_handle_attach (self_t *self, zmsg_t *request)
 static bool
 s_open_spec (zmsg_t *request, io_open_t *spec)
 {
-    long long tag, rcvbuf, sndbuf, buffer;
-    return frames_pop_number (request, 0, UINT32_MAX, &tag)
-        && frames_pop_struct (request, &spec->local, sizeof spec->local)
-        && frames_pop_struct (request, &spec->connect_to, sizeof spec->connect_to)
-        && frames_pop_number (request, 0, INT32_MAX, &rcvbuf)
-        && frames_pop_number (request, 0, INT32_MAX, &sndbuf)
-        && frames_pop_number (request, 0, ASYNROLE_BUFFER_SIZE, &buffer)
-        && spec->local.len <= sizeof spec->local.u
-        && spec->connect_to.len <= sizeof spec->connect_to.u
-        && (spec->tag = (uint32_t) tag, spec->rcvbuf = (int) rcvbuf, spec->sndbuf = (int) sndbuf,
-            spec->buffer_size = (size_t) buffer, true);
+    wire_open_t *wire = &spec->wire;
+    return frames_pop_struct (request, wire, sizeof *wire)
+        && wire->local.len <= sizeof wire->local.u
+        && wire->connect_to.len <= sizeof wire->connect_to.u
+        && wire->buffer_size <= ASYNROLE_BUFFER_SIZE
+        && memchr (wire->device, 0, sizeof wire->device);
 }
 
 //  Open a socket for role: in the table, in the epoll set, in the role's
@@ -298,7 +329,7 @@ s_open (self_t *self, io_role_t *role, io_open_t *spec, asynrole_error_t *error)
         return NULL;
     }
     int rc = io_socket_arm (sock, self->epfd, EPOLLIN)
-        ? error_network (error, ASYNROLE_OP_SOCKET, errno, &spec->local)
+        ? error_network (error, ASYNROLE_OP_SOCKET, errno, &spec->wire.local)
         : 0;
     if (rc == 0 && !io_roles_add_socket (&self->roles, role, sock))
         rc = error_nomem (error, "a role's socket list at the I/O actor");
@@ -313,24 +344,28 @@ static void
 s_handle_open (self_t *self, zmsg_t *request)
 {
     long long seq, id;
-    io_open_t spec = { .role = 0 };
+    io_open_t spec = { .wire.fd = -1 };
     io_role_t *role = NULL;
-    if (!frames_pop_number (request, 0, UINT32_MAX, &seq)
-        || !frames_pop_number (request, 0, UINT32_MAX, &id)
-        || !(role = io_roles_get (&self->roles, id)) || !s_open_spec (request, &spec)) {
+    bool ok = frames_pop_number (request, 0, UINT32_MAX, &seq)
+        && frames_pop_number (request, 0, UINT32_MAX, &id) && s_open_spec (request, &spec)
+        && (role = io_roles_get (&self->roles, id));
+    if (!ok) {
+        //  A descriptor the request handed over is ours even so
+        if (spec.wire.fd >= 0)
+            close (spec.wire.fd);
         s_request_bad (self, "OPEN");
         return;
     }
     asynrole_error_t error;
     io_socket_t *sock = s_open (self, role, &spec, &error);
-    asynrole_addr_t bound = sock ? sock->stats.local : spec.local;
+    asynrole_addr_t bound = sock ? sock->stats.local : spec.wire.local;
     if (io_verbose (self->owner)) {
         char text[ASYNROLE_ADDR_STRLEN];
         log_info ("asynrole io: open %s: %s", asynrole_addr_format (&bound, text, sizeof text),
                   sock ? "ok" : error.detail);
     }
-    s_answer (self, role->ctl, "s44bb", "OPENED", (uint32_t) seq, sock ? sock->id : 0, &bound,
-              sizeof bound, &error, sizeof error);
+    s_answer (self, role->ctl, "s44bbi", "OPENED", (uint32_t) seq, sock ? sock->id : 0, &bound,
+              sizeof bound, &error, sizeof error, sock && sock->dual ? 1 : 0);
 }
 
 static void
@@ -374,6 +409,49 @@ s_handle_detach (self_t *self, zmsg_t *request)
     s_answer (self, ctl, "s4", "DETACHED", (uint32_t) seq);
 }
 
+//  FILTER: the role's new filter (ours from here, even when the request is
+//  bad), or none
+static void
+s_handle_filter (self_t *self, zmsg_t *request)
+{
+    long long seq, id;
+    void *pointer = NULL;
+    io_role_t *role = NULL;
+    bool ok = frames_pop_number (request, 0, UINT32_MAX, &seq)
+        && frames_pop_number (request, 0, UINT32_MAX, &id) && frames_pop_pointer (request, &pointer)
+        && (role = io_roles_get (&self->roles, id));
+    filter_t *filter = (filter_t *) pointer;
+    if (!ok) {
+        filter_destroy (&filter);
+        s_request_bad (self, "FILTER");
+        return;
+    }
+    filter_destroy (&role->filter);
+    role->filter = filter;
+    s_answer (self, role->ctl, "s4", "FILTERED", (uint32_t) seq);
+}
+
+//  CAPTURE path settings: a role's capture (path "" stops it)
+static void
+s_handle_capture (self_t *self, zmsg_t *request)
+{
+    long long seq, id;
+    asynrole_capture_t settings;
+    io_role_t *role = NULL;
+    char *path = NULL;
+    bool ok = frames_pop_number (request, 0, UINT32_MAX, &seq)
+        && frames_pop_number (request, 0, UINT32_MAX, &id) && (path = zmsg_popstr (request))
+        && frames_pop_struct (request, &settings, sizeof settings)
+        && (role = io_roles_get (&self->roles, id));
+    if (!ok)
+        s_request_bad (self, "CAPTURE");
+    else {
+        asynrole_error_t error = s_capture (&role->capture, *path ? path : NULL, &settings);
+        s_answer (self, role->ctl, "s4b", "CAPTURED", (uint32_t) seq, &error, sizeof error);
+    }
+    zstr_free (&path);
+}
+
 static void
 s_handle_request (self_t *self, const char *command, zmsg_t *request)
 {
@@ -387,6 +465,10 @@ s_handle_request (self_t *self, const char *command, zmsg_t *request)
         s_handle_stats (self, request);
     else if (streq (command, "DETACH"))
         s_handle_detach (self, request);
+    else if (streq (command, "FILTER"))
+        s_handle_filter (self, request);
+    else if (streq (command, "CAPTURE"))
+        s_handle_capture (self, request);
     else
         s_request_bad (self, command);
 }

@@ -3,6 +3,8 @@
 #include "log.h"
 #include "bounds.h"
 #include "tsan.h"
+#include "error_fill.h"
+#include <time.h>
 #include <errno.h>
 #include <string.h>
 
@@ -20,7 +22,10 @@ io_roles_destroy (io_roles_t *self)
     for (uint32_t id = 0; id < self->room; id++) {
         free (self->roles[id].sockets);
         link_unref (&self->roles[id].link);
+        filter_destroy (&self->roles[id].filter);
+        io_roles_set_capture (&self->roles[id].capture, NULL, NULL, NULL);
     }
+    io_roles_set_capture (&self->capture, NULL, NULL, NULL);
     free (self->roles);
     free (self->notices);
     free (self->ready);
@@ -81,6 +86,8 @@ io_roles_detach (io_roles_t *self, io_role_t *role)
 {
     io_roles_forget_notices (self, role);
     void *ctl = role->ctl;
+    filter_destroy (&role->filter);
+    io_roles_set_capture (&role->capture, NULL, NULL, NULL);
     role->used = false;
     role->nsockets = 0;
     role->data = role->ctl = NULL;
@@ -115,6 +122,19 @@ io_roles_put (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *
     return offset + wire_rec_span (rec->size);
 }
 
+//  One WIRE_DROPS record at offset for a reason with drops unreported
+static size_t
+s_notice (uint8_t *frame, size_t offset, io_socket_t *sock, asynrole_op_t op, uint64_t count,
+          uint64_t errors)
+{
+    wire_rec_t rec = { .type = WIRE_DROPS, .op = (uint16_t) op, .socket = sock->tag };
+    rec.count = count;
+    rec.errors = (uint32_t) errors;
+    rec.peer = sock->stats.local;
+    rec.peer.via = sock->tag + 1;
+    return io_roles_put (frame, offset, &rec, NULL);
+}
+
 size_t
 io_roles_frame (io_socket_t *sock, zmq_msg_t *msg, size_t room, io_carried_t *carried)
 {
@@ -122,17 +142,24 @@ io_roles_frame (io_socket_t *sock, zmq_msg_t *msg, size_t room, io_carried_t *ca
     carried->drops_noticed = sock->drops_unreported;
     carried->errors_noticed =
         sock->errors_unreported < UINT32_MAX ? sock->errors_unreported : UINT32_MAX;
-    bool notice = carried->drops_noticed || carried->errors_noticed;
-    if (zmq_msg_init_size (msg, room + (notice ? wire_rec_span (0) : 0)))
+    carried->filtered_noticed = sock->filtered_unreported;
+    carried->limited_noticed = sock->limited_unreported;
+    bool queue = carried->drops_noticed || carried->errors_noticed;
+    carried->notices = (queue ? 1u : 0u) + (carried->filtered_noticed ? 1u : 0u)
+        + (carried->limited_noticed ? 1u : 0u);
+    if (zmq_msg_init_size (msg, room + carried->notices * wire_rec_span (0)))
         return SIZE_MAX;
-    if (!notice)
-        return 0;
-    wire_rec_t rec = { .type = WIRE_DROPS, .socket = sock->tag };
-    rec.count = carried->drops_noticed;
-    rec.errors = (uint32_t) carried->errors_noticed;
-    rec.peer = sock->stats.local;
-    rec.peer.via = sock->tag + 1;
-    return io_roles_put (zmq_msg_data (msg), 0, &rec, NULL);
+    uint8_t *frame = zmq_msg_data (msg);
+    size_t offset = 0;
+    if (queue)
+        offset = s_notice (frame, offset, sock, ASYNROLE_OP_QUEUE, carried->drops_noticed,
+                           carried->errors_noticed);
+    if (carried->filtered_noticed)
+        offset = s_notice (frame, offset, sock, ASYNROLE_OP_FILTER, carried->filtered_noticed, 0);
+    if (carried->limited_noticed)
+        offset =
+            s_notice (frame, offset, sock, ASYNROLE_OP_RATE_LIMIT, carried->limited_noticed, 0);
+    return offset;
 }
 
 //  The role has drops to report: put it on the notice list and ask its link
@@ -167,14 +194,15 @@ io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg, const io_
     io_role_t *role = &self->roles[sock->role];
     //  Each record costs the role its place in the frame and, in pipe mode,
     //  the event it becomes (link.h)
-    bool notice = carried->drops_noticed || carried->errors_noticed;
-    size_t records = carried->datagrams + carried->errors + (notice ? 1 : 0);
+    size_t records = carried->datagrams + carried->errors + carried->notices;
     size_t bytes = link_cost (role->link, zmq_msg_size (msg), records);
     if (link_charge (role->link, bytes)) {
         HANDOFF_RELEASE (role->link);
         if (zmq_msg_send (msg, role->data, ZMQ_DONTWAIT) >= 0) {
             sock->drops_unreported -= carried->drops_noticed;
             sock->errors_unreported -= carried->errors_noticed;
+            sock->filtered_unreported -= carried->filtered_noticed;
+            sock->limited_unreported -= carried->limited_noticed;
             sock->stats.errors += carried->errors;
             return;
         }
@@ -194,6 +222,52 @@ io_roles_drop (io_roles_t *self, io_socket_t *sock, uint64_t datagrams, uint64_t
     sock->drops_unreported += datagrams;
     sock->errors_unreported += errors;
     s_notice_due (self, &self->roles[sock->role]);
+}
+
+void
+io_roles_filtered (io_roles_t *self, io_socket_t *sock, uint64_t denied, uint64_t limited)
+{
+    sock->stats.filtered += denied;
+    sock->stats.rate_limited += limited;
+    sock->filtered_unreported += denied;
+    sock->limited_unreported += limited;
+    s_notice_due (self, &self->roles[sock->role]);
+}
+
+void
+io_roles_capture (io_roles_t *self, io_socket_t *sock, const asynrole_addr_t *from,
+                  const asynrole_addr_t *to, const void *data, size_t size)
+{
+    capture_t *mine = self->roles[sock->role].capture;
+    if (!mine && !self->capture)
+        return;
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    int64_t time_us = (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    if (mine)
+        capture_put (mine, from, to, data, size, time_us);
+    if (self->capture)
+        capture_put (self->capture, from, to, data, size, time_us);
+}
+
+int
+io_roles_set_capture (capture_t **slot, const char *path, const capture_options_t *options,
+                      asynrole_error_t *error)
+{
+    if (path) {
+        capture_t *capture = capture_open (path, options, error);
+        if (!capture)
+            return -1;
+        io_roles_set_capture (slot, NULL, NULL, NULL);
+        *slot = capture;
+        return 0;
+    }
+    error_clear (error);
+    if (!*slot || capture_close (slot, LIMIT_CAPTURE_CLOSE_MS, error) == 0)
+        return 0;
+    *slot = NULL;
+    log_error ("asynrole io: a capture's writer is still busy; it finishes on its own");
+    return -1;
 }
 
 void
@@ -231,7 +305,8 @@ s_send_notices (io_roles_t *self, io_role_t *role)
 {
     for (size_t i = 0; i < role->nsockets; i++) {
         io_socket_t *sock = role->sockets[i];
-        if (!sock->drops_unreported && !sock->errors_unreported)
+        if (!sock->drops_unreported && !sock->errors_unreported && !sock->filtered_unreported
+            && !sock->limited_unreported)
             continue;
         zmq_msg_t msg;
         io_carried_t carried;

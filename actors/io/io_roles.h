@@ -10,6 +10,8 @@
 #define ASYNROLE_IO_ROLES_H_INCLUDED
 
 #include "io_socket.h"
+#include "capture.h"
+#include "filter.h"
 #include <czmq.h>
 
 typedef struct {
@@ -21,6 +23,8 @@ typedef struct {
     io_socket_t **sockets;  //  its sockets, in tag order
     size_t nsockets;        //  how many
     size_t room;            //  allocated
+    filter_t *filter;       //  its source filter and rate limit; NULL = none
+    capture_t *capture;     //  its capture file; NULL = none
 } io_role_t;
 
 typedef struct {
@@ -34,14 +38,19 @@ typedef struct {
     bool notices_now;         //  a role on the list has room already: send now
     bool verbose;             //  log reports
     uint64_t answers_failed;  //  answers libzmq refused
+    capture_t *capture;       //  the I/O actor's capture: every socket's
+                              //  datagrams; NULL = none
 } io_roles_t;
 
 //  What a batch frame carries, for the counters
 typedef struct {
-    uint64_t datagrams;       //  datagram records
-    uint64_t errors;          //  error records
-    uint64_t drops_noticed;   //  datagram drops its WIRE_DROPS record reports
-    uint64_t errors_noticed;  //  error-event drops it reports
+    uint64_t datagrams;         //  datagram records
+    uint64_t errors;            //  error records
+    uint64_t drops_noticed;     //  datagram drops its WIRE_DROPS records report
+    uint64_t errors_noticed;    //  error-event drops they report
+    uint64_t filtered_noticed;  //  datagrams the filter dropped, reported
+    uint64_t limited_noticed;   //  datagrams the rate limit dropped, reported
+    unsigned notices;           //  WIRE_DROPS records (one per reason)
 } io_carried_t;
 
 void io_roles_init (io_roles_t *self);
@@ -65,7 +74,8 @@ void *io_roles_detach (io_roles_t *self, io_role_t *role);
 void io_roles_answer (io_roles_t *self, void *ctl, zmsg_t **msg_p);
 
 //  Begin a batch frame for sock with room for payload bytes of records, led
-//  by a WIRE_DROPS notice when drops are unreported. Returns the offset
+//  by a WIRE_DROPS notice per reason with drops unreported (op: QUEUE,
+//  FILTER, RATE_LIMIT). Returns the offset
 //  after it, or SIZE_MAX when out of memory.
 size_t io_roles_frame (io_socket_t *sock, zmq_msg_t *msg, size_t room, io_carried_t *carried);
 
@@ -80,6 +90,28 @@ void io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg,
 //  Count datagrams and error events as dropped (the role's bound, or no
 //  memory for their frame) and make a notice due
 void io_roles_drop (io_roles_t *self, io_socket_t *sock, uint64_t datagrams, uint64_t errors);
+
+//  Count datagrams the role's filter kept out (denied, or past their
+//  source's rate) and make a notice due
+void io_roles_filtered (io_roles_t *self, io_socket_t *sock, uint64_t denied, uint64_t limited);
+
+//  Does a capture want the socket's datagrams?
+static inline bool
+io_roles_capturing (const io_roles_t *self, const io_socket_t *sock)
+{
+    return self->capture || self->roles[sock->role].capture;
+}
+
+//  Put a datagram in the capture files that want it: its role's and the
+//  I/O actor's (from, to: its addresses as they went)
+void io_roles_capture (io_roles_t *self, io_socket_t *sock, const asynrole_addr_t *from,
+                       const asynrole_addr_t *to, const void *data, size_t size);
+
+//  Start (path) or stop (path NULL) a capture in slot; 0 or -1 with error
+//  filled. Stopping writes what is queued, waiting at most
+//  LIMIT_CAPTURE_CLOSE_MS; past that the writer finishes on its own.
+int io_roles_set_capture (capture_t **slot, const char *path, const capture_options_t *options,
+                          asynrole_error_t *error);
 
 //  Report an error to the socket's role as a one-record batch
 void io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,

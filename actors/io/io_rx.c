@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "io_rx.h"
 #include "error_fill.h"
+#include "clock.h"
 #include <errno.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -128,6 +129,19 @@ s_parse_control (io_socket_t *sock, struct msghdr *msg, wire_rec_t *rec)
     }
 }
 
+//  A dual-stack socket's IPv4 peer, ::ffff:a.b.c.d, as the IPv4 address
+static void
+s_unmap (asynrole_addr_t *addr)
+{
+    if (addr->u.sa.sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED (&addr->u.in6.sin6_addr))
+        return;
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = addr->u.in6.sin6_port };
+    memcpy (&in.sin_addr, &addr->u.in6.sin6_addr.s6_addr[12], sizeof in.sin_addr);
+    memset (&addr->u, 0, sizeof addr->u);
+    addr->u.in = in;
+    addr->len = sizeof in;
+}
+
 //  The record of datagram i, as read
 static void
 s_record (io_rx_t *self, io_socket_t *sock, unsigned i, wire_rec_t *rec)
@@ -148,18 +162,49 @@ s_record (io_rx_t *self, io_socket_t *sock, unsigned i, wire_rec_t *rec)
     }
     rec->peer.via = sock->tag + 1;
     s_parse_control (sock, &mm->msg_hdr, rec);
+    if (sock->dual) {
+        s_unmap (&rec->peer);
+        s_unmap (&rec->local);
+    }
     sock->stats.rx_bytes += rec->original;
 }
 
-//  How many of datagrams first..n-1 fit one frame, and its room
+//  The records of the n datagrams read, each captured when asked; those
+//  the role's filter lets through listed in kept. Returns how many.
 static unsigned
-s_fit (io_rx_t *self, io_socket_t *sock, unsigned first, unsigned n, size_t *room)
+s_sift (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
+{
+    filter_t *filter = roles->roles[sock->role].filter;
+    int64_t now = filter ? clock_us () : 0;
+    uint64_t denied = 0, limited = 0;
+    unsigned kept = 0;
+    for (unsigned i = 0; i < n; i++) {
+        wire_rec_t *rec = &self->recs[i];
+        s_record (self, sock, i, rec);
+        io_roles_capture (roles, sock, &rec->peer,
+                          rec->local.len ? &rec->local : &sock->stats.local, self->iov[i].iov_base,
+                          rec->size);
+        filter_verdict_t verdict = filter ? filter_check (filter, &rec->peer, now) : FILTER_PASS;
+        if (verdict == FILTER_PASS)
+            self->kept[kept++] = i;
+        else if (verdict == FILTER_DENIED)
+            denied++;
+        else
+            limited++;
+    }
+    if (denied || limited)
+        io_roles_filtered (roles, sock, denied, limited);
+    return kept;
+}
+
+//  How many of the kept datagrams first..n-1 fit one frame, and its room
+static unsigned
+s_fit (io_rx_t *self, unsigned first, unsigned n, size_t *room)
 {
     unsigned last = first;
     *room = 0;
     for (; last < n; last++) {
-        size_t len = self->msgs[last].msg_len;
-        size_t span = wire_rec_span (len < sock->buffer_size ? len : sock->buffer_size);
+        size_t span = wire_rec_span (self->recs[self->kept[last]].size);
         if (last > first && *room + span > LIMIT_BATCH_BYTES)
             break;
         *room += span;
@@ -167,13 +212,13 @@ s_fit (io_rx_t *self, io_socket_t *sock, unsigned first, unsigned n, size_t *roo
     return last;
 }
 
-//  Pack n datagrams just read into frames and send them to the role
+//  Pack the n datagrams kept into frames and send them to the role
 static void
 s_deliver (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
 {
     for (unsigned first = 0; first < n;) {
         size_t room;
-        unsigned last = s_fit (self, sock, first, n, &room);
+        unsigned last = s_fit (self, first, n, &room);
         zmq_msg_t msg;
         io_carried_t carried;
         size_t offset = io_roles_frame (sock, &msg, room, &carried);
@@ -181,10 +226,10 @@ s_deliver (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
             //  Out of memory for the frame: nothing in it can be delivered
             io_roles_drop (roles, sock, last - first, 0);
         else {
-            for (unsigned i = first; i < last; i++) {
-                wire_rec_t rec;
-                s_record (self, sock, i, &rec);
-                offset = io_roles_put (zmq_msg_data (&msg), offset, &rec, self->iov[i].iov_base);
+            for (unsigned k = first; k < last; k++) {
+                unsigned i = self->kept[k];
+                offset = io_roles_put (zmq_msg_data (&msg), offset, &self->recs[i],
+                                       self->iov[i].iov_base);
             }
             carried.datagrams = last - first;
             io_roles_deliver (roles, sock, &msg, &carried);
@@ -218,7 +263,7 @@ io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
             continue;
         }
         sock->stats.rx_datagrams += (unsigned) n;
-        s_deliver (self, sock, roles, (unsigned) n);
+        s_deliver (self, sock, roles, s_sift (self, sock, roles, (unsigned) n));
         if (n < LIMIT_RX_BATCH)
             return;
     }

@@ -13,6 +13,8 @@ typedef struct {
     struct iovec iov[LIMIT_RX_BATCH];
     struct sockaddr_in6 names[LIMIT_RX_BATCH];
     uint8_t control[LIMIT_RX_BATCH][LIMIT_CONTROL_SIZE];
+    wire_rec_t recs[LIMIT_RX_BATCH];  //  the records of the datagrams read
+    unsigned kept[LIMIT_RX_BATCH];    //  which of them the filter let through
 } io_rx_t;
 
 //  NULL with error filled when out of memory

@@ -5,6 +5,7 @@
 #include "bounds.h"
 #include <errno.h>
 #include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,32 +24,75 @@ s_setopt (int fd, int level, int name, int value, const asynrole_addr_t *local,
     return error_network (error, ASYNROLE_OP_SETSOCKOPT, errno, local);
 }
 
+//  A buffer size: past the system's cap when privileged (the FORCE option),
+//  else as much as the cap allows (the kernel clamps SO_RCVBUF / SO_SNDBUF)
+static int
+s_buffer (int fd, int force, int plain, int bytes, const asynrole_addr_t *local,
+          asynrole_error_t *error)
+{
+    if (bytes <= 0 || setsockopt (fd, SOL_SOCKET, force, &bytes, sizeof bytes) == 0)
+        return 0;
+    return s_setopt (fd, SOL_SOCKET, plain, bytes, local, error);
+}
+
+//  The interface or VRF every datagram goes by; a refusal names the device
+static int
+s_device (int fd, const char *device, const asynrole_addr_t *local, asynrole_error_t *error)
+{
+    if (!device[0] || setsockopt (fd, SOL_SOCKET, SO_BINDTODEVICE, device, strlen (device)) == 0)
+        return 0;
+    int err = errno;
+    char text[ASYNROLE_ADDR_STRLEN];
+    const char *why = err == EPERM ? "binding to a device needs CAP_NET_RAW"
+        : err == ENODEV            ? "no such device"
+                                   : strerror (err);
+    return error_set (error, err == EPERM ? ASYNROLE_ENETWORK : ASYNROLE_EBADARG,
+                      ASYNROLE_OP_DEVICE, err, "%s: %s, for %s", why, device,
+                      asynrole_addr_format (local, text, sizeof text));
+}
+
 //  Local address and interface of every datagram, ICMP errors with the
 //  address they concern, the kernel's drop count, the buffer sizes asked for
 static int
-s_options (int fd, const io_open_t *spec, asynrole_error_t *error)
+s_options (int fd, int family, const wire_open_t *spec, asynrole_error_t *error)
 {
     const asynrole_addr_t *local = &spec->local;
-    int rc = asynrole_addr_family (local) == AF_INET6
-        ? s_setopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, local, error)
-            || s_setopt (fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, local, error)
+    int rc = family == AF_INET6 ? s_setopt (fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, local, error)
             || s_setopt (fd, IPPROTO_IPV6, IPV6_RECVERR, 1, local, error)
-        : s_setopt (fd, IPPROTO_IP, IP_PKTINFO, 1, local, error)
+                                : s_setopt (fd, IPPROTO_IP, IP_PKTINFO, 1, local, error)
             || s_setopt (fd, IPPROTO_IP, IP_RECVERR, 1, local, error);
+    //  A dual-stack socket reports IPv4 errors by IP_RECVERR (best effort)
+    if (rc == 0 && family == AF_INET6 && spec->dual_stack)
+        setsockopt (fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 }, sizeof (int));
     if (rc == 0)
         rc = s_setopt (fd, SOL_SOCKET, SO_RXQ_OVFL, 1, local, error);
-    if (rc == 0 && spec->rcvbuf > 0)
-        rc = s_setopt (fd, SOL_SOCKET, SO_RCVBUF, spec->rcvbuf, local, error);
-    if (rc == 0 && spec->sndbuf > 0)
-        rc = s_setopt (fd, SOL_SOCKET, SO_SNDBUF, spec->sndbuf, local, error);
+    if (rc == 0)
+        rc = s_buffer (fd, SO_RCVBUFFORCE, SO_RCVBUF, spec->rcvbuf, local, error);
+    if (rc == 0)
+        rc = s_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF, spec->sndbuf, local, error);
+    if (rc == 0)
+        rc = s_device (fd, spec->device, local, error);
     return rc;
+}
+
+//  What must be set before bind: V6ONLY (or not), SO_REUSEPORT
+static int
+s_before_bind (int fd, int family, const wire_open_t *spec, asynrole_error_t *error)
+{
+    const asynrole_addr_t *local = &spec->local;
+    if (family == AF_INET6
+        && s_setopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, spec->dual_stack ? 0 : 1, local, error))
+        return -1;
+    if (spec->reuse_port && s_setopt (fd, SOL_SOCKET, SO_REUSEPORT, 1, local, error))
+        return -1;
+    return 0;
 }
 
 //  Bind, connect when asked, and read back the bound address
 static int
-s_bind (int fd, const io_open_t *spec, asynrole_addr_t *bound, asynrole_error_t *error)
+s_bind (int fd, const wire_open_t *spec, asynrole_addr_t *bound, asynrole_error_t *error)
 {
-    if (bind (fd, &spec->local.u.sa, spec->local.len))
+    if (spec->fd < 0 && bind (fd, &spec->local.u.sa, spec->local.len))
         return error_network (error, ASYNROLE_OP_BIND, errno, &spec->local);
     if (spec->connect_to.len && connect (fd, &spec->connect_to.u.sa, spec->connect_to.len))
         return error_network (error, ASYNROLE_OP_CONNECT, errno, &spec->connect_to);
@@ -59,36 +103,101 @@ s_bind (int fd, const io_open_t *spec, asynrole_addr_t *bound, asynrole_error_t 
     return 0;
 }
 
-io_socket_t *
-io_socket_open (const io_open_t *spec, asynrole_error_t *error)
+//  An adopted descriptor: a UDP socket over IPv4 or IPv6, bound. Its family,
+//  or -1 with ASYNROLE_EBADARG saying what it is instead.
+static int
+s_adoptable (int fd, asynrole_error_t *error)
 {
-    int family = asynrole_addr_family (&spec->local);
-    if (family != AF_INET && family != AF_INET6) {
-        error_badarg (error, "the local address is not IPv4 or IPv6");
-        return NULL;
-    }
-    if (spec->connect_to.len && asynrole_addr_family (&spec->connect_to) != family) {
-        error_badarg (error, "the local address and the peer are not of one family");
-        return NULL;
-    }
+    int type = 0, protocol = 0, family = 0;
+    socklen_t size = sizeof type;
+    if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &size))
+        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_ADOPT, errno,
+                          "descriptor %d is not a socket: %s", fd, strerror (errno));
+    size = sizeof family;
+    getsockopt (fd, SOL_SOCKET, SO_DOMAIN, &family, &size);
+    size = sizeof protocol;
+    getsockopt (fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &size);
+    if (family != AF_INET && family != AF_INET6)
+        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_ADOPT, EAFNOSUPPORT,
+                          "descriptor %d is not an IPv4 or IPv6 socket (family %d)", fd, family);
+    if (type != SOCK_DGRAM || protocol != IPPROTO_UDP)
+        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_ADOPT, EPROTOTYPE,
+                          "descriptor %d is not a UDP socket (type %d, protocol %d)", fd, type,
+                          protocol);
+    asynrole_addr_t bound = { .len = sizeof bound.u };
+    if (getsockname (fd, &bound.u.sa, &bound.len) || asynrole_addr_port (&bound) == 0)
+        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_ADOPT, EDESTADDRREQ,
+                          "descriptor %d is a UDP socket that is not bound", fd);
+    return family;
+}
+
+//  The descriptor: a new socket, or the adopted one (checked). Its family,
+//  or -1 with error filled.
+static int
+s_descriptor (const wire_open_t *spec, int *fd, asynrole_error_t *error)
+{
+    //  An adopted descriptor is the socket's from here: closed with it
+    *fd = spec->fd;
+    int family =
+        spec->fd >= 0 ? s_adoptable (spec->fd, error) : asynrole_addr_family (&spec->local);
+    if (family < 0)
+        return -1;
+    if (family != AF_INET && family != AF_INET6)
+        return error_badarg (error, "the local address is not IPv4 or IPv6");
+    if (spec->connect_to.len && asynrole_addr_family (&spec->connect_to) != family)
+        return error_badarg (error, "the local address and the peer are not of one family");
+    if (spec->fd < 0)
+        *fd = socket (family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (*fd < 0)
+        return error_network (error, ASYNROLE_OP_SOCKET, errno, &spec->local);
+    return family;
+}
+
+//  What the socket turned out to be: wildcard, dual-stack, buffer sizes
+static void
+s_learn (io_socket_t *self, int family)
+{
+    const asynrole_addr_t *local = &self->stats.local;
+    int v6only = 1;
+    socklen_t size = sizeof v6only;
+    if (family == AF_INET6)
+        getsockopt (self->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &size);
+    self->dual = family == AF_INET6 && !v6only;
+    self->wildcard = family == AF_INET6 ? IN6_IS_ADDR_UNSPECIFIED (&local->u.in6.sin6_addr)
+                                        : local->u.in.sin_addr.s_addr == htonl (INADDR_ANY);
+    int bytes = 0;
+    size = sizeof bytes;
+    if (getsockopt (self->fd, SOL_SOCKET, SO_RCVBUF, &bytes, &size) == 0)
+        self->stats.rcvbuf = (uint64_t) bytes;
+    size = sizeof bytes;
+    if (getsockopt (self->fd, SOL_SOCKET, SO_SNDBUF, &bytes, &size) == 0)
+        self->stats.sndbuf = (uint64_t) bytes;
+}
+
+io_socket_t *
+io_socket_open (const io_open_t *open_spec, asynrole_error_t *error)
+{
+    const wire_open_t *spec = &open_spec->wire;
     io_socket_t *self = calloc (1, sizeof *self);
     if (!self) {
+        if (spec->fd >= 0)
+            close (spec->fd);
         error_nomem (error, "a socket");
         return NULL;
     }
-    self->fd = socket (family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (self->fd < 0) {
-        error_network (error, ASYNROLE_OP_SOCKET, errno, &spec->local);
-        free (self);
-        return NULL;
-    }
-    if (s_options (self->fd, spec, error) || s_bind (self->fd, spec, &self->stats.local, error)) {
+    self->fd = -1;
+    int family = s_descriptor (spec, &self->fd, error);
+    bool ok = family > 0 && (spec->fd >= 0 || s_before_bind (self->fd, family, spec, error) == 0)
+        && s_options (self->fd, family, spec, error) == 0
+        && s_bind (self->fd, spec, &self->stats.local, error) == 0;
+    if (!ok) {
         io_socket_close (&self);
         return NULL;
     }
-    self->role = spec->role;
+    s_learn (self, family);
+    self->role = open_spec->role;
     self->tag = spec->tag;
-    self->link = spec->link;
+    self->link = open_spec->link;
     self->buffer_size = spec->buffer_size && spec->buffer_size < ASYNROLE_BUFFER_SIZE
         ? spec->buffer_size
         : ASYNROLE_BUFFER_SIZE;

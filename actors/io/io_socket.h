@@ -14,15 +14,10 @@
 
 //  What a socket is opened with (the OPEN request)
 typedef struct {
-    uint32_t role;               //  owning role's slot
-    uint32_t tag;                //  the role's index for it
-    link_t *link;                //  the role's link (not a reference: the role
-                                 //  outlives its sockets at the I/O actor)
-    asynrole_addr_t local;       //  address to bind
-    asynrole_addr_t connect_to;  //  peer to connect to; len 0 = none
-    int rcvbuf;                  //  SO_RCVBUF; 0 = kernel default
-    int sndbuf;                  //  SO_SNDBUF; 0 = kernel default
-    size_t buffer_size;          //  bytes read per datagram
+    wire_open_t wire;  //  as the role asked (the fd is ours from here)
+    uint32_t role;     //  owning role's slot
+    link_t *link;      //  the role's link (not a reference: the role
+                       //  outlives its sockets at the I/O actor)
 } io_open_t;
 
 //  Sends waiting for the kernel's room: records (wire_rec_t + payload)
@@ -35,25 +30,30 @@ typedef struct {
 } io_backlog_t;
 
 typedef struct {
-    int fd;                      //  the UDP socket
-    uint32_t id;                 //  slot and generation (io_table)
-    uint32_t role;               //  owning role's slot
-    uint32_t tag;                //  the role's index for this socket
-    link_t *link;                //  the role's link
-    size_t buffer_size;          //  bytes read per datagram
-    asynrole_addr_t peer;        //  connected peer; len 0 when not connected
-    uint32_t armed;              //  epoll events asked for (EPOLLIN, EPOLLOUT)
-    uint64_t drops_unreported;   //  datagrams dropped since the last WIRE_DROPS notice
-    uint64_t errors_unreported;  //  error events dropped likewise
-    io_backlog_t backlog;        //  sends waiting for room
-    bool waiting;                //  on the send side's list of sockets with a backlog
-    int64_t retry_at;            //  ENOBUFS: when to try the backlog again; 0 = not
-    int retry_ms;                //  how long the next such wait is
-    asynrole_stats_t stats;      //  counters (stats.local = bound address)
+    int fd;                        //  the UDP socket
+    uint32_t id;                   //  slot and generation (io_table)
+    uint32_t role;                 //  owning role's slot
+    uint32_t tag;                  //  the role's index for this socket
+    link_t *link;                  //  the role's link
+    size_t buffer_size;            //  bytes read per datagram
+    asynrole_addr_t peer;          //  connected peer; len 0 when not connected
+    bool wildcard;                 //  bound to 0.0.0.0 or ::: replies name their source
+    bool dual;                     //  IPv6, taking IPv4 too (peers mapped back)
+    uint32_t armed;                //  epoll events asked for (EPOLLIN, EPOLLOUT)
+    uint64_t drops_unreported;     //  datagrams dropped since the last WIRE_DROPS notice
+    uint64_t errors_unreported;    //  error events dropped likewise
+    uint64_t filtered_unreported;  //  datagrams the filter dropped likewise
+    uint64_t limited_unreported;   //  datagrams the rate limit dropped likewise
+    io_backlog_t backlog;          //  sends waiting for room
+    bool waiting;                  //  on the send side's list of sockets with a backlog
+    int64_t retry_at;              //  ENOBUFS: when to try the backlog again; 0 = not
+    int retry_ms;                  //  how long the next such wait is
+    asynrole_stats_t stats;        //  counters (stats.local = bound address)
 } io_socket_t;
 
-//  Open, set up, bind and (when asked) connect a socket; NULL with error
-//  filled, nothing left open
+//  Open, set up, bind and (when asked) connect a socket, or adopt a bound
+//  one (spec->wire.fd); NULL with error filled, nothing left open (an
+//  adopted descriptor closed too: it was the role's copy)
 io_socket_t *io_socket_open (const io_open_t *spec, asynrole_error_t *error);
 
 //  Close it and free what it holds (the backlog's credit is the caller's)

@@ -26,10 +26,40 @@ io_tx_destroy (io_tx_t *self)
     self->nwaiting = self->waiting_room = 0;
 }
 
+//  A reply from a wildcard socket leaves from the address its request came
+//  to: IP_PKTINFO / IPV6_PKTINFO. The interface is left to routing, except
+//  for an IPv6 link-local address, which needs it.
+static void
+s_source (struct msghdr *hdr, const wire_rec_t *rec, uint8_t *control)
+{
+    memset (control, 0, IO_TX_CONTROL);
+    hdr->msg_control = control;
+    struct cmsghdr *cm = (struct cmsghdr *) control;
+    if (rec->local.u.sa.sa_family == AF_INET) {
+        struct in_pktinfo info = { .ipi_spec_dst = rec->local.u.in.sin_addr };
+        cm->cmsg_level = IPPROTO_IP;
+        cm->cmsg_type = IP_PKTINFO;
+        cm->cmsg_len = CMSG_LEN (sizeof info);
+        memcpy (CMSG_DATA (cm), &info, sizeof info);
+        hdr->msg_controllen = CMSG_SPACE (sizeof info);
+    }
+    else {
+        struct in6_pktinfo info = { .ipi6_addr = rec->local.u.in6.sin6_addr };
+        if (IN6_IS_ADDR_LINKLOCAL (&info.ipi6_addr))
+            info.ipi6_ifindex = rec->ifindex;
+        cm->cmsg_level = IPPROTO_IPV6;
+        cm->cmsg_type = IPV6_PKTINFO;
+        cm->cmsg_len = CMSG_LEN (sizeof info);
+        memcpy (CMSG_DATA (cm), &info, sizeof info);
+        hdr->msg_controllen = CMSG_SPACE (sizeof info);
+    }
+}
+
 //  Prepare message i of msgs to send record (header + payload) from memory
 //  that stays put until it is sent
 static void
-s_prepare (struct mmsghdr *mm, struct iovec *iov, const uint8_t *record)
+s_prepare (struct mmsghdr *mm, struct iovec *iov, const uint8_t *record, const io_socket_t *sock,
+           uint8_t *control)
 {
     const wire_rec_t *rec = (const wire_rec_t *) record;
     iov->iov_base = (void *) (record + sizeof *rec);
@@ -41,6 +71,29 @@ s_prepare (struct mmsghdr *mm, struct iovec *iov, const uint8_t *record)
         mm->msg_hdr.msg_name = (void *) (record + offsetof (wire_rec_t, peer));
         mm->msg_hdr.msg_namelen = rec->peer.len;
     }
+    int family = asynrole_addr_family (&sock->stats.local);
+    if (sock->wildcard && rec->local.len && rec->local.u.sa.sa_family == family)
+        s_source (&mm->msg_hdr, rec, control);
+}
+
+//  Where a prepared message left from: the source it named, else the
+//  socket's address
+static asynrole_addr_t
+s_from (io_socket_t *sock, const struct msghdr *hdr)
+{
+    asynrole_addr_t from = sock->stats.local;
+    struct cmsghdr *cm = hdr->msg_control ? CMSG_FIRSTHDR (hdr) : NULL;
+    if (cm && cm->cmsg_type == IP_PKTINFO && cm->cmsg_level == IPPROTO_IP) {
+        struct in_pktinfo info;
+        memcpy (&info, CMSG_DATA (cm), sizeof info);
+        from.u.in.sin_addr = info.ipi_spec_dst;
+    }
+    else if (cm) {
+        struct in6_pktinfo info;
+        memcpy (&info, CMSG_DATA (cm), sizeof info);
+        from.u.in6.sin6_addr = info.ipi6_addr;
+    }
+    return from;
 }
 
 //  The destination of a prepared message, for error reports
@@ -72,6 +125,21 @@ s_failed (io_tx_t *self, io_socket_t *sock, const struct msghdr *hdr, int err)
     sock->stats.tx_failed++;
 }
 
+//  Put n messages the kernel took in the capture files that want them
+static void
+s_capture (io_tx_t *self, io_socket_t *sock, const struct mmsghdr *msgs, unsigned n)
+{
+    if (!io_roles_capturing (self->roles, sock))
+        return;
+    for (unsigned i = 0; i < n; i++) {
+        const struct msghdr *hdr = &msgs[i].msg_hdr;
+        asynrole_addr_t from = s_from (sock, hdr);
+        asynrole_addr_t to = s_peer (sock, hdr);
+        io_roles_capture (self->roles, sock, &from, &to, hdr->msg_iov->iov_base,
+                          hdr->msg_iov->iov_len);
+    }
+}
+
 //  Send n prepared messages. Returns how many are done (sent, or refused for
 //  good and reported); *blocked is the errno that stopped it for want of
 //  room (EAGAIN, ENOBUFS), else 0. Gives back the credit of what is done.
@@ -94,6 +162,7 @@ s_send (io_tx_t *self, io_socket_t *sock, struct mmsghdr *msgs, unsigned n, int 
                 sock->stats.tx_bytes += msgs[i].msg_hdr.msg_iov->iov_len;
                 released += wire_rec_span (msgs[i].msg_hdr.msg_iov->iov_len);
             }
+            s_capture (self, sock, msgs + done, (unsigned) rc);
             sock->stats.tx_datagrams += (unsigned) rc;
             done += (unsigned) rc;
             retried = false;
@@ -205,7 +274,8 @@ io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint
     if (sock->backlog.count) {
         struct mmsghdr mm;
         struct iovec iov;
-        s_prepare (&mm, &iov, record);
+        uint8_t control[IO_TX_CONTROL];
+        s_prepare (&mm, &iov, record, sock, control);
         s_backlog (self, sock, record, &mm.msg_hdr);
         return false;
     }
@@ -213,7 +283,7 @@ io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint
         io_tx_flush (self);
     self->sock = sock;
     unsigned i = self->count++;
-    s_prepare (&self->msgs[i], &self->iov[i], record);
+    s_prepare (&self->msgs[i], &self->iov[i], record, sock, self->control[i]);
     self->records[i] = record;
     return true;
 }
@@ -259,10 +329,11 @@ s_drain_batch (io_tx_t *self, io_socket_t *sock)
     io_backlog_t *backlog = &sock->backlog;
     struct mmsghdr msgs[LIMIT_TX_BATCH];
     struct iovec iov[LIMIT_TX_BATCH];
+    uint8_t control[LIMIT_TX_BATCH][IO_TX_CONTROL];
     size_t spans[LIMIT_TX_BATCH];
     unsigned n = 0;
     for (size_t at = backlog->head; at < backlog->tail && n < LIMIT_TX_BATCH; n++) {
-        s_prepare (&msgs[n], &iov[n], backlog->data + at);
+        s_prepare (&msgs[n], &iov[n], backlog->data + at, sock, control[n]);
         spans[n] = wire_rec_span (iov[n].iov_len);
         at += spans[n];
     }

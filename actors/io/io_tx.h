@@ -15,22 +15,28 @@
 #include "io_roles.h"
 #include "io_table.h"
 #include "bounds.h"
+#include <netinet/in.h>
 #include <sys/socket.h>
 
+//  Room for the ancillary data of one send: the source address of a reply
+//  from a wildcard socket (IP_PKTINFO / IPV6_PKTINFO)
+#define IO_TX_CONTROL CMSG_SPACE (sizeof (struct in6_pktinfo))
+
 typedef struct {
-    int epfd;                                //  the I/O actor's epoll set
-    io_roles_t *roles;                       //  for reports
-    io_socket_t *sock;                       //  socket of the run; NULL when empty
-    unsigned count;                          //  records in the run
-    struct mmsghdr msgs[LIMIT_TX_BATCH];     //  the run
-    struct iovec iov[LIMIT_TX_BATCH];        //  its payloads
-    const uint8_t *records[LIMIT_TX_BATCH];  //  its records, in held messages
-    zmq_msg_t held[LIMIT_TX_BATCH];          //  messages the run points into
-    unsigned nheld;                          //  how many
-    io_socket_t **waiting;                   //  sockets with a backlog
-    uint32_t nwaiting;                       //  how many
-    uint32_t waiting_room;                   //  allocated
-    uint64_t stale_sends;                    //  records naming a closed socket
+    int epfd;                                        //  the I/O actor's epoll set
+    io_roles_t *roles;                               //  for reports
+    io_socket_t *sock;                               //  socket of the run; NULL when empty
+    unsigned count;                                  //  records in the run
+    struct mmsghdr msgs[LIMIT_TX_BATCH];             //  the run
+    struct iovec iov[LIMIT_TX_BATCH];                //  its payloads
+    uint8_t control[LIMIT_TX_BATCH][IO_TX_CONTROL];  //  its source addresses
+    const uint8_t *records[LIMIT_TX_BATCH];          //  its records, in held messages
+    zmq_msg_t held[LIMIT_TX_BATCH];                  //  messages the run points into
+    unsigned nheld;                                  //  how many
+    io_socket_t **waiting;                           //  sockets with a backlog
+    uint32_t nwaiting;                               //  how many
+    uint32_t waiting_room;                           //  allocated
+    uint64_t stale_sends;                            //  records naming a closed socket
 } io_tx_t;
 
 void io_tx_init (io_tx_t *self, int epfd, io_roles_t *roles);

@@ -13,6 +13,8 @@
 #include "pair.h"
 #include "role_actor.h"
 #include "role_ctl.h"
+#include "listen_internal.h"
+#include "filter.h"
 #include "stats_codec.h"
 #include "tsan.h"
 #include "wire.h"
@@ -20,23 +22,39 @@
 #include <stdio.h>
 #include <string.h>
 
-asynrole_addr_t *
-role_resolve (const char *const *texts, size_t count, asynrole_error_t *error)
+void
+role_ifaces_free (role_ifaces_t *ifaces)
 {
-    asynrole_addr_t *addrs = calloc (count ? count : 1, sizeof *addrs);
-    if (!addrs) {
-        error_nomem (error, "the interfaces' addresses");
-        return NULL;
+    free (ifaces->locals);
+    free (ifaces->adopt);
+    ifaces->locals = NULL;
+    ifaces->adopt = NULL;
+}
+
+int
+role_resolve (const char *const *texts, size_t count, role_ifaces_t *ifaces,
+              asynrole_error_t *error)
+{
+    ifaces->count = count;
+    ifaces->locals = calloc (count ? count : 1, sizeof *ifaces->locals);
+    ifaces->adopt = calloc (count ? count : 1, sizeof *ifaces->adopt);
+    if (!ifaces->locals || !ifaces->adopt) {
+        role_ifaces_free (ifaces);
+        return error_nomem (error, "the interfaces' addresses");
     }
     for (size_t i = 0; i < count; i++) {
-        if (!texts[i] || asynrole_addr_resolve (&addrs[i], texts[i], error)) {
+        int fd = texts[i] ? listen_iface_fd (texts[i], error) : -1;
+        bool bad = !texts[i] || fd == -1
+            || (fd == LISTEN_NOT_FD && asynrole_addr_resolve (&ifaces->locals[i], texts[i], error));
+        if (bad) {
             if (!texts[i])
                 error_badarg (error, "interface %zu is NULL", i);
-            free (addrs);
-            return NULL;
+            role_ifaces_free (ifaces);
+            return -1;
         }
+        ifaces->adopt[i] = fd == LISTEN_NOT_FD ? -1 : fd;
     }
-    return addrs;
+    return 0;
 }
 
 //  -------------------------------------------------------------------------
@@ -48,6 +66,8 @@ s_destroy_locks (role_t *role)
 {
     free (role->locals);
     role->locals = NULL;
+    free (role->adopt);
+    role->adopt = NULL;
     pthread_mutex_destroy (&role->push_mutex);
     busy_destroy (&role->ctl_busy);
     busy_destroy (&role->user_busy);
@@ -78,6 +98,9 @@ role_release (role_t *role)
     asynrole_io_destroy (&role->io);
     free (role->socket_ids);
     role->socket_ids = NULL;
+    free (role->dual);
+    role->dual = NULL;
+    filter_destroy (&role->filter);
     s_destroy_locks (role);
     ctx_release ();
 }
@@ -96,8 +119,13 @@ s_check_options (asynrole_options_t *options, asynrole_error_t *error)
     if (options->buffer_size > ASYNROLE_BUFFER_SIZE)
         return error_badarg (error, "buffer_size must be at most %d, not %zu", ASYNROLE_BUFFER_SIZE,
                              options->buffer_size);
-    if (options->rcvbuf < 0 || options->sndbuf < 0)
-        return error_badarg (error, "rcvbuf and sndbuf must not be negative");
+    if (options->rcvbuf < -1 || options->sndbuf < -1)
+        return error_badarg (error,
+                             "rcvbuf and sndbuf must be -1 (the kernel's default), 0 (ours) "
+                             "or a size in bytes");
+    if (options->device && (!options->device[0] || strlen (options->device) >= WIRE_DEVICE_MAX))
+        return error_badarg (error, "the device name must be 1 to %d characters",
+                             WIRE_DEVICE_MAX - 1);
     options->max_bytes = options->max_bytes ? options->max_bytes : ASYNROLE_DEFAULT_MAX_BYTES;
     options->send_queue = options->send_queue ? options->send_queue : ASYNROLE_DEFAULT_SEND_QUEUE;
     options->timeout = options->timeout ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
@@ -135,13 +163,16 @@ s_make_pipes (role_t *role, asynrole_error_t *error)
 //  Fill in what role_start was given
 static void
 s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
-        const asynrole_options_t *options, asynrole_addr_t *locals, size_t count,
+        const asynrole_options_t *options, role_ifaces_t *ifaces,
         const asynrole_addr_t *destination, role_fn_t callback, void *ctx)
 {
     role->kind = kind;
     role->owner = owner;
-    role->locals = locals;
-    role->count = count;
+    role->locals = ifaces->locals;
+    role->adopt = ifaces->adopt;
+    role->count = ifaces->count;
+    ifaces->locals = NULL;
+    ifaces->adopt = NULL;
     role->callback = callback;
     role->ctx = ctx;
     pthread_mutex_init (&role->push_mutex, NULL);
@@ -175,8 +206,19 @@ s_prepare (role_t *role, asynrole_error_t *error)
         return -1;
     atomic_store (&role->timeout, role->options.timeout);
     role->socket_ids = calloc (role->count, sizeof *role->socket_ids);
-    if (!role->socket_ids)
+    role->dual = calloc (role->count, sizeof *role->dual);
+    if (!role->socket_ids || !role->dual)
         return error_nomem (error, "the role's socket ids");
+    if (role->options.filter) {
+        role->filter = filter_new (role->options.filter, error);
+        if (!role->filter)
+            return -1;
+    }
+    //  Copied: the caller's strings need not outlive the call
+    role->options.filter = NULL;
+    if (role->options.device)
+        snprintf (role->device, sizeof role->device, "%s", role->options.device);
+    role->options.device = NULL;
     role->io = role->options.io ? asynrole_io_ref (role->options.io) : asynrole_io_new (error);
     role->options.io = NULL;
     if (!role->io)
@@ -205,11 +247,11 @@ s_prepare (role_t *role, asynrole_error_t *error)
 
 int
 role_start (role_t *role, role_kind_t kind, void *owner, const char *default_name,
-            const asynrole_options_t *options, asynrole_addr_t *locals, size_t count,
+            const asynrole_options_t *options, role_ifaces_t *ifaces,
             const asynrole_addr_t *destination, role_fn_t callback, void *ctx,
             asynrole_error_t *error)
 {
-    s_init (role, kind, owner, default_name, options, locals, count, destination, callback, ctx);
+    s_init (role, kind, owner, default_name, options, ifaces, destination, callback, ctx);
     if (ctx_acquire (error)) {
         s_destroy_locks (role);
         return -1;
@@ -250,6 +292,13 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
 void
 role_quiesce (role_t *role)
 {
+    //  Marked before anything sees the role stopping: a call made from what
+    //  that runs (a request's callback ending with ASYNROLE_ECLOSED) is refused
+    unsigned calls = atomic_load (&role->calls);
+    unsigned marked;
+    do
+        marked = calls | ROLE_CALLS_STOP | (calls & ROLE_CALLS_COUNT ? ROLE_CALLS_WAIT : 0);
+    while (!atomic_compare_exchange_weak (&role->calls, &calls, marked));
     atomic_store (&role->stopping, true);
     link_tx_close (role->link);
     if (role->wake)
@@ -258,11 +307,6 @@ role_quiesce (role_t *role)
     //  calls waiting for them leave
     if (role->inbox)
         req_inbox_wake (role->inbox);
-    unsigned calls = atomic_load (&role->calls);
-    unsigned marked;
-    do
-        marked = calls | ROLE_CALLS_STOP | (calls & ROLE_CALLS_COUNT ? ROLE_CALLS_WAIT : 0);
-    while (!atomic_compare_exchange_weak (&role->calls, &calls, marked));
     if (!(marked & ROLE_CALLS_WAIT))
         return;
     pthread_mutex_lock (&role->calls_mutex);
@@ -357,6 +401,14 @@ role_leave (role_t *role)
 //  -------------------------------------------------------------------------
 //  Sending
 
+//  Does socket i carry datagrams of family: its own, or IPv4 on dual stack?
+static bool
+s_carries (role_t *role, size_t i, int family)
+{
+    int own = asynrole_addr_family (&role->locals[i]);
+    return own == family || (family == AF_INET && own == AF_INET6 && role->dual[i]);
+}
+
 //  Which socket a datagram to destination leaves from, or -1 (error filled)
 int
 role_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_error_t *error)
@@ -386,13 +438,17 @@ role_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_err
         if (via < 0 || (size_t) via >= role->count)
             return error_badarg (error, "the destination's via names socket %u of %zu: %s",
                                  destination->via, role->count, role->name);
-        if (asynrole_addr_family (&role->locals[via]) != family)
+        if (!s_carries (role, (size_t) via, family))
             return error_badarg (error, "socket %d is not of the destination's family: %s", via,
                                  role->name);
         return via;
     }
+    //  A socket of the family itself first, then a dual-stack one
     for (size_t i = 0; i < role->count; i++)
         if (asynrole_addr_family (&role->locals[i]) == family)
+            return (int) i;
+    for (size_t i = 0; i < role->count; i++)
+        if (s_carries (role, i, family))
             return (int) i;
     return error_badarg (error, "no %s socket to send to %s from: %s",
                          family == AF_INET ? "IPv4" : "IPv6",
@@ -413,17 +469,47 @@ s_check_send (role_t *role, const void *data, size_t size, const role_send_t *ho
     return 0;
 }
 
+//  An IPv4 address as a dual-stack socket names it: ::ffff:a.b.c.d
+static asynrole_addr_t
+s_mapped (const asynrole_addr_t *addr)
+{
+    if (addr->u.sa.sa_family != AF_INET)
+        return *addr;
+    asynrole_addr_t mapped = { .len = sizeof mapped.u.in6 };
+    mapped.u.in6.sin6_family = AF_INET6;
+    mapped.u.in6.sin6_port = addr->u.in.sin_port;
+    mapped.u.in6.sin6_addr.s6_addr[10] = 0xff;
+    mapped.u.in6.sin6_addr.s6_addr[11] = 0xff;
+    memcpy (&mapped.u.in6.sin6_addr.s6_addr[12], &addr->u.in.sin_addr, 4);
+    return mapped;
+}
+
+//  The record's addresses: to whom, and for a reply from where
+static void
+s_addresses (role_t *role, int index, const asynrole_addr_t *destination,
+             const asynrole_datagram_t *reply_to, wire_rec_t *rec)
+{
+    bool dual = role->dual[index];
+    if (destination) {
+        rec->peer = dual ? s_mapped (destination) : *destination;
+        rec->peer.via = 0;
+    }
+    if (reply_to && reply_to->local.len) {
+        rec->local = dual ? s_mapped (&reply_to->local) : reply_to->local;
+        rec->local.via = 0;
+        rec->ifindex = reply_to->ifindex;
+    }
+}
+
 //  A message holding one WIRE_SEND record; 0 or -1 with error filled
 static int
 s_record (role_t *role, int index, const void *data, size_t size,
-          const asynrole_addr_t *destination, zmq_msg_t *msg, asynrole_error_t *error)
+          const asynrole_addr_t *destination, const role_send_t *how, zmq_msg_t *msg,
+          asynrole_error_t *error)
 {
     wire_rec_t rec = { .type = WIRE_SEND, .socket = role->socket_ids[index] };
     rec.size = (uint32_t) size;
-    if (destination) {
-        rec.peer = *destination;
-        rec.peer.via = 0;
-    }
+    s_addresses (role, index, destination, how->reply_to, &rec);
     if (zmq_msg_init_size (msg, wire_rec_span (size)))
         return error_nomem (error, "a send");
     uint8_t *frame = zmq_msg_data (msg);
@@ -497,7 +583,7 @@ s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *dest
                          how->nowait ? 0 : role->options.send_timeout, error))
         return -1;
     zmq_msg_t msg;
-    if (s_record (role, index, data, size, destination, &msg, error)) {
+    if (s_record (role, index, data, size, destination, how, &msg, error)) {
         link_tx_release (role->link, (size_t) index, span);
         return -1;
     }

@@ -15,6 +15,7 @@
 #include "asynrole_manager.h"
 #include "asynrole_request.h"
 #include "link.h"
+#include "wire.h"
 #include "doorbell.h"
 #include "busy.h"
 #include <pthread.h>
@@ -39,6 +40,12 @@ typedef struct role_s {
     asynrole_options_t options;    //  as given, defaults filled in
     asynrole_addr_t destination;   //  Manager's default destination; len 0 if none
     asynrole_addr_t *locals;       //  addresses to open, then as bound
+    int *adopt;                    //  the caller's descriptor to adopt a copy
+                                   //  of, per socket; -1 = bind locals[i]
+    bool *dual;                    //  socket i is IPv6 and takes IPv4 too
+    struct filter_s *filter;       //  the source filter, compiled; handed to
+                                   //  the I/O actor once attached
+    char device[WIRE_DEVICE_MAX];  //  options.device, copied; "" = none
     uint32_t *socket_ids;          //  the I/O actor's id of each socket
     size_t count;                  //  how many sockets
     uint32_t role_id;              //  the role's slot at the I/O actor
@@ -94,20 +101,34 @@ typedef struct role_s {
 
 //  How a send is made (role_send)
 typedef struct {
-    const role_fn_t *callback;  //  replace the callback first (send_with); NULL: keep it
-    void *ctx;                  //  its context
-    bool nowait;                //  fail at once when the send queue is full (try_send)
+    const role_fn_t *callback;            //  replace the callback first (send_with); NULL: keep it
+    void *ctx;                            //  its context
+    bool nowait;                          //  fail at once when the send queue is full (try_send)
+    const asynrole_datagram_t *reply_to;  //  a reply: leaves from the address
+                                          //  its request came to; NULL = not
 } role_send_t;
 
-//  Resolve count text addresses (NULL entries are bad arguments) into an
-//  array the caller frees; NULL with error filled on failure
-asynrole_addr_t *role_resolve (const char *const *texts, size_t count, asynrole_error_t *error);
+//  Interfaces as given: addresses to bind, or descriptors to adopt
+typedef struct {
+    asynrole_addr_t *locals;  //  count addresses (len 0 where adopted)
+    int *adopt;               //  count descriptors, -1 where an address
+    size_t count;             //  how many
+} role_ifaces_t;
+
+//  Resolve count interface strings (addresses, "fd:N", "systemd:NAME";
+//  NULL entries are bad arguments); 0, or -1 with error filled and nothing
+//  to free
+int role_resolve (const char *const *texts, size_t count, role_ifaces_t *ifaces,
+                  asynrole_error_t *error);
+
+//  Free what role_resolve made (role_start takes it over otherwise)
+void role_ifaces_free (role_ifaces_t *ifaces);
 
 //  Start the role: take or start an I/O actor, make the pipes, start the
-//  role actor, which opens the sockets (all or none). Takes locals (freed
-//  on failure too). Returns 0, or -1 with error filled and everything released.
+//  role actor, which opens the sockets (all or none). Takes ifaces over
+//  (freed on failure too). Returns 0, or -1 with error filled and everything released.
 int role_start (role_t *role, role_kind_t kind, void *owner, const char *default_name,
-                const asynrole_options_t *options, asynrole_addr_t *locals, size_t count,
+                const asynrole_options_t *options, role_ifaces_t *ifaces,
                 const asynrole_addr_t *destination, role_fn_t callback, void *ctx,
                 asynrole_error_t *error);
 

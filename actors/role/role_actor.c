@@ -10,12 +10,16 @@
 #include "bounds.h"
 #include "role_ctl.h"
 #include "role_deliver.h"
+#include "role_deploy.h"
+#include "capture_command.h"
 #include "req_engine.h"
 #include "stats_codec.h"
 #include "tsan.h"
 #include <czmq.h>
 #include <errno.h>
 #include <limits.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 typedef struct {
     actor_t *actor;   //  our thread and pipe
@@ -74,27 +78,62 @@ s_attach (self_t *self, asynrole_error_t *error)
     return 0;
 }
 
+//  How socket index is opened: bound here, or the caller's descriptor
+//  adopted (a copy, which the I/O actor owns once the request is sent)
+static int
+s_open_spec (role_t *role, size_t index, wire_open_t *spec, asynrole_error_t *error)
+{
+    memset (spec, 0, sizeof *spec);
+    spec->tag = (uint32_t) index;
+    spec->local = role->locals[index];
+    spec->connect_to = role->destination;
+    spec->buffer_size = (uint32_t) role->options.buffer_size;
+    spec->reuse_port = role->options.reuse_port;
+    spec->dual_stack = role->options.dual_stack;
+    memcpy (spec->device, role->device, sizeof spec->device);
+    spec->fd = -1;
+    if (role->adopt[index] >= 0) {
+        spec->fd = fcntl (role->adopt[index], F_DUPFD_CLOEXEC, 3);
+        if (spec->fd < 0)
+            return error_set (error, errno == EMFILE ? ASYNROLE_ERESOURCE : ASYNROLE_EBADARG,
+                              ASYNROLE_OP_ADOPT, errno, "cannot copy descriptor %d: %s",
+                              role->adopt[index], strerror (errno));
+    }
+    //  Agents meet storms of traps: a large buffer unless told otherwise
+    //  (an adopted socket keeps the size its maker gave it)
+    bool storm = role->kind == ROLE_AGENT && spec->fd < 0 && role->options.rcvbuf == 0;
+    spec->rcvbuf = storm ? ASYNROLE_DEFAULT_AGENT_RCVBUF
+                         : (role->options.rcvbuf > 0 ? role->options.rcvbuf : 0);
+    spec->sndbuf = role->options.sndbuf > 0 ? role->options.sndbuf : 0;
+    return 0;
+}
+
 static int
 s_open (self_t *self, size_t index, asynrole_error_t *error)
 {
     role_t *role = self->role;
-    asynrole_addr_t *local = &role->locals[index];
+    wire_open_t spec;
     role_call_t call;
-    if (role_ctl_begin (role, role_ctl_step_timeout (role), &call, error))
+    if (s_open_spec (role, index, &spec, error))
         return -1;
-    int sent = role_push (role, "s444bbii4", "OPEN", call.seq, role->role_id, (uint32_t) index,
-                          local, sizeof *local, &role->destination, sizeof role->destination,
-                          role->options.rcvbuf, role->options.sndbuf,
-                          (uint32_t) role->options.buffer_size);
+    if (role_ctl_begin (role, role_ctl_step_timeout (role), &call, error)) {
+        if (spec.fd >= 0)
+            close (spec.fd);
+        return -1;
+    }
+    int sent = role_push (role, "s44b", "OPEN", call.seq, role->role_id, &spec, sizeof spec);
+    if (sent && spec.fd >= 0)
+        close (spec.fd);  //  not sent: still ours
     zmsg_t *answer = s_step (role, &call, sent, "OPENED", error);
     if (!answer)
         return -1;
-    long long id = 0;
+    long long id = 0, dual = 0;
     asynrole_addr_t bound;
     asynrole_error_t refusal;
     bool ok = frames_pop_number (answer, 0, UINT32_MAX, &id)
         && frames_pop_struct (answer, &bound, sizeof bound)
-        && frames_pop_struct (answer, &refusal, sizeof refusal);
+        && frames_pop_struct (answer, &refusal, sizeof refusal)
+        && frames_pop_number (answer, 0, 1, &dual);
     zmsg_destroy (&answer);
     if (!ok)
         return error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
@@ -105,8 +144,9 @@ s_open (self_t *self, size_t index, asynrole_error_t *error)
         return -1;
     }
     role->socket_ids[index] = (uint32_t) id;
+    role->dual[index] = dual != 0;
     bound.via = 0;  //  a bound address is not a route
-    *local = bound;
+    role->locals[index] = bound;
     return 0;
 }
 
@@ -210,6 +250,19 @@ s_pipe_callback (role_t *role, zmsg_t *request, asynrole_error_t *error)
     //  POSIX: a function pointer survives the round trip through void *
     memcpy (&fn.manager, &callback, sizeof callback);
     return role_set_callback (role, fn, ctx, error);
+}
+
+//  CAPTURE path max_bytes files, CAPTURE-STOP
+static int
+s_pipe_capture (role_t *role, const char *command, zmsg_t *request, asynrole_error_t *error)
+{
+    char *path;
+    asynrole_capture_t options;
+    if (capture_command_read (command, request, &path, &options, error))
+        return -1;
+    int rc = role_capture (role, path, &options, error);
+    zstr_free (&path);
+    return rc;
 }
 
 //  VERBOSE 0|1, DUMP 0|1
@@ -318,6 +371,8 @@ s_handle_pipe (self_t *self)
             rc = s_pipe_callback (role, request, &error);
         else if (command && (streq (command, "VERBOSE") || streq (command, "DUMP")))
             rc = s_pipe_switch (role, command, request, &error);
+        else if (capture_command_is (command))
+            rc = s_pipe_capture (role, command, request, &error);
         else
             rc = error_badarg (&error, "unknown command, or wrong frames: %s: %s",
                                error_quote (command ? command : "", quoted, sizeof quoted),
@@ -468,6 +523,9 @@ role_actor (actor_t *actor, void *args)
     int rc = s_engine_new (role, &error);
     if (rc == 0)
         rc = s_attach (&self, &error);
+    //  The filter is in place before the first socket reads
+    if (rc == 0 && role->filter)
+        rc = role_set_filter (role, &role->filter, &error);
     for (size_t i = 0; rc == 0 && i < role->count; i++)
         rc = s_open (&self, i, &error);
     if (rc == 0) {

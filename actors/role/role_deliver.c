@@ -45,7 +45,8 @@ s_error (const wire_rec_t *rec, asynrole_error_t *error)
     error->address = rec->peer;
     if (rec->type == WIRE_DROPS) {
         error->code = ASYNROLE_EDROPPED;
-        error->op = ASYNROLE_OP_QUEUE;
+        //  The reason: the role's bound (QUEUE), its filter, its rate limit
+        error->op = rec->op ? (asynrole_op_t) rec->op : ASYNROLE_OP_QUEUE;
         error->count = rec->count;
         error->lost_errors = rec->errors;
     }

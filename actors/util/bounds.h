@@ -107,4 +107,7 @@
 #define ROOM_FIRST_SOCKETS 4
 #define ROOM_FIRST_BACKLOG (64 * 1024)
 
+//  How long stopping a capture waits for its writer to empty its queue
+#define LIMIT_CAPTURE_CLOSE_MS 2000
+
 #endif

@@ -92,7 +92,12 @@ error_describe (asynrole_error_t *error)
 {
     char text[ASYNROLE_ADDR_STRLEN];
     asynrole_addr_format (&error->address, text, sizeof text);
-    if (error->code == ASYNROLE_EDROPPED && error->lost_errors)
+    bool filter = error->op == ASYNROLE_OP_FILTER || error->op == ASYNROLE_OP_RATE_LIMIT;
+    if (error->code == ASYNROLE_EDROPPED && filter)
+        snprintf (error->detail, sizeof error->detail, "the %s dropped %llu datagrams to %s",
+                  error->op == ASYNROLE_OP_FILTER ? "source filter" : "per-source rate limit",
+                  (unsigned long long) error->count, text);
+    else if (error->code == ASYNROLE_EDROPPED && error->lost_errors)
         snprintf (error->detail, sizeof error->detail,
                   "the role held its max_bytes: %llu datagrams and %llu error events of %s "
                   "dropped",

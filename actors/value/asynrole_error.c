@@ -40,6 +40,11 @@ asynrole_op_name (asynrole_op_t op)
         case ASYNROLE_OP_CONTROL: return "control";
         case ASYNROLE_OP_THREAD: return "thread";
         case ASYNROLE_OP_PIPE: return "pipe";
+        case ASYNROLE_OP_FILTER: return "source filter";
+        case ASYNROLE_OP_RATE_LIMIT: return "rate limit";
+        case ASYNROLE_OP_CAPTURE: return "capture";
+        case ASYNROLE_OP_ADOPT: return "adopt";
+        case ASYNROLE_OP_DEVICE: return "bind to device";
     }
     return "unknown";
 }

@@ -15,8 +15,12 @@
         b = binary, p = pointer, as in zsock_send):
           "ATTACH"  4 seq p link p data p ctl
                         -> "ATTACHED" 4 seq i role_id (-1 = refused) b error
-          "OPEN"    4 seq 4 role_id 4 tag b local b connect i rcvbuf i sndbuf 4 buffer
+          "OPEN"    4 seq 4 role_id b wire_open_t
                         -> "OPENED" 4 seq 4 socket_id (0 = failed) b bound b error
+                           i dual (an IPv6 socket that takes IPv4 too)
+                           (wire_open_t.fd, when not -1, is the I/O actor's
+                           from the moment the request is read: it closes
+                           it when the socket fails, and with the socket)
           "STATS"   4 seq 4 role_id      -> "STATS" 4 seq i count b records
           "DETACH"  4 seq 4 role_id      -> "DETACHED" 4 seq
         The role made both pairs (data and ctl); the I/O actor writes to the
@@ -43,6 +47,9 @@
 
 #define WIRE_ALIGN 8
 
+//  Room for a device name (IFNAMSIZ)
+#define WIRE_DEVICE_MAX 16
+
 typedef enum {
     WIRE_SEND = 1,      //  role -> I/O: send payload to peer (len 0 = connected)
     WIRE_DATAGRAM = 2,  //  I/O -> role: payload arrived from peer at local
@@ -64,6 +71,20 @@ typedef struct {
     asynrole_addr_t peer;   //  source (in) or destination (out)
     asynrole_addr_t local;  //  address it arrived at (in); to leave from (out)
 } wire_rec_t;
+
+//  How a role's socket is opened (the OPEN request)
+typedef struct {
+    uint32_t tag;                  //  the role's index for it
+    asynrole_addr_t local;         //  address to bind (fd -1)
+    asynrole_addr_t connect_to;    //  peer to connect to; len 0 = none
+    int fd;                        //  a bound descriptor to adopt; -1 = open one
+    int rcvbuf;                    //  SO_RCVBUF to ask for; 0 = leave it
+    int sndbuf;                    //  SO_SNDBUF to ask for; 0 = leave it
+    uint32_t buffer_size;          //  bytes read per datagram
+    bool reuse_port;               //  SO_REUSEPORT before bind
+    bool dual_stack;               //  IPv6: IPV6_V6ONLY 0
+    char device[WIRE_DEVICE_MAX];  //  SO_BINDTODEVICE; "" = none
+} wire_open_t;
 
 //  Name the hand-offs of messages for ThreadSanitizer (tsan.h): from the
 //  roles to the I/O actor over the inbound socket, and the answers back
