@@ -2,7 +2,10 @@
 
     An Agent serves every interface it is given, one socket each, IPv4 and
     IPv6 mixed (default "127.0.0.1:161"), and talks to many clients.
-    asynrole_agent_reply answers a request through the socket it came in on;
+    Interfaces are addresses, or bound sockets to adopt: "fd:N",
+    "systemd:NAME" (asynrole_listen.h). asynrole_agent_reply answers a
+    request through the socket it came in on, from the address it was sent
+    to (a wildcard socket names that source per reply: docs/deployment.md);
     a send to an address whose via names a socket leaves through that one,
     and an address without via (the zero value) through the first socket of
     its family.
@@ -25,6 +28,7 @@
             -> zsock_recv (actor, "is", &code, &text)  //  value 0 or 1, else EBADARG
         zsock_send (actor, "si", "DUMP", 1);
             -> zsock_recv (actor, "is", &code, &text)  //  likewise
+        CAPTURE, CAPTURE-STOP: as in asynrole_deploy.h
         zsock_send (actor, "s", "$TERM");
             -> zsock_recv (actor, "is", &code, &text)  //  refused (EBADARG): use _destroy
         any other command

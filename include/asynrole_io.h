@@ -24,6 +24,7 @@
                count 1, an asynrole_io_totals_t
         zsock_send (actor, "si", "VERBOSE", 1);
             -> zsock_recv (actor, "is", &code, &text)  code 0, or EBADARG
+        CAPTURE, CAPTURE-STOP: as in asynrole_deploy.h
         zsock_send (actor, "s", "$TERM");
             //  asynrole_io_destroy sends it when the last holder lets go;
             //  sent by anyone else it is refused:

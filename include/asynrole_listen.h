@@ -4,8 +4,9 @@
     A role adopts a bound UDP socket when an interface string names it:
         "fd:N"          descriptor N (bound, UDP, IPv4 or IPv6)
         "systemd:NAME"  the one descriptor systemd passed under NAME
-                        (FileDescriptorName= in the .socket unit; unnamed
-                        ones are "unknown")
+                        (FileDescriptorName= in the .socket unit; without
+                        it systemd names them after the unit, "x.socket";
+                        without LISTEN_FDNAMES at all they are "unknown")
     The role works on a copy (F_DUPFD_CLOEXEC): the caller's descriptor stays
     the caller's, open, and may be closed once the role is made. The copy
     gets the options every socket gets (IP_PKTINFO, IP_RECVERR, ...); these
@@ -28,8 +29,9 @@ extern "C" {
 //  The descriptors systemd passed this process (LISTEN_PID, LISTEN_FDS,
 //  LISTEN_FDNAMES; they start at 3) whose name is name, or all when name is
 //  NULL. Fills at most max of them into fds (NULL when max is 0) and returns
-//  how many there are, or -1 with ASYNROLE_EBADARG: none were passed to this
-//  process, or the variables are malformed. Reads the environment only:
+//  how many there are (0 when none has that name, or LISTEN_FDS is 0), or
+//  -1 with ASYNROLE_EBADARG: LISTEN_PID / LISTEN_FDS are unset or name
+//  another process, or the variables are malformed. Reads the environment only:
 //  nothing is unset or closed (call it before starting threads that change
 //  the environment).
 ASYNROLE_EXPORT int asynrole_listen_fds (const char *name, int *fds, size_t max,

@@ -29,6 +29,7 @@
             -> zsock_recv (actor, "is", &code, &text)  //  value 0 or 1, else EBADARG
         zsock_send (actor, "si", "DUMP", 1);
             -> zsock_recv (actor, "is", &code, &text)  //  likewise
+        CAPTURE, CAPTURE-STOP: as in asynrole_deploy.h
         zsock_send (actor, "s", "$TERM");
             -> zsock_recv (actor, "is", &code, &text)  //  refused (EBADARG): use _destroy
         DESTINATIONS, REQUESTS, CANCEL, CANCEL-ALL, RESET: the request

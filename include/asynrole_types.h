@@ -44,7 +44,9 @@ typedef struct {
     size_t original_size;   //  bytes the sender sent (> size when truncated)
     asynrole_addr_t peer;   //  who sent it; peer.via names the role's socket
                             //  it came in on (pass peer back to send)
-    asynrole_addr_t local;  //  address it was sent to (IP_PKTINFO); len 0 if
+    asynrole_addr_t local;  //  address it was sent to (IP_PKTINFO; for an IPv4
+                            //  broadcast or multicast, the interface's own
+                            //  address, which a reply leaves from); len 0 if
                             //  the kernel did not say
     unsigned ifindex;       //  interface it came in on, 0 if unknown
     unsigned flags;         //  ASYNROLE_DGRAM_*

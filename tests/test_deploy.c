@@ -181,6 +181,28 @@ test_reply_from_asked_netns (void **state)
     tu_child (s_two_addresses, NULL, true, NULL, 60);
 }
 
+//  A request to a broadcast address is answered from the interface's own
+//  address: no datagram may leave from a broadcast address
+static void
+test_reply_to_broadcast (void **state)
+{
+    (void) state;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, "0.0.0.0:0", NULL);
+    uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
+    asynrole_addr_t bound;
+    int fd = s_client ("127.0.0.1", &bound);
+    int on = 1;
+    assert_int_equal (setsockopt (fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on), 0);
+    asynrole_addr_t from = s_ask (fd, "127.255.255.255", port, "anyone?");
+    s_assert_ip (&from, "127.0.0.1");
+    assert_true (tu_collector_wait_datagrams (events, 1, TU_TIMEOUT_MS));
+    assert_int_equal (tu_collector_datagram (events, 0)->echo_rc, 0);
+    assert_int_equal (tu_collector_errors (events), 0);
+    close (fd);
+    tu_agent_destroy (&agent);
+}
+
 //  A plain send from a wildcard socket names no source; a reply to a
 //  request that did not say where it arrived leaves as a plain send
 static void
@@ -779,6 +801,8 @@ test_capture_left_on (void **state)
     char path[] = "/tmp/asynrole-left-on-XXXXXX";
     int fd = mkstemp (path);
     assert_true (fd >= 0);
+    //  A file there already, readable by all: the capture makes it 0600
+    assert_int_equal (fchmod (fd, 0644), 0);
     close (fd);
     tu_collector_t *events = tu_collector_new ();
     asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, "127.0.0.1:0", NULL);
@@ -795,6 +819,9 @@ test_capture_left_on (void **state)
     for (const char *at = read; (at = strchr (at, '\n')); at++)
         lines++;
     assert_int_equal (lines, 2);
+    struct stat info;
+    assert_int_equal (stat (path, &info), 0);
+    assert_int_equal (info.st_mode & 0777, 0600);
     unlink (path);
 }
 
@@ -807,6 +834,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_dual_stack, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_reply_from_asked_netns, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_reply_without_local, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_reply_to_broadcast, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_adopt_descriptor, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_adopt_refused, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_systemd_sockets, tu_setup, tu_teardown),

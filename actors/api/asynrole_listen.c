@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-//  First descriptor systemd passes (SD_LISTEN_FDS_START)
+//  First descriptor systemd passes (SD_LISTEN_FDS_START), and the most we
+//  believe it passes (a larger LISTEN_FDS is malformed, not a long loop)
 #define LISTEN_FDS_START 3
+#define LISTEN_FDS_MAX 65536
 
 //  A whole decimal number in 0..max
 static bool
@@ -34,9 +36,9 @@ s_passed (asynrole_error_t *error)
         return error_badarg (error,
                              "systemd passed no sockets: LISTEN_PID and LISTEN_FDS are unset");
     long long pid, fds;
-    if (!s_number (pid_text, INT_MAX, &pid)
-        || !s_number (fds_text, INT_MAX - LISTEN_FDS_START, &fds))
-        return error_badarg (error, "LISTEN_PID or LISTEN_FDS is not a number");
+    if (!s_number (pid_text, INT_MAX, &pid) || !s_number (fds_text, LISTEN_FDS_MAX, &fds))
+        return error_badarg (error,
+                             "LISTEN_PID or LISTEN_FDS is not a number (LISTEN_FDS at most 65536)");
     if (pid != getpid ())
         return error_badarg (error, "the sockets systemd passed are for process %lld, not this one",
                              pid);

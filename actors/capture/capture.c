@@ -16,6 +16,7 @@
 #include "pcap.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -117,9 +118,18 @@ s_new_file (capture_t *self)
 {
     //  Non-blocking for the open only: a FIFO without a reader fails (ENXIO)
     //  rather than hold us; writes then wait for a reader, in the writer
-    int fd = open (self->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, CAPTURE_MODE);
+    //  No symbolic link followed, and the mode forced on a file that was
+    //  there already: a capture may hold community strings
+    int fd = open (self->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW,
+                   CAPTURE_MODE);
     if (fd < 0)
         return errno;
+    struct stat info;
+    if (fstat (fd, &info) == 0 && S_ISREG (info.st_mode) && fchmod (fd, CAPTURE_MODE)) {
+        int err = errno;
+        close (fd);
+        return err;
+    }
     int flags = fcntl (fd, F_GETFL);
     if (flags < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
         int err = errno;

@@ -346,9 +346,11 @@ s_handle_open (self_t *self, zmsg_t *request)
     long long seq, id;
     io_open_t spec = { .wire.fd = -1 };
     io_role_t *role = NULL;
-    bool ok = frames_pop_number (request, 0, UINT32_MAX, &seq)
-        && frames_pop_number (request, 0, UINT32_MAX, &id) && s_open_spec (request, &spec)
-        && (role = io_roles_get (&self->roles, id));
+    //  Every frame popped, whatever the first ones hold: a descriptor in the
+    //  spec is ours
+    bool numbers = frames_pop_number (request, 0, UINT32_MAX, &seq);
+    numbers &= frames_pop_number (request, 0, UINT32_MAX, &id);
+    bool ok = s_open_spec (request, &spec) && numbers && (role = io_roles_get (&self->roles, id));
     if (!ok) {
         //  A descriptor the request handed over is ours even so
         if (spec.wire.fd >= 0)
@@ -417,8 +419,10 @@ s_handle_filter (self_t *self, zmsg_t *request)
     long long seq, id;
     void *pointer = NULL;
     io_role_t *role = NULL;
-    bool ok = frames_pop_number (request, 0, UINT32_MAX, &seq)
-        && frames_pop_number (request, 0, UINT32_MAX, &id) && frames_pop_pointer (request, &pointer)
+    //  Every frame popped, whatever the first ones hold: the pointer is ours
+    bool numbers = frames_pop_number (request, 0, UINT32_MAX, &seq);
+    numbers &= frames_pop_number (request, 0, UINT32_MAX, &id);
+    bool ok = frames_pop_pointer (request, &pointer) && numbers
         && (role = io_roles_get (&self->roles, id));
     filter_t *filter = (filter_t *) pointer;
     if (!ok) {

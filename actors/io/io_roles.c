@@ -241,6 +241,14 @@ io_roles_capture (io_roles_t *self, io_socket_t *sock, const asynrole_addr_t *fr
     capture_t *mine = self->roles[sock->role].capture;
     if (!mine && !self->capture)
         return;
+    //  A dual-stack socket's IPv4 datagrams as IPv4, as the role sees them
+    asynrole_addr_t source = *from, target = *to;
+    if (sock->dual) {
+        io_socket_unmap (&source);
+        io_socket_unmap (&target);
+        from = &source;
+        to = &target;
+    }
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
     int64_t time_us = (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
@@ -263,7 +271,17 @@ io_roles_set_capture (capture_t **slot, const char *path, const capture_options_
         return 0;
     }
     error_clear (error);
-    if (!*slot || capture_close (slot, LIMIT_CAPTURE_CLOSE_MS, error) == 0)
+    if (!*slot)
+        return 0;
+    //  What the capture could not write is said once, at its end
+    capture_stats_t stats;
+    capture_stats (*slot, &stats);
+    if (stats.dropped || stats.skipped || stats.failed)
+        log_warning ("asynrole io: a capture left out %llu datagrams (queue full), %llu (file "
+                     "full), %llu (write errors: %s)",
+                     (unsigned long long) stats.dropped, (unsigned long long) stats.skipped,
+                     (unsigned long long) stats.failed, strerror (stats.last_errno));
+    if (capture_close (slot, LIMIT_CAPTURE_CLOSE_MS, error) == 0)
         return 0;
     *slot = NULL;
     log_error ("asynrole io: a capture's writer is still busy; it finishes on its own");
@@ -277,6 +295,8 @@ io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
     wire_rec_t rec = { .type = WIRE_ERROR, .op = (uint16_t) op, .socket = sock->tag, .err = err };
     if (peer && peer->len)
         rec.peer = *peer;
+    if (sock->dual)
+        io_socket_unmap (&rec.peer);
     rec.peer.via = sock->tag + 1;
     rec.local = sock->stats.local;
     if (self->verbose) {

@@ -106,7 +106,10 @@ s_parse_control (io_socket_t *sock, struct msghdr *msg, wire_rec_t *rec)
             memcpy (&info, CMSG_DATA (cm), sizeof info);
             rec->ifindex = (uint32_t) info.ipi_ifindex;
             rec->local.u.in.sin_family = AF_INET;
-            rec->local.u.in.sin_addr = info.ipi_addr;
+            //  The local address that answers for it: the one asked, or for
+            //  a broadcast or multicast the interface's own (a reply may
+            //  leave from it; from a broadcast address it may not)
+            rec->local.u.in.sin_addr = info.ipi_spec_dst;
             rec->local.u.in.sin_port = sock->stats.local.u.in.sin_port;
             rec->local.len = sizeof rec->local.u.in;
         }
@@ -127,19 +130,6 @@ s_parse_control (io_socket_t *sock, struct msghdr *msg, wire_rec_t *rec)
             sock->stats.kernel_dropped = drops;
         }
     }
-}
-
-//  A dual-stack socket's IPv4 peer, ::ffff:a.b.c.d, as the IPv4 address
-static void
-s_unmap (asynrole_addr_t *addr)
-{
-    if (addr->u.sa.sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED (&addr->u.in6.sin6_addr))
-        return;
-    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = addr->u.in6.sin6_port };
-    memcpy (&in.sin_addr, &addr->u.in6.sin6_addr.s6_addr[12], sizeof in.sin_addr);
-    memset (&addr->u, 0, sizeof addr->u);
-    addr->u.in = in;
-    addr->len = sizeof in;
 }
 
 //  The record of datagram i, as read
@@ -163,8 +153,8 @@ s_record (io_rx_t *self, io_socket_t *sock, unsigned i, wire_rec_t *rec)
     rec->peer.via = sock->tag + 1;
     s_parse_control (sock, &mm->msg_hdr, rec);
     if (sock->dual) {
-        s_unmap (&rec->peer);
-        s_unmap (&rec->local);
+        io_socket_unmap (&rec->peer);
+        io_socket_unmap (&rec->local);
     }
     sock->stats.rx_bytes += rec->original;
 }

@@ -61,8 +61,13 @@ s_options (int fd, int family, const wire_open_t *spec, asynrole_error_t *error)
             || s_setopt (fd, IPPROTO_IPV6, IPV6_RECVERR, 1, local, error)
                                 : s_setopt (fd, IPPROTO_IP, IP_PKTINFO, 1, local, error)
             || s_setopt (fd, IPPROTO_IP, IP_RECVERR, 1, local, error);
-    //  A dual-stack socket reports IPv4 errors by IP_RECVERR (best effort)
-    if (rc == 0 && family == AF_INET6 && spec->dual_stack)
+    //  A dual-stack socket (asked for, or adopted as one) reports IPv4
+    //  errors by IP_RECVERR (best effort)
+    int v6only = 1;
+    socklen_t size = sizeof v6only;
+    if (rc == 0 && family == AF_INET6 && spec->fd >= 0)
+        getsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &size);
+    if (rc == 0 && family == AF_INET6 && (spec->fd >= 0 ? !v6only : spec->dual_stack))
         setsockopt (fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 }, sizeof (int));
     if (rc == 0)
         rc = s_setopt (fd, SOL_SOCKET, SO_RXQ_OVFL, 1, local, error);
@@ -272,6 +277,18 @@ io_socket_read_drops (io_socket_t *self)
     if (getsockopt (self->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &size) == 0
         && size > SK_MEMINFO_DROPS * sizeof meminfo[0])
         self->stats.kernel_dropped = meminfo[SK_MEMINFO_DROPS];
+}
+
+void
+io_socket_unmap (asynrole_addr_t *addr)
+{
+    if (addr->u.sa.sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED (&addr->u.in6.sin6_addr))
+        return;
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = addr->u.in6.sin6_port };
+    memcpy (&in.sin_addr, &addr->u.in6.sin6_addr.s6_addr[12], sizeof in.sin_addr);
+    memset (&addr->u, 0, sizeof addr->u);
+    addr->u.in = in;
+    addr->len = sizeof in;
 }
 
 size_t

@@ -71,6 +71,10 @@ bool io_socket_backlog_add (io_socket_t *self, const wire_rec_t *rec, const uint
 //  that it does not wait for the next datagram to carry the count
 void io_socket_read_drops (io_socket_t *self);
 
+//  A dual-stack socket's IPv4 address, ::ffff:a.b.c.d, as the plain IPv4
+//  address (any other address is left as it is)
+void io_socket_unmap (asynrole_addr_t *addr);
+
 //  The largest datagram the socket's family carries
 size_t io_socket_max_datagram (const io_socket_t *self);
 

@@ -72,7 +72,9 @@ s_prepare (struct mmsghdr *mm, struct iovec *iov, const uint8_t *record, const i
         mm->msg_hdr.msg_namelen = rec->peer.len;
     }
     int family = asynrole_addr_family (&sock->stats.local);
-    if (sock->wildcard && rec->local.len && rec->local.u.sa.sa_family == family)
+    //  A multicast address is no source: the kernel picks one
+    bool multicast = family == AF_INET6 && IN6_IS_ADDR_MULTICAST (&rec->local.u.in6.sin6_addr);
+    if (sock->wildcard && rec->local.len && rec->local.u.sa.sa_family == family && !multicast)
         s_source (&mm->msg_hdr, rec, control);
 }
 

@@ -573,8 +573,10 @@ s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *dest
     int index = role_pick_socket (role, destination, error);
     if (index < 0)
         return -1;
-    size_t max = asynrole_addr_family (&role->locals[index]) == AF_INET6 ? ASYNROLE_DGRAM_MAX_IPV6
-                                                                         : ASYNROLE_DGRAM_MAX_IPV4;
+    //  An IPv4 datagram is IPv4-sized, through a dual-stack socket too
+    int family =
+        destination ? destination->u.sa.sa_family : asynrole_addr_family (&role->locals[index]);
+    size_t max = family == AF_INET6 ? ASYNROLE_DGRAM_MAX_IPV6 : ASYNROLE_DGRAM_MAX_IPV4;
     if (size > max)
         return error_badarg (error, "%zu bytes is more than a datagram holds (%zu): %s", size, max,
                              role->name);
