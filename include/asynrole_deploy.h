@@ -13,7 +13,8 @@
     and every datagram the kernel took to send. A role's capture holds its
     own sockets' datagrams; the I/O actor's holds every socket's. The file
     is written by a thread of its own: the I/O actor only copies into its
-    queue (queue_bytes), and what does not fit is counted, never waited for.
+    queue (queue_bytes), and what does not fit is counted, never waited for
+    (the counts are logged when the capture stops).
     A capture may hold community strings: the file is made mode 0600.
 
     Pipe commands (a role's actor pipe, or the I/O actor's):

@@ -757,7 +757,30 @@ test_capture_exchange (void **state)
     assert_int_equal (stat (role_path, &info), 0);
     assert_int_equal (info.st_mode & 0777, 0600);
 
-    //  By the pipe, and the errors
+    tu_manager_destroy (&manager);
+    tu_agent_destroy (&agent);
+    tu_io_destroy (&io);
+    unlink (role_path);
+    unlink (io_path);
+    rmdir (dir);
+}
+
+//  The CAPTURE pipe commands, on a role's pipe and the I/O actor's, and
+//  every bad argument: each answered with a typed error
+static void
+test_capture_commands (void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/asynrole-capture-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char role_path[128];
+    snprintf (role_path, sizeof role_path, "%s/agent.pcap", dir);
+    asynrole_io_t *io = tu_io_new ();
+    asynrole_options_t options = { .io = io };
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, "127.0.0.1:0", &options);
+    asynrole_error_t error;
+
     void *actor = asynrole_agent_actor (agent);
     char *text = NULL;
     assert_int_equal (zsock_send (actor, "sssi", "CAPTURE", role_path, "0", 0), 0);
@@ -785,11 +808,9 @@ test_capture_exchange (void **state)
     assert_int_equal (asynrole_agent_capture (agent, NULL, NULL, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
 
-    tu_manager_destroy (&manager);
     tu_agent_destroy (&agent);
     tu_io_destroy (&io);
     unlink (role_path);
-    unlink (io_path);
     rmdir (dir);
 }
 
@@ -844,6 +865,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_source_filter, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rate_limit, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_capture_exchange, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_capture_commands, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_capture_left_on, tu_setup, tu_teardown),
     };
     return tu_run (tests, sizeof tests / sizeof tests[0], argc, argv);

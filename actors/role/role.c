@@ -260,8 +260,9 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
         role_release (role);
         return -1;
     }
-    //  Each step of the start (attach, one open per socket) may take its time
-    long long steps = (long long) role->count + 2;
+    //  Each step of the start may take its time: attach, the filter when
+    //  there is one, one open per socket, and the go
+    long long steps = (long long) role->count + (role->filter ? 3 : 2);
     long long wait = (long long) role_ctl_step_timeout (role) * steps;
     //  The actor sets role->actor itself, before it reports its start
     actor_t *actor =
