@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include "bounds.h"
 #include "capture.h"
+#include "doorbell.h"
 #include "pcap.h"
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -236,9 +237,26 @@ static void
 s_close (capture_t **capture_p)
 {
     asynrole_error_t error;
-    if (capture_close (capture_p, TU_TIMEOUT_MS, &error))
+    if (capture_close (capture_p, TU_TIMEOUT_MS, NULL, &error))
         fail_msg ("capture_close: %s", error.detail);
     assert_null (*capture_p);
+}
+
+//  A close that finishes but says lost datagrams were left out of the file
+static void
+s_close_lossy (capture_t **capture_p, uint64_t lost)
+{
+    asynrole_error_t error;
+    capture_stats_t stats;
+    assert_int_equal (capture_close (capture_p, TU_TIMEOUT_MS, &stats, &error), -1);
+    assert_null (*capture_p);
+    assert_int_equal (error.code, ASYNROLE_EDROPPED);
+    assert_int_equal (error.op, ASYNROLE_OP_CAPTURE);
+    assert_int_equal (stats.dropped + stats.skipped + stats.failed, lost);
+    char words[64];
+    snprintf (words, sizeof words, "left out %llu datagrams", (unsigned long long) lost);
+    if (!strstr (error.detail, words))
+        fail_msg ("capture_close: %s", error.detail);
 }
 
 //  Put count datagrams of size bytes over IPv4, numbered from first
@@ -250,7 +268,7 @@ s_put_many (capture_t *capture, size_t count, size_t size, uint32_t first)
     uint8_t payload[65536];
     for (size_t i = 0; i < count; i++) {
         s_payload (payload, size, first + (uint32_t) i);
-        capture_put (capture, &from, &to, payload, size, TIME_US + (int64_t) i);
+        capture_put (capture, &from, &to, payload, size, size, TIME_US + (int64_t) i);
     }
 }
 
@@ -450,10 +468,11 @@ test_capture_records (void **state)
     for (size_t i = 0; i < 4; i++) {
         asynrole_addr_t from = tu_addr (pairs[i][0]), to = tu_addr (pairs[i][1]);
         s_payload (payload[i], 100 + i * 50, (uint32_t) i);
-        capture_put (capture, &from, &to, payload[i], 100 + i * 50, TIME_US + (int64_t) i);
+        capture_put (capture, &from, &to, payload[i], 100 + i * 50, 100 + i * 50,
+                     TIME_US + (int64_t) i);
     }
     asynrole_addr_t v4 = tu_addr ("192.0.2.1:161");
-    capture_put (capture, NULL, &v4, "", 0, TIME_US + 4);  //  an empty payload
+    capture_put (capture, NULL, &v4, "", 0, 0, TIME_US + 4);  //  an empty payload
     capture_stats_t stats = s_flushed_stats (capture);
     assert_int_equal (stats.written, 5);
     assert_int_equal (stats.dropped + stats.skipped + stats.failed + stats.rotations, 0);
@@ -491,10 +510,10 @@ test_capture_snaplen (void **state)
     asynrole_addr_t v4 = tu_addr ("192.0.2.1:161"), v6 = tu_addr ("[2001:db8::1]:161");
     uint8_t payload[100];
     s_payload (payload, sizeof payload, 1);
-    capture_put (capture, &v4, &v4, payload, 100, TIME_US);
-    capture_put (capture, &v6, &v6, payload, 100, TIME_US);
-    capture_put (capture, &v4, &v4, payload, 10, TIME_US);
-    capture_put (capture, &v6, &v6, payload, 5, TIME_US);
+    capture_put (capture, &v4, &v4, payload, 100, 100, TIME_US);
+    capture_put (capture, &v6, &v6, payload, 100, 100, TIME_US);
+    capture_put (capture, &v4, &v4, payload, 10, 10, TIME_US);
+    capture_put (capture, &v6, &v6, payload, 5, 5, TIME_US);
     s_close (&capture);
     size_t size;
     uint8_t *bytes = s_slurp (path, &size);
@@ -567,7 +586,7 @@ test_capture_one_file_cap (void **state)
     assert_int_equal (stats.skipped, 4);
     assert_int_equal (stats.written + stats.skipped + stats.dropped + stats.failed, 7);
     assert_int_equal (stats.rotations, 0);
-    s_close (&capture);
+    s_close_lossy (&capture, 4);
     assert_int_equal (s_file_size (path), 24 + 3 * REC100);
     assert_int_equal (s_file_records (path, NULL, 0, NULL), 3);
     //  files 0 is one file too; the smallest max_bytes takes one record's headers
@@ -577,7 +596,7 @@ test_capture_one_file_cap (void **state)
     stats = s_flushed_stats (capture);
     assert_int_equal (stats.written, 1);
     assert_int_equal (stats.skipped, 1);
-    s_close (&capture);
+    s_close_lossy (&capture, 1);
     rec_t rec;
     uint8_t *bytes;
     assert_int_equal (s_file_records (path, &rec, 1, &bytes), 1);
@@ -591,55 +610,22 @@ test_capture_one_file_cap (void **state)
 //  -------------------------------------------------------------------------
 //  A writer that waits: a FIFO the test reads only when it wants to
 
-typedef struct {
-    char path[512];
-    int fd;            //  the read end (non-blocking)
-    size_t pipe_size;  //  the pipe's room
-} fifo_t;
-
 static void
-s_fifo (fifo_t *fifo, const char *name)
+s_fifo (tu_fifo_t *fifo, const char *name)
 {
-    s_path (name, fifo->path, sizeof fifo->path);
-    assert_int_equal (mkfifo (fifo->path, 0600), 0);
-    fifo->fd = open (fifo->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    assert_true (fifo->fd >= 0);
-    //  As small as it goes (a page), so that little fills it
-    int size = fcntl (fifo->fd, F_SETPIPE_SZ, 4096);
-    assert_true (size >= 4096);
-    fifo->pipe_size = (size_t) size;
-}
-
-//  Read until want bytes are in, the writer closed (EOF) or the deadline
-static size_t
-s_fifo_read (fifo_t *fifo, uint8_t *buf, size_t want)
-{
-    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
-    size_t got = 0;
-    while (got < want) {
-        struct pollfd item = { .fd = fifo->fd, .events = POLLIN };
-        int64_t left = deadline - tu_now ();
-        if (left <= 0 || poll (&item, 1, (int) left) <= 0)
-            break;
-        ssize_t rc = read (fifo->fd, buf + got, want - got);
-        if (rc == 0)
-            break;
-        if (rc < 0 && errno != EAGAIN && errno != EINTR)
-            fail_msg ("read from the FIFO: %s", strerror (errno));
-        got += rc > 0 ? (size_t) rc : 0;
-    }
-    return got;
+    char path[512];
+    tu_fifo_make (fifo, s_path (name, path, sizeof path));
 }
 
 //  A record the writer cannot write all of into the empty pipe: queued,
 //  it holds the writer in write(2) until the test reads. Returns its bytes.
 static size_t
-s_fifo_block (fifo_t *fifo, capture_t *capture, size_t bytes)
+s_fifo_block (tu_fifo_t *fifo, capture_t *capture, size_t bytes)
 {
     assert_true (bytes > fifo->pipe_size + 200);
     asynrole_addr_t v4 = tu_addr ("192.0.2.1:161");
     uint8_t *payload = calloc (1, bytes);
-    capture_put (capture, &v4, &v4, payload, bytes - 44, TIME_US);
+    capture_put (capture, &v4, &v4, payload, bytes - 44, bytes - 44, TIME_US);
     free (payload);
     return bytes;
 }
@@ -649,7 +635,7 @@ static void
 test_capture_queue_full (void **state)
 {
     (void) state;
-    fifo_t fifo;
+    tu_fifo_t fifo;
     s_fifo (&fifo, "full.fifo");
     //  The queue holds n records of 144 bytes, or one record that fills the pipe
     size_t n = (fifo.pipe_size + 200) / REC100 + 1;
@@ -658,21 +644,21 @@ test_capture_queue_full (void **state)
     size_t total = 24 + s_fifo_block (&fifo, capture, n * REC100) + n * REC100;
     //  Its first byte in the pipe: the writer has taken it, and waits
     uint8_t *stream = malloc (total + 1);
-    assert_int_equal (s_fifo_read (&fifo, stream, 25), 25);
+    assert_int_equal (tu_fifo_read (&fifo, stream, 25), 25);
     s_put_many (capture, n + 10, 100, 1);
     capture_stats_t stats;
     capture_stats (capture, &stats);
     assert_int_equal (stats.dropped, 10);
     assert_int_equal (stats.written, 0);
     //  Read it all: everything that was queued is written
-    assert_int_equal (s_fifo_read (&fifo, stream + 25, total - 25), total - 25);
+    assert_int_equal (tu_fifo_read (&fifo, stream + 25, total - 25), total - 25);
     stats = s_flushed_stats (capture);
     assert_int_equal (stats.written, n + 1);
     assert_int_equal (stats.dropped, 10);
     assert_int_equal (stats.written + stats.dropped, n + 11);
     assert_int_equal (stats.bytes, total);
-    s_close (&capture);
-    assert_int_equal (s_fifo_read (&fifo, stream + total, 1), 0);  //  EOF
+    s_close_lossy (&capture, 10);
+    assert_int_equal (tu_fifo_read (&fifo, stream + total, 1), 0);  //  EOF
     rec_t recs[64];
     assert_true (n + 1 <= 64);
     assert_int_equal (s_walk (stream, total, 65535 + 48, recs, 64), n + 1);
@@ -696,7 +682,7 @@ test_capture_queue_too_small (void **state)
     capture_stats_t stats = s_flushed_stats (capture);
     assert_int_equal (stats.dropped, 1);
     assert_int_equal (stats.written, 1);
-    s_close (&capture);
+    s_close_lossy (&capture, 1);
     rec_t rec;
     assert_int_equal (s_file_records (path, &rec, 1, NULL), 1);
 }
@@ -706,7 +692,7 @@ static void
 test_capture_close_timeout (void **state)
 {
     (void) state;
-    fifo_t fifo;
+    tu_fifo_t fifo;
     s_fifo (&fifo, "close.fifo");
     capture_t *capture = s_open (fifo.path, NULL);
     size_t total = 24 + s_fifo_block (&fifo, capture, fifo.pipe_size + 1000);
@@ -715,7 +701,7 @@ test_capture_close_timeout (void **state)
     assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
     assert_int_equal (error.op, ASYNROLE_OP_CAPTURE);
     int64_t start = tu_now ();
-    assert_int_equal (capture_close (&capture, 100, &error), -1);
+    assert_int_equal (capture_close (&capture, 100, NULL, &error), -1);
     assert_true (tu_now () - start >= 100);
     assert_null (capture);
     assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
@@ -723,7 +709,7 @@ test_capture_close_timeout (void **state)
     assert_non_null (strstr (error.detail, "close.fifo"));
     //  Read: the writer writes the rest, closes (EOF) and frees itself
     uint8_t *stream = malloc (total + 1);
-    assert_int_equal (s_fifo_read (&fifo, stream, total + 1), total);
+    assert_int_equal (tu_fifo_read (&fifo, stream, total + 1), total);
     assert_int_equal (s_walk (stream, total, 65535 + 48, NULL, 0), 1);
     free (stream);
     close (fifo.fd);
@@ -815,8 +801,13 @@ s_write_error_body (void *arg)
     s_put_many (capture, 2, 100, 6);  //  the writer went on: these fail too
     TU_CHECK (capture_flush (capture, TU_TIMEOUT_MS, NULL) == 0, "flush timed out");
     capture_stats_t stats;
-    capture_stats (capture, &stats);
-    TU_CHECK (capture_close (&capture, TU_TIMEOUT_MS, NULL) == 0, "close timed out");
+    asynrole_error_t error;
+    //  Closed, but not whole: the stop says so, and why
+    TU_CHECK (capture_close (&capture, TU_TIMEOUT_MS, &stats, &error) == -1, "close said whole");
+    TU_CHECK (error.code == ASYNROLE_EDROPPED && error.op == ASYNROLE_OP_CAPTURE
+                  && error.sys_errno == EFBIG,
+              "close: %d %d %d %s", error.code, error.op, error.sys_errno, error.detail);
+    TU_CHECK (strstr (error.detail, "left out 5 datagrams"), "close: %s", error.detail);
     TU_CHECK (stats.written == 3, "written %llu", (unsigned long long) stats.written);
     TU_CHECK (stats.failed == 5, "failed %llu", (unsigned long long) stats.failed);
     TU_CHECK (stats.last_errno == EFBIG, "last_errno %d", stats.last_errno);
@@ -847,9 +838,9 @@ test_capture_null (void **state)
 {
     (void) state;
     capture_t *none = NULL;
-    assert_int_equal (capture_close (NULL, 0, NULL), 0);
-    assert_int_equal (capture_close (&none, 0, NULL), 0);
-    capture_put (NULL, NULL, NULL, "x", 1, 0);
+    assert_int_equal (capture_close (NULL, 0, NULL, NULL), 0);
+    assert_int_equal (capture_close (&none, 0, NULL, NULL), 0);
+    capture_put (NULL, NULL, NULL, "x", 1, 1, 0);
     capture_stats_t stats;
     capture_stats (NULL, &stats);
     assert_int_equal (stats.written + stats.bytes, 0);
@@ -896,7 +887,7 @@ s_producer (void *arg)
         tu_fill (payload, size, i);
         memcpy (payload, &producer->id, 4);
         memcpy (payload + 4, &i, 4);
-        capture_put (producer->capture, &from, &to, payload, size, TIME_US + i);
+        capture_put (producer->capture, &from, &to, payload, size, size, TIME_US + i);
     }
     return NULL;
 }
@@ -963,6 +954,81 @@ test_capture_close_flushes (void **state)
 //  -------------------------------------------------------------------------
 //  What tshark makes of it
 
+//  A datagram cut on reading: the record says its length on the wire,
+//  keeps what was read, and has UDP checksum 0 (the bytes it was over are gone)
+static void
+test_capture_cut_on_reading (void **state)
+{
+    (void) state;
+    char path[512];
+    s_path ("cut.pcap", path, sizeof path);
+    capture_t *capture = s_open (path, NULL);
+    asynrole_addr_t from = tu_addr ("192.0.2.1:161"), to = tu_addr ("[2001:db8::2]:50000");
+    uint8_t payload[20];
+    s_payload (payload, sizeof payload, 3);
+    capture_put (capture, &from, &from, payload, sizeof payload, 100, TIME_US);
+    capture_put (capture, &to, &to, payload, sizeof payload, 100, TIME_US);
+    //  A length below the bytes given is taken as their count
+    capture_put (capture, &from, &from, payload, sizeof payload, 5, TIME_US);
+    s_close (&capture);
+    rec_t recs[3];
+    uint8_t *bytes;
+    assert_int_equal (s_file_records (path, recs, 3, &bytes), 3);
+    assert_int_equal (recs[0].orig, 28 + 100);
+    assert_int_equal (recs[0].incl, 28 + 20);
+    assert_int_equal (s_net16 (recs[0].ip + 20 + 6), 0);
+    assert_memory_equal (recs[0].payload, payload, sizeof payload);
+    assert_int_equal (recs[1].orig, 48 + 100);
+    assert_int_equal (recs[1].incl, 48 + 20);
+    assert_int_equal (s_net16 (recs[1].ip + 40 + 6), 0);
+    assert_int_equal (recs[2].orig, 28 + 20);
+    assert_true (s_udp_valid (recs[2].ip, recs[2].incl));
+    free (bytes);
+}
+
+//  Two holders: a stop from either ends the writing, rings the bell once
+//  the file is closed, and what comes after counts in dropped; the last
+//  to let go frees (the sanitizers and valgrind check that exactly one does)
+static void
+test_capture_holders (void **state)
+{
+    (void) state;
+    char path[512];
+    s_path ("holders.pcap", path, sizeof path);
+    doorbell_t *bell = doorbell_new (NULL);
+    assert_non_null (bell);
+    capture_t *mine = s_open (path, NULL);
+    capture_t *lent = capture_ref (mine);
+    s_put_many (lent, 3, 100, 0);
+    assert_false (capture_finished (mine));
+    capture_stop (lent, bell);
+    struct pollfd item = { .fd = doorbell_fd (bell), .events = POLLIN };
+    assert_int_equal (poll (&item, 1, TU_TIMEOUT_MS), 1);
+    doorbell_clear (bell);
+    assert_true (capture_finished (mine));
+    assert_int_equal (s_file_records (path, NULL, 0, NULL), 3);
+    s_put_many (lent, 1, 100, 3);  //  after the stop
+    capture_stats_t stats;
+    capture_stats (mine, &stats);
+    assert_int_equal (stats.written, 3);
+    assert_int_equal (stats.dropped, 1);
+    //  The first to let go: stats final, the loss said
+    s_close_lossy (&mine, 1);
+    capture_unref (&lent);
+    assert_null (lent);
+    capture_unref (&lent);  //  NULL: nothing
+
+    //  The last let-go before the writer finished: the writer frees
+    capture_t *alone = s_open (path, NULL);
+    capture_stop (alone, bell);
+    s_put_many (alone, 1, 100, 0);
+    capture_unref (&alone);
+    assert_int_equal (poll (&item, 1, TU_TIMEOUT_MS), 1);
+    assert_int_equal (s_file_records (path, NULL, 0, NULL), 0);
+    doorbell_unref (&bell);
+    assert_true (capture_finished (NULL));
+}
+
 //  SNMPv2c get-request, community "public", request-id 1, 1.3.6.1.2.1.1.1.0
 static const uint8_t s_get_request[] = {
     0x30, 0x26, 0x02, 0x01, 0x01, 0x04, 0x06, 'p',  'u',  'b',  'l',  'i',  'c',  0xa0,
@@ -985,7 +1051,8 @@ test_capture_tshark (void **state)
                                { "192.0.2.1:50000", "[2001:db8::2]:161" } };
     for (size_t i = 0; i < 3; i++) {
         asynrole_addr_t from = tu_addr (pairs[i][0]), to = tu_addr (pairs[i][1]);
-        capture_put (capture, &from, &to, s_get_request, sizeof s_get_request, TIME_US);
+        capture_put (capture, &from, &to, s_get_request, sizeof s_get_request, sizeof s_get_request,
+                     TIME_US);
     }
     s_close (&capture);
     snprintf (command, sizeof command,
@@ -1058,6 +1125,8 @@ main (int argc, char **argv)
         cmocka_unit_test (test_capture_file_mode),
         cmocka_unit_test (test_capture_many_producers),
         cmocka_unit_test (test_capture_close_flushes),
+        cmocka_unit_test (test_capture_cut_on_reading),
+        cmocka_unit_test (test_capture_holders),
         cmocka_unit_test (test_capture_tshark),
     };
     int rc = tu_main (tests, argc, argv);

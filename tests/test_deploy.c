@@ -1,6 +1,7 @@
 /*  test_deploy.c - sockets as users deploy them: replies from the address
     a request came to, adopted descriptors, devices, shared ports, dual
-    stack, buffer sizes, source filters and rate limits, capture files
+    stack, buffer sizes, source filters and rate limits (capture files:
+    test_capture_roles.c)
 */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -19,49 +20,6 @@
 
 //  -------------------------------------------------------------------------
 //  Helpers
-
-//  The reply agent: answers every request with asynrole_agent_reply
-static void
-s_reply_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
-            const asynrole_error_t *error)
-{
-    tu_collector_t *events = (tu_collector_t *) ctx;
-    asynrole_error_t reply_error;
-    memset (&reply_error, 0, sizeof reply_error);
-    int rc = 0;
-    if (datagram)
-        rc = asynrole_agent_reply (agent, datagram, datagram->data, datagram->size, &reply_error);
-    tu_collector_add (events, datagram, error, rc, &reply_error);
-}
-
-//  A plain socket bound to ip:0
-static int
-s_client (const char *ip, asynrole_addr_t *bound)
-{
-    int fd = tu_udp_socket (ip, bound);
-    assert_true (fd >= 0);
-    bound->via = 0;
-    return fd;
-}
-
-//  Send text from fd to ip:port; wait for the answer; return where it came from
-static asynrole_addr_t
-s_ask (int fd, const char *ip, uint16_t port, const char *text)
-{
-    char where[ASYNROLE_ADDR_STRLEN];
-    snprintf (where, sizeof where, strchr (ip, ':') ? "[%s]:%u" : "%s:%u", ip, port);
-    asynrole_addr_t to = tu_addr (where);
-    assert_int_equal (sendto (fd, text, strlen (text), 0, &to.u.sa, to.len),
-                      (ssize_t) strlen (text));
-    struct pollfd item = { .fd = fd, .events = POLLIN };
-    assert_int_equal (poll (&item, 1, TU_TIMEOUT_MS), 1);
-    char buf[256];
-    asynrole_addr_t from = { .len = sizeof from.u };
-    ssize_t size = recvfrom (fd, buf, sizeof buf, 0, &from.u.sa, &from.len);
-    assert_int_equal (size, (ssize_t) strlen (text));
-    assert_memory_equal (buf, text, strlen (text));
-    return from;
-}
 
 static void
 s_assert_ip (const asynrole_addr_t *addr, const char *ip)
@@ -82,12 +40,12 @@ s_replies_from (const char *wildcard, const char *const *asked, size_t count, co
                 const asynrole_options_t *options)
 {
     tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, wildcard, options);
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, wildcard, options);
     uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
     asynrole_addr_t bound;
-    int fd = s_client (client_ip, &bound);
+    int fd = tu_client (client_ip, &bound);
     for (size_t i = 0; i < count; i++) {
-        asynrole_addr_t from = s_ask (fd, asked[i], port, "where from?");
+        asynrole_addr_t from = tu_ask (fd, asked[i], port, "where from?");
         s_assert_ip (&from, asked[i]);
         assert_int_equal (asynrole_addr_port (&from), port);
         //  The request's local address is the one asked
@@ -133,7 +91,7 @@ test_dual_stack (void **state)
     asynrole_agent_t *agent = tu_agent_new (tu_agent_collect_cb, events, "[::]:0", &options);
     uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
     asynrole_addr_t bound;
-    int fd = s_client ("127.0.0.1", &bound);
+    int fd = tu_client ("127.0.0.1", &bound);
     char to[64];
     snprintf (to, sizeof to, "127.0.0.1:%u", port);
     asynrole_addr_t agent_addr = tu_addr (to);
@@ -188,13 +146,13 @@ test_reply_to_broadcast (void **state)
 {
     (void) state;
     tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, "0.0.0.0:0", NULL);
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "0.0.0.0:0", NULL);
     uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
     asynrole_addr_t bound;
-    int fd = s_client ("127.0.0.1", &bound);
+    int fd = tu_client ("127.0.0.1", &bound);
     int on = 1;
     assert_int_equal (setsockopt (fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on), 0);
-    asynrole_addr_t from = s_ask (fd, "127.255.255.255", port, "anyone?");
+    asynrole_addr_t from = tu_ask (fd, "127.255.255.255", port, "anyone?");
     s_assert_ip (&from, "127.0.0.1");
     assert_true (tu_collector_wait_datagrams (events, 1, TU_TIMEOUT_MS));
     assert_int_equal (tu_collector_datagram (events, 0)->echo_rc, 0);
@@ -213,7 +171,7 @@ test_reply_without_local (void **state)
     asynrole_agent_t *agent = tu_agent_new (tu_agent_collect_cb, events, "0.0.0.0:0", NULL);
     uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
     asynrole_addr_t bound;
-    int fd = s_client ("127.0.0.1", &bound);
+    int fd = tu_client ("127.0.0.1", &bound);
     bound.via = 1;
     asynrole_datagram_t made_up = { .data = (const uint8_t *) "r", .size = 1, .peer = bound };
     asynrole_error_t error;
@@ -236,17 +194,17 @@ test_adopt_descriptor (void **state)
 {
     (void) state;
     asynrole_addr_t bound;
-    int fd = s_client ("127.0.0.1", &bound);
+    int fd = tu_client ("127.0.0.1", &bound);
     char iface[32];
     snprintf (iface, sizeof iface, "fd:%d", fd);
     tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, iface, NULL);
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, iface, NULL);
     //  The role has a copy: ours may close now
     assert_int_equal (close (fd), 0);
     assert_true (asynrole_addr_equal (asynrole_agent_local (agent, 0), &bound));
     asynrole_addr_t client_bound;
-    int client = s_client ("127.0.0.1", &client_bound);
-    asynrole_addr_t from = s_ask (client, "127.0.0.1", asynrole_addr_port (&bound), "adopted");
+    int client = tu_client ("127.0.0.1", &client_bound);
+    asynrole_addr_t from = tu_ask (client, "127.0.0.1", asynrole_addr_port (&bound), "adopted");
     assert_true (asynrole_addr_equal (&from, &bound));
     //  An adopted socket keeps its buffer size unless asked
     asynrole_stats_t stats = tu_agent_stats (agent, 0);
@@ -255,7 +213,7 @@ test_adopt_descriptor (void **state)
     tu_agent_destroy (&agent);
 
     //  A Manager adopts too
-    fd = s_client ("127.0.0.1", &bound);
+    fd = tu_client ("127.0.0.1", &bound);
     snprintf (iface, sizeof iface, "fd:%d", fd);
     asynrole_manager_t *manager = tu_manager_new (tu_manager_collect_cb, events, NULL, iface, NULL);
     assert_true (asynrole_addr_equal (asynrole_manager_local (manager), &bound));
@@ -267,14 +225,15 @@ test_adopt_descriptor (void **state)
 }
 
 static void
-s_expect_adopt_refused (const char *iface, int sys_errno, const char *words)
+s_expect_adopt_refused_with (const char *iface, const asynrole_options_t *options, int sys_errno,
+                             const char *words)
 {
     asynrole_error_t error;
     memset (&error, 0, sizeof error);
     tu_collector_t *events = tu_collector_new ();
     const char *ifaces[] = { iface };
     asynrole_agent_t *agent =
-        asynrole_agent_new (tu_agent_collect_cb, events, ifaces, 1, NULL, &error);
+        asynrole_agent_new (tu_agent_collect_cb, events, ifaces, 1, options, &error);
     if (agent)
         asynrole_agent_destroy (&agent);
     assert_null (agent);
@@ -282,6 +241,12 @@ s_expect_adopt_refused (const char *iface, int sys_errno, const char *words)
         || !strstr (error.detail, words))
         fail_msg ("%s: expected EBADARG (errno %d, '%s'), got code %d errno %d: %s", iface,
                   sys_errno, words, error.code, error.sys_errno, error.detail);
+}
+
+static void
+s_expect_adopt_refused (const char *iface, int sys_errno, const char *words)
+{
+    s_expect_adopt_refused_with (iface, NULL, sys_errno, words);
 }
 
 static void
@@ -310,13 +275,36 @@ test_adopt_refused (void **state)
     int unbound = socket (AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     snprintf (iface, sizeof iface, "fd:%d", unbound);
     s_expect_adopt_refused (iface, EDESTADDRREQ, "not bound");
+    //  Bound without the options asked for, which come too late after bind
+    asynrole_addr_t bound;
+    int plain = tu_client ("127.0.0.1", &bound);
+    snprintf (iface, sizeof iface, "fd:%d", plain);
+    asynrole_options_t reuse = { .reuse_port = true };
+    s_expect_adopt_refused_with (iface, &reuse, 0, "without SO_REUSEPORT");
+    int v6only = socket (AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    assert_int_equal (setsockopt (v6only, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on), 0);
+    asynrole_addr_t loopback = tu_addr ("[::1]:0");
+    assert_int_equal (bind (v6only, &loopback.u.sa, loopback.len), 0);
+    snprintf (iface, sizeof iface, "fd:%d", v6only);
+    asynrole_options_t dual = { .dual_stack = true };
+    s_expect_adopt_refused_with (iface, &dual, 0, "IPV6_V6ONLY");
+    //  An IPv4 socket has no dual stack to lack
+    snprintf (iface, sizeof iface, "fd:%d", plain);
+    tu_collector_t *events = tu_collector_new ();
+    const char *ifaces[] = { iface };
+    asynrole_agent_t *agent = tu_agent_new_n (tu_agent_collect_cb, events, ifaces, 1, &dual);
+    tu_agent_destroy (&agent);
     //  None of ours was closed, none of the copies left open
     assert_true (fcntl (file, F_GETFD) >= 0 && fcntl (tcp, F_GETFD) >= 0
-                 && fcntl (unix_fd, F_GETFD) >= 0 && fcntl (unbound, F_GETFD) >= 0);
+                 && fcntl (unix_fd, F_GETFD) >= 0 && fcntl (unbound, F_GETFD) >= 0
+                 && fcntl (plain, F_GETFD) >= 0 && fcntl (v6only, F_GETFD) >= 0);
     close (file);
     close (tcp);
     close (unix_fd);
     close (unbound);
+    close (plain);
+    close (v6only);
     assert_int_equal (tu_open_fds (), fds_before);
 }
 
@@ -327,7 +315,7 @@ test_systemd_sockets (void **state)
     (void) state;
     //  Descriptors 3 and 4 as systemd passes them: move two sockets there
     asynrole_addr_t bound[2];
-    int made[2] = { s_client ("127.0.0.1", &bound[0]), s_client ("::1", &bound[1]) };
+    int made[2] = { tu_client ("127.0.0.1", &bound[0]), tu_client ("::1", &bound[1]) };
     for (int i = 0; i < 2; i++) {
         int high = fcntl (made[i], F_DUPFD_CLOEXEC, 200);
         assert_true (high >= 200);
@@ -359,7 +347,7 @@ test_systemd_sockets (void **state)
 
     const char *ifaces[] = { "systemd:snmp", "systemd:snmp6" };
     tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new_n (s_reply_cb, events, ifaces, 2, NULL);
+    asynrole_agent_t *agent = tu_agent_new_n (tu_agent_reply_cb, events, ifaces, 2, NULL);
     assert_true (asynrole_addr_equal (asynrole_agent_local (agent, 0), &bound[0]));
     assert_true (asynrole_addr_equal (asynrole_agent_local (agent, 1), &bound[1]));
     tu_agent_destroy (&agent);
@@ -395,10 +383,10 @@ test_bind_to_device (void **state)
     (void) state;
     asynrole_options_t options = { .device = "lo" };
     tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, "127.0.0.1:0", &options);
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
     asynrole_addr_t bound;
-    int fd = s_client ("127.0.0.1", &bound);
-    s_ask (fd, "127.0.0.1", asynrole_addr_port (asynrole_agent_local (agent, 0)), "lo");
+    int fd = tu_client ("127.0.0.1", &bound);
+    tu_ask (fd, "127.0.0.1", asynrole_addr_port (asynrole_agent_local (agent, 0)), "lo");
     close (fd);
     tu_agent_destroy (&agent);
 
@@ -432,10 +420,11 @@ test_reuse_port (void **state)
     asynrole_options_t options = { .reuse_port = true };
     tu_collector_t *first_events = tu_collector_new ();
     tu_collector_t *second_events = tu_collector_new ();
-    asynrole_agent_t *first = tu_agent_new (s_reply_cb, first_events, "127.0.0.1:0", &options);
+    asynrole_agent_t *first =
+        tu_agent_new (tu_agent_reply_cb, first_events, "127.0.0.1:0", &options);
     char iface[64];
     tu_agent_text (first, 0, iface, sizeof iface);
-    asynrole_agent_t *second = tu_agent_new (s_reply_cb, second_events, iface, &options);
+    asynrole_agent_t *second = tu_agent_new (tu_agent_reply_cb, second_events, iface, &options);
     uint16_t port = asynrole_addr_port (asynrole_agent_local (first, 0));
     assert_int_equal (asynrole_addr_port (asynrole_agent_local (second, 0)), port);
     //  Many sources: each one's datagrams go to one Agent, chosen by hash
@@ -445,8 +434,8 @@ test_reuse_port (void **state)
     int clients[SOURCES];
     for (int i = 0; i < SOURCES; i++) {
         asynrole_addr_t bound;
-        clients[i] = s_client ("127.0.0.1", &bound);
-        s_ask (clients[i], "127.0.0.1", port, "spread");
+        clients[i] = tu_client ("127.0.0.1", &bound);
+        tu_ask (clients[i], "127.0.0.1", port, "spread");
     }
     size_t a = tu_collector_datagrams (first_events), b = tu_collector_datagrams (second_events);
     print_message ("reuse_port: %zu and %zu of %d sources\n", a, b, SOURCES);
@@ -455,18 +444,18 @@ test_reuse_port (void **state)
     //  The first goes: the second serves every source, without a gap
     tu_agent_destroy (&first);
     for (int i = 0; i < SOURCES; i++) {
-        s_ask (clients[i], "127.0.0.1", port, "still");
+        tu_ask (clients[i], "127.0.0.1", port, "still");
         close (clients[i]);
     }
     assert_int_equal (tu_collector_datagrams (second_events), b + SOURCES);
     tu_agent_destroy (&second);
 
     //  Without the option the port is taken
-    first = tu_agent_new (s_reply_cb, first_events, "127.0.0.1:0", NULL);
+    first = tu_agent_new (tu_agent_reply_cb, first_events, "127.0.0.1:0", NULL);
     tu_agent_text (first, 0, iface, sizeof iface);
     const char *ifaces[] = { iface };
     asynrole_error_t error;
-    second = asynrole_agent_new (s_reply_cb, second_events, ifaces, 1, NULL, &error);
+    second = asynrole_agent_new (tu_agent_reply_cb, second_events, ifaces, 1, NULL, &error);
     assert_null (second);
     assert_int_equal (error.sys_errno, EADDRINUSE);
     tu_agent_destroy (&first);
@@ -555,7 +544,7 @@ static void
 s_send_from (const char *ip, uint16_t port, int n, const char *text)
 {
     asynrole_addr_t bound;
-    int fd = s_client (ip, &bound);
+    int fd = tu_client (ip, &bound);
     char where[64];
     snprintf (where, sizeof where, "127.0.0.1:%u", port);
     asynrole_addr_t to = tu_addr (where);
@@ -677,175 +666,6 @@ test_rate_limit (void **state)
     tu_manager_destroy (&manager);
 }
 
-//  -------------------------------------------------------------------------
-//  Capture files
-
-//  An SNMPv2c GetRequest for sysDescr.0, community "public"
-static const uint8_t s_get[] = { 0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 0x70, 0x75, 0x62, 0x6c,
-                                 0x69, 0x63, 0xa0, 0x1c, 0x02, 0x04, 0x00, 0x00, 0x00, 0x01, 0x02,
-                                 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08,
-                                 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00, 0x05, 0x00 };
-
-//  Read a capture back with tshark: one line per datagram,
-//  "src,srcport,dst,dstport,community", decoding port as SNMP
-static char *
-s_tshark (const char *path, uint16_t port)
-{
-    if (access ("/usr/bin/tshark", X_OK))
-        tu_skip ("no /usr/bin/tshark (Debian package tshark)");
-    char command[512];
-    snprintf (command, sizeof command,
-              "tshark -r '%s' -d udp.port==%u,snmp -T fields -E separator=, -e ip.src -e "
-              "udp.srcport -e ip.dst -e udp.dstport -e snmp.community 2>/dev/null",
-              path, port);
-    FILE *pipe = popen (command, "r");
-    assert_non_null (pipe);
-    static char output[4096];
-    size_t size = fread (output, 1, sizeof output - 1, pipe);
-    output[size] = 0;
-    assert_int_equal (pclose (pipe), 0);
-    return output;
-}
-
-static void
-test_capture_exchange (void **state)
-{
-    (void) state;
-    char dir[] = "/tmp/asynrole-capture-XXXXXX";
-    assert_non_null (mkdtemp (dir));
-    char role_path[128], io_path[128];
-    snprintf (role_path, sizeof role_path, "%s/agent.pcap", dir);
-    snprintf (io_path, sizeof io_path, "%s/io.pcap", dir);
-
-    asynrole_io_t *io = tu_io_new ();
-    asynrole_options_t options = { .io = io };
-    tu_collector_t *agent_events = tu_collector_new ();
-    tu_collector_t *manager_events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, agent_events, "127.0.0.1:0", NULL);
-    asynrole_manager_t *manager =
-        tu_manager_new (tu_manager_collect_cb, manager_events, NULL, "127.0.0.1:0", &options);
-    asynrole_error_t error;
-    assert_int_equal (asynrole_agent_capture (agent, role_path, NULL, &error), 0);
-    asynrole_capture_t settings = { .max_bytes = 1 << 20, .files = 2 };
-    assert_int_equal (asynrole_io_capture (io, io_path, &settings, &error), 0);
-    //  One at a time
-    assert_int_equal (asynrole_agent_capture (agent, role_path, NULL, &error), -1);
-    assert_int_equal (error.code, ASYNROLE_EBADARG);
-
-    const asynrole_addr_t *agent_addr = asynrole_agent_local (agent, 0);
-    assert_int_equal (asynrole_manager_send (manager, s_get, sizeof s_get, agent_addr, &error), 0);
-    assert_true (tu_collector_wait_datagrams (manager_events, 1, TU_TIMEOUT_MS));
-    assert_int_equal (asynrole_agent_capture_stop (agent, &error), 0);
-    assert_int_equal (asynrole_io_capture_stop (io, &error), 0);
-    //  Stopping none is fine
-    assert_int_equal (asynrole_agent_capture_stop (agent, &error), 0);
-
-    uint16_t agent_port = asynrole_addr_port (agent_addr);
-    uint16_t manager_port = asynrole_addr_port (asynrole_manager_local (manager));
-    char expected[256];
-    snprintf (expected, sizeof expected,
-              "127.0.0.1,%u,127.0.0.1,%u,public\n127.0.0.1,%u,127.0.0.1,%u,public\n", manager_port,
-              agent_port, agent_port, manager_port);
-    const char *read = s_tshark (role_path, agent_port);
-    if (strcmp (read, expected))
-        fail_msg ("the Agent's capture reads\n%s\nnot\n%s", read, expected);
-    //  The I/O actor's: the Manager's side of the same exchange
-    read = s_tshark (io_path, agent_port);
-    if (strcmp (read, expected))
-        fail_msg ("the I/O actor's capture reads\n%s\nnot\n%s", read, expected);
-    struct stat info;
-    assert_int_equal (stat (role_path, &info), 0);
-    assert_int_equal (info.st_mode & 0777, 0600);
-
-    tu_manager_destroy (&manager);
-    tu_agent_destroy (&agent);
-    tu_io_destroy (&io);
-    unlink (role_path);
-    unlink (io_path);
-    rmdir (dir);
-}
-
-//  The CAPTURE pipe commands, on a role's pipe and the I/O actor's, and
-//  every bad argument: each answered with a typed error
-static void
-test_capture_commands (void **state)
-{
-    (void) state;
-    char dir[] = "/tmp/asynrole-capture-XXXXXX";
-    assert_non_null (mkdtemp (dir));
-    char role_path[128];
-    snprintf (role_path, sizeof role_path, "%s/agent.pcap", dir);
-    asynrole_io_t *io = tu_io_new ();
-    asynrole_options_t options = { .io = io };
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, "127.0.0.1:0", &options);
-    asynrole_error_t error;
-
-    void *actor = asynrole_agent_actor (agent);
-    char *text = NULL;
-    assert_int_equal (zsock_send (actor, "sssi", "CAPTURE", role_path, "0", 0), 0);
-    assert_int_equal (tu_raw_answer (actor, &text), 0);
-    zstr_free (&text);
-    assert_int_equal (zsock_send (actor, "s", "CAPTURE-STOP"), 0);
-    assert_int_equal (tu_raw_answer (actor, &text), 0);
-    zstr_free (&text);
-    assert_int_equal (zsock_send (actor, "ss", "CAPTURE", role_path), 0);
-    assert_int_equal (tu_raw_answer (actor, &text), ASYNROLE_EBADARG);
-    zstr_free (&text);
-    assert_int_equal (zsock_send (actor, "sssi", "CAPTURE", role_path, "x", 0), 0);
-    assert_int_equal (tu_raw_answer (actor, &text), ASYNROLE_EBADARG);
-    zstr_free (&text);
-    void *io_actor = asynrole_io_actor (io);
-    assert_int_equal (zsock_send (io_actor, "ss", "CAPTURE-STOP", "extra"), 0);
-    assert_int_equal (tu_raw_answer (io_actor, &text), ASYNROLE_EBADARG);
-    zstr_free (&text);
-    assert_int_equal (asynrole_agent_capture (agent, "/nonexistent-dir/x.pcap", NULL, &error), -1);
-    assert_int_equal (error.code, ASYNROLE_EBADARG);
-    assert_int_equal (error.sys_errno, ENOENT);
-    assert_int_equal (asynrole_io_capture (io, dir, NULL, &error), -1);
-    assert_int_equal (error.code, ASYNROLE_EBADARG);
-    assert_int_equal (asynrole_agent_capture (agent, "", NULL, &error), -1);
-    assert_int_equal (asynrole_agent_capture (agent, NULL, NULL, &error), -1);
-    assert_int_equal (error.code, ASYNROLE_EBADARG);
-
-    tu_agent_destroy (&agent);
-    tu_io_destroy (&io);
-    unlink (role_path);
-    rmdir (dir);
-}
-
-//  A capture left on when its role goes is closed with it, whole
-static void
-test_capture_left_on (void **state)
-{
-    (void) state;
-    char path[] = "/tmp/asynrole-left-on-XXXXXX";
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    //  A file there already, readable by all: the capture makes it 0600
-    assert_int_equal (fchmod (fd, 0644), 0);
-    close (fd);
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (s_reply_cb, events, "127.0.0.1:0", NULL);
-    asynrole_error_t error;
-    assert_int_equal (asynrole_agent_capture (agent, path, NULL, &error), 0);
-    asynrole_addr_t bound;
-    int client = s_client ("127.0.0.1", &bound);
-    uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
-    s_ask (client, "127.0.0.1", port, "kept");
-    close (client);
-    tu_agent_destroy (&agent);
-    const char *read = s_tshark (path, port);
-    size_t lines = 0;
-    for (const char *at = read; (at = strchr (at, '\n')); at++)
-        lines++;
-    assert_int_equal (lines, 2);
-    struct stat info;
-    assert_int_equal (stat (path, &info), 0);
-    assert_int_equal (info.st_mode & 0777, 0600);
-    unlink (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -864,9 +684,6 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_receive_buffer, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_source_filter, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rate_limit, tu_setup, tu_teardown),
-        cmocka_unit_test_setup_teardown (test_capture_exchange, tu_setup, tu_teardown),
-        cmocka_unit_test_setup_teardown (test_capture_commands, tu_setup, tu_teardown),
-        cmocka_unit_test_setup_teardown (test_capture_left_on, tu_setup, tu_teardown),
     };
     return tu_run (tests, sizeof tests / sizeof tests[0], argc, argv);
 }

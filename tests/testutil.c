@@ -21,6 +21,9 @@ size_t __sanitizer_get_current_allocated_bytes (void);
 #include <signal.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -814,4 +817,76 @@ tu_run (const struct CMUnitTest *tests, size_t count, int argc, char **argv)
     int failed = _cmocka_run_group_tests (argv[0], tests, count, NULL, NULL);
     //  One case run, and it skipped: say so to CTest (SKIP_RETURN_CODE)
     return failed == 0 && s_skipped && argc > 1 ? TU_SKIP : failed;
+}
+
+void
+tu_agent_reply_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+                   const asynrole_error_t *error)
+{
+    tu_collector_t *events = (tu_collector_t *) ctx;
+    asynrole_error_t reply_error;
+    memset (&reply_error, 0, sizeof reply_error);
+    int rc = 0;
+    if (datagram)
+        rc = asynrole_agent_reply (agent, datagram, datagram->data, datagram->size, &reply_error);
+    tu_collector_add (events, datagram, error, rc, &reply_error);
+}
+
+int
+tu_client (const char *ip, asynrole_addr_t *bound)
+{
+    int fd = tu_udp_socket (ip, bound);
+    assert_true (fd >= 0);
+    bound->via = 0;
+    return fd;
+}
+
+asynrole_addr_t
+tu_ask (int fd, const char *ip, uint16_t port, const char *text)
+{
+    char where[ASYNROLE_ADDR_STRLEN];
+    snprintf (where, sizeof where, strchr (ip, ':') ? "[%s]:%u" : "%s:%u", ip, port);
+    asynrole_addr_t to = tu_addr (where);
+    assert_int_equal (sendto (fd, text, strlen (text), 0, &to.u.sa, to.len),
+                      (ssize_t) strlen (text));
+    struct pollfd item = { .fd = fd, .events = POLLIN };
+    assert_int_equal (poll (&item, 1, TU_TIMEOUT_MS), 1);
+    char buf[256];
+    asynrole_addr_t from = { .len = sizeof from.u };
+    ssize_t size = recvfrom (fd, buf, sizeof buf, 0, &from.u.sa, &from.len);
+    assert_int_equal (size, (ssize_t) strlen (text));
+    assert_memory_equal (buf, text, strlen (text));
+    return from;
+}
+
+void
+tu_fifo_make (tu_fifo_t *fifo, const char *path)
+{
+    snprintf (fifo->path, sizeof fifo->path, "%s", path);
+    assert_int_equal (mkfifo (fifo->path, 0600), 0);
+    fifo->fd = open (fifo->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    assert_true (fifo->fd >= 0);
+    int size = fcntl (fifo->fd, F_SETPIPE_SZ, 4096);
+    assert_true (size >= 4096);
+    fifo->pipe_size = (size_t) size;
+}
+
+size_t
+tu_fifo_read (tu_fifo_t *fifo, uint8_t *buf, size_t want)
+{
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    size_t got = 0;
+    while (got < want) {
+        struct pollfd item = { .fd = fifo->fd, .events = POLLIN };
+        int64_t left = deadline - tu_now ();
+        if (left <= 0 || poll (&item, 1, (int) left) <= 0)
+            break;
+        ssize_t rc = read (fifo->fd, buf + got, want - got);
+        if (rc == 0)
+            break;
+        if (rc < 0 && errno != EAGAIN && errno != EINTR)
+            fail_msg ("read from the FIFO: %s", strerror (errno));
+        got += rc > 0 ? (size_t) rc : 0;
+    }
+    return got;
 }

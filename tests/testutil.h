@@ -94,6 +94,10 @@ void tu_agent_echo_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagr
 //  Agent: collect only
 void tu_agent_collect_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
                           const asynrole_error_t *error);
+//  Agent: answer every request with asynrole_agent_reply (from the address
+//  asked) and collect, with the reply's outcome
+void tu_agent_reply_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+                        const asynrole_error_t *error);
 //  Manager: collect only
 void tu_manager_collect_cb (asynrole_manager_t *manager, void *ctx,
                             const asynrole_datagram_t *datagram, const asynrole_error_t *error);
@@ -191,6 +195,27 @@ asynrole_stats_t tu_agent_stats (asynrole_agent_t *agent, size_t index);
 
 //  A plain UDP socket bound to ip:0 (not registered: the caller closes it)
 int tu_udp_socket (const char *ip, asynrole_addr_t *bound);
+
+//  tu_udp_socket, failing the test when it cannot be had; bound->via 0
+int tu_client (const char *ip, asynrole_addr_t *bound);
+
+//  Send text from fd to ip:port, wait for the answer (the same text), and
+//  return where it came from; fails the test otherwise
+asynrole_addr_t tu_ask (int fd, const char *ip, uint16_t port, const char *text);
+
+//  A FIFO the test reads only when it wants to, so that a capture's writer
+//  waits in write(2): made at path, its read end open (non-blocking), and
+//  its room as small as it goes (a page)
+typedef struct {
+    char path[512];
+    int fd;            //  the read end
+    size_t pipe_size;  //  the pipe's room
+} tu_fifo_t;
+void tu_fifo_make (tu_fifo_t *fifo, const char *path);
+
+//  Read until want bytes are in, the writer closed (EOF) or TU_TIMEOUT_MS
+//  passed; the bytes read
+size_t tu_fifo_read (tu_fifo_t *fifo, uint8_t *buf, size_t want);
 
 //  Microseconds on the monotonic clock
 int64_t tu_now_us (void);

@@ -7,6 +7,7 @@
 #include "frames.h"
 #include "io_actor.h"
 #include "io_internal.h"
+#include "capture_command.h"
 #include "stats_codec.h"
 #include "tsan.h"
 #include "wire.h"
@@ -85,7 +86,8 @@ asynrole_io_destroy (asynrole_io_t **self_p)
 //  skipping the answers owed to callers that gave up. The answer, or NULL
 //  with error filled.
 static zmsg_t *
-s_request (asynrole_io_t *self, zmsg_t **request_p, const char *command, asynrole_error_t *error)
+s_request (asynrole_io_t *self, zmsg_t **request_p, const char *command, int timeout,
+           asynrole_error_t *error)
 {
     void *pipe = actor_pipe (self->actor);
     zmsg_t *answer = NULL;
@@ -96,7 +98,7 @@ s_request (asynrole_io_t *self, zmsg_t **request_p, const char *command, asynrol
         pthread_mutex_unlock (&self->mutex);
         return NULL;
     }
-    int64_t deadline = clock_ms () + ASYNROLE_DEFAULT_TIMEOUT;
+    int64_t deadline = clock_ms () + timeout;
     while (!answer) {
         int ready = frames_wait (pipe, clock_left (deadline));
         zmsg_t *msg = ready > 0 ? zmsg_recv (pipe) : NULL;
@@ -104,8 +106,7 @@ s_request (asynrole_io_t *self, zmsg_t **request_p, const char *command, asynrol
             self->owed++;  //  ours will come later
             if (ready == 0)
                 error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
-                           "the I/O actor did not answer %s within %d ms", command,
-                           ASYNROLE_DEFAULT_TIMEOUT);
+                           "the I/O actor did not answer %s within %d ms", command, timeout);
             else
                 error_zmq (error, errno, "cannot read the I/O actor's answer");
             break;
@@ -129,37 +130,16 @@ s_call (asynrole_io_t *self, const char *command, asynrole_error_t *error)
     zmsg_t *request = zmsg_new ();
     if (request && zmsg_addstr (request, command))
         zmsg_destroy (&request);
-    return s_request (self, &request, command, error);
-}
-
-//  A command answered "is": 0, or -1 with the error it names
-static int
-s_call_status (asynrole_io_t *self, zmsg_t **request_p, const char *command,
-               asynrole_error_t *error)
-{
-    zmsg_t *answer = s_request (self, request_p, command, error);
-    if (!answer)
-        return -1;
-    long long code = -1;
-    char *text = NULL;
-    bool ok = frames_pop_number (answer, 0, INT32_MAX, &code) && (text = zmsg_popstr (answer));
-    zmsg_destroy (&answer);
-    int rc = ok && code == 0 ? 0 : -1;
-    if (!ok)
-        error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
-                   "not an answer to %s from the I/O actor", command);
-    else if (code == 0)
-        error_clear (error);
-    else
-        error_set (error, (asynrole_code_t) code, ASYNROLE_OP_CAPTURE, 0, "%s", text);
-    zstr_free (&text);
-    return rc;
+    return s_request (self, &request, command, ASYNROLE_DEFAULT_TIMEOUT, error);
 }
 
 int
 io_capture (asynrole_io_t *self, const char *path, const asynrole_capture_t *options,
-            asynrole_error_t *error)
+            asynrole_capture_stats_t *stats, asynrole_error_t *error)
 {
+    asynrole_capture_stats_t unused;
+    stats = stats ? stats : &unused;
+    memset (stats, 0, sizeof *stats);
     if (!self)
         return error_badarg (error, "no I/O object");
     if (path && !*path)
@@ -177,7 +157,16 @@ io_capture (asynrole_io_t *self, const char *path, const asynrole_capture_t *opt
                  : zmsg_addstr (request, "CAPTURE-STOP") == 0);
     if (!ok)
         zmsg_destroy (&request);
-    return s_call_status (self, &request, path ? "CAPTURE" : "CAPTURE-STOP", error);
+    //  A stop's answer waits for the capture's writer too
+    const char *command = path ? "CAPTURE" : "CAPTURE-STOP";
+    zmsg_t *answer =
+        s_request (self, &request, command,
+                   ASYNROLE_DEFAULT_TIMEOUT + (path ? 0 : LIMIT_CAPTURE_CLOSE_MS), error);
+    if (!answer)
+        return -1;
+    int rc = capture_command_outcome (answer, !path, stats, error);
+    zmsg_destroy (&answer);
+    return rc;
 }
 
 int

@@ -18,6 +18,6 @@ void io_set_verbose (asynrole_io_t *self, bool verbose);
 
 //  Start (path) or stop (path NULL) the I/O actor's capture, by its pipe
 int io_capture (asynrole_io_t *self, const char *path, const asynrole_capture_t *options,
-                asynrole_error_t *error);
+                asynrole_capture_stats_t *stats, asynrole_error_t *error);
 
 #endif

@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "bounds.h"
 #include "clock.h"
+#include "doorbell.h"
 #include "error_fill.h"
 #include "log.h"
 #include "pcap.h"
@@ -53,9 +54,11 @@ struct capture_s {
     uint64_t dropped;        //  the queue was full
     capture_stats_t stats;   //  the writer's counters after its last batch
     bool idle;               //  the writer waits on work
-    bool stopping;           //  capture_close asked it to finish
-    bool finished;           //  it has, and closed the file
-    bool abandoned;          //  capture_close gave up: the writer frees all
+    unsigned refs;           //  holders: the last to let go frees, or the writer
+                             //  does when it finishes after that
+    bool stopping;           //  capture_stop: write what is queued, then finish
+    bool finished;           //  the writer has, and closed the file
+    doorbell_t *bell;        //  rung when the writer finished, or NULL
     //  The writer's own
     uint8_t *spare;         //  the buffer it writes from
     int fd;                 //  the newest file, -1 when none could be made
@@ -116,31 +119,29 @@ s_failed (capture_t *self, int err, const char *what)
 static int
 s_new_file (capture_t *self)
 {
-    //  Non-blocking for the open only: a FIFO without a reader fails (ENXIO)
-    //  rather than hold us; writes then wait for a reader, in the writer
-    //  No symbolic link followed, and the mode forced on a file that was
-    //  there already: a capture may hold community strings
+    //  Non-blocking for the open and the header (small enough to go whole,
+    //  or not at all): a FIFO without a reader, or one that is full, fails
+    //  rather than hold its caller, which may be the I/O actor; later
+    //  writes wait for a reader, in the writer. No symbolic link followed,
+    //  and the mode forced on a file that was there already: a capture may
+    //  hold community strings
     int fd = open (self->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW,
                    CAPTURE_MODE);
     if (fd < 0)
         return errno;
-    struct stat info;
-    if (fstat (fd, &info) == 0 && S_ISREG (info.st_mode) && fchmod (fd, CAPTURE_MODE)) {
-        int err = errno;
-        close (fd);
-        return err;
-    }
-    int flags = fcntl (fd, F_GETFL);
-    if (flags < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-        int err = errno;
-        close (fd);
-        return err;
-    }
     uint8_t header[PCAP_FILE_HEADER];
     //  The file's snaplen counts the IP and UDP headers too
     pcap_file_header (header, self->snaplen + PCAP_RECORD_HEADERS - CAPTURE_RECORD);
     int err = 0;
-    if (s_write_all (fd, header, sizeof header, &err) < sizeof header) {
+    struct stat info;
+    if (fstat (fd, &info) == 0 && S_ISREG (info.st_mode) && fchmod (fd, CAPTURE_MODE))
+        err = errno;
+    if (!err)
+        s_write_all (fd, header, sizeof header, &err);  //  sets err when it fails
+    int flags = err ? -1 : fcntl (fd, F_GETFL);
+    if (!err && (flags < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0))
+        err = errno;
+    if (err) {
         close (fd);
         return err;
     }
@@ -283,6 +284,7 @@ s_free (capture_t *self)
     free (self->path);
     free (self->older);
     free (self->newer);
+    doorbell_unref (&self->bell);
     pthread_cond_destroy (&self->work);
     pthread_cond_destroy (&self->drained);
     pthread_mutex_destroy (&self->mutex);
@@ -332,10 +334,16 @@ s_writer (void *arg)
     pthread_mutex_lock (&self->mutex);
     self->finished = true;
     pthread_cond_broadcast (&self->drained);
-    bool abandoned = self->abandoned;
+    //  Every holder let go already (decided under the mutex they let go
+    //  under): ours to free. Else the last of them frees; self is theirs
+    //  from the unlock on, so the bell is rung through a reference of ours
+    bool last = self->refs == 0;
+    doorbell_t *bell = self->bell ? doorbell_ref (self->bell) : NULL;
     pthread_mutex_unlock (&self->mutex);
-    //  capture_close gave up waiting (it decided under the mutex): ours to free
-    if (abandoned) {
+    if (bell)
+        doorbell_ring (bell);
+    doorbell_unref (&bell);
+    if (last) {
         pthread_detach (pthread_self ());
         s_free (self);
     }
@@ -362,10 +370,10 @@ s_options (const capture_options_t *options, capture_options_t *use, asynrole_er
     if (use->files > CAPTURE_FILES_MAX)
         return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_CAPTURE, 0,
                           "files %u is above %u: capture", use->files, CAPTURE_FILES_MAX);
-    if (use->queue_bytes > LIMIT_BYTES_MAX)
+    if (use->queue_bytes > LIMIT_CAPTURE_QUEUE_MAX)
         return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_CAPTURE, 0,
                           "queue_bytes %zu is above %zu: capture", use->queue_bytes,
-                          (size_t) LIMIT_BYTES_MAX);
+                          (size_t) LIMIT_CAPTURE_QUEUE_MAX);
     if (!use->snaplen)
         use->snaplen = CAPTURE_SNAPLEN_MAX;
     if (!use->queue_bytes)
@@ -387,6 +395,7 @@ s_new (const char *path, const capture_options_t *use)
     self->fill = malloc (use->queue_bytes);
     self->spare = malloc (use->queue_bytes);
     self->fd = -1;
+    self->refs = 1;
     pthread_mutex_init (&self->mutex, NULL);
     clock_cond_init (&self->work);
     clock_cond_init (&self->drained);
@@ -452,23 +461,27 @@ capture_open (const char *path, const capture_options_t *options, asynrole_error
 
 void
 capture_put (capture_t *self, const asynrole_addr_t *from, const asynrole_addr_t *to,
-             const void *data, size_t size, int64_t time_us)
+             const void *data, size_t size, size_t length, int64_t time_us)
 {
     if (!self || (!data && size))
         return;
+    length = length > size ? length : size;
     size_t kept = size < self->snaplen ? size : self->snaplen;
     //  Built before the lock: producers share only the copy
     uint8_t headers[PCAP_RECORD_HEADERS];
-    size_t length = pcap_record_headers (headers, from, to, size, kept, time_us);
-    pcap_record_checksum (headers, length, data, size);
+    size_t bytes = pcap_record_headers (headers, from, to, length, kept, time_us);
+    //  A datagram cut on reading leaves its checksum 0: the bytes it was
+    //  over are gone
+    if (size == length)
+        pcap_record_checksum (headers, bytes, data, size);
     pthread_mutex_lock (&self->mutex);
-    if (self->stopping || self->fill_len + length + kept > self->queue_bytes)
+    if (self->stopping || self->fill_len + bytes + kept > self->queue_bytes)
         self->dropped++;
     else {
-        memcpy (self->fill + self->fill_len, headers, length);
+        memcpy (self->fill + self->fill_len, headers, bytes);
         if (kept)
-            memcpy (self->fill + self->fill_len + length, data, kept);
-        self->fill_len += length + kept;
+            memcpy (self->fill + self->fill_len + bytes, data, kept);
+        self->fill_len += bytes + kept;
         self->fill_records++;
         self->queued++;
         if (self->idle)
@@ -512,30 +525,99 @@ capture_flush (capture_t *self, int timeout_ms, asynrole_error_t *error)
     return 0;
 }
 
-int
-capture_close (capture_t **self_p, int timeout_ms, asynrole_error_t *error)
+capture_t *
+capture_ref (capture_t *self)
+{
+    pthread_mutex_lock (&self->mutex);
+    self->refs++;
+    pthread_mutex_unlock (&self->mutex);
+    return self;
+}
+
+//  With the mutex held
+static void
+s_stop (capture_t *self)
+{
+    self->stopping = true;
+    pthread_cond_signal (&self->work);
+}
+
+void
+capture_stop (capture_t *self, doorbell_t *bell)
+{
+    if (!self)
+        return;
+    pthread_mutex_lock (&self->mutex);
+    if (bell && !self->bell)
+        self->bell = doorbell_ref (bell);
+    s_stop (self);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+bool
+capture_finished (capture_t *self)
+{
+    if (!self)
+        return true;
+    pthread_mutex_lock (&self->mutex);
+    bool finished = self->finished;
+    pthread_mutex_unlock (&self->mutex);
+    return finished;
+}
+
+void
+capture_unref (capture_t **self_p)
 {
     capture_t *self = self_p ? *self_p : NULL;
     if (!self)
-        return 0;
+        return;
     *self_p = NULL;
+    pthread_mutex_lock (&self->mutex);
+    bool last = --self->refs == 0;
+    if (last)
+        s_stop (self);
+    bool finished = self->finished;
+    pthread_mutex_unlock (&self->mutex);
+    //  Not finished yet: the writer frees when it is (it sees refs 0)
+    if (last && finished) {
+        pthread_join (self->thread, NULL);
+        s_free (self);
+    }
+}
+
+int
+capture_close (capture_t **self_p, int timeout_ms, capture_stats_t *stats, asynrole_error_t *error)
+{
+    capture_t *self = self_p ? *self_p : NULL;
+    capture_stats_t unused;
+    stats = stats ? stats : &unused;
+    *stats = (capture_stats_t){ 0 };
+    if (!self)
+        return 0;
     char quoted[ERROR_QUOTE_MAX];
     error_quote (self->path, quoted, sizeof quoted);
     pthread_mutex_lock (&self->mutex);
-    self->stopping = true;
-    pthread_cond_signal (&self->work);
+    s_stop (self);
     bool finished = clock_wait_flag (&self->drained, &self->mutex, &self->finished, true,
                                      timeout_ms > 0 ? timeout_ms : 0);
-    //  Exactly one party frees: decided under the mutex the writer ends under
-    self->abandoned = !finished;
+    *stats = self->stats;
+    stats->dropped = self->dropped;
     pthread_mutex_unlock (&self->mutex);
+    capture_unref (self_p);
     if (!finished)
         return error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CAPTURE, ETIMEDOUT,
                           "the writer did not finish within %d ms (it frees itself when "
                           "done): capture %s",
                           timeout_ms, quoted);
-    pthread_join (self->thread, NULL);
-    s_free (self);
+    uint64_t lost = stats->dropped + stats->skipped + stats->failed;
+    if (lost)
+        return error_set (error, ASYNROLE_EDROPPED, ASYNROLE_OP_CAPTURE, stats->last_errno,
+                          "the capture %s left out %llu datagrams: %llu (queue full), %llu "
+                          "(file full), %llu (write errors%s%s)",
+                          quoted, (unsigned long long) lost, (unsigned long long) stats->dropped,
+                          (unsigned long long) stats->skipped, (unsigned long long) stats->failed,
+                          stats->last_errno ? ": " : "",
+                          stats->last_errno ? strerror (stats->last_errno) : "");
     error_clear (error);
     return 0;
 }

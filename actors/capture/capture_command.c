@@ -48,3 +48,44 @@ capture_command_read (const char *command, zmsg_t *request, char **path,
     }
     return 0;
 }
+
+zmsg_t *
+capture_command_answer (bool stop, const asynrole_error_t *error,
+                        const asynrole_capture_stats_t *stats)
+{
+    asynrole_capture_stats_t none = { 0 };
+    zmsg_t *answer = zmsg_new ();
+    bool ok = answer && zmsg_addstrf (answer, "%d", (int) error->code) == 0
+        && zmsg_addstr (answer, error->code ? error->detail : "") == 0
+        && zmsg_addstrf (answer, "%d", error->code ? error->sys_errno : 0) == 0
+        && (!stop || zmsg_addmem (answer, stats ? stats : &none, sizeof none) == 0);
+    if (!ok)
+        zmsg_destroy (&answer);
+    return answer;
+}
+
+int
+capture_command_outcome (zmsg_t *answer, bool stop, asynrole_capture_stats_t *stats,
+                         asynrole_error_t *error)
+{
+    asynrole_capture_stats_t unused;
+    stats = stats ? stats : &unused;
+    memset (stats, 0, sizeof *stats);
+    long long code = -1, sys_errno = 0;
+    char *text = NULL;
+    bool ok = frames_pop_number (answer, 0, INT32_MAX, &code) && (text = zmsg_popstr (answer))
+        && frames_pop_number (answer, 0, INT32_MAX, &sys_errno)
+        && (!stop || frames_pop_struct (answer, stats, sizeof *stats)) && zmsg_size (answer) == 0;
+    int rc = -1;
+    if (!ok)
+        error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0, "not an answer to %s",
+                   stop ? "CAPTURE-STOP" : "CAPTURE");
+    else if (code == 0)
+        rc = 0;
+    else
+        error_set (error, (asynrole_code_t) code, ASYNROLE_OP_CAPTURE, (int) sys_errno, "%s", text);
+    if (rc == 0)
+        error_clear (error);
+    zstr_free (&text);
+    return rc;
+}

@@ -16,4 +16,17 @@ bool capture_command_is (const char *command);
 int capture_command_read (const char *command, zmsg_t *request, char **path,
                           asynrole_capture_t *options, asynrole_error_t *error);
 
+//  The answer to either, on a role's pipe or the I/O actor's: CAPTURE
+//  "isi" (code, text, sys_errno), CAPTURE-STOP "isib" (the same, then an
+//  asynrole_capture_stats_t: stats, or zeros when NULL). NULL when out of
+//  memory.
+zmsg_t *capture_command_answer (bool stop, const asynrole_error_t *error,
+                                const asynrole_capture_stats_t *stats);
+
+//  Read such an answer (its frames): 0, or -1 with the error it carries
+//  (ASYNROLE_EINTERNAL when it is not such an answer); stats (may be NULL)
+//  filled from a CAPTURE-STOP answer
+int capture_command_outcome (zmsg_t *answer, bool stop, asynrole_capture_stats_t *stats,
+                             asynrole_error_t *error);
+
 #endif

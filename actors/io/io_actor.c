@@ -17,6 +17,7 @@
 #include "io_tx.h"
 #include "asynrole_deploy.h"
 #include "capture_command.h"
+#include "clock.h"
 #include "stats_codec.h"
 #include "tsan.h"
 #include <errno.h>
@@ -25,19 +26,22 @@
 #include <unistd.h>
 
 typedef struct {
-    actor_t *actor;           //  our thread and pipe
-    void *pipe;               //  our end of the pipe
-    asynrole_io_t *owner;     //  the public object (verbose flag, endpoint)
-    doorbell_t *doorbell;     //  rung when a role has room again (owner's)
-    void *inbound;            //  PULL: requests and sends from every role
-    int epfd;                 //  epoll set: every UDP socket and the doorbell
-    bool terminated;          //  $TERM from asynrole_io_destroy
-    io_table_t table;         //  the sockets, by id
-    io_roles_t roles;         //  the attached roles
-    io_rx_t *rx;              //  the receive side
-    io_tx_t tx;               //  the send side
-    uint64_t requests_bad;    //  malformed requests from roles
-    asynrole_stats_t closed;  //  counters of the sockets closed so far
+    actor_t *actor;            //  our thread and pipe
+    void *pipe;                //  our end of the pipe
+    asynrole_io_t *owner;      //  the public object (verbose flag, endpoint)
+    doorbell_t *doorbell;      //  rung when a role has room again (owner's)
+    void *inbound;             //  PULL: requests and sends from every role
+    int epfd;                  //  epoll set: every UDP socket and the doorbell
+    bool terminated;           //  $TERM from asynrole_io_destroy
+    io_table_t table;          //  the sockets, by id
+    io_roles_t roles;          //  the attached roles
+    io_rx_t *rx;               //  the receive side
+    io_tx_t tx;                //  the send side
+    uint64_t requests_bad;     //  malformed requests from roles
+    asynrole_stats_t closed;   //  counters of the sockets closed so far
+    capture_t *closing;        //  our capture, stopped, until its writer has
+                               //  finished; the pipe waits meanwhile
+    int64_t closing_deadline;  //  when we stop waiting for it (clock_ms)
 } self_t;
 
 //  -------------------------------------------------------------------------
@@ -50,6 +54,7 @@ s_self_destroy (self_t **self_p)
     if (!self)
         return;
     io_tx_destroy (&self->tx);
+    capture_unref (&self->closing);
     io_table_destroy (&self->table);
     io_roles_destroy (&self->roles);
     io_rx_destroy (&self->rx);
@@ -202,34 +207,66 @@ s_pipe_verbose (self_t *self, zmsg_t *request)
                   "VERBOSE takes one frame, 0 or 1: asynrole io");
 }
 
-//  Start or stop a capture in slot: the outcome as an error (code 0 = done)
-static asynrole_error_t
-s_capture (capture_t **slot, const char *path, const asynrole_capture_t *settings)
+//  Send a CAPTURE or CAPTURE-STOP answer on our pipe
+static void
+s_pipe_capture_answer (self_t *self, bool stop, const asynrole_error_t *error,
+                       const capture_stats_t *stats)
 {
-    asynrole_error_t error = { .code = ASYNROLE_OK };
-    capture_options_t options = { .max_bytes = settings->max_bytes,
-                                  .files = settings->files,
-                                  .queue_bytes = settings->queue_bytes,
-                                  .snaplen = settings->snaplen };
-    if (path && *slot)
-        error_badarg (&error, "a capture is on already (%s): stop it first", path);
-    else
-        io_roles_set_capture (slot, path, &options, &error);
-    return error;
+    zmsg_t *answer = capture_command_answer (stop, error, stats);
+    io_roles_answer (&self->roles, self->pipe, &answer);
+}
+
+//  CAPTURE-STOP: the answer waits until the writer has finished (the
+//  doorbell says when) or LIMIT_CAPTURE_CLOSE_MS has passed, and the pipe
+//  with it, so that answers keep their order; the sockets are served
+static void
+s_pipe_capture_stop (self_t *self)
+{
+    if (!self->roles.capture) {
+        asynrole_error_t none = { .code = ASYNROLE_OK };
+        s_pipe_capture_answer (self, true, &none, NULL);
+        return;
+    }
+    self->closing = self->roles.capture;
+    self->roles.capture = NULL;
+    capture_stop (self->closing, self->doorbell);
+    self->closing_deadline = clock_ms () + LIMIT_CAPTURE_CLOSE_MS;
+}
+
+//  The stopped capture, once its writer finished or the wait is over
+static void
+s_pipe_capture_closed (self_t *self)
+{
+    if (!self->closing
+        || (!capture_finished (self->closing) && clock_ms () < self->closing_deadline))
+        return;
+    capture_stats_t stats;
+    asynrole_error_t error;
+    io_roles_close_capture (&self->closing, 0, &stats, &error);
+    s_pipe_capture_answer (self, true, &error, &stats);
 }
 
 //  CAPTURE path max_bytes files [snaplen [queue_bytes]], CAPTURE-STOP: the
-//  I/O actor's own capture, of every socket
+//  I/O actor's own capture, of every socket. The file is opened here (an
+//  open that never waits: capture_open); its writer is a thread of its own.
 static void
 s_pipe_capture (self_t *self, const char *command, zmsg_t *request)
 {
     char *path;
-    asynrole_capture_t settings;
+    capture_options_t options;
     asynrole_error_t error = { .code = ASYNROLE_OK };
-    if (capture_command_read (command, request, &path, &settings, &error) == 0)
-        error = s_capture (&self->roles.capture, path, &settings);
+    bool stop = streq (command, "CAPTURE-STOP");
+    int rc = capture_command_read (command, request, &path, &options, &error);
+    if (rc == 0 && stop)
+        s_pipe_capture_stop (self);
+    else {
+        if (rc == 0 && self->roles.capture)
+            error_badarg (&error, "a capture is on already (%s): stop it first", path);
+        else if (rc == 0)
+            self->roles.capture = capture_open (path, &options, &error);
+        s_pipe_capture_answer (self, stop, &error, NULL);
+    }
     zstr_free (&path);
-    s_answer (self, self->pipe, "is", (int) error.code, error.detail);
 }
 
 static void
@@ -435,25 +472,29 @@ s_handle_filter (self_t *self, zmsg_t *request)
     s_answer (self, role->ctl, "s4", "FILTERED", (uint32_t) seq);
 }
 
-//  CAPTURE path settings: a role's capture (path "" stops it)
+//  CAPTURE pointer: a reference to the role's capture, which the role
+//  opened (ours even when the request is bad), or NULL to let go of it (the
+//  role then waits for its writer: never this thread)
 static void
 s_handle_capture (self_t *self, zmsg_t *request)
 {
     long long seq, id;
-    asynrole_capture_t settings;
+    void *pointer = NULL;
     io_role_t *role = NULL;
-    char *path = NULL;
-    bool ok = frames_pop_number (request, 0, UINT32_MAX, &seq)
-        && frames_pop_number (request, 0, UINT32_MAX, &id) && (path = zmsg_popstr (request))
-        && frames_pop_struct (request, &settings, sizeof settings)
+    //  Every frame popped, whatever the first ones hold: the pointer is ours
+    bool numbers = frames_pop_number (request, 0, UINT32_MAX, &seq);
+    numbers &= frames_pop_number (request, 0, UINT32_MAX, &id);
+    bool ok = frames_pop_pointer (request, &pointer) && numbers
         && (role = io_roles_get (&self->roles, id));
-    if (!ok)
+    capture_t *capture = (capture_t *) pointer;
+    if (!ok) {
+        capture_unref (&capture);
         s_request_bad (self, "CAPTURE");
-    else {
-        asynrole_error_t error = s_capture (&role->capture, *path ? path : NULL, &settings);
-        s_answer (self, role->ctl, "s4b", "CAPTURED", (uint32_t) seq, &error, sizeof error);
+        return;
     }
-    zstr_free (&path);
+    capture_unref (&role->capture);
+    role->capture = capture;
+    s_answer (self, role->ctl, "s4", "CAPTURED", (uint32_t) seq);
 }
 
 static void
@@ -559,6 +600,20 @@ s_handle_ready (self_t *self)
 //  -------------------------------------------------------------------------
 //  The actor
 
+//  How long the poll may wait: the send side's retry, and a closing capture's deadline
+static long
+s_timeout (self_t *self)
+{
+    long timeout = io_tx_timeout (&self->tx);
+    if (self->closing) {
+        int64_t left = self->closing_deadline - clock_ms ();
+        left = left > 0 ? left : 0;
+        if (timeout < 0 || left < timeout)
+            timeout = (long) left;
+    }
+    return timeout;
+}
+
 void
 io_actor (actor_t *actor, void *args)
 {
@@ -572,7 +627,9 @@ io_actor (actor_t *actor, void *args)
                                { NULL, self->epfd, ZMQ_POLLIN, 0 } };
     while (!self->terminated) {
         self->roles.verbose = io_verbose (self->owner);
-        if (zmq_poll (items, 3, io_tx_timeout (&self->tx)) < 0) {
+        //  The pipe waits while a capture it stopped is closing
+        items[0].events = self->closing ? 0 : ZMQ_POLLIN;
+        if (zmq_poll (items, 3, s_timeout (self)) < 0) {
             if (errno == EINTR)
                 continue;
             log_error ("asynrole io: zmq_poll failed: %s", strerror (errno));
@@ -587,6 +644,7 @@ io_actor (actor_t *actor, void *args)
         io_tx_retry (&self->tx);
         if (self->roles.notices_now)
             io_roles_send_notices (&self->roles);
+        s_pipe_capture_closed (self);
     }
     s_self_destroy (&self);
 }

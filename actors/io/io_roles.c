@@ -23,9 +23,11 @@ io_roles_destroy (io_roles_t *self)
         free (self->roles[id].sockets);
         link_unref (&self->roles[id].link);
         filter_destroy (&self->roles[id].filter);
-        io_roles_set_capture (&self->roles[id].capture, NULL, NULL, NULL);
+        capture_unref (&self->roles[id].capture);
     }
-    io_roles_set_capture (&self->capture, NULL, NULL, NULL);
+    //  The I/O actor is ending, with nothing left to serve: its own capture
+    //  may take the writer's time, so that the file is whole at exit
+    io_roles_close_capture (&self->capture, LIMIT_CAPTURE_CLOSE_MS, NULL, NULL);
     free (self->roles);
     free (self->notices);
     free (self->ready);
@@ -87,7 +89,8 @@ io_roles_detach (io_roles_t *self, io_role_t *role)
     io_roles_forget_notices (self, role);
     void *ctl = role->ctl;
     filter_destroy (&role->filter);
-    io_roles_set_capture (&role->capture, NULL, NULL, NULL);
+    //  The role holds its capture too, and closes it once detached
+    capture_unref (&role->capture);
     role->used = false;
     role->nsockets = 0;
     role->data = role->ctl = NULL;
@@ -236,7 +239,7 @@ io_roles_filtered (io_roles_t *self, io_socket_t *sock, uint64_t denied, uint64_
 
 void
 io_roles_capture (io_roles_t *self, io_socket_t *sock, const asynrole_addr_t *from,
-                  const asynrole_addr_t *to, const void *data, size_t size)
+                  const asynrole_addr_t *to, const void *data, size_t size, size_t length)
 {
     capture_t *mine = self->roles[sock->role].capture;
     if (!mine && !self->capture)
@@ -253,39 +256,28 @@ io_roles_capture (io_roles_t *self, io_socket_t *sock, const asynrole_addr_t *fr
     clock_gettime (CLOCK_REALTIME, &now);
     int64_t time_us = (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
     if (mine)
-        capture_put (mine, from, to, data, size, time_us);
+        capture_put (mine, from, to, data, size, length, time_us);
     if (self->capture)
-        capture_put (self->capture, from, to, data, size, time_us);
+        capture_put (self->capture, from, to, data, size, length, time_us);
 }
 
 int
-io_roles_set_capture (capture_t **slot, const char *path, const capture_options_t *options,
-                      asynrole_error_t *error)
+io_roles_close_capture (capture_t **slot, int timeout_ms, capture_stats_t *stats,
+                        asynrole_error_t *error)
 {
-    if (path) {
-        capture_t *capture = capture_open (path, options, error);
-        if (!capture)
-            return -1;
-        io_roles_set_capture (slot, NULL, NULL, NULL);
-        *slot = capture;
-        return 0;
-    }
-    error_clear (error);
-    if (!*slot)
-        return 0;
-    //  What the capture could not write is said once, at its end
-    capture_stats_t stats;
-    capture_stats (*slot, &stats);
-    if (stats.dropped || stats.skipped || stats.failed)
+    capture_stats_t mine;
+    stats = stats ? stats : &mine;
+    int rc = capture_close (slot, timeout_ms, stats, error);
+    //  What the capture could not write is said here too, for those who
+    //  read logs rather than answers
+    if (stats->dropped || stats->skipped || stats->failed)
         log_warning ("asynrole io: a capture left out %llu datagrams (queue full), %llu (file "
                      "full), %llu (write errors: %s)",
-                     (unsigned long long) stats.dropped, (unsigned long long) stats.skipped,
-                     (unsigned long long) stats.failed, strerror (stats.last_errno));
-    if (capture_close (slot, LIMIT_CAPTURE_CLOSE_MS, error) == 0)
-        return 0;
-    *slot = NULL;
-    log_error ("asynrole io: a capture's writer is still busy; it finishes on its own");
-    return -1;
+                     (unsigned long long) stats->dropped, (unsigned long long) stats->skipped,
+                     (unsigned long long) stats->failed, strerror (stats->last_errno));
+    if (rc)
+        log_error ("asynrole io: a capture's writer is still busy; it finishes on its own");
+    return rc;
 }
 
 void

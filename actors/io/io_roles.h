@@ -24,7 +24,8 @@ typedef struct {
     size_t nsockets;        //  how many
     size_t room;            //  allocated
     filter_t *filter;       //  its source filter and rate limit; NULL = none
-    capture_t *capture;     //  its capture file; NULL = none
+    capture_t *capture;     //  a reference to its capture, which the role
+                            //  opens and closes; NULL = none
 } io_role_t;
 
 typedef struct {
@@ -103,15 +104,16 @@ io_roles_capturing (const io_roles_t *self, const io_socket_t *sock)
 }
 
 //  Put a datagram in the capture files that want it: its role's and the
-//  I/O actor's (from, to: its addresses as they went)
+//  I/O actor's (from, to: its addresses as they went; size bytes at data of
+//  a datagram length bytes long)
 void io_roles_capture (io_roles_t *self, io_socket_t *sock, const asynrole_addr_t *from,
-                       const asynrole_addr_t *to, const void *data, size_t size);
+                       const asynrole_addr_t *to, const void *data, size_t size, size_t length);
 
-//  Start (path) or stop (path NULL) a capture in slot; 0 or -1 with error
-//  filled. Stopping writes what is queued, waiting at most
-//  LIMIT_CAPTURE_CLOSE_MS; past that the writer finishes on its own.
-int io_roles_set_capture (capture_t **slot, const char *path, const capture_options_t *options,
-                          asynrole_error_t *error);
+//  Close the capture in slot (capture_close: stats may be NULL), and log
+//  what it left out; 0, or -1 with ASYNROLE_ETIMEOUT (the writer finishes
+//  on its own)
+int io_roles_close_capture (capture_t **slot, int timeout_ms, capture_stats_t *stats,
+                            asynrole_error_t *error);
 
 //  Report an error to the socket's role as a one-record batch
 void io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,

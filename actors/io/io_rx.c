@@ -173,7 +173,7 @@ s_sift (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
         s_record (self, sock, i, rec);
         io_roles_capture (roles, sock, &rec->peer,
                           rec->local.len ? &rec->local : &sock->stats.local, self->iov[i].iov_base,
-                          rec->size);
+                          rec->size, rec->original);
         filter_verdict_t verdict = filter ? filter_check (filter, &rec->peer, now) : FILTER_PASS;
         if (verdict == FILTER_PASS)
             self->kept[kept++] = i;

@@ -136,6 +136,28 @@ s_adoptable (int fd, asynrole_error_t *error)
     return family;
 }
 
+//  An adopted socket was bound with its options: those asked for that it
+//  lacks cannot be had any more (0, or -1 with EBADARG saying which)
+static int
+s_adopted_fits (int fd, int family, const wire_open_t *spec, asynrole_error_t *error)
+{
+    int on = 0;
+    socklen_t size = sizeof on;
+    if (spec->reuse_port && (getsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &on, &size) || !on))
+        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_ADOPT, 0,
+                          "descriptor %d was bound without SO_REUSEPORT, which options.reuse_port "
+                          "asks for: set it before bind",
+                          fd);
+    size = sizeof on;
+    if (spec->dual_stack && family == AF_INET6
+        && (getsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &size) || on))
+        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_ADOPT, 0,
+                          "descriptor %d is IPV6_V6ONLY, and options.dual_stack asks for IPv4 "
+                          "too: clear it before bind",
+                          fd);
+    return 0;
+}
+
 //  The descriptor: a new socket, or the adopted one (checked). Its family,
 //  or -1 with error filled.
 static int
@@ -145,7 +167,7 @@ s_descriptor (const wire_open_t *spec, int *fd, asynrole_error_t *error)
     *fd = spec->fd;
     int family =
         spec->fd >= 0 ? s_adoptable (spec->fd, error) : asynrole_addr_family (&spec->local);
-    if (family < 0)
+    if (family < 0 || (spec->fd >= 0 && s_adopted_fits (spec->fd, family, spec, error)))
         return -1;
     if (family != AF_INET && family != AF_INET6)
         return error_badarg (error, "the local address is not IPv4 or IPv6");

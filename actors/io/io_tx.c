@@ -138,7 +138,7 @@ s_capture (io_tx_t *self, io_socket_t *sock, const struct mmsghdr *msgs, unsigne
         asynrole_addr_t from = s_from (sock, hdr);
         asynrole_addr_t to = s_peer (sock, hdr);
         io_roles_capture (self->roles, sock, &from, &to, hdr->msg_iov->iov_base,
-                          hdr->msg_iov->iov_len);
+                          hdr->msg_iov->iov_len, hdr->msg_iov->iov_len);
     }
 }
 

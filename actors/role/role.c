@@ -13,6 +13,7 @@
 #include "pair.h"
 #include "role_actor.h"
 #include "role_ctl.h"
+#include "role_deploy.h"
 #include "listen_internal.h"
 #include "filter.h"
 #include "stats_codec.h"
@@ -71,6 +72,7 @@ s_destroy_locks (role_t *role)
     pthread_mutex_destroy (&role->push_mutex);
     busy_destroy (&role->ctl_busy);
     busy_destroy (&role->user_busy);
+    busy_destroy (&role->capture_busy);
     pthread_mutex_destroy (&role->callback_mutex);
     pthread_mutex_destroy (&role->calls_mutex);
     pthread_cond_destroy (&role->calls_done);
@@ -101,6 +103,7 @@ role_release (role_t *role)
     free (role->dual);
     role->dual = NULL;
     filter_destroy (&role->filter);
+    role_capture_release (role);
     s_destroy_locks (role);
     ctx_release ();
 }
@@ -178,6 +181,7 @@ s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
     pthread_mutex_init (&role->push_mutex, NULL);
     busy_init (&role->ctl_busy);
     busy_init (&role->user_busy);
+    busy_init (&role->capture_busy);
     pthread_mutex_init (&role->callback_mutex, NULL);
     if (options)
         role->options = *options;

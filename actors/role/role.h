@@ -72,6 +72,9 @@ typedef struct role_s {
     doorbell_t *wake;            //  pipe-mode Agent: rung when _destroy begins
                                  //  (receive_and_send waits on it)
     busy_t user_busy;            //  held by the receive_and_send reading user
+    busy_t capture_busy;         //  held by a capture's start or stop
+    struct capture_s *capture;   //  the capture, or NULL (capture_busy's
+                                 //  holder; the I/O actor holds a reference)
 
     pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
     role_fn_t callback;               //  NULL in pipe mode (or not yet given)

@@ -252,17 +252,25 @@ s_pipe_callback (role_t *role, zmsg_t *request, asynrole_error_t *error)
     return role_set_callback (role, fn, ctx, error);
 }
 
-//  CAPTURE path max_bytes files, CAPTURE-STOP
-static int
-s_pipe_capture (role_t *role, const char *command, zmsg_t *request, asynrole_error_t *error)
+//  CAPTURE path max_bytes files [snaplen [queue_bytes]], CAPTURE-STOP: the
+//  answer carries sys_errno, and a stop's the capture's counters
+static void
+s_pipe_capture (self_t *self, const char *command, zmsg_t *request)
 {
     char *path;
     asynrole_capture_t options;
-    if (capture_command_read (command, request, &path, &options, error))
-        return -1;
-    int rc = role_capture (role, path, &options, error);
+    asynrole_capture_stats_t stats = { 0 };
+    asynrole_error_t error;
+    bool stop = streq (command, "CAPTURE-STOP");
+    if (capture_command_read (command, request, &path, &options, &error) == 0)
+        role_capture (self->role, path, &options, &stats, &error);
     zstr_free (&path);
-    return rc;
+    zmsg_t *answer = capture_command_answer (stop, &error, &stats);
+    if (!answer || zmsg_send (&answer, self->pipe)) {
+        log_error ("%s: an answer on the pipe was refused: %s", self->role->name,
+                   answer ? strerror (errno) : "out of memory");
+        zmsg_destroy (&answer);
+    }
 }
 
 //  VERBOSE 0|1, DUMP 0|1
@@ -359,6 +367,8 @@ s_handle_pipe (self_t *self)
         s_pipe_counters (self, command);
     else if (s_engine_command (self, command, request))
         s_pipe_engine (self, command, request);
+    else if (capture_command_is (command))
+        s_pipe_capture (self, command, request);
     else {
         int rc;
         char quoted[ERROR_QUOTE_MAX];
@@ -371,8 +381,6 @@ s_handle_pipe (self_t *self)
             rc = s_pipe_callback (role, request, &error);
         else if (command && (streq (command, "VERBOSE") || streq (command, "DUMP")))
             rc = s_pipe_switch (role, command, request, &error);
-        else if (capture_command_is (command))
-            rc = s_pipe_capture (role, command, request, &error);
         else
             rc = error_badarg (&error, "unknown command, or wrong frames: %s: %s",
                                error_quote (command ? command : "", quoted, sizeof quoted),

@@ -4,6 +4,10 @@
 #include "filter.h"
 #include "frames.h"
 #include "role_ctl.h"
+#include "bounds.h"
+#include "capture.h"
+#include "log.h"
+#include <errno.h>
 #include <czmq.h>
 
 int
@@ -42,44 +46,110 @@ role_filter (role_t *role, const asynrole_filter_t *spec, asynrole_error_t *erro
     return rc;
 }
 
-//  The CAPTURE request, once the call is counted
+//  CAPTURE: hand the I/O actor a reference to the capture (*lent_p, nulled:
+//  the I/O actor's once sent), or NULL to have it let go of its own. 0, or
+//  -1 with error filled.
 static int
-s_capture (role_t *role, const char *path, const asynrole_capture_t *options,
-           asynrole_error_t *error)
+s_capture_request (role_t *role, capture_t **lent_p, asynrole_error_t *error)
 {
-    asynrole_capture_t settings = { .max_bytes = 0 };
-    if (options)
-        settings = *options;
-    //  Stopping waits for the writer too
+    capture_t *lent = *lent_p;
+    *lent_p = NULL;
     role_call_t call;
-    if (role_ctl_begin (role, atomic_load (&role->timeout) + LIMIT_CAPTURE_CLOSE_MS, &call, error))
+    if (role_ctl_begin (role, atomic_load (&role->timeout), &call, error)) {
+        capture_unref (&lent);
         return -1;
-    zmsg_t *answer = role_ctl_end (role, &call,
-                                   role_push (role, "s44sb", "CAPTURE", call.seq, role->role_id,
-                                              path ? path : "", &settings, sizeof settings),
-                                   "CAPTURED", error);
+    }
+    int sent = role_push (role, "s44p", "CAPTURE", call.seq, role->role_id, (void *) lent);
+    if (sent)
+        capture_unref (&lent);  //  never reached the I/O actor
+    zmsg_t *answer = role_ctl_end (role, &call, sent, "CAPTURED", error);
     if (!answer)
         return -1;
-    asynrole_error_t outcome;
-    bool ok = frames_pop_struct (answer, &outcome, sizeof outcome);
     zmsg_destroy (&answer);
-    if (!ok)
-        return error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
-                          "a malformed CAPTURED answer: %s", role->name);
+    error_clear (error);
+    return 0;
+}
+
+//  Open the file here, on the caller's thread, then lend it to the I/O actor
+static int
+s_capture_start (role_t *role, const char *path, const asynrole_capture_t *options,
+                 asynrole_error_t *error)
+{
+    if (role->capture) {
+        char quoted[ERROR_QUOTE_MAX];
+        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_CAPTURE, 0,
+                          "a capture is on already (%s): stop it first: %s",
+                          error_quote (path, quoted, sizeof quoted), role->name);
+    }
+    capture_t *capture = capture_open (path, options, error);
+    if (!capture)
+        return -1;
+    capture_t *lent = capture_ref (capture);
+    asynrole_error_t request_error;
+    if (s_capture_request (role, &lent, &request_error) == 0
+        || request_error.code == ASYNROLE_ETIMEOUT)
+        //  A late answer: the I/O actor takes it still, in order; a stop settles it
+        role->capture = capture;
+    else
+        capture_close (&capture, LIMIT_CAPTURE_CLOSE_MS, NULL, NULL);
     if (error)
-        *error = outcome;
-    return outcome.code == ASYNROLE_OK ? 0 : -1;
+        *error = request_error;
+    return request_error.code == ASYNROLE_OK ? 0 : -1;
+}
+
+//  The I/O actor lets go first, so that nothing is put after its answer;
+//  then the writer is waited for here, never on the I/O actor's thread
+static int
+s_capture_stop (role_t *role, asynrole_capture_stats_t *stats, asynrole_error_t *error)
+{
+    capture_t *capture = role->capture;
+    role->capture = NULL;
+    if (!capture) {
+        memset (stats, 0, sizeof *stats);
+        error_clear (error);
+        return 0;
+    }
+    capture_t *none = NULL;
+    asynrole_error_t request_error;
+    //  Closed even when the I/O actor did not answer: what it puts after
+    //  the stop is counted in dropped, and its reference goes with its
+    //  answer or with the role
+    int asked = s_capture_request (role, &none, &request_error);
+    int closed = capture_close (&capture, LIMIT_CAPTURE_CLOSE_MS, stats, error);
+    if (asked && closed == 0 && error)
+        *error = request_error;
+    return asked || closed ? -1 : 0;
 }
 
 int
 role_capture (role_t *role, const char *path, const asynrole_capture_t *options,
-              asynrole_error_t *error)
+              asynrole_capture_stats_t *stats, asynrole_error_t *error)
 {
+    asynrole_capture_stats_t unused;
+    stats = stats ? stats : &unused;
+    memset (stats, 0, sizeof *stats);
     if (path && !*path)
         return error_badarg (error, "the capture's path is empty: %s", role->name);
     if (role_enter (role, error))
         return -1;
-    int rc = s_capture (role, path, options, error);
+    int rc = -1;
+    int timeout = atomic_load (&role->timeout);
+    if (!busy_take (&role->capture_busy, timeout))
+        error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
+                   "another capture call held the role for %d ms: %s", timeout, role->name);
+    else {
+        rc = path ? s_capture_start (role, path, options, error)
+                  : s_capture_stop (role, stats, error);
+        busy_give (&role->capture_busy);
+    }
     role_leave (role);
     return rc;
+}
+
+void
+role_capture_release (role_t *role)
+{
+    asynrole_error_t error;
+    if (role->capture && capture_close (&role->capture, LIMIT_CAPTURE_CLOSE_MS, NULL, &error))
+        log_warning ("%s: a capture left on: %s", role->name, error.detail);
 }

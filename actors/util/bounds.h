@@ -109,5 +109,7 @@
 
 //  How long stopping a capture waits for its writer to empty its queue
 #define LIMIT_CAPTURE_CLOSE_MS 2000
+//  A capture's writer queue at most (twice this is allocated)
+#define LIMIT_CAPTURE_QUEUE_MAX ((size_t) 1 << 30)
 
 #endif

@@ -1,6 +1,7 @@
 /*  frames.c - reading frames off a zmsg, and waiting with a deadline */
 #include "frames.h"
 #include "clock.h"
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,10 @@ frames_pop_number (zmsg_t *msg, long long min, long long max, long long *value)
     if (ok)
         memcpy (text, zframe_data (frame), size);
     zframe_destroy (&frame);
-    if (!ok)
+    //  Decimal digits, with a minus sign at most: no blanks, no plus
+    if (!ok
+        || !(isdigit ((unsigned char) text[0])
+             || (text[0] == '-' && isdigit ((unsigned char) text[1]))))
         return false;
     char *end = NULL;
     errno = 0;
