@@ -222,6 +222,52 @@ s_drain (tu_fifo_t *fifo)
     return records;
 }
 
+//  An Agent on an I/O object of the test's, a plain client socket, and a
+//  directory for the files
+typedef struct {
+    tmp_t tmp;
+    asynrole_io_t *io;
+    tu_collector_t *events;
+    asynrole_agent_t *agent;
+    int client;
+    tu_fifo_t fifos[2];  //  made by s_world_fifos (at tmp.path[2] and [3])
+    bool fifos_made;
+} world_t;
+
+static void
+s_world (world_t *world)
+{
+    memset (world, 0, sizeof *world);
+    s_tmp (&world->tmp);
+    world->io = tu_io_new ();
+    asynrole_options_t options = { .io = world->io };
+    world->events = tu_collector_new ();
+    world->agent = tu_agent_new (tu_agent_reply_cb, world->events, "127.0.0.1:0", &options);
+    asynrole_addr_t bound;
+    world->client = tu_client ("127.0.0.1", &bound);
+}
+
+//  Two FIFOs nobody reads yet
+static void
+s_world_fifos (world_t *world)
+{
+    tu_fifo_make (&world->fifos[0], world->tmp.path[2]);
+    tu_fifo_make (&world->fifos[1], world->tmp.path[3]);
+    world->fifos_made = true;
+}
+
+static void
+s_world_end (world_t *world)
+{
+    for (int i = 0; world->fifos_made && i < 2; i++)
+        if (world->fifos[i].fd >= 0)
+            close (world->fifos[i].fd);
+    close (world->client);
+    tu_agent_destroy (&world->agent);
+    tu_io_destroy (&world->io);
+    s_tmp_remove (&world->tmp);
+}
+
 //  -------------------------------------------------------------------------
 //  Captures read back
 
@@ -369,31 +415,26 @@ static void
 test_capture_commands (void **state)
 {
     (void) state;
-    tmp_t tmp;
-    s_tmp (&tmp);
-    asynrole_io_t *io = tu_io_new ();
-    asynrole_options_t options = { .io = io };
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
-    asynrole_addr_t bound;
-    int client = tu_client ("127.0.0.1", &bound);
-    void *actor = asynrole_agent_actor (agent);
-    void *io_actor = asynrole_io_actor (io);
+    world_t w;
+    s_world (&w);
+    void *actor = asynrole_agent_actor (w.agent);
+    void *io_actor = asynrole_io_actor (w.io);
     char *text = NULL;
     int sys_errno = -1;
     asynrole_capture_stats_t stats;
 
     //  Started on both pipes; one exchange; stopped with its counters
-    assert_int_equal (zsock_send (actor, "sssi", "CAPTURE", tmp.path[0], "0", 0), 0);
+    assert_int_equal (zsock_send (actor, "sssi", "CAPTURE", w.tmp.path[0], "0", 0), 0);
     assert_int_equal (s_capture_answer (actor, &text, &sys_errno), 0);
     assert_string_equal (text, "");
     assert_int_equal (sys_errno, 0);
     zstr_free (&text);
     assert_int_equal (
-        zsock_send (io_actor, "ssssss", "CAPTURE", tmp.path[1], "100000", "3", "1000", "65536"), 0);
+        zsock_send (io_actor, "ssssss", "CAPTURE", w.tmp.path[1], "100000", "3", "1000", "65536"),
+        0);
     assert_int_equal (s_capture_answer (io_actor, &text, &sys_errno), 0);
     zstr_free (&text);
-    s_roundtrips (agent, client, 1, 10);
+    s_roundtrips (w.agent, w.client, 1, 10);
     assert_int_equal (zsock_send (actor, "s", "CAPTURE-STOP"), 0);
     assert_int_equal (s_stop_answer (actor, &stats), 0);
     assert_int_equal (stats.written, 2);
@@ -412,7 +453,7 @@ test_capture_commands (void **state)
     assert_int_equal (sys_errno, ENOENT);
     assert_non_null (strstr (text, "/nonexistent-dir/x.pcap"));
     zstr_free (&text);
-    assert_int_equal (zsock_send (io_actor, "sssi", "CAPTURE", tmp.dir, "0", 0), 0);
+    assert_int_equal (zsock_send (io_actor, "sssi", "CAPTURE", w.tmp.dir, "0", 0), 0);
     assert_int_equal (s_capture_answer (io_actor, &text, &sys_errno), ASYNROLE_EBADARG);
     assert_int_equal (sys_errno, EISDIR);
     zstr_free (&text);
@@ -445,16 +486,16 @@ test_capture_commands (void **state)
 
     //  The calls' own checks
     asynrole_error_t error;
-    assert_int_equal (asynrole_agent_capture (agent, "", NULL, &error), -1);
+    assert_int_equal (asynrole_agent_capture (w.agent, "", NULL, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
-    assert_int_equal (asynrole_agent_capture (agent, NULL, NULL, &error), -1);
+    assert_int_equal (asynrole_agent_capture (w.agent, NULL, NULL, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
-    assert_int_equal (asynrole_io_capture (io, "/nonexistent-dir/x.pcap", NULL, &error), -1);
+    assert_int_equal (asynrole_io_capture (w.io, "/nonexistent-dir/x.pcap", NULL, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     assert_int_equal (error.op, ASYNROLE_OP_CAPTURE);
     assert_int_equal (error.sys_errno, ENOENT);
     asynrole_capture_t huge = { .queue_bytes = (size_t) 1 << 31 };
-    assert_int_equal (asynrole_agent_capture (agent, tmp.path[2], &huge, &error), -1);
+    assert_int_equal (asynrole_agent_capture (w.agent, w.tmp.path[2], &huge, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     assert_non_null (strstr (error.detail, "queue_bytes"));
     assert_int_equal (asynrole_agent_capture_stop (NULL, &stats, &error), -1);
@@ -462,10 +503,7 @@ test_capture_commands (void **state)
     assert_int_equal (asynrole_io_capture_stop (NULL, &stats, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
 
-    close (client);
-    tu_agent_destroy (&agent);
-    tu_io_destroy (&io);
-    s_tmp_remove (&tmp);
+    s_world_end (&w);
 }
 
 //  -------------------------------------------------------------------------
@@ -477,29 +515,23 @@ static void
 test_capture_stop_after_write_errors (void **state)
 {
     (void) state;
-    tmp_t tmp;
-    s_tmp (&tmp);
-    asynrole_io_t *io = tu_io_new ();
-    asynrole_options_t options = { .io = io };
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
-    asynrole_addr_t bound;
-    int client = tu_client ("127.0.0.1", &bound);
-    tu_fifo_t fifos[2];
-    tu_fifo_make (&fifos[0], tmp.path[0]);
-    tu_fifo_make (&fifos[1], tmp.path[1]);
+    world_t w;
+    s_world (&w);
+    s_world_fifos (&w);
+    tu_fifo_t *fifos = w.fifos;
     asynrole_error_t error;
-    assert_int_equal (asynrole_agent_capture (agent, fifos[0].path, NULL, &error), 0);
-    assert_int_equal (asynrole_io_capture (io, fifos[1].path, NULL, &error), 0);
+    assert_int_equal (asynrole_agent_capture (w.agent, fifos[0].path, NULL, &error), 0);
+    assert_int_equal (asynrole_io_capture (w.io, fifos[1].path, NULL, &error), 0);
     //  Each reader takes the file header, then goes
     for (int i = 0; i < 2; i++) {
         uint8_t header[24];
         assert_int_equal (tu_fifo_read (&fifos[i], header, sizeof header), sizeof header);
         close (fifos[i].fd);
+        fifos[i].fd = -1;
     }
-    s_roundtrips (agent, client, 3, 10);
+    s_roundtrips (w.agent, w.client, 3, 10);
     asynrole_capture_stats_t stats;
-    assert_int_equal (asynrole_agent_capture_stop (agent, &stats, &error), -1);
+    assert_int_equal (asynrole_agent_capture_stop (w.agent, &stats, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EDROPPED);
     assert_int_equal (error.op, ASYNROLE_OP_CAPTURE);
     assert_int_equal (error.sys_errno, EPIPE);
@@ -507,16 +539,13 @@ test_capture_stop_after_write_errors (void **state)
     assert_int_equal (stats.written, 0);
     assert_int_equal (stats.failed, 6);
     assert_int_equal (stats.last_errno, EPIPE);
-    assert_int_equal (asynrole_io_capture_stop (io, &stats, &error), -1);
+    assert_int_equal (asynrole_io_capture_stop (w.io, &stats, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EDROPPED);
     assert_int_equal (error.sys_errno, EPIPE);
     assert_int_equal (stats.failed, 6);
     //  The role goes on serving
-    s_roundtrips (agent, client, 1, 10);
-    close (client);
-    tu_agent_destroy (&agent);
-    tu_io_destroy (&io);
-    s_tmp_remove (&tmp);
+    s_roundtrips (w.agent, w.client, 1, 10);
+    s_world_end (&w);
 }
 
 //  A role's stop waits for the writer on the caller's thread: the I/O
@@ -526,35 +555,25 @@ static void
 test_capture_stop_waits_for_writer (void **state)
 {
     (void) state;
-    tmp_t tmp;
-    s_tmp (&tmp);
-    asynrole_io_t *io = tu_io_new ();
-    asynrole_options_t options = { .io = io };
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
-    asynrole_addr_t bound;
-    int client = tu_client ("127.0.0.1", &bound);
-    tu_fifo_t fifo;
-    tu_fifo_make (&fifo, tmp.path[0]);
+    world_t w;
+    s_world (&w);
+    s_world_fifos (&w);
+    tu_fifo_t *fifo = &w.fifos[0];
     asynrole_error_t error;
-    assert_int_equal (asynrole_agent_capture (agent, fifo.path, NULL, &error), 0);
-    s_fill_fifo (agent, client, &fifo);
+    assert_int_equal (asynrole_agent_capture (w.agent, fifo->path, NULL, &error), 0);
+    s_fill_fifo (w.agent, w.client, fifo);
     stopper_t stopper;
-    s_stopper_start (&stopper, agent, NULL);
+    s_stopper_start (&stopper, w.agent, NULL);
     //  The same I/O actor answers while the writer is stuck
-    s_roundtrips (agent, client, 2, 10);
+    s_roundtrips (w.agent, w.client, 2, 10);
     assert_false (s_stopper_done (&stopper));
-    long records = s_drain (&fifo);
+    long records = s_drain (fifo);
     s_stopper_join (&stopper);
     if (stopper.rc)
         fail_msg ("the stop: %s", stopper.error.detail);
     assert_int_equal (stopper.stats.written, (uint64_t) records);
     assert_int_equal (stopper.stats.dropped + stopper.stats.failed, 0);
-    close (fifo.fd);
-    close (client);
-    tu_agent_destroy (&agent);
-    tu_io_destroy (&io);
-    s_tmp_remove (&tmp);
+    s_world_end (&w);
 }
 
 //  The I/O actor's own stop: its pipe answers once the writer is done, and
@@ -564,25 +583,18 @@ static void
 test_io_capture_stop_waits_for_writer (void **state)
 {
     (void) state;
-    tmp_t tmp;
-    s_tmp (&tmp);
-    asynrole_io_t *io = tu_io_new ();
-    asynrole_options_t options = { .io = io };
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
-    asynrole_addr_t bound;
-    int client = tu_client ("127.0.0.1", &bound);
-    tu_fifo_t fifos[2];
-    tu_fifo_make (&fifos[0], tmp.path[0]);
-    tu_fifo_make (&fifos[1], tmp.path[1]);
+    world_t w;
+    s_world (&w);
+    s_world_fifos (&w);
+    tu_fifo_t *fifos = w.fifos;
     asynrole_error_t error;
 
     //  Drained while the stop waits: whole
-    assert_int_equal (asynrole_io_capture (io, fifos[0].path, NULL, &error), 0);
-    s_fill_fifo (agent, client, &fifos[0]);
+    assert_int_equal (asynrole_io_capture (w.io, fifos[0].path, NULL, &error), 0);
+    s_fill_fifo (w.agent, w.client, &fifos[0]);
     stopper_t stopper;
-    s_stopper_start (&stopper, NULL, io);
-    s_roundtrips (agent, client, 2, 10);
+    s_stopper_start (&stopper, NULL, w.io);
+    s_roundtrips (w.agent, w.client, 2, 10);
     assert_false (s_stopper_done (&stopper));
     long records = s_drain (&fifos[0]);
     s_stopper_join (&stopper);
@@ -591,24 +603,19 @@ test_io_capture_stop_waits_for_writer (void **state)
     assert_int_equal (stopper.stats.written, (uint64_t) records);
 
     //  Never drained: a timeout after the writer's 2 s, and the pipe answers again
-    assert_int_equal (asynrole_io_capture (io, fifos[1].path, NULL, &error), 0);
-    s_fill_fifo (agent, client, &fifos[1]);
+    assert_int_equal (asynrole_io_capture (w.io, fifos[1].path, NULL, &error), 0);
+    s_fill_fifo (w.agent, w.client, &fifos[1]);
     asynrole_capture_stats_t stats;
-    assert_int_equal (asynrole_io_capture_stop (io, &stats, &error), -1);
+    assert_int_equal (asynrole_io_capture_stop (w.io, &stats, &error), -1);
     assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
     assert_int_equal (error.op, ASYNROLE_OP_CAPTURE);
     asynrole_io_totals_t totals;
-    assert_int_equal (asynrole_io_totals (io, &totals, &error), 0);
-    s_roundtrips (agent, client, 1, 10);
+    assert_int_equal (asynrole_io_totals (w.io, &totals, &error), 0);
+    s_roundtrips (w.agent, w.client, 1, 10);
     //  Read: the writer writes the rest, closes (EOF) and frees itself
     assert_true (s_drain (&fifos[1]) > 0);
 
-    close (fifos[0].fd);
-    close (fifos[1].fd);
-    close (client);
-    tu_agent_destroy (&agent);
-    tu_io_destroy (&io);
-    s_tmp_remove (&tmp);
+    s_world_end (&w);
 }
 
 //  A role destroyed with its capture stuck: the destroy waits for the

@@ -299,6 +299,23 @@ tu_agent_echo_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t 
 }
 
 void
+tu_agent_reply_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+                   const asynrole_error_t *error)
+{
+    //  Under the collector's lock, as tu_agent_echo_cb: whoever saw the
+    //  reply finds the request collected
+    tu_collector_t *self = (tu_collector_t *) ctx;
+    asynrole_error_t reply_error;
+    memset (&reply_error, 0, sizeof reply_error);
+    int rc = 0;
+    pthread_mutex_lock (&self->mutex);
+    if (datagram)
+        rc = asynrole_agent_reply (agent, datagram, datagram->data, datagram->size, &reply_error);
+    s_append (self, datagram, error, rc, &reply_error);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+void
 tu_agent_collect_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
                      const asynrole_error_t *error)
 {
@@ -817,19 +834,6 @@ tu_run (const struct CMUnitTest *tests, size_t count, int argc, char **argv)
     int failed = _cmocka_run_group_tests (argv[0], tests, count, NULL, NULL);
     //  One case run, and it skipped: say so to CTest (SKIP_RETURN_CODE)
     return failed == 0 && s_skipped && argc > 1 ? TU_SKIP : failed;
-}
-
-void
-tu_agent_reply_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
-                   const asynrole_error_t *error)
-{
-    tu_collector_t *events = (tu_collector_t *) ctx;
-    asynrole_error_t reply_error;
-    memset (&reply_error, 0, sizeof reply_error);
-    int rc = 0;
-    if (datagram)
-        rc = asynrole_agent_reply (agent, datagram, datagram->data, datagram->size, &reply_error);
-    tu_collector_add (events, datagram, error, rc, &reply_error);
 }
 
 int
