@@ -1,5 +1,6 @@
 /*  test_capture.c - pcap files of datagrams: the format, byte by byte, and
-    the writer thread (its queue, size cap, rotation, errors and close)
+    the writer thread (its queue, size cap, rotation, errors and close),
+    and a role's capture when its requests cannot reach the I/O actor
 
     Linked with the library's objects. Files go to a directory of the
     process's own, removed at the end. Where the writer must not keep up,
@@ -9,6 +10,8 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 #include "bounds.h"
+#include "agent_internal.h"
+#include "busy.h"
 #include "capture.h"
 #include "doorbell.h"
 #include "pcap.h"
@@ -910,7 +913,12 @@ test_capture_many_producers (void **state)
     capture_stats_t stats = s_flushed_stats (capture);
     assert_int_equal (stats.written + stats.dropped, PRODUCERS * PUTS);
     assert_int_equal (stats.skipped + stats.failed, 0);
-    s_close (&capture);
+    //  The queue may have filled (it is the writer's pace against four
+    //  threads): then the close says so
+    if (stats.dropped)
+        s_close_lossy (&capture, stats.dropped);
+    else
+        s_close (&capture);
     rec_t *recs = calloc (PRODUCERS * PUTS, sizeof *recs);
     uint8_t *bytes;
     assert_int_equal (s_file_records (path, recs, PRODUCERS * PUTS, &bytes), stats.written);
@@ -953,6 +961,107 @@ test_capture_close_flushes (void **state)
 
 //  -------------------------------------------------------------------------
 //  What tshark makes of it
+
+//  -------------------------------------------------------------------------
+//  A role's capture when its requests cannot reach the I/O actor
+
+//  Another control call holds the control path past the role's timeout
+//  (white-box: the test holds it)
+static void
+s_hold_control (asynrole_agent_t *agent, bool hold)
+{
+    role_t *role = agent_role (agent);
+    if (hold)
+        assert_true (busy_take (&role->ctl_busy, TU_TIMEOUT_MS));
+    else
+        busy_give (&role->ctl_busy);
+}
+
+//  A start whose request never went is not on: the file is closed, a
+//  second start works, and its stop accounts for every datagram
+static void
+test_role_start_never_sent (void **state)
+{
+    (void) state;
+    char path[512];
+    s_path ("never-sent.pcap", path, sizeof path);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .timeout = 100 };
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
+    asynrole_error_t error;
+    s_hold_control (agent, true);
+    assert_int_equal (asynrole_agent_capture (agent, path, NULL, &error), -1);
+    s_hold_control (agent, false);
+    assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
+    assert_int_equal (asynrole_agent_capture (agent, path, NULL, &error), 0);
+    asynrole_addr_t bound;
+    int client = tu_client ("127.0.0.1", &bound);
+    uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
+    for (int i = 0; i < 5; i++)
+        tu_ask (client, "127.0.0.1", port, "hello");
+    capture_stats_t stats;
+    assert_int_equal (asynrole_agent_capture_stop (agent, &stats, &error), 0);
+    assert_int_equal (stats.written, 10);
+    assert_int_equal (s_file_records (path, NULL, 0, NULL), 10);
+    close (client);
+    tu_agent_destroy (&agent);
+}
+
+//  A stop whose request never went: the I/O actor still holds the stopped
+//  capture, and the next stop takes it back
+static void
+test_role_stop_never_sent (void **state)
+{
+    (void) state;
+    char path[512];
+    s_path ("stop-never-sent.pcap", path, sizeof path);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .timeout = 100 };
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
+    asynrole_error_t error;
+    assert_int_equal (asynrole_agent_capture (agent, path, NULL, &error), 0);
+    asynrole_addr_t bound;
+    int client = tu_client ("127.0.0.1", &bound);
+    uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
+    tu_ask (client, "127.0.0.1", port, "kept");
+    capture_stats_t stats;
+    s_hold_control (agent, true);
+    assert_int_equal (asynrole_agent_capture_stop (agent, &stats, &error), -1);
+    s_hold_control (agent, false);
+    assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
+    //  The file is closed all the same, with what came before the stop
+    assert_int_equal (stats.written, 2);
+    assert_true (agent_role (agent)->capture_owed);
+    tu_ask (client, "127.0.0.1", port, "after");
+    assert_int_equal (asynrole_agent_capture_stop (agent, &stats, &error), 0);
+    assert_false (agent_role (agent)->capture_owed);
+    assert_int_equal (stats.written + stats.dropped, 0);
+    assert_int_equal (s_file_records (path, NULL, 0, NULL), 2);
+    close (client);
+    tu_agent_destroy (&agent);
+}
+
+//  A role that let go of its sockets sends no more slot requests: its slot
+//  may be another role's by then
+static void
+test_role_closed_refuses (void **state)
+{
+    (void) state;
+    char path[512];
+    s_path ("closed.pcap", path, sizeof path);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", NULL);
+    role_t *role = agent_role (agent);
+    atomic_store (&role->closed, true);
+    asynrole_error_t error;
+    assert_int_equal (asynrole_agent_capture (agent, path, NULL, &error), -1);
+    assert_int_equal (error.code, ASYNROLE_ECLOSED);
+    assert_int_equal (access (path, F_OK), -1);
+    assert_int_equal (asynrole_agent_set_filter (agent, NULL, &error), -1);
+    assert_int_equal (error.code, ASYNROLE_ECLOSED);
+    atomic_store (&role->closed, false);
+    tu_agent_destroy (&agent);
+}
 
 //  A datagram cut on reading: the record says its length on the wire,
 //  keeps what was read, and has UDP checksum 0 (the bytes it was over are gone)
@@ -1127,6 +1236,9 @@ main (int argc, char **argv)
         cmocka_unit_test (test_capture_close_flushes),
         cmocka_unit_test (test_capture_cut_on_reading),
         cmocka_unit_test (test_capture_holders),
+        cmocka_unit_test_setup_teardown (test_role_start_never_sent, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_role_stop_never_sent, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_role_closed_refuses, tu_setup, tu_teardown),
         cmocka_unit_test (test_capture_tshark),
     };
     int rc = tu_main (tests, argc, argv);

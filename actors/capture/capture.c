@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct capture_s {
     unsigned refs;           //  holders: the last to let go frees, or the writer
                              //  does when it finishes after that
     bool stopping;           //  capture_stop: write what is queued, then finish
+    atomic_bool stopped;     //  stopping, seen by producers without the mutex
     bool finished;           //  the writer has, and closed the file
     doorbell_t *bell;        //  rung when the writer finished, or NULL
     //  The writer's own
@@ -465,6 +467,13 @@ capture_put (capture_t *self, const asynrole_addr_t *from, const asynrole_addr_t
 {
     if (!self || (!data && size))
         return;
+    //  Stopped: counted, without the work of a record nobody will write
+    if (atomic_load_explicit (&self->stopped, memory_order_relaxed)) {
+        pthread_mutex_lock (&self->mutex);
+        self->dropped++;
+        pthread_mutex_unlock (&self->mutex);
+        return;
+    }
     length = length > size ? length : size;
     size_t kept = size < self->snaplen ? size : self->snaplen;
     //  Built before the lock: producers share only the copy
@@ -539,6 +548,7 @@ static void
 s_stop (capture_t *self)
 {
     self->stopping = true;
+    atomic_store (&self->stopped, true);
     pthread_cond_signal (&self->work);
 }
 

@@ -266,16 +266,19 @@ io_roles_close_capture (capture_t **slot, int timeout_ms, capture_stats_t *stats
                         asynrole_error_t *error)
 {
     capture_stats_t mine;
+    asynrole_error_t my_error;
     stats = stats ? stats : &mine;
+    error = error ? error : &my_error;
     int rc = capture_close (slot, timeout_ms, stats, error);
     //  What the capture could not write is said here too, for those who
     //  read logs rather than answers
     if (stats->dropped || stats->skipped || stats->failed)
         log_warning ("asynrole io: a capture left out %llu datagrams (queue full), %llu (file "
-                     "full), %llu (write errors: %s)",
+                     "full), %llu (write errors%s%s)",
                      (unsigned long long) stats->dropped, (unsigned long long) stats->skipped,
-                     (unsigned long long) stats->failed, strerror (stats->last_errno));
-    if (rc)
+                     (unsigned long long) stats->failed, stats->last_errno ? ": " : "",
+                     stats->last_errno ? strerror (stats->last_errno) : "");
+    if (rc && error && error->code == ASYNROLE_ETIMEOUT)
         log_error ("asynrole io: a capture's writer is still busy; it finishes on its own");
     return rc;
 }

@@ -75,6 +75,8 @@ typedef struct role_s {
     busy_t capture_busy;         //  held by a capture's start or stop
     struct capture_s *capture;   //  the capture, or NULL (capture_busy's
                                  //  holder; the I/O actor holds a reference)
+    bool capture_owed;           //  a stop could not reach the I/O actor: it
+                                 //  still holds a stopped capture (capture_busy's)
 
     pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
     role_fn_t callback;               //  NULL in pipe mode (or not yet given)

@@ -40,6 +40,20 @@ s_ctl_done (role_t *role)
     busy_give (&role->ctl_busy);
 }
 
+int
+role_ctl_begin_attached (role_t *role, int timeout_ms, role_call_t *call, asynrole_error_t *error)
+{
+    if (role_ctl_begin (role, timeout_ms, call, error))
+        return -1;
+    //  Detaching sets closed before it takes the control path: seen here,
+    //  under it, no request can follow DETACH to a slot another role may get
+    if (!atomic_load (&role->closed))
+        return 0;
+    s_ctl_done (role);
+    return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_CONTROL, 0,
+                      "the role has let go of its sockets: %s", role->name);
+}
+
 //  Is msg the answer named name, numbered seq? Pops both when it is.
 static bool
 s_match (zmsg_t *msg, const char *name, uint32_t seq)

@@ -36,6 +36,12 @@ int role_push (role_t *role, const char *picture, ...);
 //  0, or -1 with ASYNROLE_ETIMEOUT (other callers held the lock too long).
 int role_ctl_begin (role_t *role, int timeout_ms, role_call_t *call, asynrole_error_t *error);
 
+//  role_ctl_begin for a request that changes the role's slot at the I/O
+//  actor (FILTER, CAPTURE): -1 with ASYNROLE_ECLOSED, and the lock given
+//  back, once the role has detached or is detaching
+int role_ctl_begin_attached (role_t *role, int timeout_ms, role_call_t *call,
+                             asynrole_error_t *error);
+
 //  sent: role_push's result for the request. Wait for its answer, named
 //  name, until the call's deadline, then drop the lock. The answer with its
 //  name and number taken off, or NULL with error filled (ASYNROLE_ETIMEOUT

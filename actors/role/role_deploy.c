@@ -16,7 +16,7 @@ role_set_filter (role_t *role, filter_t **filter_p, asynrole_error_t *error)
     filter_t *filter = *filter_p;
     *filter_p = NULL;
     role_call_t call;
-    if (role_ctl_begin (role, role_ctl_step_timeout (role), &call, error)) {
+    if (role_ctl_begin_attached (role, role_ctl_step_timeout (role), &call, error)) {
         filter_destroy (&filter);
         return -1;
     }
@@ -48,24 +48,29 @@ role_filter (role_t *role, const asynrole_filter_t *spec, asynrole_error_t *erro
 
 //  CAPTURE: hand the I/O actor a reference to the capture (*lent_p, nulled:
 //  the I/O actor's once sent), or NULL to have it let go of its own. 0, or
-//  -1 with error filled.
+//  -1 with error filled; *sent says whether the request went (a request
+//  that went is carried out, even when its answer comes too late).
 static int
-s_capture_request (role_t *role, capture_t **lent_p, asynrole_error_t *error)
+s_capture_request (role_t *role, capture_t **lent_p, bool *sent, asynrole_error_t *error)
 {
     capture_t *lent = *lent_p;
     *lent_p = NULL;
+    *sent = false;
     role_call_t call;
-    if (role_ctl_begin (role, atomic_load (&role->timeout), &call, error)) {
+    if (role_ctl_begin_attached (role, atomic_load (&role->timeout), &call, error)) {
         capture_unref (&lent);
         return -1;
     }
-    int sent = role_push (role, "s44p", "CAPTURE", call.seq, role->role_id, (void *) lent);
-    if (sent)
+    int pushed = role_push (role, "s44p", "CAPTURE", call.seq, role->role_id, (void *) lent);
+    if (pushed)
         capture_unref (&lent);  //  never reached the I/O actor
-    zmsg_t *answer = role_ctl_end (role, &call, sent, "CAPTURED", error);
+    *sent = pushed == 0;
+    zmsg_t *answer = role_ctl_end (role, &call, pushed, "CAPTURED", error);
     if (!answer)
         return -1;
     zmsg_destroy (&answer);
+    //  The I/O actor holds what was lent, and nothing older
+    role->capture_owed = false;
     error_clear (error);
     return 0;
 }
@@ -86,15 +91,17 @@ s_capture_start (role_t *role, const char *path, const asynrole_capture_t *optio
         return -1;
     capture_t *lent = capture_ref (capture);
     asynrole_error_t request_error;
-    if (s_capture_request (role, &lent, &request_error) == 0
-        || request_error.code == ASYNROLE_ETIMEOUT)
-        //  A late answer: the I/O actor takes it still, in order; a stop settles it
+    bool sent;
+    int rc = s_capture_request (role, &lent, &sent, &request_error);
+    if (sent)
+        //  A late answer too: the I/O actor takes it still, in order, and
+        //  a stop settles it
         role->capture = capture;
     else
         capture_close (&capture, LIMIT_CAPTURE_CLOSE_MS, NULL, NULL);
     if (error)
         *error = request_error;
-    return request_error.code == ASYNROLE_OK ? 0 : -1;
+    return rc;
 }
 
 //  The I/O actor lets go first, so that nothing is put after its answer;
@@ -104,18 +111,20 @@ s_capture_stop (role_t *role, asynrole_capture_stats_t *stats, asynrole_error_t 
 {
     capture_t *capture = role->capture;
     role->capture = NULL;
-    if (!capture) {
-        memset (stats, 0, sizeof *stats);
-        error_clear (error);
+    memset (stats, 0, sizeof *stats);
+    error_clear (error);
+    if (!capture && !role->capture_owed)
         return 0;
-    }
     capture_t *none = NULL;
     asynrole_error_t request_error;
-    //  Closed even when the I/O actor did not answer: what it puts after
-    //  the stop is counted in dropped, and its reference goes with its
-    //  answer or with the role
-    int asked = s_capture_request (role, &none, &request_error);
-    int closed = capture_close (&capture, LIMIT_CAPTURE_CLOSE_MS, stats, error);
+    bool sent;
+    int asked = s_capture_request (role, &none, &sent, &request_error);
+    //  Not sent: the I/O actor keeps a reference (it counts what comes in
+    //  dropped), which the next stop or start takes back
+    if (!sent)
+        role->capture_owed = true;
+    //  Closed even when the I/O actor did not answer
+    int closed = capture ? capture_close (&capture, LIMIT_CAPTURE_CLOSE_MS, stats, error) : 0;
     if (asked && closed == 0 && error)
         *error = request_error;
     return asked || closed ? -1 : 0;
