@@ -1,0 +1,73 @@
+/*  cmd_echo.c - asynrole echo: an Agent that sends every datagram back to
+    its sender, from the address it was sent to */
+#include "commands.h"
+#include "loop.h"
+#include "report.h"
+#include "signals.h"
+
+static const char s_usage[] =
+    "usage: asynrole echo --listen ADDR [--listen ADDR ...] [OPTIONS]\n"
+    "\n"
+    "An Agent that sends every datagram back to its sender, until SIGINT or SIGTERM.\n"
+    "\n"
+    "  --listen ADDR       an address to serve: 127.0.0.1:1161, [::1]:1161, port 0 for\n"
+    "                      one the kernel picks; fd:N or systemd:NAME to adopt a "
+    "socket\n" CLI_COMMON_OPTIONS "\n"
+    "Says where it listens on stderr (\"asynrole: echo: listening on ...\").\n"
+    "Example: asynrole echo --listen 127.0.0.1:1161 --listen [::1]:1161\n";
+
+typedef struct {
+    asynrole_agent_t *agent;
+    bool verbose;
+    uint64_t failed;  //  replies the Agent refused
+} echo_t;
+
+static loop_verdict_t
+s_event (void *ctx, asynrole_event_t *event)
+{
+    echo_t *self = (echo_t *) ctx;
+    if (!event)
+        return LOOP_GO;
+    const asynrole_datagram_t *datagram = asynrole_event_datagram (event);
+    if (!datagram) {
+        //  An ICMP error, a drop: worth a line, never the end
+        report (0, "echo: %s", asynrole_event_error (event)->detail);
+        return LOOP_GO;
+    }
+    asynrole_error_t error;
+    if (asynrole_agent_reply (self->agent, datagram, datagram->data, datagram->size, &error)) {
+        if (self->failed++ == 0 || self->verbose)
+            report (0, "echo: cannot reply: %s", error.detail);
+    }
+    return LOOP_GO;
+}
+
+int
+cmd_echo (int argc, char **argv)
+{
+    cli_args_t args;
+    int code = args_parse (&args, CLI_ECHO, "echo", 0, "", argc, argv);
+    if (code || args.help)
+        return code ? code : usage_print (s_usage);
+    if ((code = listeners_check ("echo", &args)))
+        return code;
+    session_t session;
+    if ((code = session_open (&session, "echo", &args)))
+        return code;
+    echo_t echo = { .verbose = args.verbose };
+    if ((code = listeners_open (&session, &args, &echo.agent)))
+        return session_close (&session, code);
+
+    int signal = 0;
+    loop_end_t end = loop_run (asynrole_agent_socket (echo.agent), session.signal_fd, -1, s_event,
+                               &echo, &signal);
+    code = end == LOOP_FAILED ? CLI_FAILED : CLI_OK;
+    if (end == LOOP_SIGNAL)
+        report (0, "echo: stopped by %s", signals_name (signal));
+    if (echo.failed)
+        report (0, "echo: %llu replies refused", (unsigned long long) echo.failed);
+    if (end == LOOP_SIGNAL || args.verbose)
+        session_counters (&session);
+    asynrole_agent_destroy (&echo.agent);
+    return session_close (&session, code);
+}

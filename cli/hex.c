@@ -1,0 +1,56 @@
+/*  hex.c - bytes as hex text and back */
+#include "hex.h"
+#include <string.h>
+
+static int
+s_digit (char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long
+hex_parse (const char *text, uint8_t *out, size_t max, char *why, size_t why_size)
+{
+    size_t length = strlen (text);
+    for (size_t i = 0; i < length; i++)
+        if (s_digit (text[i]) < 0) {
+            snprintf (why, why_size, "'%c' at offset %zu is not a hex digit",
+                      text[i] >= 32 && text[i] < 127 ? text[i] : '?', i);
+            return -1;
+        }
+    if (length % 2) {
+        snprintf (why, why_size, "an odd number of hex digits (%zu)", length);
+        return -1;
+    }
+    if (length / 2 > max) {
+        snprintf (why, why_size, "%zu bytes, more than %zu", length / 2, max);
+        return -1;
+    }
+    for (size_t i = 0; i < length / 2; i++)
+        out[i] = (uint8_t) (s_digit (text[2 * i]) << 4 | s_digit (text[2 * i + 1]));
+    return (long) (length / 2);
+}
+
+int
+hex_write (FILE *out, const uint8_t *data, size_t size)
+{
+    static const char digits[] = "0123456789abcdef";
+    char chunk[512];
+    size_t at = 0;
+    for (size_t i = 0; i < size; i++) {
+        chunk[at++] = digits[data[i] >> 4];
+        chunk[at++] = digits[data[i] & 0xf];
+        if (at == sizeof chunk || i + 1 == size) {
+            if (fwrite (chunk, 1, at, out) != at)
+                return -1;
+            at = 0;
+        }
+    }
+    return 0;
+}
