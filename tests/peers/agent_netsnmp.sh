@@ -2,6 +2,8 @@
 #  agent_netsnmp.sh AGENT CASE - net-snmp's snmpget, snmpgetnext, snmpwalk,
 #  snmpbulkget, snmpbulkwalk and snmpset (v1 and v2c, IPv4 and IPv6)
 #  against examples/snmp/snmp_agent, checking every value they print
+# shellcheck disable=SC2015,SC2154,SC2155,SC2206  # A && B || fail is meant; start sets
+#  NAME_ADDRS; addresses hold no spaces
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 AGENT="$1"
@@ -162,8 +164,8 @@ case_community () {
 case_too_big () {
     #  484 bytes: a GET of 20 sysDescr.0 (34 bytes each) cannot be answered
     start agent "$AGENT" --listen 127.0.0.1:0 --max-size 484
-    local at="127.0.0.1:$(port "$agent_ADDRS")" names=() i
-    for i in $(seq 20); do names+=(.1.3.6.1.2.1.1.1.0); done
+    local at="127.0.0.1:$(port "$agent_ADDRS")" names=()
+    for _ in $(seq 20); do names+=(.1.3.6.1.2.1.1.1.0); done
     run snmpget "${SNMP_OPTS[@]}" -v2c -c public "$at" "${names[@]}"
     [ "$RC" -ne 0 ] && [[ "$OUT" == *"Reason: (tooBig) Response message would have been too large."* ]] \
         || fail "snmpget of 20 sysDescr.0 in 484 bytes: $OUT"

@@ -56,13 +56,15 @@ def check(what, got, expected):
 
 def start_agent(agent, *args):
     """The agent under timeout, and the addresses of its first line"""
-    proc = subprocess.Popen(["timeout", "-k", "5", "60", agent, *args], stdout=subprocess.PIPE,
+    #  timeout: a deadline for the agent whatever happens here. It passes our
+    #  SIGINT on and then allows the agent 30 s (-k) to exit
+    proc = subprocess.Popen(["timeout", "-k", "30", "60", agent, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     ready, _, _ = select.select([proc.stdout], [], [], 10)
     line = proc.stdout.readline() if ready else ""
     if not line.startswith("listening on "):
-        proc.kill()
-        proc.wait(10)
+        proc.terminate()  #  timeout passes it on
+        proc.wait(40)
         raise Failure(f"no 'listening on' line within 10 s: {line!r}")
     return proc, line.split()[2:]
 
@@ -70,7 +72,16 @@ def start_agent(agent, *args):
 def stop_agent(proc):
     """SIGINT, then its counters line and a clean exit"""
     proc.send_signal(2)
-    out, err = proc.communicate(timeout=20)
+    try:
+        out, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        #  Stuck: say where its threads are, then let the deadline end it
+        print("agent still running 20 s after SIGINT; its threads:")
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as children:
+            for child in children.read().split():
+                subprocess.run(["ps", "-L", "-o", "tid,stat,wchan:32,comm", "-p", child],
+                               check=False, timeout=10)
+        out, err = proc.communicate(timeout=40)
     if proc.returncode != 0:
         raise Failure(f"agent exited with {proc.returncode}: {err}")
     return next(line for line in out.splitlines() if line.startswith("counters:"))

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 #  lib.sh - shared by the peer tests (sourced): tools that must be there, a
 #  program started with its first line read under a deadline, and every
 #  child stopped and reaped on exit
@@ -9,7 +10,7 @@ set -euo pipefail
 
 PEER_TMP="$(mktemp -d "${TMPDIR:-/tmp}/asynrole-peers.XXXXXX")"
 PEER_PIDS=()
-PEER_DEADLINE=60  #  seconds any program of ours may run at most (timeout -k)
+PEER_DEADLINE=60  #  seconds any program of ours may run at most
 
 peer_cleanup () {
     local pid
@@ -44,6 +45,7 @@ need_tool () {
 export SNMPCONFPATH="$PEER_TMP/snmpconf"
 export SNMP_PERSISTENT_DIR="$PEER_TMP/persist"
 mkdir -p "$SNMPCONFPATH" "$SNMP_PERSISTENT_DIR/cert_indexes"  #  else the tools say they made them
+# shellcheck disable=SC2034  # used by the scripts that source this
 SNMP_OPTS=(-m '' -On -t 2 -r 1)
 
 #  start NAME PROGRAM ARGS...: run it (under timeout) with stdout on fd NAME_FD
@@ -54,7 +56,7 @@ start () {
     shift
     local fifo="$PEER_TMP/$name.out" fd line
     mkfifo "$fifo"
-    timeout -k 5 "$PEER_DEADLINE" "$@" >"$fifo" 2>"$PEER_TMP/$name.err" &
+    timeout -k 30 "$PEER_DEADLINE" "$@" >"$fifo" 2>"$PEER_TMP/$name.err" &
     printf -v "${name}_PID" '%s' "$!"
     PEER_PIDS+=("$!")
     exec {fd}<"$fifo"
@@ -87,6 +89,17 @@ stop () {
     while next_line "$name" line; do
         case "$line" in counters:*) COUNTERS="$line"; break ;; esac
     done
+    #  Its exit, within 20 s (tail --pid checks once a second); if it is
+    #  stuck, where its threads are, before the deadline kills it
+    local child
+    child="$(cat "/proc/${!pid_var}/task/${!pid_var}/children" 2>/dev/null || true)"
+    if [ -n "$child" ] && ! timeout 20 tail --pid="${child%% *}" -f /dev/null; then
+        echo "$name: still running 20 s after SIG$signal; its threads:" >&2
+        ps -L -o tid,stat,wchan:32,comm -p "${child%% *}" >&2 || true
+        if command -v gdb >/dev/null; then
+            timeout 30 gdb -p "${child%% *}" -batch -ex "thread apply all bt" >&2 2>&1 || true
+        fi
+    fi
     wait "${!pid_var}" || rc=$?
     [ "$rc" -eq 0 ] || fail "$name exited with $rc: $(cat "$PEER_TMP/$name.err")"
     echo "$name: $COUNTERS"

@@ -2,6 +2,8 @@
 #  trap_netsnmp.sh RECEIVER CASE - net-snmp's snmptrap (v1, v2c) and
 #  snmpinform, and a resent Inform, to examples/snmp/trap_receiver,
 #  checking every line it prints
+# shellcheck disable=SC2015,SC2154,SC2155,SC2206  # A && B || fail is meant; start sets
+#  NAME_ADDRS; addresses hold no spaces
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RECEIVER="$1"
