@@ -1,0 +1,126 @@
+# shellcheck shell=bash
+#  lib.sh - shared by the peer tests (sourced): tools that must be there, a
+#  program started with its first line read under a deadline, and every
+#  child stopped and reaped on exit
+#
+#  Exit codes: 0 passed, 1 failed, 77 skipped (a tool is missing; a failure
+#  instead when ASYNROLE_REQUIRE_ALL is set, as in CI).
+
+set -euo pipefail
+
+PEER_TMP="$(mktemp -d "${TMPDIR:-/tmp}/asynrole-peers.XXXXXX")"
+PEER_PIDS=()
+PEER_DEADLINE=60  #  seconds any program of ours may run at most
+
+peer_cleanup () {
+    local pid
+    for pid in "${PEER_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true  #  bounded: timeout kills it at its deadline
+    done
+    rm -rf "$PEER_TMP"
+}
+trap peer_cleanup EXIT
+
+fail () {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+#  need_tool NAME...: skip (77) when one is missing, or fail under ASYNROLE_REQUIRE_ALL
+need_tool () {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 && continue
+        [ -n "${ASYNROLE_REQUIRE_ALL:-}" ] \
+            && fail "$tool is missing, and ASYNROLE_REQUIRE_ALL is set (tools/run installs it)"
+        echo "skipped: $tool is missing (Debian: tools/run's PKGS_TEST installs it)"
+        exit 77
+    done
+}
+
+#  net-snmp's tools with no configuration but ours: no MIB loaded (numeric
+#  output whatever the host has), no user or system snmp.conf, persistent
+#  files in our temporary directory
+export SNMPCONFPATH="$PEER_TMP/snmpconf"
+export SNMP_PERSISTENT_DIR="$PEER_TMP/persist"
+mkdir -p "$SNMPCONFPATH" "$SNMP_PERSISTENT_DIR/cert_indexes"  #  else the tools say they made them
+# shellcheck disable=SC2034  # used by the scripts that source this
+SNMP_OPTS=(-m '' -On -t 2 -r 1)
+
+#  start NAME PROGRAM ARGS...: run it (under timeout) with stdout on fd NAME_FD
+#  (a FIFO), stderr in $PEER_TMP/NAME.err; sets NAME_PID and NAME_ADDRS (the
+#  addresses of its first line, "listening on ADDR...")
+start () {
+    local name="$1"
+    shift
+    local fifo="$PEER_TMP/$name.out" fd line
+    mkfifo "$fifo"
+    timeout -k 30 "$PEER_DEADLINE" "$@" >"$fifo" 2>"$PEER_TMP/$name.err" &
+    printf -v "${name}_PID" '%s' "$!"
+    PEER_PIDS+=("$!")
+    exec {fd}<"$fifo"
+    printf -v "${name}_FD" '%s' "$fd"
+    IFS= read -r -t 10 -u "$fd" line || fail "$name: no first line within 10 s ($(cat "$PEER_TMP/$name.err"))"
+    case "$line" in
+        "listening on "*) ;;
+        *) fail "$name: first line is '$line', not 'listening on ...'" ;;
+    esac
+    printf -v "${name}_ADDRS" '%s' "${line#listening on }"
+}
+
+#  port ADDR: the port of "127.0.0.1:N" or "[::1]:N"
+port () {
+    echo "${1##*:}"
+}
+
+#  next_line NAME VAR: the program's next stdout line into VAR, within 10 s
+next_line () {
+    local fd_var="${1}_FD"
+    IFS= read -r -t 10 -u "${!fd_var}" "$2" || fail "$1: no line within 10 s"
+}
+
+#  stop NAME [SIGNAL]: signal it (default INT; "none" = it stops by itself),
+#  wait for its exit (0 wanted), read its "counters:" line into COUNTERS
+stop () {
+    local name="$1" signal="${2:-INT}" pid_var="${1}_PID" line rc=0
+    [ "$signal" = none ] || kill "-$signal" "${!pid_var}"
+    COUNTERS=""
+    while next_line "$name" line; do
+        case "$line" in counters:*) COUNTERS="$line"; break ;; esac
+    done
+    #  Its exit, within 20 s (tail --pid checks once a second); if it is
+    #  stuck, where its threads are, before the deadline kills it
+    local child
+    child="$(cat "/proc/${!pid_var}/task/${!pid_var}/children" 2>/dev/null || true)"
+    if [ -n "$child" ] && ! timeout 20 tail --pid="${child%% *}" -f /dev/null; then
+        echo "$name: still running 20 s after SIG$signal; its threads:" >&2
+        ps -L -o tid,stat,wchan:32,comm -p "${child%% *}" >&2 || true
+        if command -v gdb >/dev/null; then
+            timeout 30 gdb -p "${child%% *}" -batch -ex "thread apply all bt" >&2 2>&1 || true
+        fi
+    fi
+    wait "${!pid_var}" || rc=$?
+    [ "$rc" -eq 0 ] || fail "$name exited with $rc: $(cat "$PEER_TMP/$name.err")"
+    echo "$name: $COUNTERS"
+}
+
+#  expect_counter NAME=VALUE...: each in the last COUNTERS line
+expect_counter () {
+    local pair
+    for pair in "$@"; do
+        [[ " $COUNTERS " == *" $pair "* ]] || fail "counters: want $pair in '$COUNTERS'"
+    done
+}
+
+#  same WHAT EXPECTED ACTUAL: compare two texts, showing both when they differ
+same () {
+    [ "$2" = "$3" ] && return 0
+    printf '%s: expected\n%s\n--- got\n%s\n' "$1" "$2" "$3" >&2
+    fail "$1"
+}
+
+#  Timeticks vary: "Timeticks: (N) ..." becomes "Timeticks: T"
+ticks () {
+    sed -E 's/Timeticks: \([0-9]+\) [0-9a-z:., ]+$/Timeticks: T/'
+}
