@@ -49,14 +49,10 @@ cmd_echo (int argc, char **argv)
     int code = args_parse (&args, CLI_ECHO, "echo", 0, "", argc, argv);
     if (code || args.help)
         return code ? code : usage_print (s_usage);
-    if ((code = listeners_check ("echo", &args)))
-        return code;
     session_t session;
-    if ((code = session_open (&session, "echo", &args)))
-        return code;
     echo_t echo = { .verbose = args.verbose };
-    if ((code = listeners_open (&session, &args, &echo.agent)))
-        return session_close (&session, code);
+    if ((code = listeners_start (&session, "echo", &args, &echo.agent)))
+        return code;
 
     int signal = 0;
     loop_end_t end = loop_run (asynrole_agent_socket (echo.agent), session.signal_fd, -1, s_event,
@@ -66,8 +62,5 @@ cmd_echo (int argc, char **argv)
         report (0, "echo: stopped by %s", signals_name (signal));
     if (echo.failed)
         report (0, "echo: %llu replies refused", (unsigned long long) echo.failed);
-    if (end == LOOP_SIGNAL || args.verbose)
-        session_counters (&session);
-    asynrole_agent_destroy (&echo.agent);
-    return session_close (&session, code);
+    return listeners_stop (&session, &echo.agent, end == LOOP_SIGNAL || args.verbose, code);
 }

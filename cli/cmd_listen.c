@@ -124,22 +124,15 @@ cmd_listen (int argc, char **argv)
     int code = args_parse (&args, CLI_LISTEN, "listen", 0, "", argc, argv);
     if (code || args.help)
         return code ? code : usage_print (s_usage);
-    if ((code = listeners_check ("listen", &args)))
-        return code;
     session_t session;
-    if ((code = session_open (&session, "listen", &args)))
-        return code;
     asynrole_agent_t *agent = NULL;
-    if ((code = listeners_open (&session, &args, &agent)))
-        return session_close (&session, code);
+    if ((code = listeners_start (&session, "listen", &args, &agent)))
+        return code;
 
     listen_t self = { .count = args.count };
     int signal = 0;
     loop_end_t end = loop_run (asynrole_agent_socket (agent), session.signal_fd,
                                args.timeout ? args.timeout : -1, s_event, &self, &signal);
     code = s_code (&self, end, signal, args.timeout);
-    if (end == LOOP_SIGNAL || args.verbose)
-        session_counters (&session);
-    asynrole_agent_destroy (&agent);
-    return session_close (&session, code);
+    return listeners_stop (&session, &agent, end == LOOP_SIGNAL || args.verbose, code);
 }

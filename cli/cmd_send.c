@@ -4,6 +4,7 @@
 #define _GNU_SOURCE  //  eventfd
 #include "commands.h"
 #include "hex.h"
+#include "loop.h"
 #include "payload.h"
 #include "report.h"
 #include "signals.h"
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char s_usage[] =
@@ -121,6 +121,15 @@ s_operands (send_t *self, const cli_args_t *args)
     return 0;
 }
 
+//  --timeout and --retries, or their defaults
+static asynrole_policy_t
+s_policy (const cli_args_t *args)
+{
+    asynrole_policy_t policy = { .timeout = args->timeout ? args->timeout : SEND_TIMEOUT,
+                                 .retries = args->retries >= 0 ? args->retries : SEND_RETRIES };
+    return policy;
+}
+
 //  The Manager, sending to DEST from --bind, and the request
 static int
 s_start (send_t *self, session_t *session, const cli_args_t *args, asynrole_manager_t **manager)
@@ -132,8 +141,7 @@ s_start (send_t *self, session_t *session, const cli_args_t *args, asynrole_mana
         asynrole_manager_new (s_on_datagram, self, args->operands[0], args->bind, &options, &error);
     if (!*manager)
         return report_error ("send", &error);
-    asynrole_policy_t policy = { .timeout = args->timeout ? args->timeout : SEND_TIMEOUT,
-                                 .retries = args->retries >= 0 ? args->retries : SEND_RETRIES };
+    asynrole_policy_t policy = s_policy (args);
     asynrole_request_t request = {
         .data = self->request, .size = self->request_size, .policy = &policy, .ctx = self
     };
@@ -142,25 +150,17 @@ s_start (send_t *self, session_t *session, const cli_args_t *args, asynrole_mana
     return 0;
 }
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 //  Wait for the request's end, a signal, or limit_ms: 0 (ended), the
 //  signal, or -1 (the time passed)
 static int
 s_wait (send_t *self, int signal_fd, int64_t limit_ms)
 {
-    int64_t deadline = s_now_ms () + limit_ms;
+    int64_t deadline = loop_now_ms () + limit_ms;
     for (;;) {
         pthread_mutex_lock (&self->lock);
         bool ended = self->ended;
         pthread_mutex_unlock (&self->lock);
-        int64_t left = deadline - s_now_ms ();
+        int64_t left = deadline - loop_now_ms ();
         if (ended || left <= 0)
             return ended ? 0 : -1;
         //  --timeout × (--retries + 1) may pass what poll takes: wait in hours
@@ -203,9 +203,9 @@ s_result (send_t *self, const char *dest, bool verbose)
 static int
 s_finish (send_t *self, session_t *session, const cli_args_t *args)
 {
-    int timeout = args->timeout ? args->timeout : SEND_TIMEOUT;
-    int retries = args->retries >= 0 ? args->retries : SEND_RETRIES;
-    int rc = s_wait (self, session->signal_fd, (int64_t) timeout * (retries + 1) + SEND_MARGIN);
+    asynrole_policy_t policy = s_policy (args);
+    int64_t limit = (int64_t) policy.timeout * (policy.retries + 1) + SEND_MARGIN;
+    int rc = s_wait (self, session->signal_fd, limit);
     if (rc > 0) {
         self->signal = rc;
         return report (CLI_NO_REPLY, "send: stopped by %s", signals_name (rc));

@@ -19,13 +19,15 @@ int cmd_send (int argc, char **argv);
     "  --help, -h          this help\n"
 
 //  echo and listen: check every --listen (exit 2 for a bad one) before
-//  anything starts. Returns 0 or an exit code after one line on stderr.
-int listeners_check (const char *name, const cli_args_t *args);
+//  anything starts, open the session, and its pipe-mode Agent on every
+//  --listen (buffer_size: --buffer), then say where it listens. Returns 0,
+//  or an exit code after one line on stderr (the session closed then).
+int listeners_start (session_t *session, const char *name, const cli_args_t *args,
+                     asynrole_agent_t **agent);
 
-//  echo and listen: the session's pipe-mode Agent on every --listen
-//  (buffer_size: --buffer), and the line that says where it listens.
-//  Returns 0 or an exit code after one line on stderr.
-int listeners_open (session_t *session, const cli_args_t *args, asynrole_agent_t **agent);
+//  echo and listen: the counters when counters (a signal, --verbose), the
+//  Agent destroyed, the session closed. Returns code, or the close's failure.
+int listeners_stop (session_t *session, asynrole_agent_t **agent, bool counters, int code);
 
 //  Print the usage text to stdout: exit 0, or 3 when it cannot be written
 int usage_print (const char *text);

@@ -12,8 +12,9 @@ s_adopted (const char *text)
     return strncmp (text, "fd:", 3) == 0 || strncmp (text, "systemd:", 8) == 0;
 }
 
-int
-listeners_check (const char *name, const cli_args_t *args)
+//  Every --listen, before anything starts
+static int
+s_check (const char *name, const cli_args_t *args)
 {
     if (args->listen_count == 0)
         return report (CLI_BAD_INPUT, "%s: needs --listen ADDR (asynrole %s --help)", name, name);
@@ -27,8 +28,8 @@ listeners_check (const char *name, const cli_args_t *args)
     return 0;
 }
 
-int
-listeners_open (session_t *session, const cli_args_t *args, asynrole_agent_t **agent)
+static int
+s_open (session_t *session, const cli_args_t *args, asynrole_agent_t **agent)
 {
     asynrole_options_t options = session_options (session);
     options.pipe_mode = true;
@@ -48,4 +49,25 @@ listeners_open (session_t *session, const cli_args_t *args, asynrole_agent_t **a
     }
     report (0, "%s: listening on%s", session->name, line);
     return 0;
+}
+
+int
+listeners_start (session_t *session, const char *name, const cli_args_t *args,
+                 asynrole_agent_t **agent)
+{
+    int code = s_check (name, args);
+    if (code || (code = session_open (session, name, args)))
+        return code;
+    if ((code = s_open (session, args, agent)))
+        return session_close (session, code);
+    return 0;
+}
+
+int
+listeners_stop (session_t *session, asynrole_agent_t **agent, bool counters, int code)
+{
+    if (counters)
+        session_counters (session);
+    asynrole_agent_destroy (agent);
+    return session_close (session, code);
 }

@@ -10,8 +10,8 @@
 //  Events handled per wake-up at most, so that a signal is seen in a flood
 #define LOOP_BATCH 1024
 
-static int64_t
-s_now_ms (void)
+int64_t
+loop_now_ms (void)
 {
     struct timespec now;
     clock_gettime (CLOCK_MONOTONIC, &now);
@@ -38,12 +38,12 @@ s_batch (void *socket, loop_fn *fn, void *ctx)
 loop_end_t
 loop_run (void *socket, int signal_fd, int timeout_ms, loop_fn *fn, void *ctx, int *signal)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : s_now_ms () + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : loop_now_ms () + timeout_ms;
     *signal = 0;
     for (;;) {
         long wait = -1;
         if (deadline >= 0) {
-            wait = (long) (deadline - s_now_ms ());
+            wait = (long) (deadline - loop_now_ms ());
             if (wait <= 0)
                 return LOOP_TIMEOUT;
         }

@@ -30,4 +30,7 @@ typedef enum {
 loop_end_t loop_run (void *socket, int signal_fd, int timeout_ms, loop_fn *fn, void *ctx,
                      int *signal);
 
+//  The monotonic clock in ms, for deadlines (here and send's wait)
+int64_t loop_now_ms (void);
+
 #endif

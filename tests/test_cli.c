@@ -201,6 +201,15 @@ s_pump (cli_t *cli, int timeout_ms)
     }
 }
 
+//  Stream i (0 stdout, 1 stderr) holds text now
+static void
+s_says (const cli_t *cli, int i, const char *text)
+{
+    if (!strstr (cli->out[i], text))
+        fail_msg ("no '%s' on %s; stdout:\n%s\nstderr:\n%s", text, i ? "stderr" : "stdout",
+                  cli->out[0], cli->out[1]);
+}
+
 //  Wait until stream i (0 stdout, 1 stderr) holds text; fails at the deadline
 static void
 s_cli_expect (cli_t *cli, int i, const char *text)
@@ -212,9 +221,7 @@ s_cli_expect (cli_t *cli, int i, const char *text)
             break;
         s_pump (cli, (int) left);
     }
-    if (!strstr (cli->out[i], text))
-        fail_msg ("no '%s' on %s in time; stdout:\n%s\nstderr:\n%s", text, i ? "stderr" : "stdout",
-                  cli->out[0], cli->out[1]);
+    s_says (cli, i, text);
 }
 
 //  Wait for the exit and the end of both streams; returns the exit code
@@ -293,6 +300,15 @@ s_at (uint16_t port, char *buf, size_t size)
     return buf;
 }
 
+//  One datagram from the socket fd to 127.0.0.1:port
+static void
+s_send (int fd, uint16_t port, const void *data, size_t size)
+{
+    asynrole_addr_t to = tu_addr ("127.0.0.1:0");
+    to.u.in.sin_port = htons (port);
+    assert_int_equal (sendto (fd, data, size, 0, &to.u.sa, to.len), size);
+}
+
 //  send DATA to port, expecting the same back (exit 0, its hex on stdout)
 static void
 s_round_trip (uint16_t port, const char *data)
@@ -318,8 +334,8 @@ s_stop (cli_t *cli, int signal, const char *name)
     char text[64];
     snprintf (text, sizeof text, "asynrole: %s: stopped by %s\n", name,
               signal == SIGINT ? "SIGINT" : "SIGTERM");
-    assert_non_null (strstr (cli->out[1], text));
-    assert_non_null (strstr (cli->out[1], "asynrole: counters: io roles=1 sockets="));
+    s_says (cli, 1, text);
+    s_says (cli, 1, "asynrole: counters: io roles=1 sockets=");
     return cli;
 }
 
@@ -335,7 +351,7 @@ test_help (void **state)
                                     { "send", "--help" }, { "send", "--help", "127.0.0.1:9" } };
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         cli_t *cli = s_cli_run (runs[i], 0);
-        assert_non_null (strstr (cli->out[0], "usage: asynrole"));
+        s_says (cli, 0, "usage: asynrole");
         assert_string_equal (cli->out[1], "");
         s_cli_free (&cli);
     }
@@ -442,9 +458,9 @@ test_echo_round_trip (void **state)
     char counters[128];
     snprintf (counters, sizeof counters,
               "counters: 127.0.0.1:%u rx_datagrams=1 rx_bytes=5 tx_datagrams=1 tx_bytes=5 ", port);
-    assert_non_null (strstr (echo->out[1], counters));
-    assert_non_null (strstr (echo->out[1], "rx_datagrams=1 rx_bytes=2 tx_datagrams=1 tx_bytes=2 "));
-    assert_non_null (strstr (echo->out[1], "counters: io roles=1 sockets=2 "));
+    s_says (echo, 1, counters);
+    s_says (echo, 1, "rx_datagrams=1 rx_bytes=2 tx_datagrams=1 tx_bytes=2 ");
+    s_says (echo, 1, "counters: io roles=1 sockets=2 ");
     assert_string_equal (echo->out[0], "");
     s_cli_free (&echo);
 }
@@ -514,7 +530,7 @@ test_send_file (void **state)
     //  One byte more is refused before anything is sent
     s_write_file (path, ASYNROLE_DGRAM_MAX_IPV4 + 1);
     cli = s_cli_run (send, 2);
-    assert_non_null (strstr (cli->out[1], "holds more than 65507 bytes"));
+    s_says (cli, 1, "holds more than 65507 bytes");
     s_cli_free (&cli);
 
     //  Standard input
@@ -558,10 +574,8 @@ test_listen_count (void **state)
     uint16_t port = s_listening (listen, "listen");
     asynrole_addr_t from;
     int fd = tu_client ("127.0.0.1", &from);
-    asynrole_addr_t to = tu_addr ("127.0.0.1:0");
-    to.u.in.sin_port = htons (port);
-    assert_int_equal (sendto (fd, "\x30\x29\x02", 3, 0, &to.u.sa, to.len), 3);
-    assert_int_equal (sendto (fd, "", 0, 0, &to.u.sa, to.len), 0);
+    s_send (fd, port, "\x30\x29\x02", 3);
+    s_send (fd, port, "", 0);
     assert_int_equal (s_cli_wait (listen), 0);
     close (fd);
 
@@ -587,10 +601,7 @@ test_listen_truncated (void **state)
     uint16_t port = s_listening (listen, "listen");
     asynrole_addr_t from;
     int fd = tu_client ("127.0.0.1", &from);
-    asynrole_addr_t to = tu_addr ("127.0.0.1:0");
-    to.u.in.sin_port = htons (port);
-    assert_int_equal (
-        sendto (fd, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a", 10, 0, &to.u.sa, to.len), 10);
+    s_send (fd, port, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a", 10);
     assert_int_equal (s_cli_wait (listen), 0);
     close (fd);
     char source[ASYNROLE_ADDR_STRLEN], local[32];
@@ -607,7 +618,7 @@ test_listen_timeout (void **state)
     const char *count[] = { "listen", "--listen",  "127.0.0.1:0", "--count",
                             "1",      "--timeout", "100",         NULL };
     cli_t *cli = s_cli_run (count, 1);
-    assert_non_null (strstr (cli->out[1], "asynrole: listen: 0 of 1 datagrams in 100 ms\n"));
+    s_says (cli, 1, "asynrole: listen: 0 of 1 datagrams in 100 ms\n");
     assert_int_equal (s_lines (cli->out[1]), 2);
     s_cli_free (&cli);
     const char *plain[] = { "listen", "--listen", "127.0.0.1:0", "--timeout", "100", NULL };
@@ -626,13 +637,11 @@ test_signals (void **state)
     uint16_t port = s_listening (listen, "listen");
     asynrole_addr_t from;
     int fd = tu_client ("127.0.0.1", &from);
-    asynrole_addr_t to = tu_addr ("127.0.0.1:0");
-    to.u.in.sin_port = htons (port);
-    assert_int_equal (sendto (fd, "abc", 3, 0, &to.u.sa, to.len), 3);
+    s_send (fd, port, "abc", 3);
     s_cli_expect (listen, 0, " 3 616263\n");
     close (fd);
     s_stop (listen, SIGINT, "listen");
-    assert_non_null (strstr (listen->out[1], "rx_datagrams=1 rx_bytes=3 tx_datagrams=0 "));
+    s_says (listen, 1, "rx_datagrams=1 rx_bytes=3 tx_datagrams=0 ");
     s_cli_free (&listen);
 
     //  send, waiting for a reply that never comes: exit 1 (no reply)
@@ -645,9 +654,9 @@ test_signals (void **state)
     s_cli_expect (cli, 1, "Connection refused");
     assert_int_equal (kill (cli->pid, SIGTERM), 0);
     assert_int_equal (s_cli_wait (cli), 1);
-    assert_non_null (strstr (cli->out[1], "asynrole: send: stopped by SIGTERM\n"));
-    assert_non_null (strstr (cli->out[1], "rx_datagrams=0 rx_bytes=0 tx_datagrams=1 tx_bytes=1 "));
-    assert_non_null (strstr (cli->out[1], "asynrole: counters: io roles=1 sockets=1 "));
+    s_says (cli, 1, "asynrole: send: stopped by SIGTERM\n");
+    s_says (cli, 1, "rx_datagrams=0 rx_bytes=0 tx_datagrams=1 tx_bytes=1 ");
+    s_says (cli, 1, "asynrole: counters: io roles=1 sockets=1 ");
     assert_string_equal (cli->out[0], "");
     s_cli_free (&cli);
 }
@@ -666,8 +675,8 @@ test_port_in_use (void **state)
         const char *args[] = { commands[i], "--listen", "127.0.0.1:0", "--listen", at, NULL };
         cli_t *cli = s_cli_run (args, 3);
         assert_int_equal (s_lines (cli->out[1]), 1);
-        assert_non_null (strstr (cli->out[1], "Address already in use"));
-        assert_non_null (strstr (cli->out[1], at));
+        s_says (cli, 1, "Address already in use");
+        s_says (cli, 1, at);
         s_cli_free (&cli);
     }
     //  send from it
@@ -675,7 +684,7 @@ test_port_in_use (void **state)
     char to[ASYNROLE_ADDR_STRLEN];
     const char *send[] = { "send", "--bind", at, TU_FMT (&closed, to), "00", NULL };
     cli_t *cli = s_cli_run (send, 3);
-    assert_non_null (strstr (cli->out[1], "Address already in use"));
+    s_says (cli, 1, "Address already in use");
     s_cli_free (&cli);
 }
 
@@ -726,8 +735,7 @@ test_dump_verbose (void **state)
                            "attempt 1 of 1",
                            "asynrole: counters: io roles=1 sockets=1 " };
     for (size_t i = 0; i < sizeof says / sizeof says[0]; i++)
-        if (!strstr (cli->out[1], says[i]))
-            fail_msg ("send --dump --verbose does not say '%s':\n%s", says[i], cli->out[1]);
+        s_says (cli, 1, says[i]);
     s_cli_free (&cli);
     s_cli_expect (echo, 1, "echo: received 5 bytes from 127.0.0.1:");
     s_cli_expect (echo, 1, "echo: send 5 bytes to 127.0.0.1:");
@@ -747,9 +755,7 @@ test_listen_output_closed (void **state)
     listen->fds[0] = -1;
     asynrole_addr_t from;
     int fd = tu_client ("127.0.0.1", &from);
-    asynrole_addr_t to = tu_addr ("127.0.0.1:0");
-    to.u.in.sin_port = htons (port);
-    assert_int_equal (sendto (fd, "x", 1, 0, &to.u.sa, to.len), 1);
+    s_send (fd, port, "x", 1);
     close (fd);
     assert_int_equal (s_cli_wait (listen), 0);
     assert_int_equal (s_lines (listen->out[1]), 1);

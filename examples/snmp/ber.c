@@ -126,35 +126,51 @@ snmp_ber_enter (snmp_ber_reader_t *reader, uint8_t tag, snmp_ber_reader_t *inner
     return err;
 }
 
-snmp_err_t
-snmp_ber_read_int (snmp_ber_reader_t *reader, uint8_t tag, int64_t *value)
+//  Turns an element's contents into a value; arg: what the decoder needs
+//  besides (read_uint's maximum), or NULL
+typedef snmp_err_t (s_decoder_fn) (const uint8_t *p, size_t n, const void *arg, void *value);
+
+//  An element that must carry tag, its contents decoded; the reader moves
+//  only when both succeed
+static snmp_err_t
+s_read_decoded (snmp_ber_reader_t *reader, uint8_t tag, s_decoder_fn *decode, const void *arg,
+                void *value)
 {
     snmp_ber_reader_t at = *reader;
     const uint8_t *p;
     size_t n;
     snmp_err_t err = s_read_expected (&at, tag, &p, &n);
-    if (err)
-        return err;
+    if (err == SNMP_OK)
+        err = decode (p, n, arg, value);
+    if (err == SNMP_OK)
+        *reader = at;
+    return err;
+}
+
+static snmp_err_t
+s_decode_int (const uint8_t *p, size_t n, const void *arg, void *value)
+{
+    (void) arg;
     if (n == 0 || n > 8)
         return SNMP_EBADINT;
     //  Sign-extend the first byte, then shift the rest in (unsigned: no overflow)
     uint64_t v = (p[0] & 0x80) ? UINT64_MAX : 0;
     for (size_t i = 0; i < n; i++)
         v = (v << 8) | p[i];
-    *value = (int64_t) v;
-    *reader = at;
+    *(int64_t *) value = (int64_t) v;
     return SNMP_OK;
 }
 
 snmp_err_t
-snmp_ber_read_uint (snmp_ber_reader_t *reader, uint8_t tag, uint64_t max, uint64_t *value)
+snmp_ber_read_int (snmp_ber_reader_t *reader, uint8_t tag, int64_t *value)
 {
-    snmp_ber_reader_t at = *reader;
-    const uint8_t *p;
-    size_t n;
-    snmp_err_t err = s_read_expected (&at, tag, &p, &n);
-    if (err)
-        return err;
+    return s_read_decoded (reader, tag, s_decode_int, NULL, value);
+}
+
+//  arg: the largest value taken (a uint64_t)
+static snmp_err_t
+s_decode_uint (const uint8_t *p, size_t n, const void *arg, void *value)
+{
     if (n == 0 || (p[0] & 0x80))  //  empty, or negative
         return SNMP_EBADINT;
     if (n > 1 && p[0] == 0) {  //  the zero that keeps a high first bit positive
@@ -166,11 +182,16 @@ snmp_ber_read_uint (snmp_ber_reader_t *reader, uint8_t tag, uint64_t max, uint64
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++)
         v = (v << 8) | p[i];
-    if (v > max)
+    if (v > *(const uint64_t *) arg)
         return SNMP_EBADINT;
-    *value = v;
-    *reader = at;
+    *(uint64_t *) value = v;
     return SNMP_OK;
+}
+
+snmp_err_t
+snmp_ber_read_uint (snmp_ber_reader_t *reader, uint8_t tag, uint64_t max, uint64_t *value)
+{
+    return s_read_decoded (reader, tag, s_decode_uint, &max, value);
 }
 
 snmp_err_t
@@ -179,19 +200,19 @@ snmp_ber_read_octets (snmp_ber_reader_t *reader, uint8_t tag, const uint8_t **da
     return s_read_expected (reader, tag, data, length);
 }
 
+static snmp_err_t
+s_decode_null (const uint8_t *p, size_t n, const void *arg, void *value)
+{
+    (void) p;
+    (void) arg;
+    (void) value;
+    return n == 0 ? SNMP_OK : SNMP_EBADVALUE;
+}
+
 snmp_err_t
 snmp_ber_read_null (snmp_ber_reader_t *reader, uint8_t tag)
 {
-    snmp_ber_reader_t at = *reader;
-    const uint8_t *p;
-    size_t n;
-    snmp_err_t err = s_read_expected (&at, tag, &p, &n);
-    if (err)
-        return err;
-    if (n != 0)
-        return SNMP_EBADVALUE;
-    *reader = at;
-    return SNMP_OK;
+    return s_read_decoded (reader, tag, s_decode_null, NULL, NULL);
 }
 
 //  Append an arc; false when the OID is full
@@ -248,18 +269,17 @@ snmp_ber_decode_oid (const uint8_t *contents, size_t length, snmp_oid_t *oid)
     return SNMP_OK;
 }
 
+static snmp_err_t
+s_decode_oid (const uint8_t *p, size_t n, const void *arg, void *value)
+{
+    (void) arg;
+    return snmp_ber_decode_oid (p, n, (snmp_oid_t *) value);
+}
+
 snmp_err_t
 snmp_ber_read_oid (snmp_ber_reader_t *reader, uint8_t tag, snmp_oid_t *oid)
 {
-    snmp_ber_reader_t at = *reader;
-    const uint8_t *p;
-    size_t n;
-    snmp_err_t err = s_read_expected (&at, tag, &p, &n);
-    if (err == SNMP_OK)
-        err = snmp_ber_decode_oid (p, n, oid);
-    if (err == SNMP_OK)
-        *reader = at;
-    return err;
+    return s_read_decoded (reader, tag, s_decode_oid, NULL, oid);
 }
 
 //  -------------------------------------------------------------------------
@@ -332,6 +352,14 @@ s_header (snmp_ber_writer_t *writer, uint8_t tag, size_t length)
     s_prepend (writer, header + at, end - at);
 }
 
+//  An element: its contents, then its tag and length, in front
+static void
+s_element (snmp_ber_writer_t *writer, uint8_t tag, const void *contents, size_t length)
+{
+    s_prepend (writer, contents, length);
+    s_header (writer, tag, length);
+}
+
 void
 snmp_ber_wrap (snmp_ber_writer_t *writer, uint8_t tag, size_t mark)
 {
@@ -354,8 +382,7 @@ snmp_ber_write_int (snmp_ber_writer_t *writer, uint8_t tag, int64_t value)
            && ((bytes[at] == 0x00 && !(bytes[at + 1] & 0x80))
                || (bytes[at] == 0xff && (bytes[at + 1] & 0x80))))
         at++;
-    s_prepend (writer, bytes + at, 8 - at);
-    s_header (writer, tag, 8 - at);
+    s_element (writer, tag, bytes + at, 8 - at);
 }
 
 void
@@ -371,8 +398,7 @@ snmp_ber_write_uint (snmp_ber_writer_t *writer, uint8_t tag, uint64_t value)
         at++;
     if (bytes[at] & 0x80)
         at--;
-    s_prepend (writer, bytes + at, 9 - at);
-    s_header (writer, tag, 9 - at);
+    s_element (writer, tag, bytes + at, 9 - at);
 }
 
 void
@@ -382,8 +408,7 @@ snmp_ber_write_octets (snmp_ber_writer_t *writer, uint8_t tag, const void *data,
         s_fail (writer, SNMP_EBADARG);
         return;
     }
-    s_prepend (writer, data, length);
-    s_header (writer, tag, length);
+    s_element (writer, tag, data, length);
 }
 
 void

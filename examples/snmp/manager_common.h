@@ -43,13 +43,31 @@ typedef struct {
     int max_repetitions;  //  snmp_walk --bulk
 } snmp_mgr_options_t;
 
-//  What the program is: its name, usage text, and whether it is a walk
-//  (--bulk, --max-repetitions, at most one OID) or a get (one OID or more)
+//  The usage text's lines that snmp_get and snmp_walk share: HOST and the
+//  options both take (but -h, the last)
+#define SNMP_MGR_USAGE_OPTIONS                                                                \
+    "  HOST                numeric IPv4 or IPv6 address: 192.0.2.1, [2001:db8::1]:1161,\n"    \
+    "                      ::1; prefixes udp: (IPv4) and udp6: (IPv6); port 161 by default\n" \
+    "  -v 1|2c             SNMP version (default 2c)\n"                                       \
+    "  -c, --community STR community (default public)\n"                                      \
+    "  --timeout MS        each attempt waits MS ms for the answer (default 1000)\n"          \
+    "  -r, --retries N     attempts after the first (default 5)\n"
+
+typedef struct snmp_mgr_session_s snmp_mgr_session_t;
+
+//  What the program is: its name, usage text, whether it is a walk
+//  (--bulk, --max-repetitions, at most one OID) or a get (one OID or more),
+//  and what it does with the session; run returns the exit code
 typedef struct {
     const char *prog;
     const char *usage;
     bool walk;
+    int (*run) (snmp_mgr_session_t *session, const snmp_mgr_options_t *opts);
 } snmp_mgr_program_t;
+
+//  The whole program: parse the command line, open the session, run, and
+//  close; returns the exit code
+int snmp_mgr_main (const snmp_mgr_program_t *program, int argc, char **argv);
 
 //  Parse the command line into opts. Returns -1 to go on; otherwise the
 //  exit code: SNMP_MGR_EXIT_OK after --help (usage on stdout), or
@@ -59,8 +77,6 @@ int snmp_mgr_parse (snmp_mgr_options_t *opts, const snmp_mgr_program_t *program,
 
 //  -------------------------------------------------------------------------
 //  Requests
-
-typedef struct snmp_mgr_session_s snmp_mgr_session_t;
 
 typedef enum {
     SNMP_MGR_REPLY = 0,    //  a Response came; it is decoded
@@ -77,6 +93,9 @@ void snmp_mgr_session_destroy (snmp_mgr_session_t **self_p);
 //  request-id and no varbinds yet (add them with snmp_msg_add)
 snmp_msg_t *snmp_mgr_request (snmp_mgr_session_t *self, snmp_pdu_type_t type);
 
+//  Add a varbind that asks for name (its value NULL) to a request
+void snmp_mgr_ask (snmp_msg_t *request, const snmp_oid_t *name);
+
 //  Send the request snmp_mgr_request gave, wait for its end. With
 //  SNMP_MGR_REPLY, *response is the Response (same version and request-id),
 //  valid until the next exchange.
@@ -87,6 +106,9 @@ snmp_mgr_status_t snmp_mgr_exchange (snmp_mgr_session_t *self, const snmp_msg_t 
 
 //  One varbind line (snmp_varbind_format) and its newline, on stdout
 void snmp_mgr_print_varbind (const snmp_varbind_t *varbind);
+
+//  Every varbind of a response, a line each (snmp_mgr_print_varbind)
+void snmp_mgr_print_varbinds (const snmp_msg_t *response);
 
 //  "Error in packet" (snmp_get) or "Error in packet." (snmp_walk), the
 //  Reason: line and the Failed object: lines, on stderr

@@ -25,6 +25,13 @@ snmp_mgr_print_varbind (const snmp_varbind_t *varbind)
 }
 
 void
+snmp_mgr_print_varbinds (const snmp_msg_t *response)
+{
+    for (size_t i = 0; i < response->varbind_count; i++)
+        snmp_mgr_print_varbind (&response->varbinds[i]);
+}
+
+void
 snmp_mgr_print_oid (FILE *stream, const snmp_oid_t *oid)
 {
     char text[SNMP_OID_TEXT_MAX];

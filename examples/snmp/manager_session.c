@@ -184,6 +184,13 @@ snmp_mgr_request (snmp_mgr_session_t *self, snmp_pdu_type_t type)
     return self->request;
 }
 
+void
+snmp_mgr_ask (snmp_msg_t *request, const snmp_oid_t *name)
+{
+    snmp_value_t null = snmp_value_empty (SNMP_TYPE_NULL);
+    snmp_msg_add (request, name, &null);
+}
+
 //  Wait for the callback until the deadline; false when it passed
 static bool
 s_wait (snmp_mgr_session_t *self)
@@ -259,4 +266,20 @@ snmp_mgr_exchange (snmp_mgr_session_t *self, const snmp_msg_t **response)
     }
     *response = self->response;
     return SNMP_MGR_REPLY;
+}
+
+int
+snmp_mgr_main (const snmp_mgr_program_t *program, int argc, char **argv)
+{
+    static snmp_mgr_options_t opts;  //  large: 64 OIDs
+    int rc = snmp_mgr_parse (&opts, program, argc, argv);
+    if (rc >= 0)
+        return rc;
+    snmp_mgr_session_t *session = snmp_mgr_session_new (&opts);
+    if (!session)
+        return SNMP_MGR_EXIT_NORESPONSE;
+    rc = program->run (session, &opts);
+    snmp_mgr_session_destroy (&session);
+    fflush (stdout);
+    return rc;
 }

@@ -14,14 +14,7 @@ static const char s_usage[] =
     "\n"
     "Sends an SNMP GetRequest for every OID (numeric: .1.3.6.1.2.1.1.5.0) and prints\n"
     "the answer as net-snmp's snmpget -On does, one line per varbind.\n"
-    "\n"
-    "  HOST                numeric IPv4 or IPv6 address: 192.0.2.1, [2001:db8::1]:1161,\n"
-    "                      ::1; prefixes udp: (IPv4) and udp6: (IPv6); port 161 by default\n"
-    "  -v 1|2c             SNMP version (default 2c)\n"
-    "  -c, --community STR community (default public)\n"
-    "  --timeout MS        each attempt waits MS ms for the answer (default 1000)\n"
-    "  -r, --retries N     attempts after the first (default 5)\n"
-    "  -h, --help          this text\n"
+    "\n" SNMP_MGR_USAGE_OPTIONS "  -h, --help          this text\n"
     "\n"
     "Exit status: 0 a response; 1 no response (\"Timeout: No Response from HOST.\")\n"
     "or another failure; 2 bad input (one line on stderr), or the agent answered\n"
@@ -36,10 +29,9 @@ s_fix (snmp_mgr_session_t *session, const snmp_msg_t *response)
     if (failed < 1 || (size_t) failed > response->varbind_count || response->varbind_count < 2)
         return false;
     snmp_msg_t *request = snmp_mgr_request (session, SNMP_PDU_GET);
-    snmp_value_t null = snmp_value_empty (SNMP_TYPE_NULL);
     for (size_t i = 0; i < response->varbind_count; i++)
         if (i + 1 != (size_t) failed)
-            snmp_msg_add (request, &response->varbinds[i].name, &null);
+            snmp_mgr_ask (request, &response->varbinds[i].name);
     return true;
 }
 
@@ -47,9 +39,8 @@ static int
 s_get (snmp_mgr_session_t *session, const snmp_mgr_options_t *opts)
 {
     snmp_msg_t *request = snmp_mgr_request (session, SNMP_PDU_GET);
-    snmp_value_t null = snmp_value_empty (SNMP_TYPE_NULL);
     for (size_t i = 0; i < opts->oid_count; i++)
-        snmp_msg_add (request, &opts->oids[i], &null);
+        snmp_mgr_ask (request, &opts->oids[i]);
 
     int exit_code = SNMP_MGR_EXIT_OK;
     //  Each round has one varbind fewer: at most one round per OID
@@ -63,8 +54,7 @@ s_get (snmp_mgr_session_t *session, const snmp_mgr_options_t *opts)
         if (status != SNMP_MGR_REPLY)
             return SNMP_MGR_EXIT_NORESPONSE;
         if (response->error_status == SNMP_ERR_NO_ERROR) {
-            for (size_t i = 0; i < response->varbind_count; i++)
-                snmp_mgr_print_varbind (&response->varbinds[i]);
+            snmp_mgr_print_varbinds (response);
             return exit_code;
         }
         snmp_mgr_print_error (response, "Error in packet");
@@ -78,16 +68,8 @@ s_get (snmp_mgr_session_t *session, const snmp_mgr_options_t *opts)
 int
 main (int argc, char **argv)
 {
-    static snmp_mgr_options_t opts;  //  large: 64 OIDs
-    const snmp_mgr_program_t program = { .prog = "snmp_get", .usage = s_usage, .walk = false };
-    int rc = snmp_mgr_parse (&opts, &program, argc, argv);
-    if (rc >= 0)
-        return rc;
-    snmp_mgr_session_t *session = snmp_mgr_session_new (&opts);
-    if (!session)
-        return SNMP_MGR_EXIT_NORESPONSE;
-    rc = s_get (session, &opts);
-    snmp_mgr_session_destroy (&session);
-    fflush (stdout);
-    return rc;
+    const snmp_mgr_program_t program = {
+        .prog = "snmp_get", .usage = s_usage, .walk = false, .run = s_get
+    };
+    return snmp_mgr_main (&program, argc, argv);
 }

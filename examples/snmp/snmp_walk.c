@@ -21,13 +21,7 @@ static const char s_usage[] =
     "Walks the subtree under OID (numeric; default .1.3.6.1.2.1, mib-2) with\n"
     "GetNextRequests, or GetBulkRequests with --bulk, and prints every varbind as\n"
     "net-snmp's snmpwalk -On (snmpbulkwalk -On) does, one line per varbind.\n"
-    "\n"
-    "  HOST                numeric IPv4 or IPv6 address: 192.0.2.1, [2001:db8::1]:1161,\n"
-    "                      ::1; prefixes udp: (IPv4) and udp6: (IPv6); port 161 by default\n"
-    "  -v 1|2c             SNMP version (default 2c)\n"
-    "  -c, --community STR community (default public)\n"
-    "  --timeout MS        each attempt waits MS ms for the answer (default 1000)\n"
-    "  -r, --retries N     attempts after the first (default 5)\n"
+    "\n" SNMP_MGR_USAGE_OPTIONS
     "  --bulk              GETBULK (v2c only; default: GETNEXT, as snmpwalk)\n"
     "  --max-repetitions N varbinds per GETBULK, 1 to 64 (default 10; implies --bulk)\n"
     "  -h, --help          this text\n"
@@ -97,8 +91,7 @@ s_step (walk_t *self)
     snmp_msg_t *request =
         snmp_mgr_request (session, self->opts->bulk ? SNMP_PDU_GETBULK : SNMP_PDU_GETNEXT);
     request->max_repetitions = self->opts->bulk ? self->opts->max_repetitions : 0;
-    snmp_value_t null = snmp_value_empty (SNMP_TYPE_NULL);
-    snmp_msg_add (request, &self->name, &null);
+    snmp_mgr_ask (request, &self->name);
 
     const snmp_msg_t *response = NULL;
     snmp_mgr_status_t status = snmp_mgr_exchange (session, &response);
@@ -130,14 +123,12 @@ static void
 s_get_root (walk_t *self)
 {
     snmp_msg_t *request = snmp_mgr_request (self->session, SNMP_PDU_GET);
-    snmp_value_t null = snmp_value_empty (SNMP_TYPE_NULL);
-    snmp_msg_add (request, &self->root, &null);
+    snmp_mgr_ask (request, &self->root);
     const snmp_msg_t *response = NULL;
     if (snmp_mgr_exchange (self->session, &response) != SNMP_MGR_REPLY
         || response->error_status != SNMP_ERR_NO_ERROR)
         return;
-    for (size_t i = 0; i < response->varbind_count; i++)
-        snmp_mgr_print_varbind (&response->varbinds[i]);
+    snmp_mgr_print_varbinds (response);
 }
 
 static int
@@ -167,16 +158,8 @@ s_walk (snmp_mgr_session_t *session, const snmp_mgr_options_t *opts)
 int
 main (int argc, char **argv)
 {
-    static snmp_mgr_options_t opts;
-    const snmp_mgr_program_t program = { .prog = "snmp_walk", .usage = s_usage, .walk = true };
-    int rc = snmp_mgr_parse (&opts, &program, argc, argv);
-    if (rc >= 0)
-        return rc;
-    snmp_mgr_session_t *session = snmp_mgr_session_new (&opts);
-    if (!session)
-        return SNMP_MGR_EXIT_NORESPONSE;
-    rc = s_walk (session, &opts);
-    snmp_mgr_session_destroy (&session);
-    fflush (stdout);
-    return rc;
+    const snmp_mgr_program_t program = {
+        .prog = "snmp_walk", .usage = s_usage, .walk = true, .run = s_walk
+    };
+    return snmp_mgr_main (&program, argc, argv);
 }

@@ -27,15 +27,19 @@ fail () {
     exit 1
 }
 
-#  need_tool NAME...: skip (77) when one is missing, or fail under ASYNROLE_REQUIRE_ALL
+#  skip WHY: exit 77, or fail under ASYNROLE_REQUIRE_ALL
+skip () {
+    [ -n "${ASYNROLE_REQUIRE_ALL:-}" ] && fail "$*, and ASYNROLE_REQUIRE_ALL is set"
+    echo "skipped: $*"
+    exit 77
+}
+
+#  need_tool NAME...: skip when one is missing
 need_tool () {
     local tool
     for tool in "$@"; do
-        command -v "$tool" >/dev/null 2>&1 && continue
-        [ -n "${ASYNROLE_REQUIRE_ALL:-}" ] \
-            && fail "$tool is missing, and ASYNROLE_REQUIRE_ALL is set (tools/run installs it)"
-        echo "skipped: $tool is missing (Debian: tools/run's PKGS_TEST installs it)"
-        exit 77
+        command -v "$tool" >/dev/null 2>&1 \
+            || skip "$tool is missing (Debian: tools/run's PKGS_TEST installs it)"
     done
 }
 
@@ -118,6 +122,28 @@ same () {
     [ "$2" = "$3" ] && return 0
     printf '%s: expected\n%s\n--- got\n%s\n' "$1" "$2" "$3" >&2
     fail "$1"
+}
+
+#  bad_args PROGRAM ARGS...: PROGRAM run with each ARGS (split on spaces)
+#  exits 2 with one line on stderr that starts "NAME: " (NAME: PROGRAM's
+#  base name); then PROGRAM --help exits 0 with "usage: NAME" on stdout
+# shellcheck disable=SC2015  # A && B || fail is meant
+bad_args () {
+    local program="$1" name args rc err
+    name="$(basename "$program")"
+    shift
+    for args in "$@"; do
+        rc=0
+        # shellcheck disable=SC2086  # split on purpose
+        timeout 10 "$program" $args >/dev/null 2>"$PEER_TMP/err" || rc=$?
+        err="$(cat "$PEER_TMP/err")"
+        [ "$rc" -eq 2 ] || fail "$name $args: exit $rc, not 2"
+        [ "$(wc -l <"$PEER_TMP/err")" -eq 1 ] && [[ "$err" == "$name: "* ]] \
+            || fail "$name $args: stderr '$err' is not one line"
+    done
+    rc=0
+    timeout 10 "$program" --help >"$PEER_TMP/out" || rc=$?
+    [ "$rc" -eq 0 ] && grep -q "^usage: $name" "$PEER_TMP/out" || fail "$name --help: exit $rc"
 }
 
 #  Timeticks vary: "Timeticks: (N) ..." becomes "Timeticks: T"

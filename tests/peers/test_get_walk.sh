@@ -11,7 +11,8 @@
 #  stdout, stderr and exit status, byte for byte (sysUpTime's value
 #  aside, which moves between the two). Exit 0 passed, 1 failed, 77
 #  skipped (a tool missing; a failure under ASYNROLE_REQUIRE_ALL).
-set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ $# -eq 3 ] || { echo "usage: $0 CASE SNMP_GET SNMP_WALK" >&2; exit 2; }
 CASE="$1"
@@ -25,47 +26,30 @@ SYS_NAME=.1.3.6.1.2.1.1.5.0
 SYS_LOCATION=.1.3.6.1.2.1.1.6.0
 MISSING=.1.3.6.1.2.1.1.99.0
 PASS_ROOT=.1.3.6.1.4.1.99999  #  a pass script whose GETNEXT never moves on
-RUN_TIMEOUT=60                #  seconds any one program may run
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/asynrole-peers.XXXXXX")"
+TMP="$PEER_TMP"
 SNMPD_PID=""
 PORT=""
 
-cleanup () {
-    if [ -n "$SNMPD_PID" ]; then
-        kill -TERM "$SNMPD_PID" 2>/dev/null || true
-        #  Reap it, bounded: SIGKILL when it does not end in 5 s
-        timeout 5 tail --pid="$SNMPD_PID" -f /dev/null 2>/dev/null \
-            || kill -KILL "$SNMPD_PID" 2>/dev/null || true
-        wait "$SNMPD_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
+#  Stop our snmpd, if it runs, and reap it, bounded: SIGKILL when it does
+#  not end in 5 s
+stop_snmpd () {
+    [ -n "$SNMPD_PID" ] || return 0
+    kill -TERM "$SNMPD_PID" 2>/dev/null || true
+    timeout 5 tail --pid="$SNMPD_PID" -f /dev/null 2>/dev/null \
+        || kill -KILL "$SNMPD_PID" 2>/dev/null || true
+    wait "$SNMPD_PID" 2>/dev/null || true
+    SNMPD_PID=""
 }
-trap cleanup EXIT
+trap 'stop_snmpd; peer_cleanup' EXIT
 
-fail () {
-    echo "FAIL ($CASE): $*" >&2
-    exit 1
-}
+PATH="$PATH:/usr/sbin"  #  snmpd, for users whose PATH has no sbin
+need_tool snmpd snmpget snmpwalk snmpbulkwalk timeout
+SNMPD="$(command -v snmpd)"
 
-skip () {
-    if [ -n "${ASYNROLE_REQUIRE_ALL:-}" ]; then
-        fail "skipped ($*), and ASYNROLE_REQUIRE_ALL is set"
-    fi
-    echo "skipped: $*"
-    exit 77
-}
-
-for tool in snmpd snmpget snmpwalk snmpbulkwalk timeout; do
-    command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] \
-        || skip "$tool is not installed (Debian: snmpd, snmp)"
-done
-SNMPD="$(command -v snmpd || echo /usr/sbin/snmpd)"
-
-#  net-snmp's tools read no configuration of this host or user, and load no
-#  MIB: their output is then the -On form our examples print
-mkdir -p "$TMP/conf"
-export SNMPCONFPATH="$TMP/conf" MIBS=""
+#  net-snmp's tools load no MIB (lib.sh: nor any configuration of this host
+#  or user): their output is then the -On form our examples print
+export MIBS=""
 
 have_ipv6 () {
     [ -r /proc/net/if_inet6 ] && grep -q ' lo$' /proc/net/if_inet6
@@ -113,19 +97,14 @@ start_snmpd () {
     for _ in $(seq 1 20); do
         PORT=$((20000 + RANDOM % 12000))  #  below the ephemeral range
         write_config "$PORT"
-        mkdir -p "$TMP/persist"
-        SNMP_PERSISTENT_DIR="$TMP/persist" "$SNMPD" -f -Lo -C -c "$TMP/snmpd.conf" \
+        "$SNMPD" -f -Lo -C -c "$TMP/snmpd.conf" \
             -p "$TMP/snmpd.pid" >"$TMP/snmpd.log" 2>&1 &
         SNMPD_PID=$!
         if wait_ready; then
             return 0
         fi
         #  The port was taken (snmpd exits), or it never answered: next port
-        kill -TERM "$SNMPD_PID" 2>/dev/null || true
-        timeout 5 tail --pid="$SNMPD_PID" -f /dev/null 2>/dev/null \
-            || kill -KILL "$SNMPD_PID" 2>/dev/null || true
-        wait "$SNMPD_PID" 2>/dev/null || true
-        SNMPD_PID=""
+        stop_snmpd
     done
     cat "$TMP/snmpd.log" >&2 || true
     fail "snmpd did not start on any of 20 ports"
@@ -138,7 +117,7 @@ start_snmpd () {
 run () {
     local name="$1" rc=0
     shift
-    timeout -k 5 "$RUN_TIMEOUT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
+    timeout -k 5 "$PEER_DEADLINE" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
     echo "$rc" >"$TMP/$name.rc"
 }
 
@@ -147,13 +126,13 @@ mask () {
     sed -E 's/^(\.1\.3\.6\.1\.2\.1\.1\.3\.0 = Timeticks: )\([0-9]+\) .*/\1(...)/' "$1"
 }
 
-#  same OURS REFERENCE: stdout, stderr, status equal
-same () {
+#  same_as_ref OURS REFERENCE: stdout, stderr, status equal
+same_as_ref () {
     local ours="$1" ref="$2" part
     for part in out err rc; do
         if ! diff -u <(mask "$TMP/$ref.$part") <(mask "$TMP/$ours.$part") >"$TMP/diff"; then
             cat "$TMP/diff" >&2
-            fail "$ours.$part differs from net-snmp's ($ref.$part)"
+            fail "$CASE: $ours.$part differs from net-snmp's ($ref.$part)"
         fi
     done
 }
@@ -178,7 +157,7 @@ both () {
     run "$name" $ours
     # shellcheck disable=SC2086
     run "$name.ref" $ref
-    same "$name" "$name.ref"
+    same_as_ref "$name" "$name.ref"
 }
 
 now_ms () {
@@ -323,20 +302,13 @@ case_no_response () {
     expect bulk 1 "" "Timeout: No Response from udp:$host"
     #  A closed port: the ICMP errors change nothing, it times out
     local closed="$PORT"
-    cleanup_snmpd
+    stop_snmpd
     time_run closed 350 5000 "$GET" -v 1 --timeout 200 -r 1 "127.0.0.1:$closed" "$SYS_NAME"
     expect closed 1 "" "Timeout: No Response from 127.0.0.1:$closed."
     if have_ipv6; then
         time_run closed6 150 5000 "$GET" --timeout 200 -r 0 "[::1]:$closed" "$SYS_NAME"
         expect closed6 1 "" "Timeout: No Response from [::1]:$closed."
     fi
-}
-
-cleanup_snmpd () {
-    kill -TERM "$SNMPD_PID" 2>/dev/null || true
-    timeout 5 tail --pid="$SNMPD_PID" -f /dev/null 2>/dev/null || kill -KILL "$SNMPD_PID" || true
-    wait "$SNMPD_PID" 2>/dev/null || true
-    SNMPD_PID=""
 }
 
 #  bad PROGRAM ARGS...: exit 2, one line on stderr, nothing on stdout

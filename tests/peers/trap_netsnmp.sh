@@ -86,20 +86,8 @@ case_inform_resent () {
 
 #  bad arguments: one line on stderr, exit 2; --help: exit 0
 case_args () {
-    local args rc err
-    for args in "--bogus" "--listen" "--listen nope" "--count 0" "--count -1" "--count x" \
-        "--count 1000000001"; do
-        rc=0
-        # shellcheck disable=SC2086  # split on purpose
-        timeout 10 "$RECEIVER" $args >/dev/null 2>"$PEER_TMP/err" || rc=$?
-        err="$(cat "$PEER_TMP/err")"
-        [ "$rc" -eq 2 ] || fail "trap_receiver $args: exit $rc, not 2"
-        [ "$(wc -l <"$PEER_TMP/err")" -eq 1 ] && [[ "$err" == "trap_receiver: "* ]] \
-            || fail "trap_receiver $args: stderr '$err' is not one line"
-    done
-    rc=0
-    timeout 10 "$RECEIVER" --help >"$PEER_TMP/out" || rc=$?
-    [ "$rc" -eq 0 ] && grep -q '^usage: trap_receiver' "$PEER_TMP/out" || fail "--help: exit $rc"
+    bad_args "$RECEIVER" "--bogus" "--listen" "--listen nope" "--count 0" "--count -1" \
+        "--count x" "--count 1000000001"
 }
 
 declare -F "case_$CASE" >/dev/null || fail "no case '$CASE'"
