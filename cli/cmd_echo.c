@@ -19,7 +19,8 @@ static const char s_usage[] =
 typedef struct {
     asynrole_agent_t *agent;
     bool verbose;
-    uint64_t failed;  //  replies the Agent refused
+    uint64_t failed;   //  replies the Agent refused
+    uint64_t ignored;  //  from our own address, or from port 0: not answered
 } echo_t;
 
 static loop_verdict_t
@@ -32,6 +33,13 @@ s_event (void *ctx, asynrole_event_t *event)
     if (!datagram) {
         //  An ICMP error, a drop: worth a line, never the end
         report (0, "echo: %s", asynrole_event_error (event)->detail);
+        return LOOP_GO;
+    }
+    //  A datagram from our own address (spoofed) would have us answer
+    //  ourselves for ever; port 0 cannot be answered
+    if (asynrole_addr_port (&datagram->peer) == 0
+        || asynrole_addr_equal (&datagram->peer, &datagram->local)) {
+        self->ignored++;
         return LOOP_GO;
     }
     asynrole_error_t error;
@@ -62,5 +70,8 @@ cmd_echo (int argc, char **argv)
         report (0, "echo: stopped by %s", signals_name (signal));
     if (echo.failed)
         report (0, "echo: %llu replies refused", (unsigned long long) echo.failed);
+    if (echo.ignored)
+        report (0, "echo: %llu datagrams from our own address or port 0, not answered",
+                (unsigned long long) echo.ignored);
     return listeners_stop (&session, &echo.agent, end == LOOP_SIGNAL || args.verbose, code);
 }

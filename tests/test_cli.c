@@ -8,8 +8,10 @@
     port 0 and say where on stderr; the case waits for that line. */
 #define _GNU_SOURCE
 #include "testutil.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -465,6 +467,50 @@ test_echo_round_trip (void **state)
     s_cli_free (&echo);
 }
 
+//  Send one UDP datagram from 127.0.0.1:from_port to 127.0.0.1:to_port
+//  through a raw socket (a spoofed source); false without CAP_NET_RAW
+static bool
+s_spoof (uint16_t from_port, uint16_t to_port, const char *text)
+{
+    int fd = socket (AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+    if (fd < 0)
+        return false;
+    size_t size = strlen (text);
+    uint8_t packet[64] = { 0 };
+    assert_true (8 + size <= sizeof packet);
+    uint16_t fields[4] = { htons (from_port), htons (to_port), htons ((uint16_t) (8 + size)), 0 };
+    memcpy (packet, fields, sizeof fields);  //  UDP header, checksum 0: none
+    memcpy (packet + 8, text, size);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    assert_int_equal (sendto (fd, packet, 8 + size, 0, (struct sockaddr *) &to, sizeof to),
+                      (ssize_t) (8 + size));
+    close (fd);
+    return true;
+}
+
+//  A datagram whose source is the echo's own address (spoofed) is not
+//  answered: the echo would answer itself for ever
+static void
+test_echo_own_source (void **state)
+{
+    (void) state;
+    const char *args[] = { "echo", "--listen", "127.0.0.1:0", NULL };
+    cli_t *echo = s_cli_start (args);
+    uint16_t port = s_listening (echo, "echo");
+    if (!s_spoof (port, port, "loop")) {
+        s_stop (echo, SIGTERM, "echo");
+        s_cli_free (&echo);
+        tu_skip ("no raw socket (CAP_NET_RAW) to spoof a source with");
+    }
+    //  Served on: a real round trip after it, then the counters say one in,
+    //  one out (the round trip's), and the spoofed one not answered
+    s_round_trip (port, "0102");
+    s_stop (echo, SIGTERM, "echo");
+    s_says (echo, 1, "rx_datagrams=2 rx_bytes=6 tx_datagrams=1 tx_bytes=2 ");
+    s_says (echo, 1, "echo: 1 datagrams from our own address or port 0, not answered");
+    s_cli_free (&echo);
+}
+
 //  No one answers: exit 1 after every attempt, one line that says so
 static void
 test_send_no_response (void **state)
@@ -780,6 +826,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_help, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_arguments, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_echo_round_trip, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_echo_own_source, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_send_no_response, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_send_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_listen_count, s_setup, s_teardown),

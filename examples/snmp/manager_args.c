@@ -181,7 +181,8 @@ s_option (snmp_mgr_options_t *opts, const snmp_mgr_program_t *program, int optio
             return -1;
         case ':': return s_bad (opts, "missing value after", argv[optind - 1]);
         default:
-            if (optopt) {
+            //  optopt names a short option only; a long one is in argv
+            if (optopt > 0 && optopt < 128 && strncmp (argv[optind - 1], "--", 2) != 0) {
                 char text[3] = { '-', (char) optopt, 0 };
                 return s_bad (opts, "unknown option", text);
             }

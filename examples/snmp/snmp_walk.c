@@ -13,7 +13,7 @@
 #include <string.h>
 
 //  Requests in one walk: a bound for agents that never end their MIB
-#define MAX_REQUESTS 10000000
+#define MAX_REQUESTS 100000  //  a walk that goes on past this is a broken agent
 
 static const char s_usage[] =
     "Usage: snmp_walk [OPTIONS] HOST[:PORT] [OID]\n"

@@ -235,6 +235,11 @@ s_on_datagram (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *da
         fprintf (stderr, "trap_receiver: %s: %s\n", asynrole_strerror (error->code), error->detail);
         return;
     }
+    //  Past --count, main is stopping: nothing more is printed or acknowledged
+    if (self->count && self->printed >= self->count) {
+        self->counters.ignored++;
+        return;
+    }
     static snmp_msg_t msg;  //  large; one thread uses it
     if (snmp_msg_decode (&msg, datagram->data, datagram->size) != SNMP_OK) {
         self->counters.malformed++;
