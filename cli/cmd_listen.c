@@ -3,12 +3,14 @@
 #include "commands.h"
 #include "hex.h"
 #include "loop.h"
+#include "output.h"
 #include "report.h"
 #include "signals.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char s_usage[] =
     "usage: asynrole listen --listen ADDR [--listen ADDR ...] [OPTIONS]\n"
@@ -29,15 +31,28 @@ static const char s_usage[] =
     "Says where it listens on stderr (\"asynrole: listen: listening on ...\").\n"
     "Example: asynrole listen --listen 0.0.0.0:1162 --count 10\n";
 
+//  Lines are made in a buffer and written at the end of each batch of
+//  events, or before a line that might not fit: the longest line is the
+//  two addresses, the sizes and the largest datagram in hex
+#define LISTEN_LINE_MAX (2 * ASYNROLE_ADDR_STRLEN + 160 + 2 * ASYNROLE_BUFFER_SIZE)
+#define LISTEN_OUTPUT (2 * LISTEN_LINE_MAX)
+
 typedef struct {
-    int64_t count;  //  --count, 0 = none
-    int64_t seen;   //  datagrams printed
-    bool closed;    //  stdout's reader went away (EPIPE)
+    int64_t count;     //  --count, 0 = none
+    int64_t seen;      //  datagrams printed
+    int64_t deadline;  //  --timeout's end, loop_now_ms's clock; -1 = none
+    int signal_fd;
+    int signal;      //  a signal that came while the output waited
+    bool timed_out;  //  --timeout passed while the output waited
+    bool closed;     //  stdout's reader went away (EPIPE)
+    size_t pending;  //  bytes in s_output not yet written
 } listen_t;
 
-//  "2026-11-24T10:00:00.123456Z "
-static int
-s_time (void)
+static char s_output[LISTEN_OUTPUT];
+
+//  "2026-11-24T10:00:00.123456Z " at out; returns its length
+static size_t
+s_time (char *out, size_t size)
 {
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
@@ -45,11 +60,13 @@ s_time (void)
     gmtime_r (&now.tv_sec, &utc);
     char text[40];
     strftime (text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    return printf ("%s.%06ldZ ", text, now.tv_nsec / 1000);
+    int length = snprintf (out, size, "%s.%06ldZ ", text, now.tv_nsec / 1000);
+    return length > 0 ? (size_t) length : 0;
 }
 
-static int
-s_line (const asynrole_datagram_t *datagram)
+//  The datagram's line at out (room for LISTEN_LINE_MAX); returns its length
+static size_t
+s_line (char *out, const asynrole_datagram_t *datagram)
 {
     char peer[ASYNROLE_ADDR_STRLEN];
     char local[ASYNROLE_ADDR_STRLEN];
@@ -58,26 +75,39 @@ s_line (const asynrole_datagram_t *datagram)
         snprintf (size, sizeof size, "%zu/%zu", datagram->size, datagram->original_size);
     else
         snprintf (size, sizeof size, "%zu", datagram->size);
-    if (s_time () < 0
-        || printf ("%s -> %s %s ", asynrole_addr_format (&datagram->peer, peer, sizeof peer),
-                   asynrole_addr_format (&datagram->local, local, sizeof local), size)
-            < 0)
-        return -1;
+    size_t at = s_time (out, LISTEN_LINE_MAX);
+    int length = snprintf (out + at, LISTEN_LINE_MAX - at, "%s -> %s %s ",
+                           asynrole_addr_format (&datagram->peer, peer, sizeof peer),
+                           asynrole_addr_format (&datagram->local, local, sizeof local), size);
+    at += length > 0 ? (size_t) length : 0;
     if (datagram->size == 0)
-        return fputs ("-\n", stdout) < 0 ? -1 : 0;
-    return hex_write (stdout, datagram->data, datagram->size) || putchar ('\n') < 0 ? -1 : 0;
+        out[at++] = '-';
+    else
+        at += hex_encode (out + at, datagram->data, datagram->size);
+    out[at++] = '\n';
+    return at;
 }
 
-//  A write to stdout failed: its reader went away (the end), or a failure
+//  Write the pending lines: a signal, --timeout's end or the reader's end
+//  stops the command (what is left is dropped); a failure fails it
 static loop_verdict_t
-s_output_failed (listen_t *self)
+s_flush (listen_t *self)
 {
-    if (errno == EPIPE) {
+    int rc = output_write (STDOUT_FILENO, self->signal_fd, self->deadline, s_output, self->pending);
+    self->pending = 0;
+    if (rc == 0)
+        return LOOP_GO;
+    if (rc == OUTPUT_TIMEOUT)
+        self->timed_out = true;
+    else if (rc > 0)
+        self->signal = rc;
+    else if (errno == EPIPE)
         self->closed = true;
-        return LOOP_STOP;
+    else {
+        report (0, "listen: cannot write the output: %s", strerror (errno));
+        return LOOP_FAIL;
     }
-    report (0, "listen: cannot write the output: %s", strerror (errno));
-    return LOOP_FAIL;
+    return LOOP_STOP;
 }
 
 //  Called with each event, and with NULL after each batch: flush then
@@ -85,18 +115,20 @@ static loop_verdict_t
 s_event (void *ctx, asynrole_event_t *event)
 {
     listen_t *self = (listen_t *) ctx;
-    if (!event && (fflush (stdout) || ferror (stdout)))
-        return s_output_failed (self);
-    const asynrole_datagram_t *datagram = event ? asynrole_event_datagram (event) : NULL;
-    if (event && !datagram) {
+    if (!event)
+        return s_flush (self);
+    const asynrole_datagram_t *datagram = asynrole_event_datagram (event);
+    if (!datagram) {
         report (0, "listen: %s", asynrole_event_error (event)->detail);
         return LOOP_GO;
     }
-    if (datagram) {
-        if (s_line (datagram))
-            return s_output_failed (self);
-        self->seen++;
+    if (self->pending > LISTEN_OUTPUT - LISTEN_LINE_MAX) {
+        loop_verdict_t verdict = s_flush (self);
+        if (verdict != LOOP_GO)
+            return verdict;
     }
+    self->pending += s_line (s_output + self->pending, datagram);
+    self->seen++;
     return self->count && self->seen >= self->count ? LOOP_STOP : LOOP_GO;
 }
 
@@ -129,10 +161,20 @@ cmd_listen (int argc, char **argv)
     if ((code = listeners_start (&session, "listen", &args, &agent)))
         return code;
 
-    listen_t self = { .count = args.count };
+    int timeout = args.timeout ? args.timeout : -1;
+    listen_t self = { .count = args.count,
+                      .deadline = timeout < 0 ? -1 : loop_now_ms () + timeout,
+                      .signal_fd = session.signal_fd };
     int signal = 0;
-    loop_end_t end = loop_run (asynrole_agent_socket (agent), session.signal_fd,
-                               args.timeout ? args.timeout : -1, s_event, &self, &signal);
+    loop_end_t end = loop_run (asynrole_agent_socket (agent), session.signal_fd, timeout, s_event,
+                               &self, &signal);
+    //  The output's wait ended it (the loop saw a LOOP_STOP)
+    if (self.signal) {
+        end = LOOP_SIGNAL;
+        signal = self.signal;
+    }
+    else if (self.timed_out)
+        end = LOOP_TIMEOUT;
     code = s_code (&self, end, signal, args.timeout);
     return listeners_stop (&session, &agent, end == LOOP_SIGNAL || args.verbose, code);
 }

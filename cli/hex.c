@@ -37,20 +37,26 @@ hex_parse (const char *text, uint8_t *out, size_t max, char *why, size_t why_siz
     return (long) (length / 2);
 }
 
+size_t
+hex_encode (char *out, const uint8_t *data, size_t size)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < size; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 0xf];
+    }
+    return 2 * size;
+}
+
 int
 hex_write (FILE *out, const uint8_t *data, size_t size)
 {
-    static const char digits[] = "0123456789abcdef";
     char chunk[512];
-    size_t at = 0;
-    for (size_t i = 0; i < size; i++) {
-        chunk[at++] = digits[data[i] >> 4];
-        chunk[at++] = digits[data[i] & 0xf];
-        if (at == sizeof chunk || i + 1 == size) {
-            if (fwrite (chunk, 1, at, out) != at)
-                return -1;
-            at = 0;
-        }
+    for (size_t at = 0; at < size; at += sizeof chunk / 2) {
+        size_t part = size - at < sizeof chunk / 2 ? size - at : sizeof chunk / 2;
+        size_t length = hex_encode (chunk, data + at, part);
+        if (fwrite (chunk, 1, length, out) != length)
+            return -1;
     }
     return 0;
 }

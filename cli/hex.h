@@ -12,6 +12,10 @@
 //  (its offset), an odd number of digits, more than max bytes.
 long hex_parse (const char *text, uint8_t *out, size_t max, char *why, size_t why_size);
 
+//  size bytes as 2 * size lowercase hex digits into out (no NUL);
+//  returns 2 * size
+size_t hex_encode (char *out, const uint8_t *data, size_t size);
+
 //  Write size bytes as lowercase hex digits, no separators, to out.
 //  Returns 0, or -1 when the stream refused them.
 int hex_write (FILE *out, const uint8_t *data, size_t size);

@@ -808,6 +808,39 @@ test_listen_output_closed (void **state)
     s_cli_free (&listen);
 }
 
+//  listen's stdout reader stops reading: the pipe fills and listen waits
+//  to write, yet SIGTERM ends it at once (exit 0, the counters), and what
+//  it wrote is whole lines
+static void
+test_listen_stalled_reader (void **state)
+{
+    (void) state;
+    const char *args[] = { "listen", "--listen", "127.0.0.1:0", NULL };
+    cli_t *listen = s_cli_start (args);
+    //  One page, empty still: a few lines fill it
+    assert_true (fcntl (listen->fds[0], F_SETPIPE_SZ, 4096) >= 4096);
+    int stalled = listen->fds[0];
+    listen->fds[0] = -1;  //  not read until listen has ended
+    uint16_t port = s_listening (listen, "listen");
+    asynrole_addr_t from;
+    int fd = tu_client ("127.0.0.1", &from);
+    char payload[500];
+    memset (payload, 'x', sizeof payload);
+    for (int i = 0; i < 2000; i++)  //  a line each: 2 MB for one page
+        s_send (fd, port, payload, sizeof payload);
+    close (fd);
+    //  It has begun to write (and, 2 MB for one page, waits to go on)
+    struct pollfd item = { .fd = stalled, .events = POLLIN };
+    assert_int_equal (poll (&item, 1, TU_TIMEOUT_MS), 1);
+    s_stop (listen, SIGTERM, "listen");
+    listen->fds[0] = stalled;
+    assert_int_equal (s_cli_wait (listen), 0);
+    assert_true (listen->size[0] > 0);
+    assert_int_equal (listen->out[0][listen->size[0] - 1], '\n');
+    s_says (listen, 0, " 500 787878");
+    s_cli_free (&listen);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -837,6 +870,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_capture, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_dump_verbose, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_listen_output_closed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_listen_stalled_reader, s_setup, s_teardown),
     };
     return tu_run (tests, sizeof tests / sizeof tests[0], argc, argv);
 }

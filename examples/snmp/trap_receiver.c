@@ -9,7 +9,7 @@
     S_WINDOW_S seconds: a manager's retry when the Response was lost) is
     acknowledged again but printed once. Anything else is counted, unanswered.
 
-    Output (stdout, one line each, flushed):
+    Output (stdout, one line each, written as it comes):
         listening on ADDR [ADDR...]
         SOURCE trap-v1 community="C" enterprise=OID agent-addr=IP generic-trap=N
             specific-trap=N time-stamp=N varbinds=N: VARBIND; VARBIND...
@@ -17,7 +17,11 @@
         SOURCE inform community="C" request-id=N varbinds=N: VARBIND; ...
         counters: ...                       at exit
     (the trap-v1 line is one line; VARBIND is as snmpget -On prints it).
-    Stops on SIGINT / SIGTERM, or after --count N notifications printed.
+    Stops on SIGINT / SIGTERM, or after --count N notifications printed,
+    even when whatever reads stdout has stopped reading: lines are written
+    once poll says stdout takes them, in a poll that also waits for main's
+    stop, and the counters go to stderr when stdout takes nothing for
+    S_COUNTERS_WAIT_MS.
     Exit status: 0 then, 1 when it cannot start, 2 for bad arguments.
 */
 #define _POSIX_C_SOURCE 200809L  //  clock_gettime
@@ -35,6 +39,7 @@
 #define S_SEEN_MAX 256  //  Informs remembered; past it the oldest is forgotten
 #define S_LINE_MAX 65536
 #define S_COUNT_MAX 1000000000
+#define S_COUNTERS_WAIT_MS 1000  //  how long the counters wait for stdout
 
 //  An Inform already printed
 typedef struct {
@@ -52,6 +57,7 @@ typedef struct {
     size_t count;  //  stop after this many printed; 0 = never
     size_t printed;
     int wake_fd;  //  written once count is reached
+    int stop_fd;  //  readable once main stops: output is dropped from then
     s_seen_t seen[S_SEEN_MAX];
     s_counters_t counters;  //  the Agent's thread only, read after it is joined
 } s_receiver_t;
@@ -158,7 +164,7 @@ s_append_varbinds (s_line_t *line, const snmp_msg_t *msg)
 //  One line for a notification; multi-line values (long Hex-STRINGs) are
 //  joined with spaces, so that a line is one notification
 static void
-s_print (const asynrole_datagram_t *datagram, const snmp_msg_t *msg)
+s_print (s_receiver_t *self, const asynrole_datagram_t *datagram, const snmp_msg_t *msg)
 {
     static s_line_t line;
     char source[ASYNROLE_ADDR_STRLEN];
@@ -185,8 +191,10 @@ s_print (const asynrole_datagram_t *datagram, const snmp_msg_t *msg)
     for (size_t i = 0; i < line.len; i++)
         if (line.text[i] == '\n' || line.text[i] == '\r')
             line.text[i] = ' ';
-    printf ("%s\n", line.text);
-    fflush (stdout);  //  tests and pipes see each line as it comes
+    line.text[line.len] = '\n';  //  in place of the NUL: s_append keeps room
+    //  Stopped (main is ending), or cannot write (the reader went away):
+    //  the line is dropped, as printf's failure was
+    snmp_cli_write (STDOUT_FILENO, self->stop_fd, -1, line.text, line.len + 1);
 }
 
 //  The Response to an Inform: same request-id, no error, its varbinds
@@ -219,7 +227,7 @@ s_printed (s_receiver_t *self, const asynrole_datagram_t *datagram, const snmp_m
 {
     if (self->count && self->printed >= self->count)
         return;  //  main is stopping
-    s_print (datagram, msg);
+    s_print (self, datagram, msg);
     if (++self->printed == self->count && write (self->wake_fd, "x", 1) != 1)
         perror ("trap_receiver: wake");
 }
@@ -304,14 +312,36 @@ s_parse (int argc, char **argv, const char **listen, size_t *listen_count, size_
     return 0;
 }
 
+//  On stdout, or on stderr when stdout takes nothing for S_COUNTERS_WAIT_MS
+//  (its reader stopped reading) or another signal comes on signal_fd
 static void
-s_print_counters (const s_counters_t *c)
+s_print_counters (const s_counters_t *c, int signal_fd)
 {
-    printf ("counters: v1_traps=%llu v2c_traps=%llu informs=%llu inform_resent=%llu acks=%llu"
-            " malformed=%llu ignored=%llu ack_failed=%llu errors=%llu\n",
-            c->v1_traps, c->v2c_traps, c->informs, c->inform_resent, c->acks, c->malformed,
-            c->ignored, c->ack_failed, c->errors);
-    fflush (stdout);
+    char text[512];
+    int len = snprintf (text, sizeof text,
+                        "counters: v1_traps=%llu v2c_traps=%llu informs=%llu inform_resent=%llu"
+                        " acks=%llu malformed=%llu ignored=%llu ack_failed=%llu errors=%llu\n",
+                        c->v1_traps, c->v2c_traps, c->informs, c->inform_resent, c->acks,
+                        c->malformed, c->ignored, c->ack_failed, c->errors);
+    if (len <= 0 || (size_t) len >= sizeof text)
+        return;
+    if (snmp_cli_write (STDOUT_FILENO, signal_fd, S_COUNTERS_WAIT_MS, text, (size_t) len))
+        fprintf (stderr, "trap_receiver: stdout is stalled; %s", text);
+}
+
+//  Until a signal or --count; then the callback's output is stopped (it may
+//  be waiting for stdout) before the Agent, which waits for the callback, goes
+static void
+s_serve (s_receiver_t *self, asynrole_agent_t **agent, int signal_fd, int wake_fd, int stop_fd)
+{
+    snmp_cli_print_listening (*agent);
+    int signo = snmp_cli_wait (signal_fd, wake_fd);
+    if (write (stop_fd, "x", 1) != 1)
+        perror ("trap_receiver: stop");
+    asynrole_agent_destroy (agent);  //  joins its thread: the counters are final
+    if (signo)
+        fprintf (stderr, "trap_receiver: %s, exiting\n", strsignal (signo));
+    s_print_counters (&self->counters, signal_fd);
 }
 
 int
@@ -326,30 +356,27 @@ main (int argc, char **argv)
     if (listen_count == 0)
         listen[listen_count++] = "127.0.0.1:162";
 
-    int wake[2];
+    int wake[2], stop[2];
     int signal_fd = snmp_cli_signals ();  //  before the Agent's threads exist
-    if (signal_fd < 0 || pipe (wake) != 0) {
+    if (signal_fd < 0 || pipe (wake) != 0 || pipe (stop) != 0) {
         perror ("trap_receiver: signalfd / pipe");
         return 1;
     }
     self.wake_fd = wake[1];
+    self.stop_fd = stop[0];
     asynrole_options_t options = { .name = "trap_receiver" };
     asynrole_error_t error;
     asynrole_agent_t *agent =
         asynrole_agent_new (s_on_datagram, &self, listen, listen_count, &options, &error);
     int status = agent ? 0 : 1;
-    if (agent) {
-        snmp_cli_print_listening (agent);
-        int signo = snmp_cli_wait (signal_fd, wake[0]);
-        asynrole_agent_destroy (&agent);  //  joins its thread: the counters are final
-        if (signo)
-            fprintf (stderr, "trap_receiver: %s, exiting\n", strsignal (signo));
-        s_print_counters (&self.counters);
-    }
+    if (agent)
+        s_serve (&self, &agent, signal_fd, wake[0], stop[1]);
     else
         fprintf (stderr, "trap_receiver: %s\n", error.detail);
-    close (wake[0]);
-    close (wake[1]);
+    for (int i = 0; i < 2; i++) {
+        close (wake[i]);
+        close (stop[i]);
+    }
     close (signal_fd);
     return status;
 }

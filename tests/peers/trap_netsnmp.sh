@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #  trap_netsnmp.sh RECEIVER CASE - net-snmp's snmptrap (v1, v2c) and
 #  snmpinform, and a resent Inform, to examples/snmp/trap_receiver,
-#  checking every line it prints
+#  checking every line it prints; and its end with a stalled stdout
 # shellcheck disable=SC2015,SC2154,SC2155,SC2206  # A && B || fail is meant; start sets
 #  NAME_ADDRS; addresses hold no spaces
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -82,6 +82,11 @@ case_inform_resent () {
     same "trap after it" '127.0.0.1:P trap-v2c community="public" request-id=R varbinds=2: .1.3.6.1.2.1.1.3.0 = Timeticks: (1) 0:00:00.01; .1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.1' "$(printed)"
     stop receiver none
     expect_counter informs=1 inform_resent=1 acks=2 v2c_traps=1
+}
+
+#  A stdout reader that stopped reading holds no signal: trap_stalled.py
+case_stalled_stdout () {
+    python3 "$(dirname "${BASH_SOURCE[0]}")/trap_stalled.py" "$RECEIVER" || fail "trap_stalled.py"
 }
 
 #  bad arguments: one line on stderr, exit 2; --help: exit 0
