@@ -14,6 +14,8 @@
 #include "busy.h"
 #include "capture.h"
 #include "doorbell.h"
+#include "filter.h"
+#include "role_ctl.h"
 #include "pcap.h"
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -1063,6 +1065,55 @@ test_role_closed_refuses (void **state)
     tu_agent_destroy (&agent);
 }
 
+//  Requests that hand the I/O actor a filter or a capture (ours from the
+//  send) but are bad: each counted, what they carried freed (the sanitizers
+//  and valgrind check that), and the I/O actor serves on. Sent on the
+//  role's own push socket, so the role's next call is answered after them.
+static void
+test_io_bad_handover_requests (void **state)
+{
+    (void) state;
+    char path[512];
+    s_path ("handover.pcap", path, sizeof path);
+    asynrole_io_t *io = tu_io_new ();
+    asynrole_options_t options = { .io = io };
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_reply_cb, events, "127.0.0.1:0", &options);
+    role_t *role = agent_role (agent);
+    asynrole_error_t error;
+    //  Installed, either would refuse the round trip below
+    const char *deny[] = { "127.0.0.0/8" };
+    asynrole_filter_t spec = { .deny = deny, .deny_count = 1 };
+    filter_t *filters[2] = { filter_new (&spec, &error), filter_new (&spec, &error) };
+    assert_true (filters[0] && filters[1]);
+    capture_t *mine = s_open (path, NULL);
+    //  No role 999; a sequence number that is not one; a request with no
+    //  frames; a request nobody knows
+    assert_int_equal (role_push (role, "s44p", "FILTER", 1, 999, (void *) filters[0]), 0);
+    assert_int_equal (role_push (role, "ss4p", "FILTER", "x", role->role_id, (void *) filters[1]),
+                      0);
+    assert_int_equal (role_push (role, "s44p", "CAPTURE", 2, 999, (void *) capture_ref (mine)), 0);
+    assert_int_equal (role_push (role, "ss", "FILTER", "x"), 0);
+    assert_int_equal (role_push (role, "s4", "NONSENSE", 3), 0);
+    //  Served on, after them: a call, and a round trip
+    asynrole_stats_t stats;
+    assert_int_equal (asynrole_agent_stats (agent, &stats, 1, &error), 1);
+    asynrole_io_totals_t totals;
+    assert_int_equal (asynrole_io_totals (io, &totals, &error), 0);
+    assert_int_equal (totals.requests_bad, 5);
+    asynrole_addr_t bound;
+    int client = tu_client ("127.0.0.1", &bound);
+    tu_ask (client, "127.0.0.1", asynrole_addr_port (asynrole_agent_local (agent, 0)), "still");
+    close (client);
+    //  Nothing of the bad ones reached the role: it filters nothing, and
+    //  the capture it was handed got nothing
+    assert_int_equal (tu_agent_stats (agent, 0).filtered, 0);
+    s_close (&mine);
+    assert_int_equal (s_file_records (path, NULL, 0, NULL), 0);
+    tu_agent_destroy (&agent);
+    tu_io_destroy (&io);
+}
+
 //  A datagram cut on reading: the record says its length on the wire,
 //  keeps what was read, and has UDP checksum 0 (the bytes it was over are gone)
 static void
@@ -1239,6 +1290,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_role_start_never_sent, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_role_stop_never_sent, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_role_closed_refuses, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_io_bad_handover_requests, tu_setup, tu_teardown),
         cmocka_unit_test (test_capture_tshark),
     };
     int rc = tu_main (tests, argc, argv);

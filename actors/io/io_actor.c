@@ -448,28 +448,37 @@ s_handle_detach (self_t *self, zmsg_t *request)
     s_answer (self, ctl, "s4", "DETACHED", (uint32_t) seq);
 }
 
-//  FILTER: the role's new filter (ours from here, even when the request is
-//  bad), or none
+//  The frames of a request that hands a pointer over (FILTER, CAPTURE):
+//  every one popped, whatever the first ones hold, since the pointer is
+//  ours from here. The role, or NULL when the request is bad.
+static io_role_t *
+s_pop_handover (self_t *self, zmsg_t *request, uint32_t *seq, void **pointer)
+{
+    long long number = 0, id = 0;
+    *pointer = NULL;
+    bool numbers = frames_pop_number (request, 0, UINT32_MAX, &number);
+    numbers &= frames_pop_number (request, 0, UINT32_MAX, &id);
+    bool ok = frames_pop_pointer (request, pointer) && numbers;
+    *seq = (uint32_t) number;
+    return ok ? io_roles_get (&self->roles, id) : NULL;
+}
+
+//  FILTER: the role's new filter (ours, even when the request is bad), or none
 static void
 s_handle_filter (self_t *self, zmsg_t *request)
 {
-    long long seq, id;
-    void *pointer = NULL;
-    io_role_t *role = NULL;
-    //  Every frame popped, whatever the first ones hold: the pointer is ours
-    bool numbers = frames_pop_number (request, 0, UINT32_MAX, &seq);
-    numbers &= frames_pop_number (request, 0, UINT32_MAX, &id);
-    bool ok = frames_pop_pointer (request, &pointer) && numbers
-        && (role = io_roles_get (&self->roles, id));
+    uint32_t seq;
+    void *pointer;
+    io_role_t *role = s_pop_handover (self, request, &seq, &pointer);
     filter_t *filter = (filter_t *) pointer;
-    if (!ok) {
+    if (!role) {
         filter_destroy (&filter);
         s_request_bad (self, "FILTER");
         return;
     }
     filter_destroy (&role->filter);
     role->filter = filter;
-    s_answer (self, role->ctl, "s4", "FILTERED", (uint32_t) seq);
+    s_answer (self, role->ctl, "s4", "FILTERED", seq);
 }
 
 //  CAPTURE pointer: a reference to the role's capture, which the role
@@ -478,23 +487,18 @@ s_handle_filter (self_t *self, zmsg_t *request)
 static void
 s_handle_capture (self_t *self, zmsg_t *request)
 {
-    long long seq, id;
-    void *pointer = NULL;
-    io_role_t *role = NULL;
-    //  Every frame popped, whatever the first ones hold: the pointer is ours
-    bool numbers = frames_pop_number (request, 0, UINT32_MAX, &seq);
-    numbers &= frames_pop_number (request, 0, UINT32_MAX, &id);
-    bool ok = frames_pop_pointer (request, &pointer) && numbers
-        && (role = io_roles_get (&self->roles, id));
+    uint32_t seq;
+    void *pointer;
+    io_role_t *role = s_pop_handover (self, request, &seq, &pointer);
     capture_t *capture = (capture_t *) pointer;
-    if (!ok) {
+    if (!role) {
         capture_unref (&capture);
         s_request_bad (self, "CAPTURE");
         return;
     }
     capture_unref (&role->capture);
     role->capture = capture;
-    s_answer (self, role->ctl, "s4", "CAPTURED", (uint32_t) seq);
+    s_answer (self, role->ctl, "s4", "CAPTURED", seq);
 }
 
 static void
