@@ -907,9 +907,9 @@ test_send_queue_full (void **state)
     asynrole_requests_t requests = { .key = s_key };
     //  The peer answers at once: under TSan the Manager's I/O actor can fall
     //  behind 2,000 replies, so its receive buffer holds them all (none retried)
-    asynrole_options_t manager_options = {
-        .requests = &requests, .send_queue = 64, .rcvbuf = 8 << 20
-    };
+    asynrole_options_t manager_options = { .requests = &requests,
+                                           .send_queue = 64,
+                                           .rcvbuf = 8 << 20 };
     asynrole_manager_t *manager =
         tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &manager_options);
     results_t *results = s_results_new (TOTAL);
