@@ -24,11 +24,11 @@ echo_medians () {
         key = $2 SUBSEP $3 SUBSEP $4
         if (!(key in seen)) { seen[key] = 1; keys[++nkeys] = key }
         rates[key] = rates[key] " " $5; p50[key] = p50[key] " " $6; p99[key] = p99[key] " " $7
-        cpu[key] = cpu[key] " " $8; lost[key] += $9
+        cpu[key] = cpu[key] " " $8; lost[key] += $9; resent[key] += $10
         runs[key] = runs[key] " " run
     }
     END {
-        print "placement,server,window,rate,p50_us,p99_us,cpu_us_per_req,ratio_raw_mmsg,ratio_raw_single,lost"
+        print "placement,server,window,rate,p50_us,p99_us,cpu_us_per_req,ratio_raw_mmsg,ratio_raw_single,lost,resent"
         n = split (order, servers, " ")
         for (k = 1; k <= nkeys; k++) {
             split (keys[k], part, SUBSEP)
@@ -40,9 +40,9 @@ echo_medians () {
                 rs = rs " " rate[list[i], part[2]] / rate[list[i], "raw-single" b]
             }
             for (s = 1; s <= n; s++) if (servers[s] == part[2]) rank = s
-            printf "%d %08d|%s,%s,%s,%.0f,%.1f,%.1f,%.2f,%.2f,%.2f,%d\n", rank, part[3], part[1], part[2],
-                part[3], median(rates[keys[k]]), median(p50[keys[k]]), median(p99[keys[k]]),
-                median(cpu[keys[k]]), median(rm), median(rs), lost[keys[k]]
+            printf "%d %08d|%s,%s,%s,%.0f,%.1f,%.1f,%.2f,%.2f,%.2f,%d,%d\n", rank, part[3], part[1],
+                part[2], part[3], median(rates[keys[k]]), median(p50[keys[k]]), median(p99[keys[k]]),
+                median(cpu[keys[k]]), median(rm), median(rs), lost[keys[k]], resent[keys[k]]
         }
     }' "$OUT/echo-runs.csv" | {
         IFS= read -r header
@@ -90,7 +90,7 @@ echo_report () {
             echo ""
             grep "^$placement," "$OUT/echo.csv" | cut -d, -f2- | tr ',' '|' \
                 | bench_table server window "requests/s" "p50 us" "p99 us" "server CPU us/request" \
-                    "x raw-mmsg" "x raw-single" "lost"
+                    "x raw-mmsg" "x raw-single" "lost" "resent"
         done
         echo ""
         echo "Made by \`bench/section_echo.sh\`$([ "$SHORT" = 1 ] && echo ' (short mode)') in $1 s:" \
@@ -98,6 +98,7 @@ echo_report () {
             "server per run, 43-byte datagrams (echo) or an SNMPv2c GET of sysDescr.0 (snmp-get)." \
             "Ratios are to the raw echo of the same run with the same payload: *-get, snmp_agent and" \
             "snmpd against raw-single-get and raw-mmsg-get, which send the GET back. Lost: requests" \
-            "never answered, summed over the runs.${PIPE_NOTE}"
+            "never answered (even resent); resent: requests unanswered after 200 ms (the kernel" \
+            "dropped them, or the server stalled); both summed over the runs.${PIPE_NOTE}"
     } | sed '1d' >"$OUT/echo.md"
 }

@@ -38,6 +38,7 @@ bench_fail () {
 #  it) and SERVER_PORT (from "listening on HOST:PORT"; empty for other READY
 #  lines). Returns 1 when CMD ends or says nothing in time (then stop it with
 #  bench_stop).
+# shellcheck disable=SC2034  # SERVER_PORT and SERVER_PID are for the caller
 bench_try_start () {
     local name="$1" pin="$2" ready="$3" fifo fd line="" deadline ok=1
     shift 3

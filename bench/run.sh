@@ -28,7 +28,7 @@ BUILD="$(cd "$1" 2>/dev/null && pwd)" || { echo "bench/run.sh: no build director
 mkdir -p "$2"
 OUT="$(cd "$2" && pwd)"
 shift 2
-SHORT=0 DOCS=0 SECTIONS=()
+SHORT=0 DOCS=0 SECTIONS=() NAMED=
 for arg in "$@"; do
     case "$arg" in
         --short) SHORT=1 ;;
@@ -36,7 +36,8 @@ for arg in "$@"; do
         -*) echo "bench/run.sh: unknown option '$arg'" >&2; exit 2 ;;
         *)
             [ -f "$HERE/section_$arg.sh" ] || { echo "bench/run.sh: no section '$arg' (bench/section_$arg.sh)" >&2; exit 2; }
-            SECTIONS+=("$arg") ;;
+            SECTIONS+=("$arg")
+            NAMED="$NAMED $arg" ;;
     esac
 done
 if [ ${#SECTIONS[@]} -eq 0 ]; then
@@ -87,7 +88,8 @@ for name in "${SECTIONS[@]}"; do
     fi
 done
 
-ARGS="$([ "$SHORT" = 1 ] && printf ' --short')$([ ${#SECTIONS[@]} -lt ${#ORDER[@]} ] && printf ' %s' "${SECTIONS[@]}")"
+ARGS="$([ "$SHORT" = 1 ] && printf ' --short')$NAMED"
+# shellcheck disable=SC2016  # backquotes are markdown here
 {
     printf '```sh\n./tools/run bench --docs\n```\n\n'
     printf 'These figures: `./tools/run bench%s`, %s s in all.\n' "$ARGS" "$((SECONDS - START))"
@@ -98,11 +100,11 @@ docs_replace () {
     local doc="$ROOT/docs/performance.md" name="$1" file="$2" tmp
     grep -qx "<!-- bench: $name -->" "$doc" || { echo "bench: no '<!-- bench: $name -->' in $doc" >&2; return 1; }
     tmp="$(mktemp)"
-    awk -v open="<!-- bench: $name -->" -v close="<!-- /bench: $name -->" -v file="$file" '
-        FNR == NR { if ($0 == close) closed = 1; next }
-        skip { if ($0 == close) skip = 0; next }
-        $0 == open {
-            print; while ((getline line < file) > 0) print line; print close
+    awk -v opening="<!-- bench: $name -->" -v closing="<!-- /bench: $name -->" -v file="$file" '
+        FNR == NR { if ($0 == closing) closed = 1; next }
+        skip { if ($0 == closing) skip = 0; next }
+        $0 == opening {
+            print; while ((getline line < file) > 0) print line; print closing
             skip = closed; next
         }
         { print }' "$doc" "$doc" >"$tmp"

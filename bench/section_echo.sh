@@ -7,6 +7,7 @@
 #
 #  Environment: BENCH_ECHO_REPS (default 5), BENCH_ECHO_DURATION (seconds
 #  per run, default 1). Short mode: 1 rep, windows 1 and 64, 0.5 s each.
+# shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LOADGEN="$BUILD/bench/asynrole-loadgen"
@@ -31,7 +32,8 @@ PLACEMENTS=(pinned unpinned)
 
 #  Pipe mode: `asynrole echo --pipe` once the CLI has it, plain echo before
 PIPE_ARGS=(--pipe)
-PIPE_NOTE=""
+PIPE_NOTE=""  #  echo_report.sh says it
+# shellcheck disable=SC2034
 if ! "$CLI" echo --help 2>&1 | grep -q -- '--pipe'; then
     PIPE_ARGS=()
     PIPE_NOTE=" \`asynrole echo\` has no \`--pipe\` in this build: asynrole-echo-pipe ran plain \`asynrole echo\`."
@@ -89,8 +91,9 @@ run_one () {
         2>"$BENCH_TMP/loadgen.err")" || rc=$?
     bench_stop "$SERVER_PID" "$server" \
         || bench_fail "echo: $server failed: $(tail -n 5 "$BENCH_TMP/$server.log")"
-    [ "$rc" -eq 0 ] && [ -n "$(bench_field "$line" rate)" ] \
-        || bench_fail "echo: loadgen against $server (window $window) exited $rc: '$line' $(cat "$BENCH_TMP/loadgen.err")"
+    if [ "$rc" -ne 0 ] || [ -z "$(bench_field "$line" rate)" ]; then
+        bench_fail "echo: loadgen against $server (window $window) exited $rc: '$line' $(cat "$BENCH_TMP/loadgen.err")"
+    fi
     local f
     printf '%s,%s,%s,%s' "$rep" "$placement" "$server" "$window" >>"$OUT/echo-runs.csv"
     for f in rate p50_us p99_us cpu_us_per_req lost resent; do
@@ -113,6 +116,7 @@ for rep in $(seq 1 "$REPS"); do
     done
 done
 
+# shellcheck source=bench/echo_report.sh
 source "$(dirname "${BASH_SOURCE[0]}")/echo_report.sh"
 echo_report "$((SECONDS - START))"
 cat "$OUT/echo.md"
