@@ -23,8 +23,9 @@ static const char s_usage[] =
     "  --server-pid PID    report the server's CPU time per reply (/proc/PID/task/*/schedstat)\n"
     "\n"
     "Prints one line: rate=<replies/s> p50_us= p99_us= sent= received= lost= resent=\n"
-    "cpu_us_per_req= (lost: never answered by the end). Exit 0; 1 when it fails or no\n"
-    "reply came; 2 for bad arguments.\n";
+    "cpu_us_per_req=. Rate, latency and CPU are of the measured part; the counts of the\n"
+    "whole run (sent = received + lost; lost: never answered by the end). Exit 0; 1 when\n"
+    "it fails or no reply came; 2 for bad arguments.\n";
 
 static int
 s_bad (const char *what, const char *value)
@@ -84,7 +85,7 @@ loadgen_args (int argc, char **argv, loadgen_config_t *c)
                              .timeout_ns = 200000000u,
                              .kind = LOADGEN_ECHO };
     bool have_target = false;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {  //  an option and its value
         if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
             fputs (s_usage, stdout);
             return 1;
@@ -100,7 +101,6 @@ loadgen_args (int argc, char **argv, loadgen_config_t *c)
         if (rc)
             return rc;
         have_target = have_target || strcmp (argv[i], "--target") == 0;
-        i++;
     }
     if (!have_target) {
         fprintf (stderr, "asynrole-loadgen: --target HOST:PORT is needed (see --help)\n");

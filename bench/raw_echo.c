@@ -71,7 +71,7 @@ static int
 s_args (raw_echo_t *self, int argc, char **argv)
 {
     bool listen = false, mode = false;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {  //  an option and its value
         if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
             fputs (s_usage, stdout);
             return 1;
@@ -86,7 +86,6 @@ s_args (raw_echo_t *self, int argc, char **argv)
             return rc;
         listen = listen || strcmp (argv[i], "--listen") == 0;
         mode = mode || strcmp (argv[i], "--mode") == 0;
-        i++;
     }
     if (!listen || !mode) {
         fprintf (stderr, "raw-echo: --listen and --mode are needed (see --help)\n");

@@ -88,7 +88,8 @@ for name in "${SECTIONS[@]}"; do
     fi
 done
 
-ARGS="$([ "$SHORT" = 1 ] && printf ' --short')$NAMED"
+ARGS="$NAMED"
+[ "$SHORT" = 0 ] || ARGS=" --short$ARGS"
 # shellcheck disable=SC2016  # backquotes are markdown here
 {
     printf '```sh\n./tools/run bench --docs\n```\n\n'
