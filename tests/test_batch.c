@@ -2,9 +2,10 @@
     callbacks leave together, once the callbacks are done (role_batch.h):
     every request of a burst answered, in order per peer, counters exact; a
     reply held until its callback returns while a send on another role goes
-    at once; a reply that finds the send queue full pushes what is held and
-    waits, without waiting for itself; a role destroyed from its callback
-    still sends what it held. */
+    at once; held sends reaching the bound go early; a reply that finds the
+    send queue full pushes what is held and waits, without waiting for
+    itself; a role destroyed from its callback still sends what it held;
+    stats asked for from a callback count what it sent before. */
 #include "testutil.h"
 #include <errno.h>
 #include <poll.h>
@@ -208,6 +209,69 @@ test_full_queue_flushes_then_waits (void **state)
 }
 
 //  -------------------------------------------------------------------------
+//  Held sends reaching 256 KiB go before the callbacks are done
+
+#define BIG_REPLIES 4  //  4 of the largest IPv4 datagram pass 256 KiB
+
+typedef struct {
+    int fd;  //  the client, read by the callback
+    int rc[BIG_REPLIES];
+    int early;  //  replies the client had while the callback ran
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool done;
+} big_t;
+
+static void
+s_big_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+          const asynrole_error_t *error)
+{
+    (void) error;
+    big_t *self = (big_t *) ctx;
+    if (!datagram)
+        return;
+    static uint8_t payload[ASYNROLE_DGRAM_MAX_IPV4];
+    for (int i = 0; i < BIG_REPLIES; i++)
+        self->rc[i] = asynrole_agent_reply (agent, datagram, payload, sizeof payload, NULL);
+    //  The first three went when the fourth would have passed the bound
+    static uint8_t buf[ASYNROLE_DGRAM_MAX_IPV4 + 1];
+    while (self->early < BIG_REPLIES - 1
+           && s_recv (self->fd, buf, sizeof buf, TU_TIMEOUT_MS) == ASYNROLE_DGRAM_MAX_IPV4)
+        self->early++;
+    pthread_mutex_lock (&self->mutex);
+    self->done = true;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+static void
+test_bound_pushes_early (void **state)
+{
+    (void) state;
+    big_t big = { .early = 0, .done = false };
+    pthread_mutex_init (&big.mutex, NULL);
+    tu_cond_init (&big.cond);
+    asynrole_addr_t bound;
+    big.fd = tu_client ("127.0.0.1", &bound);
+    int room = 4 * ASYNROLE_DGRAM_MAX_IPV4;  //  the kernel doubles it, up to its cap
+    assert_int_equal (setsockopt (big.fd, SOL_SOCKET, SO_RCVBUF, &room, sizeof room), 0);
+    asynrole_agent_t *agent = tu_agent_new (s_big_cb, &big, "127.0.0.1:0", NULL);
+    const asynrole_addr_t *to = asynrole_agent_local (agent, 0);
+    assert_int_equal (sendto (big.fd, "?", 1, 0, &to->u.sa, to->len), 1);
+    assert_true (tu_wait_flag (&big.mutex, &big.cond, &big.done, TU_TIMEOUT_MS));
+    for (int i = 0; i < BIG_REPLIES; i++)
+        assert_int_equal (big.rc[i], 0);
+    assert_int_equal (big.early, BIG_REPLIES - 1);
+    //  The last one, held until the callback returned
+    static uint8_t buf[ASYNROLE_DGRAM_MAX_IPV4 + 1];
+    assert_int_equal (s_recv (big.fd, buf, sizeof buf, TU_TIMEOUT_MS), ASYNROLE_DGRAM_MAX_IPV4);
+    tu_agent_destroy (&agent);
+    close (big.fd);
+    pthread_cond_destroy (&big.cond);
+    pthread_mutex_destroy (&big.mutex);
+}
+
+//  -------------------------------------------------------------------------
 //  Destroyed from its callback after replying: the replies still go
 
 typedef struct {
@@ -330,6 +394,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_burst_answered_in_order, tu_teardown),
         cmocka_unit_test_teardown (test_held_until_callbacks_done, tu_teardown),
         cmocka_unit_test_teardown (test_full_queue_flushes_then_waits, tu_teardown),
+        cmocka_unit_test_teardown (test_bound_pushes_early, tu_teardown),
         cmocka_unit_test_teardown (test_destroy_from_callback_sends_held, tu_teardown),
         cmocka_unit_test_teardown (test_stats_from_callback_see_held_sends, tu_teardown),
     };

@@ -147,7 +147,10 @@ s_record (io_rx_t *self, io_socket_t *sock, unsigned i, wire_rec_t *rec)
         sock->stats.truncated++;
     }
     if (mm->msg_hdr.msg_namelen <= sizeof rec->peer.u) {
-        memcpy (&rec->peer.u, &self->names[i], mm->msg_hdr.msg_namelen);
+        //  The whole name's room, a fixed size: a copy of namelen bytes
+        //  costs more than the bytes (len says which are the address)
+        _Static_assert(sizeof rec->peer.u == sizeof self->names[i], "a name fills peer.u");
+        memcpy (&rec->peer.u, &self->names[i], sizeof rec->peer.u);
         rec->peer.len = mm->msg_hdr.msg_namelen;
     }
     rec->peer.via = sock->tag + 1;

@@ -659,8 +659,9 @@ s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *dest
 {
     if (s_check_send (role, data, size, how, error))
         return -1;
-    int index = role_pick_socket (role, destination, error);
-    if (index < 0)
+    //  An Agent's reply names its socket: the common case, looked at first
+    int index = role->destination.len ? -1 : s_pick_via (role, destination);
+    if (index < 0 && (index = role_pick_socket (role, destination, error)) < 0)
         return -1;
     //  An IPv4 datagram is IPv4-sized, through a dual-stack socket too
     int family =

@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  The role whose batch this thread handles, NULL when none
-//  (initial-exec: one load, not a call, on every send)
-static __thread role_t *s_current __attribute__ ((tls_model ("initial-exec")));
+__thread role_t *role_batch_current __attribute__ ((tls_model ("initial-exec")));
 
 //  The socket index of a record's socket id (only a failed push asks)
 static size_t
@@ -68,6 +66,12 @@ s_push (role_t *role)
         return;
     }
     role->batch = NULL;
+    //  The next buffer fits this batch (one large batch does not make
+    //  every later one allocate as much)
+    size_t room = ROOM_FIRST_SEND_BATCH;
+    while (room < size)
+        room *= 2;
+    role->batch_room = room;
     pthread_mutex_lock (&role->push_mutex);
     HANDOFF_RELEASE (&wire_inbound_handoff);
     int rc = zmq_msg_send (&msg, role->push, 0);
@@ -84,16 +88,16 @@ role_batch_begin (role_t *role)
 {
     //  A pipe-mode role has no callback to report a lost push to
     if (!role->options.pipe_mode)
-        s_current = role;
+        role_batch_current = role;
 }
 
 void
 role_batch_end (role_t *role)
 {
-    if (s_current != role)
+    if (role_batch_current != role)
         return;
     s_push (role);
-    s_current = NULL;
+    role_batch_current = NULL;
     if (!role->batch_lost)
         return;
     role->batch_error.count = role->batch_lost;
@@ -102,15 +106,9 @@ role_batch_end (role_t *role)
 }
 
 bool
-role_batch_holds (const role_t *role)
-{
-    return s_current == role;
-}
-
-bool
 role_batch_pending (void)
 {
-    return s_current && s_current->batch_size;
+    return role_batch_current && role_batch_current->batch_size;
 }
 
 //  Room for more bytes held; false when out of memory. batch_room is the
@@ -148,8 +146,8 @@ role_batch_add (role_t *role, size_t span)
 void
 role_batch_flush (void)
 {
-    if (s_current)
-        s_push (s_current);
+    if (role_batch_current)
+        s_push (role_batch_current);
 }
 
 void

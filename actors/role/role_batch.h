@@ -10,8 +10,11 @@
     when the batch is done, when it reaches LIMIT_SEND_BATCH_BYTES, and
     before anything on this thread may wait (a send that finds no credit, a
     control request, a blocking call, a destroy). Sends on other roles, and
-    from other threads, go at once. The buffer is the role's, grows to the
-    bound and is reused: only the role's thread touches it. */
+    from other threads, go at once. The buffer is the role's (only its
+    thread touches it); a push hands it to libzmq as the message, without a
+    copy (zmq_msg_init_data: one allocation per batch, not per send; a copy
+    of the frame costs more, measured in docs/performance.md), and the next
+    batch starts a buffer sized to the last one. */
 #ifndef ASYNROLE_ROLE_BATCH_H_INCLUDED
 #define ASYNROLE_ROLE_BATCH_H_INCLUDED
 
@@ -24,8 +27,16 @@ void role_batch_begin (role_t *role);
 //  that failed is reported to the callback (ASYNROLE_OP_SEND, its count)
 void role_batch_end (role_t *role);
 
+//  The role whose batch this thread handles, NULL when none (initial-exec:
+//  one load, not a call, on every send)
+extern __thread role_t *role_batch_current __attribute__ ((tls_model ("initial-exec")));
+
 //  Is a send on role from this thread to be held?
-bool role_batch_holds (const role_t *role);
+static inline bool
+role_batch_holds (const role_t *role)
+{
+    return role_batch_current == role;
+}
 
 //  Does this thread hold records not pushed yet (on any role)?
 bool role_batch_pending (void);
