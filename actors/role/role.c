@@ -691,6 +691,16 @@ int
 role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
            const role_send_t *how, asynrole_error_t *error)
 {
+    //  The role's own thread, handling a batch: the role outlives the call
+    //  (a destroy waits for this thread, or is deferred until it is done),
+    //  so the call is not counted; a role being destroyed still refuses it
+    if (role_batch_holds (role)) {
+        if (atomic_load (&role->stopping) || atomic_load (&role->destroying)
+            || atomic_load (&role->closed))
+            return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_NONE, 0,
+                              "the role is closed, or being destroyed: %s", role->name);
+        return s_send (role, data, size, destination, how, error);
+    }
     if (role_enter (role, error))
         return -1;
     int rc = s_send (role, data, size, destination, how, error);
