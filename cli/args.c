@@ -17,6 +17,7 @@ typedef enum {
     OPT_CAPTURE,
     OPT_VERBOSE,
     OPT_DUMP,
+    OPT_PIPE,
     OPT_HELP
 } option_id_t;
 
@@ -41,6 +42,7 @@ static const option_t s_options[] = {
     { "capture", 0, true, false, ALL },
     { "verbose", 'v', false, false, ALL },
     { "dump", 0, false, false, ALL },
+    { "pipe", 0, false, false, CLI_ECHO },
     { "help", 'h', false, false, ALL },
 };
 #define OPTIONS (sizeof s_options / sizeof s_options[0])
@@ -104,6 +106,7 @@ s_store (cli_args_t *args, const char *name, option_id_t id, const char *value)
             break;
         case OPT_VERBOSE: args->verbose = true; break;
         case OPT_DUMP: args->dump = true; break;
+        case OPT_PIPE: args->pipe = true; break;
         case OPT_HELP: args->help = true; break;
     }
     return rc;

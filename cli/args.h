@@ -33,6 +33,7 @@ typedef struct {
     const char *capture;      //  --capture path, NULL if not given
     bool verbose;             //  --verbose, -v
     bool dump;                //  --dump
+    bool pipe;                //  --pipe (echo: events read in pipe mode)
     bool help;                //  --help, -h
     const char *operands[2];  //  what is not an option, in order
     size_t operand_count;

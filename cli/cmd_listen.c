@@ -158,7 +158,7 @@ cmd_listen (int argc, char **argv)
         return code ? code : usage_print (s_usage);
     session_t session;
     asynrole_agent_t *agent = NULL;
-    if ((code = listeners_start (&session, "listen", &args, &agent)))
+    if ((code = listeners_start (&session, "listen", &args, NULL, NULL, &agent)))
         return code;
 
     int timeout = args.timeout ? args.timeout : -1;

@@ -19,11 +19,12 @@ int cmd_send (int argc, char **argv);
     "  --help, -h          this help\n"
 
 //  echo and listen: check every --listen (exit 2 for a bad one) before
-//  anything starts, open the session, and its pipe-mode Agent on every
-//  --listen (buffer_size: --buffer), then say where it listens. Returns 0,
-//  or an exit code after one line on stderr (the session closed then).
+//  anything starts, open the session, and its Agent on every --listen
+//  (buffer_size: --buffer): in callback mode with callback, in pipe mode
+//  when it is NULL; then say where it listens. Returns 0, or an exit code
+//  after one line on stderr (the session closed then).
 int listeners_start (session_t *session, const char *name, const cli_args_t *args,
-                     asynrole_agent_t **agent);
+                     asynrole_agent_fn *callback, void *ctx, asynrole_agent_t **agent);
 
 //  echo and listen: the counters when counters (a signal, --verbose), the
 //  Agent destroyed, the session closed. Returns code, or the close's failure.

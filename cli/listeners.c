@@ -29,14 +29,15 @@ s_check (const char *name, const cli_args_t *args)
 }
 
 static int
-s_open (session_t *session, const cli_args_t *args, asynrole_agent_t **agent)
+s_open (session_t *session, const cli_args_t *args, asynrole_agent_fn *callback, void *ctx,
+        asynrole_agent_t **agent)
 {
     asynrole_options_t options = session_options (session);
-    options.pipe_mode = true;
+    options.pipe_mode = callback == NULL;
     options.name = session->name;
     options.buffer_size = (size_t) args->buffer;
     asynrole_error_t error;
-    *agent = asynrole_agent_new (NULL, NULL, args->listen, args->listen_count, &options, &error);
+    *agent = asynrole_agent_new (callback, ctx, args->listen, args->listen_count, &options, &error);
     if (!*agent)
         return report_error (session->name, &error);
     //  Where it listens, ports chosen by the kernel included ("127.0.0.1:0")
@@ -53,12 +54,12 @@ s_open (session_t *session, const cli_args_t *args, asynrole_agent_t **agent)
 
 int
 listeners_start (session_t *session, const char *name, const cli_args_t *args,
-                 asynrole_agent_t **agent)
+                 asynrole_agent_fn *callback, void *ctx, asynrole_agent_t **agent)
 {
     int code = s_check (name, args);
     if (code || (code = session_open (session, name, args)))
         return code;
-    if ((code = s_open (session, args, agent)))
+    if ((code = s_open (session, args, callback, ctx, agent)))
         return session_close (session, code);
     return 0;
 }

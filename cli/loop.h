@@ -1,7 +1,7 @@
-/*  loop.h - the main thread of echo and listen: events from a pipe-mode
-    role's data socket, and the signal descriptor, in one zmq_poll with a
-    deadline. The roles run in pipe mode so that everything the command
-    does (printing, replying, counting) happens on this one thread. */
+/*  loop.h - the main thread of listen and echo --pipe: events from a
+    pipe-mode role's data socket, and the signal descriptor, in one zmq_poll
+    with a deadline. The roles run in pipe mode so that everything the
+    command does (printing, replying, counting) happens on this one thread. */
 #ifndef CLI_LOOP_H_INCLUDED
 #define CLI_LOOP_H_INCLUDED
 

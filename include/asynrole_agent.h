@@ -34,6 +34,13 @@
         any other command
             -> zsock_recv (actor, "is", &code, &text)  //  code ASYNROLE_EBADARG
 
+    Replies made in the callback (asynrole_agent_reply, _send, _try_send
+    on this Agent) leave together: the Agent's thread holds them while it
+    runs the callbacks of one batch (the datagrams one read brought, up to
+    64 per socket) and hands them to the I/O actor as one message when the
+    last callback of the batch returns; the details, and when they go
+    sooner, are in asynrole_manager.h ("Sends from the callback").
+
     Deadlines, threads and destroying from the callback: as for the Manager
     (asynrole_manager.h); the Agent's sockets all close before the last
     ASYNROLE_ECLOSED callback.
@@ -66,7 +73,9 @@ ASYNROLE_EXPORT asynrole_agent_t *asynrole_agent_new (asynrole_agent_fn *callbac
 ASYNROLE_EXPORT void asynrole_agent_destroy (asynrole_agent_t **self_p);
 
 //  Send a datagram to destination (0..65507 bytes over IPv4, 0..65527 over
-//  IPv6). Returns 0 once the I/O actor has it queued, -1 with
+//  IPv6). Returns 0 once the I/O actor has it queued (from the Agent's own
+//  callback: once it is held, to leave when the batch's callbacks are
+//  done; 0 means it will leave), -1 with
 //  ASYNROLE_EBADARG (no socket of that family, a bad via) or
 //  ASYNROLE_EWOULDBLOCK (the send queue stayed full for send_timeout).
 ASYNROLE_EXPORT int asynrole_agent_send (asynrole_agent_t *self, const void *data, size_t size,

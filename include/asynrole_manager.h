@@ -61,6 +61,25 @@
     batch of 64). Keep the previous context alive until a datagram has come
     through the new callback, or until the Manager is destroyed.
 
+    Sends from the callback: a send on this role (_send, _try_send,
+    _send_with; the request engine's attempts and retries) made by the
+    role's own thread while it runs the callbacks of one batch (the
+    datagrams one read brought), or the request engine's turn after a
+    wake-up, is held and leaves with the others of that batch, as one
+    message to the I/O actor, when the batch's callbacks are done. It
+    leaves sooner when the held sends reach 256 KiB, and before anything on
+    that thread could wait: a send that finds its socket's send queue full
+    (it first pushes what is held, then waits as any send does), _stats and
+    the other calls that ask the I/O actor, a blocking call, a destroy. Its
+    credit is reserved when the call is made, as for any send, and 0 means
+    it will leave; in order with the thread's other sends on this role.
+    Sends on another role, and sends from other threads, go at once. The
+    push of held sends never fails while the I/O actor lives (nothing
+    bounds its inbound pipe); if it did, each send's credit is given back,
+    it is counted in stats.tx_failed, and the callback gets one error with
+    ASYNROLE_OP_SEND and count = the sends lost. A role destroyed from its
+    callback still sends what it held, before its sockets close.
+
     Destroying the Manager from its own callback is allowed: it ends when the
     callback returns. Its socket closes, then the callback runs once more,
     with an ASYNROLE_ECLOSED error, and never again: ctx may be freed then.
@@ -106,7 +125,8 @@ ASYNROLE_EXPORT void asynrole_manager_destroy (asynrole_manager_t **self_p);
 
 //  Send one datagram (0..65507 bytes over IPv4, 0..65527 over IPv6) to
 //  destination, or to the default destination when NULL. Returns 0 once the
-//  I/O actor has it queued, -1 with ASYNROLE_EBADARG when the call cannot be
+//  I/O actor has it queued (from the Manager's own callback: once it is
+//  held, to leave when the batch's callbacks are done), -1 with ASYNROLE_EBADARG when the call cannot be
 //  carried out, ASYNROLE_EWOULDBLOCK when the send queue stayed full. What
 //  the kernel says later arrives as an error event.
 ASYNROLE_EXPORT int asynrole_manager_send (asynrole_manager_t *self, const void *data, size_t size,

@@ -71,7 +71,8 @@ typedef struct {
     uint64_t rate_limited;    //  read but not delivered: the per-source rate limit
     uint64_t kernel_dropped;  //  dropped by the kernel, receive buffer full
                               //  (SO_MEMINFO when the counters are read)
-    uint64_t tx_failed;       //  sends the kernel refused (each one reported)
+    uint64_t tx_failed;       //  sends the kernel refused (each one reported),
+                              //  and held sends whose push was lost
     uint64_t tx_blocked;      //  times the kernel's send buffer was full and
                               //  the sends waited for room (none was lost)
     uint64_t tx_backlog;      //  datagrams waiting for that room right now

@@ -388,6 +388,9 @@ test_bad_arguments (void **state)
         { { "echo", "--listen", "127.0.0.1:0", "extra" }, "unexpected argument 'extra'" },
         { { "echo", "--count", "1", "--listen", "127.0.0.1:0" },
           "--count is not an option of echo" },
+        { { "listen", "--pipe", "--listen", "127.0.0.1:0" }, "--pipe is not an option of listen" },
+        { { "echo", "--pipe=1", "--listen", "127.0.0.1:0" }, "--pipe takes no value" },
+        { { "echo", "--pipe", "--pipe", "--listen", "127.0.0.1:0" }, "--pipe given twice" },
         { { "echo", "--verbose=1", "--listen", "127.0.0.1:0" }, "--verbose takes no value" },
         { { "echo", "--bogus" }, "unknown option '--bogus'" },
         { { "echo", "-x" }, "unknown option '-x'" },
@@ -437,12 +440,13 @@ test_bad_arguments (void **state)
     }
 }
 
-//  echo answers send, on IPv4 and IPv6 at once; SIGTERM ends it with counters
+//  echo answers send, on IPv4 and IPv6 at once; SIGTERM ends it with
+//  counters. From its callback by default, from the main thread with --pipe.
 static void
-test_echo_round_trip (void **state)
+s_echo_round_trip (bool pipe)
 {
-    (void) state;
-    const char *args[] = { "echo", "--listen", "127.0.0.1:0", "--listen", "[::1]:0", NULL };
+    const char *args[] = { "echo", "--listen", "127.0.0.1:0", "--listen", "[::1]:0", NULL, NULL };
+    args[5] = pipe ? "--pipe" : NULL;
     cli_t *echo = s_cli_start (args);
     uint16_t port = s_listening (echo, "echo");
     s_round_trip (port, "0102abcdef");
@@ -467,6 +471,20 @@ test_echo_round_trip (void **state)
     s_cli_free (&echo);
 }
 
+static void
+test_echo_round_trip (void **state)
+{
+    (void) state;
+    s_echo_round_trip (false);
+}
+
+static void
+test_echo_pipe (void **state)
+{
+    (void) state;
+    s_echo_round_trip (true);
+}
+
 //  Send one UDP datagram from 127.0.0.1:from_port to 127.0.0.1:to_port
 //  through a raw socket (a spoofed source); false without CAP_NET_RAW
 static bool
@@ -489,12 +507,11 @@ s_spoof (uint16_t from_port, uint16_t to_port, const char *text)
 }
 
 //  A datagram whose source is the echo's own address (spoofed) is not
-//  answered: the echo would answer itself for ever
+//  answered: the echo would answer itself for ever (callback and pipe mode)
 static void
-test_echo_own_source (void **state)
+s_echo_own_source (bool pipe)
 {
-    (void) state;
-    const char *args[] = { "echo", "--listen", "127.0.0.1:0", NULL };
+    const char *args[] = { "echo", "--listen", "127.0.0.1:0", pipe ? "--pipe" : NULL, NULL };
     cli_t *echo = s_cli_start (args);
     uint16_t port = s_listening (echo, "echo");
     if (!s_spoof (port, port, "loop")) {
@@ -509,6 +526,14 @@ test_echo_own_source (void **state)
     s_says (echo, 1, "rx_datagrams=2 rx_bytes=6 tx_datagrams=1 tx_bytes=2 ");
     s_says (echo, 1, "echo: 1 datagrams from our own address or port 0, not answered");
     s_cli_free (&echo);
+}
+
+static void
+test_echo_own_source (void **state)
+{
+    (void) state;
+    s_echo_own_source (false);
+    s_echo_own_source (true);
 }
 
 //  No one answers: exit 1 after every attempt, one line that says so
@@ -859,6 +884,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_help, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_arguments, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_echo_round_trip, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_echo_pipe, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_echo_own_source, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_send_no_response, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_send_file, s_setup, s_teardown),

@@ -9,6 +9,7 @@
 #include "bounds.h"
 #include "req.h"
 #include "waiter.h"
+#include "role_batch.h"
 #include <errno.h>
 #include <zmq.h>
 #include <limits.h>
@@ -172,6 +173,7 @@ asynrole_agent_receive_and_send (asynrole_agent_t *self, int timeout, asynrole_h
         return -1;
     int64_t deadline = clock_ms () + timeout;
     int rc = -1;
+    role_batch_flush ();  //  what this thread holds goes before it waits
     if (!busy_take (&role->user_busy, timeout))
         error_set (error, ASYNROLE_EIDLE, ASYNROLE_OP_RECV, EBUSY,
                    "other callers held the data socket for %d ms: %s", timeout, role->name);

@@ -1,5 +1,6 @@
 /*  waiter.c - where a blocking call waits for its results */
 #include "waiter.h"
+#include "role_batch.h"
 #include "clock.h"
 #include "error_fill.h"
 #include "role.h"
@@ -126,6 +127,9 @@ waiter_fail (waiter_t *self, size_t index, const asynrole_error_t *error)
 size_t
 waiter_wait (waiter_t *self, size_t ended, int timeout_ms)
 {
+    //  Sends this thread holds (a callback of another role) go before it waits
+    if (timeout_ms > 0)
+        role_batch_flush ();
     struct timespec until = clock_after (timeout_ms);
     pthread_mutex_lock (&self->mutex);
     int rc = 0;

@@ -142,6 +142,7 @@ s_stats (io_socket_t **sockets, size_t count)
         records[i].held = link_held (sockets[i]->link);
         records[i].held_max = link_held_max (sockets[i]->link);
         records[i].tx_waits = link_tx_waits (sockets[i]->link, sockets[i]->tag);
+        records[i].tx_failed += link_tx_failed (sockets[i]->link, sockets[i]->tag);
     }
     zmsg_t *msg = stats_encode (records, (int) count);
     free (records);

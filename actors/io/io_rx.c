@@ -147,7 +147,10 @@ s_record (io_rx_t *self, io_socket_t *sock, unsigned i, wire_rec_t *rec)
         sock->stats.truncated++;
     }
     if (mm->msg_hdr.msg_namelen <= sizeof rec->peer.u) {
-        memcpy (&rec->peer.u, &self->names[i], mm->msg_hdr.msg_namelen);
+        //  The whole name's room, a fixed size: a copy of namelen bytes
+        //  costs more than the bytes (len says which are the address)
+        _Static_assert(sizeof rec->peer.u == sizeof self->names[i], "a name fills peer.u");
+        memcpy (&rec->peer.u, &self->names[i], sizeof rec->peer.u);
         rec->peer.len = mm->msg_hdr.msg_namelen;
     }
     rec->peer.via = sock->tag + 1;
@@ -171,9 +174,10 @@ s_sift (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         wire_rec_t *rec = &self->recs[i];
         s_record (self, sock, i, rec);
-        io_roles_capture (roles, sock, &rec->peer,
-                          rec->local.len ? &rec->local : &sock->stats.local, self->iov[i].iov_base,
-                          rec->size, rec->original);
+        if (io_roles_capturing (roles, sock))
+            io_roles_capture (roles, sock, &rec->peer,
+                              rec->local.len ? &rec->local : &sock->stats.local,
+                              self->iov[i].iov_base, rec->size, rec->original);
         filter_verdict_t verdict = filter ? filter_check (filter, &rec->peer, now) : FILTER_PASS;
         if (verdict == FILTER_PASS)
             self->kept[kept++] = i;
@@ -216,10 +220,10 @@ s_deliver (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
             //  Out of memory for the frame: nothing in it can be delivered
             io_roles_drop (roles, sock, last - first, 0);
         else {
+            uint8_t *frame = zmq_msg_data (&msg);
             for (unsigned k = first; k < last; k++) {
                 unsigned i = self->kept[k];
-                offset = io_roles_put (zmq_msg_data (&msg), offset, &self->recs[i],
-                                       self->iov[i].iov_base);
+                offset = io_roles_put (frame, offset, &self->recs[i], self->iov[i].iov_base);
             }
             carried.datagrams = last - first;
             io_roles_deliver (roles, sock, &msg, &carried);
@@ -232,12 +236,18 @@ void
 io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
 {
     for (int round = 0; round < LIMIT_RX_ROUNDS; round++) {
-        for (unsigned i = 0; i < LIMIT_RX_BATCH; i++) {
+        //  Only the headers the kernel wrote to are reset (a busy socket
+        //  reads a few datagrams per call, not LIMIT_RX_BATCH)
+        bool resize = self->buffer_size != sock->buffer_size;
+        unsigned reset = resize ? LIMIT_RX_BATCH : self->dirty;
+        for (unsigned i = 0; i < reset; i++) {
             self->iov[i].iov_len = sock->buffer_size;
             self->msgs[i].msg_hdr.msg_namelen = sizeof self->names[i];
             self->msgs[i].msg_hdr.msg_controllen = LIMIT_CONTROL_SIZE;
             self->msgs[i].msg_hdr.msg_flags = 0;
         }
+        self->buffer_size = sock->buffer_size;
+        self->dirty = LIMIT_RX_BATCH;  //  a failed call may have written to any
         //  MSG_TRUNC: msg_len is the datagram's real length even when cut
         int n = recvmmsg (sock->fd, self->msgs, LIMIT_RX_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
         if (n < 0) {
@@ -252,6 +262,7 @@ io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
                 io_roles_report (roles, sock, ASYNROLE_OP_RECV, err, &sock->peer);
             continue;
         }
+        self->dirty = (unsigned) n;
         sock->stats.rx_datagrams += (unsigned) n;
         s_deliver (self, sock, roles, s_sift (self, sock, roles, (unsigned) n));
         if (n < LIMIT_RX_BATCH)

@@ -71,7 +71,7 @@ s_prepare (struct mmsghdr *mm, struct iovec *iov, const uint8_t *record, const i
         mm->msg_hdr.msg_name = (void *) (record + offsetof (wire_rec_t, peer));
         mm->msg_hdr.msg_namelen = rec->peer.len;
     }
-    int family = asynrole_addr_family (&sock->stats.local);
+    int family = sock->stats.local.u.sa.sa_family;  //  a bound socket's: never len 0
     //  A multicast address is no source: the kernel picks one
     bool multicast = family == AF_INET6 && IN6_IS_ADDR_MULTICAST (&rec->local.u.in6.sin6_addr);
     if (sock->wildcard && rec->local.len && rec->local.u.sa.sa_family == family && !multicast)

@@ -1,6 +1,8 @@
 /*  role.c - the API side of a role: start, stop, send, counters. Sends go
     from the calling thread straight to the I/O actor through the role's
-    PUSH socket, under the role's push lock: one pipe hop, any thread. */
+    PUSH socket, under the role's push lock: one pipe hop, any thread;
+    those the role's own thread makes while it handles a batch go together,
+    once it is done (role_batch.h). */
 #include "role.h"
 #include "req_engine.h"
 #include "log.h"
@@ -12,6 +14,7 @@
 #include "clock.h"
 #include "pair.h"
 #include "role_actor.h"
+#include "role_batch.h"
 #include "role_ctl.h"
 #include "role_deploy.h"
 #include "listen_internal.h"
@@ -104,6 +107,7 @@ role_release (role_t *role)
     role->dual = NULL;
     filter_destroy (&role->filter);
     role_capture_release (role);
+    role_batch_free (role);
     s_destroy_locks (role);
     ctx_release ();
 }
@@ -352,6 +356,8 @@ role_dispose (role_t *role)
 void
 role_stop (role_t *role)
 {
+    //  What this thread holds goes before it waits for another role's end
+    role_batch_flush ();
     if (actor_is_self (role->actor)) {
         //  From the role's own callback: the actor ends once it returns
         atomic_store (&role->destroying, true);
@@ -414,10 +420,32 @@ s_carries (role_t *role, size_t i, int family)
     return own == family || (family == AF_INET && own == AF_INET6 && role->dual[i]);
 }
 
+//  The common case, an Agent's reply: a well-formed address with a port,
+//  whose via names a socket that carries its family. -1 otherwise (then
+//  role_pick_socket looks further, and says what is wrong).
+static int
+s_pick_via (const role_t *role, const asynrole_addr_t *to)
+{
+    if (role->kind != ROLE_AGENT || !to || to->via == 0 || to->via > role->count)
+        return -1;
+    size_t i = to->via - 1;
+    int own = role->locals[i].len ? role->locals[i].u.sa.sa_family : AF_UNSPEC;
+    if (to->u.sa.sa_family == AF_INET && to->len == sizeof to->u.in && to->u.in.sin_port
+        && (own == AF_INET || (own == AF_INET6 && role->dual[i])))
+        return (int) i;
+    if (to->u.sa.sa_family == AF_INET6 && to->len == sizeof to->u.in6 && to->u.in6.sin6_port
+        && own == AF_INET6)
+        return (int) i;
+    return -1;
+}
+
 //  Which socket a datagram to destination leaves from, or -1 (error filled)
 int
 role_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_error_t *error)
 {
+    int via = role->destination.len ? -1 : s_pick_via (role, destination);
+    if (via >= 0)
+        return via;
     char text[ASYNROLE_ADDR_STRLEN];
     if (role->destination.len) {
         if (destination)
@@ -438,7 +466,7 @@ role_pick_socket (role_t *role, const asynrole_addr_t *destination, asynrole_err
         return error_badarg (error, "the destination has port 0: %s to %s", role->name,
                              asynrole_addr_format (destination, text, sizeof text));
     //  via routes an Agent's reply; a Manager has one socket and ignores it
-    int via = asynrole_addr_socket (destination);
+    via = asynrole_addr_socket (destination);
     if (destination->via && role->kind == ROLE_AGENT) {
         if (via < 0 || (size_t) via >= role->count)
             return error_badarg (error, "the destination's via names socket %u of %zu: %s",
@@ -499,28 +527,43 @@ s_addresses (role_t *role, int index, const asynrole_addr_t *destination,
         rec->peer = dual ? s_mapped (destination) : *destination;
         rec->peer.via = 0;
     }
+    else
+        memset (&rec->peer, 0, sizeof rec->peer);
     if (reply_to && reply_to->local.len) {
         rec->local = dual ? s_mapped (&reply_to->local) : reply_to->local;
         rec->local.via = 0;
         rec->ifindex = reply_to->ifindex;
     }
+    else
+        memset (&rec->local, 0, sizeof rec->local);
+}
+
+//  The WIRE_SEND record of a send
+static void
+s_fill (role_t *role, int index, size_t size, const asynrole_addr_t *destination,
+        const role_send_t *how, wire_rec_t *rec)
+{
+    //  Field by field: a memset of the whole record costs as much again
+    rec->type = WIRE_SEND;
+    rec->op = 0;
+    rec->socket = role->socket_ids[index];
+    rec->size = (uint32_t) size;
+    rec->original = rec->flags = rec->ifindex = rec->errors = 0;
+    rec->err = 0;
+    rec->count = 0;
+    s_addresses (role, index, destination, how->reply_to, rec);
 }
 
 //  A message holding one WIRE_SEND record; 0 or -1 with error filled
 static int
-s_record (role_t *role, int index, const void *data, size_t size,
-          const asynrole_addr_t *destination, const role_send_t *how, zmq_msg_t *msg,
-          asynrole_error_t *error)
+s_record (const wire_rec_t *rec, const void *data, zmq_msg_t *msg, asynrole_error_t *error)
 {
-    wire_rec_t rec = { .type = WIRE_SEND, .socket = role->socket_ids[index] };
-    rec.size = (uint32_t) size;
-    s_addresses (role, index, destination, how->reply_to, &rec);
-    if (zmq_msg_init_size (msg, wire_rec_span (size)))
+    if (zmq_msg_init_size (msg, wire_rec_span (rec->size)))
         return error_nomem (error, "a send");
     uint8_t *frame = zmq_msg_data (msg);
-    memcpy (frame, &rec, sizeof rec);
-    if (size)
-        memcpy (frame + sizeof rec, data, size);
+    memcpy (frame, rec, sizeof *rec);
+    if (rec->size)
+        memcpy (frame + sizeof *rec, data, rec->size);
     return 0;
 }
 
@@ -569,14 +612,56 @@ s_push (role_t *role, int index, size_t span, zmq_msg_t *msg, asynrole_error_t *
     return error_zmq (error, err, "the I/O actor's inbound socket refused a send");
 }
 
+//  Reserve a send's credit. Credit this thread holds in sends not pushed
+//  yet is never waited for: they go first (role_batch.h).
+static int
+s_reserve (role_t *role, int index, size_t span, const role_send_t *how, asynrole_error_t *error)
+{
+    if (link_tx_reserve (role->link, (size_t) index, span, 0, NULL) == 0)
+        return 0;
+    role_batch_flush ();
+    return link_tx_reserve (role->link, (size_t) index, span,
+                            how->nowait ? 0 : role->options.send_timeout, error);
+}
+
+//  Hand the send to the I/O actor: held in the role's batch when this is
+//  its thread handling a batch (the record made in place), else pushed now.
+//  0, or -1 with error filled (the credit given back).
+static int
+s_hand_over (role_t *role, int index, const void *data, size_t size,
+             const asynrole_addr_t *destination, const role_send_t *how, asynrole_error_t *error)
+{
+    size_t span = wire_rec_span (size);
+    if (role_batch_holds (role)) {
+        uint8_t *at = role_batch_add (role, span);
+        if (!at) {
+            link_tx_release (role->link, (size_t) index, span);
+            return error_nomem (error, "a held send");
+        }
+        s_fill (role, index, size, destination, how, (wire_rec_t *) at);
+        if (size)
+            memcpy (at + sizeof (wire_rec_t), data, size);
+        return 0;
+    }
+    wire_rec_t rec;
+    s_fill (role, index, size, destination, how, &rec);
+    zmq_msg_t msg;
+    if (s_record (&rec, data, &msg, error)) {
+        link_tx_release (role->link, (size_t) index, span);
+        return -1;
+    }
+    return s_push (role, index, span, &msg, error);
+}
+
 static int
 s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
         const role_send_t *how, asynrole_error_t *error)
 {
     if (s_check_send (role, data, size, how, error))
         return -1;
-    int index = role_pick_socket (role, destination, error);
-    if (index < 0)
+    //  An Agent's reply names its socket: the common case, looked at first
+    int index = role->destination.len ? -1 : s_pick_via (role, destination);
+    if (index < 0 && (index = role_pick_socket (role, destination, error)) < 0)
         return -1;
     //  An IPv4 datagram is IPv4-sized, through a dual-stack socket too
     int family =
@@ -585,22 +670,15 @@ s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *dest
     if (size > max)
         return error_badarg (error, "%zu bytes is more than a datagram holds (%zu): %s", size, max,
                              role->name);
-    size_t span = wire_rec_span (size);
-    if (link_tx_reserve (role->link, (size_t) index, span,
-                         how->nowait ? 0 : role->options.send_timeout, error))
+    if (s_reserve (role, index, wire_rec_span (size), how, error))
         return -1;
-    zmq_msg_t msg;
-    if (s_record (role, index, data, size, destination, how, &msg, error)) {
-        link_tx_release (role->link, (size_t) index, span);
-        return -1;
-    }
     if (atomic_load_explicit (&role->dump, memory_order_relaxed))
         dump_datagram (role->name, "send", true, destination ? destination : &role->destination,
                        data, size);
     role_fn_t previous = { NULL };
     void *previous_ctx = NULL;
     uint64_t ours = how->callback ? s_swap_callback (role, how, &previous, &previous_ctx) : 0;
-    if (s_push (role, index, span, &msg, error)) {
+    if (s_hand_over (role, index, data, size, destination, how, error)) {
         if (how->callback)
             s_restore_callback (role, ours, previous, previous_ctx);
         return -1;
@@ -613,6 +691,16 @@ int
 role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
            const role_send_t *how, asynrole_error_t *error)
 {
+    //  The role's own thread, handling a batch: the role outlives the call
+    //  (a destroy waits for this thread, or is deferred until it is done),
+    //  so the call is not counted; a role being destroyed still refuses it
+    if (role_batch_holds (role)) {
+        if (atomic_load (&role->stopping) || atomic_load (&role->destroying)
+            || atomic_load (&role->closed))
+            return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_NONE, 0,
+                              "the role is closed, or being destroyed: %s", role->name);
+        return s_send (role, data, size, destination, how, error);
+    }
     if (role_enter (role, error))
         return -1;
     int rc = s_send (role, data, size, destination, how, error);

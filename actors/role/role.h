@@ -78,6 +78,14 @@ typedef struct role_s {
     bool capture_owed;           //  a stop could not reach the I/O actor: it
                                  //  still holds a stopped capture (capture_busy's)
 
+    //  Sends held while the role's thread handles a batch (role_batch.h):
+    //  that thread alone touches these
+    uint8_t *batch;                //  the frame of WIRE_SEND records held
+    size_t batch_size;             //  bytes held
+    size_t batch_room;             //  bytes allocated (reused batch after batch)
+    uint64_t batch_lost;           //  records whose push failed, to report
+    asynrole_error_t batch_error;  //  the first such failure
+
     pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
     role_fn_t callback;               //  NULL in pipe mode (or not yet given)
     void *ctx;                        //  the callback's context

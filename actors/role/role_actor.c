@@ -9,6 +9,7 @@
 #include "frames.h"
 #include "bounds.h"
 #include "role_ctl.h"
+#include "role_batch.h"
 #include "role_deliver.h"
 #include "role_deploy.h"
 #include "capture_command.h"
@@ -435,6 +436,8 @@ s_engine_turn (self_t *self, bool posted)
     req_engine_t *engine = self->role->engine;
     if (!engine)
         return;
+    //  The turn's sends leave together, as a batch's replies do
+    role_batch_begin (self->role);
     if (posted)
         req_engine_take (engine, req_inbox_take (self->role->inbox));
     //  Being destroyed: every request ends now, so that the blocking calls
@@ -442,6 +445,7 @@ s_engine_turn (self_t *self, bool posted)
     if (atomic_load (&self->role->stopping))
         req_engine_end_all (engine, ASYNROLE_ECLOSED);
     req_engine_expire (engine);
+    role_batch_end (self->role);
     self->terminated |= atomic_load (&self->role->destroying);
 }
 

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "error_fill.h"
 #include "frames.h"
+#include "role_batch.h"
 #include "tsan.h"
 #include "wire.h"
 #include <errno.h>
@@ -23,6 +24,8 @@ role_push (role_t *role, const char *picture, ...)
 int
 role_ctl_begin (role_t *role, int timeout_ms, role_call_t *call, asynrole_error_t *error)
 {
+    //  Sends this thread holds go first: the request and its wait follow them
+    role_batch_flush ();
     call->deadline = clock_ms () + timeout_ms;
     call->timeout = timeout_ms;
     if (!busy_take (&role->ctl_busy, timeout_ms))

@@ -5,6 +5,7 @@
 #include "error_fill.h"
 #include "event_codec.h"
 #include "req_engine.h"
+#include "role_batch.h"
 #include "tsan.h"
 #include "wire.h"
 #include <czmq.h>
@@ -119,6 +120,8 @@ s_callbacks (role_t *role, zmq_msg_t *msg)
     size_t size = zmq_msg_size (msg);
     wire_rec_t rec;
     bool alive = !atomic_load (&role->destroying) && !atomic_load (&role->stopping);
+    //  The callbacks' sends on this role leave together, once they are done
+    role_batch_begin (role);
     for (size_t offset = 0; offset < size && alive; offset += wire_rec_span (rec.size)) {
         const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
         if (!payload) {
@@ -130,6 +133,9 @@ s_callbacks (role_t *role, zmq_msg_t *msg)
         //  what is left of the batch is not delivered
         alive = !atomic_load (&role->destroying) && !atomic_load (&role->stopping);
     }
+    //  Destroyed from a callback too: what they sent goes, before the
+    //  role detaches (on the same pipe, behind it)
+    role_batch_end (role);
     //  Callback mode: no record costs more than its place in the batch
     link_release (role->link, link_cost (role->link, size, 0));
     zmq_msg_close (msg);
@@ -306,4 +312,15 @@ role_deliver_closed (role_t *role)
               "destroyed from its own callback, and now closed: %s", role->name);
     if (callback.manager)
         s_call (role, callback, ctx, NULL, &closed);
+}
+
+void
+role_deliver_report (role_t *role, const asynrole_error_t *error)
+{
+    pthread_mutex_lock (&role->callback_mutex);
+    role_fn_t callback = role->callback;
+    void *ctx = role->ctx;
+    pthread_mutex_unlock (&role->callback_mutex);
+    if (callback.manager)
+        s_call (role, callback, ctx, NULL, error);
 }

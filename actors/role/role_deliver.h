@@ -16,4 +16,7 @@ bool role_deliver (role_t *role, zmq_msg_t *msg);
 //  The last callback of a role destroyed from its own callback
 void role_deliver_closed (role_t *role);
 
+//  Callback mode, in the role's thread: report error to the callback
+void role_deliver_report (role_t *role, const asynrole_error_t *error);
+
 #endif

@@ -29,6 +29,12 @@
 //  Payload bytes in one batch frame to a role
 #define LIMIT_BATCH_BYTES (256 * 1024)
 
+//  Bytes of sends a role's thread holds while it handles one batch
+//  (role_batch.h) before it pushes them: the same bound as a batch the
+//  other way, so that a batch of 64 replies to 4 KiB requests goes as one
+//  frame. A record larger than this goes alone.
+#define LIMIT_SEND_BATCH_BYTES (256 * 1024)
+
 //  What a pipe-mode event costs beyond its record in the batch: its seven
 //  frames (two of them allocated), the zero-copy payload's libzmq content,
 //  its places in libzmq's queue, and the error struct of an error event.
@@ -106,6 +112,8 @@
 #define ROOM_FIRST_LIST 16
 #define ROOM_FIRST_SOCKETS 4
 #define ROOM_FIRST_BACKLOG (64 * 1024)
+//  First room of a role's buffer of held sends (role_batch.h)
+#define ROOM_FIRST_SEND_BATCH (16 * 1024)
 
 //  How long stopping a capture waits for its writer to empty its queue
 #define LIMIT_CAPTURE_CLOSE_MS 2000

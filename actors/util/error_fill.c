@@ -4,13 +4,18 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 void
 error_clear (asynrole_error_t *error)
 {
-    if (error)
-        memset (error, 0, sizeof *error);
+    //  Every field, and an empty detail (not its whole buffer: every
+    //  successful send clears)
+    if (!error)
+        return;
+    memset (error, 0, offsetof (asynrole_error_t, detail));
+    error->detail[0] = '\0';
 }
 
 static int

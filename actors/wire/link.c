@@ -12,24 +12,25 @@ char wire_inbound_handoff;
 char wire_answer_handoff;
 
 struct link_s {
-    atomic_int refs;                  //  holders
-    size_t max_held;                  //  receive bound, bytes
-    size_t record_overhead;           //  bytes a record costs beyond its batch
-    atomic_size_t held;               //  bytes held now
-    atomic_size_t held_max;           //  the most held
-    atomic_bool want_room;            //  the I/O actor waits for room (doorbell armed)
-    doorbell_t *doorbell;             //  the I/O actor's (a reference)
-    size_t tx_max;                    //  send bound per socket, bytes
-    size_t sockets;                   //  entries in tx and tx_waits
-    atomic_size_t *tx;                //  bytes queued per socket
-    atomic_uint_least64_t *tx_waits;  //  sends that waited for room, per socket
-    atomic_int tx_waiters;            //  senders waiting for room now
-    atomic_bool tx_closed;            //  the role is going: no more waiting
-    doorbell_t *tx_bell;              //  rung when room comes and tx_wanted (a
-                                      //  reference; set before the I/O actor has it)
-    atomic_bool tx_wanted;            //  the role's thread waits for room
-    pthread_mutex_t mutex;            //  for the wait on room
-    pthread_cond_t room;              //  signalled when waiters may go (CLOCK_MONOTONIC)
+    atomic_int refs;                   //  holders
+    size_t max_held;                   //  receive bound, bytes
+    size_t record_overhead;            //  bytes a record costs beyond its batch
+    atomic_size_t held;                //  bytes held now
+    atomic_size_t held_max;            //  the most held
+    atomic_bool want_room;             //  the I/O actor waits for room (doorbell armed)
+    doorbell_t *doorbell;              //  the I/O actor's (a reference)
+    size_t tx_max;                     //  send bound per socket, bytes
+    size_t sockets;                    //  entries in tx and tx_waits
+    atomic_size_t *tx;                 //  bytes queued per socket
+    atomic_uint_least64_t *tx_waits;   //  sends that waited for room, per socket
+    atomic_uint_least64_t *tx_failed;  //  held sends whose push failed, per socket
+    atomic_int tx_waiters;             //  senders waiting for room now
+    atomic_bool tx_closed;             //  the role is going: no more waiting
+    doorbell_t *tx_bell;               //  rung when room comes and tx_wanted (a
+                                       //  reference; set before the I/O actor has it)
+    atomic_bool tx_wanted;             //  the role's thread waits for room
+    pthread_mutex_t mutex;             //  for the wait on room
+    pthread_cond_t room;               //  signalled when waiters may go (CLOCK_MONOTONIC)
 };
 
 link_t *
@@ -40,7 +41,9 @@ link_new (size_t sockets, size_t max_held, size_t record_overhead, size_t tx_max
     size_t count = sockets ? sockets : 1;
     atomic_size_t *tx = self ? calloc (count, sizeof *tx) : NULL;
     atomic_uint_least64_t *tx_waits = tx ? calloc (count, sizeof *tx_waits) : NULL;
-    if (!tx_waits) {
+    atomic_uint_least64_t *tx_failed = tx_waits ? calloc (count, sizeof *tx_failed) : NULL;
+    if (!tx_failed) {
+        free (tx_waits);
         free (tx);
         free (self);
         error_nomem (error, "a role's link");
@@ -57,9 +60,11 @@ link_new (size_t sockets, size_t max_held, size_t record_overhead, size_t tx_max
     self->sockets = sockets;
     self->tx = tx;
     self->tx_waits = tx_waits;
+    self->tx_failed = tx_failed;
     for (size_t i = 0; i < count; i++) {
         atomic_init (&tx[i], 0);
         atomic_init (&tx_waits[i], 0);
+        atomic_init (&tx_failed[i], 0);
     }
     atomic_init (&self->tx_waiters, 0);
     atomic_init (&self->tx_closed, false);
@@ -89,6 +94,7 @@ link_unref (link_t **self_p)
     pthread_mutex_destroy (&self->mutex);
     free (self->tx);
     free (self->tx_waits);
+    free (self->tx_failed);
     free (self);
 }
 
@@ -208,6 +214,19 @@ link_tx_release (link_t *self, size_t socket, size_t bytes)
         pthread_cond_broadcast (&self->room);
         pthread_mutex_unlock (&self->mutex);
     }
+}
+
+void
+link_tx_fail (link_t *self, size_t socket, size_t bytes)
+{
+    atomic_fetch_add (&self->tx_failed[socket], 1);
+    link_tx_release (self, socket, bytes);
+}
+
+uint64_t
+link_tx_failed (link_t *self, size_t socket)
+{
+    return socket < self->sockets ? atomic_load (&self->tx_failed[socket]) : 0;
 }
 
 void

@@ -66,6 +66,13 @@ int link_tx_reserve (link_t *self, size_t socket, size_t bytes, int timeout_ms,
 //  Any thread (the I/O actor, or a sender whose push failed): give back
 void link_tx_release (link_t *self, size_t socket, size_t bytes);
 
+//  A sender whose held sends could not be pushed (role_batch.h): give
+//  bytes back and count the send as failed at its socket
+void link_tx_fail (link_t *self, size_t socket, size_t bytes);
+
+//  Sends of the socket that failed so (in stats.tx_failed)
+uint64_t link_tx_failed (link_t *self, size_t socket);
+
 //  A thread that never waits on a condition (the Manager's, for its request
 //  engine) is told of room instead: link_tx_bell, before the role attaches,
 //  names the doorbell; link_tx_want, after a reservation failed, arms it

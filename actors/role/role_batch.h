@@ -1,0 +1,57 @@
+/*  role_batch.h - sends a role's own thread makes while it handles one
+    batch: held in one frame of WIRE_SEND records, pushed when the batch is
+    done
+
+    While a role's thread runs a batch's callbacks (or its request engine's
+    turn), a thread-local mark names that role. A send on that role from
+    that thread reserves its credit as any send does, then its record joins
+    the role's pending frame instead of going as a message of its own; the
+    frame goes as one message (one allocation, one push, one pipe write)
+    when the batch is done, when it reaches LIMIT_SEND_BATCH_BYTES, and
+    before anything on this thread may wait (a send that finds no credit, a
+    control request, a blocking call, a destroy). Sends on other roles, and
+    from other threads, go at once. The buffer is the role's (only its
+    thread touches it); a push hands it to libzmq as the message, without a
+    copy (zmq_msg_init_data: one allocation per batch, not per send; a copy
+    of the frame costs more, measured in docs/performance.md), and the next
+    batch starts a buffer sized to the last one. */
+#ifndef ASYNROLE_ROLE_BATCH_H_INCLUDED
+#define ASYNROLE_ROLE_BATCH_H_INCLUDED
+
+#include "role.h"
+
+//  The role's thread begins a batch: its sends on role are held from now
+void role_batch_begin (role_t *role);
+
+//  The batch is done: what is held goes, the mark is cleared, and a push
+//  that failed is reported to the callback (ASYNROLE_OP_SEND, its count)
+void role_batch_end (role_t *role);
+
+//  The role whose batch this thread handles, NULL when none (initial-exec:
+//  one load, not a call, on every send)
+extern __thread role_t *role_batch_current __attribute__ ((tls_model ("initial-exec")));
+
+//  Is a send on role from this thread to be held?
+static inline bool
+role_batch_holds (const role_t *role)
+{
+    return role_batch_current == role;
+}
+
+//  Does this thread hold records not pushed yet (on any role)?
+bool role_batch_pending (void);
+
+//  Room for a record of span bytes (wire_rec_span; its credit reserved) at
+//  the end of the frame held, its padding zeroed, for the caller to fill in
+//  (8-aligned); pushes what is held first when the frame would pass its
+//  bound. NULL when out of memory (nothing held: the caller gives the
+//  credit back).
+uint8_t *role_batch_add (role_t *role, size_t span);
+
+//  Push what this thread holds, if anything: before any wait
+void role_batch_flush (void);
+
+//  Free the role's buffer (role_release)
+void role_batch_free (role_t *role);
+
+#endif
