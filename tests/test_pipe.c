@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const asynrole_options_t s_pipe = { .pipe_mode = true };
 
@@ -231,6 +232,25 @@ test_pipe_error_event_ipv6 (void **state)
 //  -------------------------------------------------------------------------
 //  Raw frames, as documented in asynrole_event.h
 
+//  Read one event raw, as asynrole_event.h says: one frame, the header
+//  copied out of it; returns the bytes after the header (free with free)
+static byte *
+s_raw_event (void *sock, asynrole_event_header_t *header, size_t *body_size)
+{
+    assert_true (tu_readable (sock, TU_TIMEOUT_MS));
+    byte *frame = NULL;
+    size_t size = 0;
+    assert_int_equal (zsock_recv (sock, "b", &frame, &size), 0);
+    assert_non_null (frame);
+    assert_true (size >= sizeof *header);
+    memcpy (header, frame, sizeof *header);
+    assert_int_equal (header->magic, ASYNROLE_EVENT_MAGIC);
+    assert_int_equal (header->size, size - sizeof *header);
+    *body_size = size - sizeof *header;
+    memmove (frame, frame + sizeof *header, *body_size);
+    return frame;
+}
+
 static void
 test_raw_event_frames (void **state)
 {
@@ -242,71 +262,139 @@ test_raw_event_frames (void **state)
         asynrole_manager_send (manager, "raw frames", 10, asynrole_agent_local (agent, 0), &error),
         0);
     void *sock = asynrole_agent_socket (agent);
-    assert_true (tu_readable (sock, TU_TIMEOUT_MS));
-    char *type = NULL;
-    byte *peer = NULL, *local = NULL, *data = NULL;
-    size_t peer_size = 0, local_size = 0, size = 0;
-    uint32_t ifindex = 0, flags = 99, original_size = 0;
-    assert_int_equal (zsock_recv (sock, "sbb444b", &type, &peer, &peer_size, &local, &local_size,
-                                  &ifindex, &flags, &original_size, &data, &size),
-                      0);
-    assert_non_null (type);
-    assert_string_equal (type, "DATAGRAM");
-    assert_int_equal (peer_size, sizeof (asynrole_addr_t));
-    assert_int_equal (local_size, sizeof (asynrole_addr_t));
-    asynrole_addr_t peer_addr, local_addr;
-    memcpy (&peer_addr, peer, sizeof peer_addr);
-    memcpy (&local_addr, local, sizeof local_addr);
-    assert_true (asynrole_addr_equal (&peer_addr, asynrole_manager_local (manager)));
-    assert_int_equal (peer_addr.via, 1);
-    assert_true (tu_same_ip (&local_addr, asynrole_agent_local (agent, 0)));
-    assert_int_not_equal (ifindex, 0);
-    assert_int_equal (flags, 0);
-    assert_int_equal (original_size, 10);
+    asynrole_event_header_t header;
+    size_t size = 0;
+    byte *data = s_raw_event (sock, &header, &size);
+    assert_int_equal (header.type, ASYNROLE_EVENT_DATAGRAM);
+    assert_true (asynrole_addr_equal (&header.peer, asynrole_manager_local (manager)));
+    assert_int_equal (header.peer.via, 1);
+    assert_true (tu_same_ip (&header.local, asynrole_agent_local (agent, 0)));
+    assert_int_not_equal (header.ifindex, 0);
+    assert_int_equal (header.flags, 0);
+    assert_int_equal (header.original_size, 10);
     assert_int_equal (size, 10);
     assert_memory_equal (data, "raw frames", 10);
-    zstr_free (&type);
-    free (peer);
-    free (local);
     free (data);
 
-    //  Seven frames exactly, numbers as decimal text
+    //  One frame exactly, as zmsg sees it; an empty datagram is the header alone
     assert_int_equal (
         asynrole_manager_send (manager, "", 0, asynrole_agent_local (agent, 0), &error), 0);
     assert_true (tu_readable (sock, TU_TIMEOUT_MS));
     zmsg_t *msg = zmsg_recv (sock);
     assert_non_null (msg);
     size_t frames = zmsg_size (msg);
-    char *first = zmsg_popstr (msg);
-    bool is_datagram = first && streq (first, "DATAGRAM");
-    zstr_free (&first);
-    zframe_t *last = zmsg_last (msg);
-    size_t last_size = last ? zframe_size (last) : 99;
+    zframe_t *first = zmsg_first (msg);
+    size_t first_size = first ? zframe_size (first) : 0;
     zmsg_destroy (&msg);
-    assert_int_equal (frames, 7);
-    assert_true (is_datagram);
-    assert_int_equal (last_size, 0);
+    assert_int_equal (frames, 1);
+    assert_int_equal (first_size, sizeof (asynrole_event_header_t));
 
     //  An error event: an ICMP error for a datagram to a closed port
     asynrole_addr_t closed = tu_closed_port (AF_INET);
     assert_int_equal (asynrole_manager_send (manager, "ping", 4, &closed, &error), 0);
-    void *msock = asynrole_manager_socket (manager);
-    assert_true (tu_readable (msock, TU_TIMEOUT_MS));
-    byte *bytes = NULL;
-    size_t bytes_size = 0;
-    assert_int_equal (zsock_recv (msock, "sb", &type, &bytes, &bytes_size), 0);
-    assert_non_null (type);
-    assert_string_equal (type, "ERROR");
-    assert_int_equal (bytes_size, sizeof (asynrole_error_t));
+    byte *bytes = s_raw_event (asynrole_manager_socket (manager), &header, &size);
+    assert_int_equal (header.type, ASYNROLE_EVENT_ERROR);
+    assert_int_equal (size, sizeof (asynrole_error_t));
     asynrole_error_t got;
     memcpy (&got, bytes, sizeof got);
-    zstr_free (&type);
     free (bytes);
     assert_int_equal (got.code, ASYNROLE_ENETWORK);
     assert_int_equal (got.op, ASYNROLE_OP_ICMP);
     assert_int_equal (got.sys_errno, ECONNREFUSED);
     assert_true (asynrole_addr_equal (&got.address, &closed));
+
+    //  Raw reads released what they held: the role holds nothing now
+    asynrole_stats_t stats = tu_agent_stats (agent, 0);
+    assert_int_equal (stats.held, 0);
     tu_manager_destroy (&manager);
+    tu_agent_destroy (&agent);
+}
+
+//  -------------------------------------------------------------------------
+//  Events kept by the reader count towards max_bytes
+
+//  Datagrams sent while two events are kept
+#define KEPT_N 200
+
+//  Send a payload of 4 bytes from a plain socket
+static void
+s_send_plain (int fd, const asynrole_addr_t *to, uint32_t seq)
+{
+    ssize_t rc;
+    while ((rc = sendto (fd, &seq, sizeof seq, 0, &to->u.sa, to->len)) < 0 && errno == EINTR)
+        ;
+    assert_int_equal (rc, sizeof seq);
+}
+
+//  Read and destroy events until all KEPT_N are delivered or reported
+//  dropped; returns the datagrams reported dropped
+static uint64_t
+s_drain_kept (asynrole_agent_t *agent, asynrole_stats_t *stats)
+{
+    uint64_t delivered = 0, noticed = 0;
+    *stats = tu_agent_stats (agent, 0);
+    for (int round = 0; round < 4 * KEPT_N; round++) {
+        if (stats->rx_datagrams + stats->kernel_dropped == KEPT_N + 2
+            && delivered + noticed + 2 == stats->rx_datagrams)
+            return noticed;
+        asynrole_event_t *event = tu_event_wait (asynrole_agent_socket (agent), TU_TIMEOUT_MS);
+        if (!event)
+            fail_msg ("no event within %d ms: %llu delivered, %llu reported dropped", TU_TIMEOUT_MS,
+                      (unsigned long long) delivered, (unsigned long long) noticed);
+        const asynrole_error_t *error = asynrole_event_error (event);
+        if (error && error->code == ASYNROLE_EDROPPED)
+            noticed += error->count;
+        else if (!error)
+            delivered++;
+        asynrole_event_destroy (&event);
+        *stats = tu_agent_stats (agent, 0);
+    }
+    fail_msg ("%llu delivered and %llu reported dropped: not all of %d",
+              (unsigned long long) delivered, (unsigned long long) noticed, KEPT_N);
+    return 0;
+}
+
+static void
+test_kept_events_count (void **state)
+{
+    (void) state;
+    const size_t max_bytes = 4096;
+    asynrole_options_t options = { .pipe_mode = true, .max_bytes = max_bytes };
+    asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &options);
+    void *sock = asynrole_agent_socket (agent);
+    const asynrole_addr_t *to = asynrole_agent_local (agent, 0);
+    int fd = tu_udp_socket ("127.0.0.1", NULL);
+    assert_true (fd >= 0);
+    //  One event kept read raw, one read as an event
+    s_send_plain (fd, to, 0);
+    assert_true (tu_readable (sock, TU_TIMEOUT_MS));
+    zmsg_t *raw = zmsg_recv (sock);
+    assert_non_null (raw);
+    s_send_plain (fd, to, 1);
+    asynrole_event_t *kept = tu_event_wait (sock, TU_TIMEOUT_MS);
+    assert_non_null (asynrole_event_datagram (kept));
+    size_t held = tu_agent_stats (agent, 0).held;
+    assert_true (held > 0);
+    for (uint32_t seq = 2; seq < KEPT_N + 2; seq++)
+        s_send_plain (fd, to, seq);
+    close (fd);
+
+    //  What came past the bound was dropped and reported, exactly; the two
+    //  kept events are still charged
+    asynrole_stats_t stats;
+    uint64_t noticed = s_drain_kept (agent, &stats);
+    print_message ("kept: %llu read, %llu dropped, %llu reported, %llu held by the kept two\n",
+                   (unsigned long long) stats.rx_datagrams, (unsigned long long) stats.dropped,
+                   (unsigned long long) noticed, (unsigned long long) stats.held);
+    assert_true (stats.dropped > 0);
+    assert_int_equal (noticed, stats.dropped);
+    assert_true (stats.held_max <= max_bytes + 256 * 1024);
+    assert_int_equal (stats.held, held);
+    //  Destroyed, in the reader's way each, they are released
+    asynrole_event_destroy (&kept);
+    assert_true (tu_agent_stats (agent, 0).held < held);
+    zmsg_destroy (&raw);
+    assert_int_equal (tu_agent_stats (agent, 0).held, 0);
     tu_agent_destroy (&agent);
 }
 
@@ -432,6 +520,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_pipe_error_event_ipv4, tu_teardown),
         cmocka_unit_test_teardown (test_pipe_error_event_ipv6, tu_teardown),
         cmocka_unit_test_teardown (test_raw_event_frames, tu_teardown),
+        cmocka_unit_test_teardown (test_kept_events_count, tu_teardown),
         cmocka_unit_test_teardown (test_raw_send, tu_teardown),
         cmocka_unit_test_teardown (test_raw_send_default_destination, tu_teardown),
     };

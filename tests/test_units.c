@@ -376,6 +376,70 @@ s_count_free (void *data, void *hint)
     atomic_fetch_add (&s_freed, 1);
 }
 
+//  A datagram event's frame, as the role writes it: header room, then payload
+typedef struct {
+    asynrole_event_header_t room;
+    char payload[8];
+} s_dgram_frame_t;
+
+//  Send one frame of size bytes (a copy of data)
+static void
+s_send_frame (void *sock, const void *data, size_t size, int flags)
+{
+    assert_int_equal (zmq_send (sock, data, size, flags), (int) size);
+}
+
+//  A header that passes every check but the one a case breaks
+static asynrole_event_header_t
+s_good_header (void)
+{
+    asynrole_event_header_t header = { .magic = ASYNROLE_EVENT_MAGIC,
+                                       .type = ASYNROLE_EVENT_DATAGRAM };
+    header.peer = tu_addr ("127.0.0.1:9");
+    return header;
+}
+
+//  Messages that are not events: each is discarded whole, NULL
+static void
+s_not_events (void *reader, void *writer)
+{
+    asynrole_event_header_t header = s_good_header ();
+    s_send_frame (writer, "DATAGRAM", 8, 0);  //  the old format's first frame, alone
+    s_send_frame (writer, "", 0, 0);
+    s_send_frame (writer, &header, sizeof header - 1, 0);  //  short
+    header.magic++;
+    s_send_frame (writer, &header, sizeof header, 0);
+    header = s_good_header ();
+    header.size = 1;  //  says more than there is
+    s_send_frame (writer, &header, sizeof header, 0);
+    header.size = 0;
+    header.type = 3;
+    s_send_frame (writer, &header, sizeof header, 0);
+    header.type = ASYNROLE_EVENT_ERROR;  //  no error struct after it
+    s_send_frame (writer, &header, sizeof header, 0);
+    header = s_good_header ();
+    header.peer.len = sizeof header.peer.u + 1;
+    s_send_frame (writer, &header, sizeof header, 0);
+    header = s_good_header ();
+    header.local.len = 1000;
+    s_send_frame (writer, &header, sizeof header, 0);
+    //  A good event with more frames after it, and the old 7-frame format
+    header = s_good_header ();
+    s_send_frame (writer, &header, sizeof header, ZMQ_SNDMORE);
+    s_send_frame (writer, "tail", 4, 0);
+    zsock_send (writer, "sbb444b", "DATAGRAM", "x", (size_t) 1, "y", (size_t) 1, 1, 2, 3, "z",
+                (size_t) 1);
+    for (int i = 0; i < 11; i++)
+        assert_null (asynrole_event_recv (reader, TU_TIMEOUT_MS));
+    //  Each went whole: the next message is read as it should be
+    header = s_good_header ();
+    s_send_frame (writer, &header, sizeof header, 0);
+    asynrole_event_t *event = asynrole_event_recv (reader, TU_TIMEOUT_MS);
+    assert_non_null (event);
+    assert_int_equal (asynrole_event_datagram (event)->size, 0);
+    asynrole_event_destroy (&event);
+}
+
 static void
 test_event_codec (void **state)
 {
@@ -385,35 +449,48 @@ test_event_codec (void **state)
     void *reader, *writer;
     assert_int_equal (pair_new (&reader, &writer, "test", &error), 0);
     atomic_store (&s_freed, 0);
-    asynrole_datagram_t datagram = { .data = (const uint8_t *) "payload", .size = 7 };
-    datagram.original_size = 7;
+    s_dgram_frame_t frame;
+    memcpy (frame.payload, "payload", 7);
+    asynrole_datagram_t datagram = { .data = (const uint8_t *) frame.payload, .size = 7 };
+    datagram.original_size = 9;
     datagram.peer = tu_addr ("127.0.0.1:9");
     datagram.peer.via = 1;
-    assert_int_equal (event_send_datagram (writer, &datagram, s_count_free, NULL), 0);
+    datagram.ifindex = 3;
+    datagram.flags = ASYNROLE_DGRAM_TRUNCATED;
+    assert_int_equal (
+        event_send_datagram (writer, (uint8_t *) &frame, &datagram, s_count_free, NULL), 0);
     asynrole_error_t sent = { .code = ASYNROLE_ENETWORK, .sys_errno = ECONNREFUSED };
-    assert_int_equal (event_send_error (writer, &sent, s_count_free, NULL), 0);
+    memset (sent.detail, 'x', sizeof sent.detail);  //  no end: the reader puts one
+    static uint8_t error_frame[EVENT_ERROR_FRAME];
+    assert_int_equal (event_send_error (writer, error_frame, &sent, s_count_free, NULL), 0);
     asynrole_event_t *event = asynrole_event_recv (reader, TU_TIMEOUT_MS);
     assert_non_null (event);
-    assert_memory_equal (asynrole_event_datagram (event)->data, "payload", 7);
-    assert_int_equal (asynrole_addr_socket (&asynrole_event_datagram (event)->peer), 0);
-    //  The payload is the sender's memory until the event is destroyed
+    const asynrole_datagram_t *got = asynrole_event_datagram (event);
+    assert_memory_equal (got->data, "payload", 7);
+    //  Zero-copy: the payload is the sender's memory until the event is destroyed
+    assert_ptr_equal (got->data, frame.payload);
+    assert_int_equal (got->size, 7);
+    assert_int_equal (got->original_size, 9);
+    assert_int_equal (got->ifindex, 3);
+    assert_int_equal (got->flags, ASYNROLE_DGRAM_TRUNCATED);
+    assert_true (asynrole_addr_equal (&got->peer, &datagram.peer));
+    assert_int_equal (asynrole_addr_socket (&got->peer), 0);
+    assert_int_equal (got->local.len, 0);
     assert_int_equal (atomic_load (&s_freed), 0);
     asynrole_event_destroy (&event);
     assert_int_equal (atomic_load (&s_freed), 1);
     event = asynrole_event_recv (reader, TU_TIMEOUT_MS);
+    assert_int_equal (asynrole_event_type (event), ASYNROLE_EVENT_ERROR);
+    assert_null (asynrole_event_datagram (event));
     assert_int_equal (asynrole_event_error (event)->sys_errno, ECONNREFUSED);
+    assert_int_equal (strlen (asynrole_event_error (event)->detail), sizeof sent.detail - 1);
     asynrole_event_destroy (&event);
     assert_int_equal (atomic_load (&s_freed), 2);
-    //  Not events: discarded, NULL
-    zsock_send (writer, "s", "DATAGRAM");
-    zsock_send (writer, "sb", "ERROR", "short", (size_t) 5);
-    zsock_send (writer, "sbb444b", "DATAGRAM", "x", (size_t) 1, "y", (size_t) 1, 1, 2, 3, "z",
-                (size_t) 1);
-    zsock_send (writer, "s", "SOMETHING");
-    for (int i = 0; i < 4; i++)
-        assert_null (asynrole_event_recv (reader, TU_TIMEOUT_MS));
-    //  Nothing there: NULL when the deadline passes
+    s_not_events (reader, writer);
+    //  Nothing there: NULL at once, and when a short deadline passes
     assert_null (asynrole_event_recv (reader, 0));
+    assert_null (asynrole_event_recv (reader, 20));
+    assert_null (asynrole_event_recv (NULL, 0));
     ctx_close (&reader);
     ctx_close (&writer);
     ctx_release ();

@@ -23,9 +23,14 @@ typedef struct {
 
 //  A pipe-mode error event's frame
 typedef struct {
-    batch_t *batch;          //  its batch (a reference)
-    asynrole_error_t error;  //  the frame
+    batch_t *batch;                    //  its batch (a reference)
+    uint8_t frame[EVENT_ERROR_FRAME];  //  the frame
 } error_event_t;
+
+//  A datagram event is its record, in place: the header overwrites the end
+//  of the record's own (read by then), right before the payload
+_Static_assert(sizeof (asynrole_event_header_t) <= sizeof (wire_rec_t),
+               "an event's header fits where its record's was");
 
 static void
 s_datagram (const wire_rec_t *rec, const uint8_t *payload, asynrole_datagram_t *datagram)
@@ -220,20 +225,20 @@ s_emit_error (role_t *role, batch_t *batch, const wire_rec_t *rec, bool last)
         s_let_go (batch, last);
         return;
     }
-    s_error (rec, &event->error);
+    asynrole_error_t error;
+    s_error (rec, &error);
     if (atomic_load_explicit (&role->verbose, memory_order_relaxed))
-        log_warning ("%s: %s", role->name, event->error.detail);
+        log_warning ("%s: %s", role->name, error.detail);
     atomic_fetch_add (&batch->refs, 1);
     s_hand_over (batch, last);
     event->batch = batch;
-    HANDOFF_RELEASE (event);
-    if (event_send_error (role->events, &event->error, s_error_free, event))
+    if (event_send_error (role->events, event->frame, &error, s_error_free, event))
         log_error ("%s: an error event was refused: %s", role->name, strerror (errno));
 }
 
+//  One datagram event, its frame the record's own (payload is the batch's)
 static void
-s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint8_t *payload,
-                 bool last)
+s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, uint8_t *payload, bool last)
 {
     asynrole_datagram_t datagram;
     if (s_received (role, rec, payload, &datagram)) {
@@ -242,8 +247,8 @@ s_emit_datagram (role_t *role, batch_t *batch, const wire_rec_t *rec, const uint
     }
     atomic_fetch_add (&batch->refs, 1);
     s_hand_over (batch, last);
-    HANDOFF_RELEASE (batch);
-    if (event_send_datagram (role->events, &datagram, s_batch_free, batch))
+    uint8_t *frame = payload - sizeof (asynrole_event_header_t);
+    if (event_send_datagram (role->events, frame, &datagram, s_batch_free, batch))
         log_error ("%s: a datagram event was refused: %s", role->name, strerror (errno));
 }
 
@@ -264,11 +269,12 @@ s_events (role_t *role, zmq_msg_t *msg)
     zmq_msg_init (&batch->msg);  //  zmq_msg_move closes its destination first
     zmq_msg_move (&batch->msg, msg);
     batch->link = link_ref (role->link);
-    const uint8_t *frame = zmq_msg_data (&batch->msg);
+    //  Ours alone (the I/O actor let go of it): events are written into it
+    uint8_t *frame = zmq_msg_data (&batch->msg);
     size_t records = 0;
     wire_rec_t rec;
     for (size_t offset = 0; offset < size; offset += wire_rec_span (rec.size)) {
-        const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
+        uint8_t *payload = (uint8_t *) wire_rec_at (frame, size, offset, &rec);
         if (!payload) {
             log_error ("%s: a malformed batch from the I/O actor", role->name);
             break;

@@ -35,9 +35,10 @@
 //  frame. A record larger than this goes alone.
 #define LIMIT_SEND_BATCH_BYTES (256 * 1024)
 
-//  What a pipe-mode event costs beyond its record in the batch: its seven
-//  frames (two of them allocated), the zero-copy payload's libzmq content,
-//  its places in libzmq's queue, and the error struct of an error event.
+//  What a pipe-mode event costs beyond its record in the batch: the libzmq
+//  content of its zero-copy frame, its place in libzmq's queue or the
+//  reader's asynrole_event_t, and an error event's own frame. The dearest,
+//  an error event read and kept, is about 784 bytes (docs/design.md).
 //  Counted towards max_bytes, so that the bound holds in memory; measured
 //  in tests/test_flow.c (test_pipe_mode_memory)
 #define LIMIT_EVENT_OVERHEAD 768

@@ -1,10 +1,12 @@
 /*  asynrole_event.c - pipe-mode events: the encoder (for the role actor) and
-    the decoder (asynrole_event_recv), side by side so they cannot drift */
+    the decoder (asynrole_event_recv), side by side so they cannot drift.
+    An event is one frame (asynrole_event.h): one zero-copy message to send,
+    one zmq_msg_recv to read, no copy of the payload either way. */
 #include "asynrole_event.h"
 #include "event_codec.h"
 #include "frames.h"
 #include "tsan.h"
-#include <czmq.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,169 +15,164 @@
 static char s_handoff;
 
 struct asynrole_event_s {
-    asynrole_event_type_t type;    //  datagram or error
-    zmsg_t *msg;                   //  the message; datagram.data points into it
-    asynrole_datagram_t datagram;  //  for ASYNROLE_EVENT_DATAGRAM
-    asynrole_error_t error;        //  for ASYNROLE_EVENT_ERROR
+    asynrole_event_type_t type;  //  datagram or error
+    zmq_msg_t msg;               //  the frame; datagram.data points into it
+    union {
+        asynrole_datagram_t datagram;  //  ASYNROLE_EVENT_DATAGRAM
+        asynrole_error_t error;        //  ASYNROLE_EVENT_ERROR
+    } u;
 };
 
 //  -------------------------------------------------------------------------
 //  Encoder
 
-//  Send frames, all with more to come; -1 at the first that libzmq refuses
+//  Send size bytes at frame as one message, zero-copy; ffn runs whatever happens
 static int
-s_send_more (void *sock, const void *const *data, const size_t *sizes, size_t count)
+s_send (void *sock, uint8_t *frame, size_t size, zmq_free_fn *ffn, void *hint)
 {
-    for (size_t i = 0; i < count; i++)
-        if (zmq_send (sock, data[i], sizes[i], ZMQ_SNDMORE) < 0)
-            return -1;
-    return 0;
-}
-
-//  The last frame, zero-copy; ffn runs whatever happens
-static int
-s_send_last (void *sock, const void *data, size_t size, zmq_free_fn *ffn, void *hint)
-{
+    //  To the reader, and to whoever runs ffn (it acquires hint)
+    HANDOFF_RELEASE (&s_handoff);
+    HANDOFF_RELEASE (hint);
     zmq_msg_t msg;
-    if (zmq_msg_init_data (&msg, (void *) data, size, ffn, hint)) {
-        ffn ((void *) data, hint);
+    if (zmq_msg_init_data (&msg, frame, size, ffn, hint)) {
+        ffn (frame, hint);
         return -1;
     }
-    int rc = zmq_msg_send (&msg, sock, 0);
-    if (rc < 0) {
-        int err = errno;
-        zmq_msg_close (&msg);  //  runs ffn
-        errno = err;
-    }
-    return rc < 0 ? -1 : 0;
+    if (zmq_msg_send (&msg, sock, ZMQ_DONTWAIT) >= 0)
+        return 0;
+    int err = errno;
+    zmq_msg_close (&msg);  //  runs ffn
+    errno = err;
+    return -1;
 }
 
 int
-event_send_datagram (void *sock, const asynrole_datagram_t *datagram, zmq_free_fn *ffn, void *hint)
+event_send_datagram (void *sock, uint8_t *frame, const asynrole_datagram_t *datagram,
+                     zmq_free_fn *ffn, void *hint)
 {
-    char number[3][16];
-    int lengths[3] = {
-        snprintf (number[0], sizeof number[0], "%u", datagram->ifindex),
-        snprintf (number[1], sizeof number[1], "%u", datagram->flags),
-        snprintf (number[2], sizeof number[2], "%zu", datagram->original_size),
+    asynrole_event_header_t header = {
+        .magic = ASYNROLE_EVENT_MAGIC,
+        .type = ASYNROLE_EVENT_DATAGRAM,
+        .size = (uint32_t) datagram->size,
+        .original_size = (uint32_t) datagram->original_size,
+        .ifindex = datagram->ifindex,
+        .flags = datagram->flags,
+        .peer = datagram->peer,
+        .local = datagram->local,
     };
-    const void *data[] = { "DATAGRAM", &datagram->peer, &datagram->local,
-                           number[0],  number[1],       number[2] };
-    const size_t sizes[] = { 8,
-                             sizeof datagram->peer,
-                             sizeof datagram->local,
-                             (size_t) lengths[0],
-                             (size_t) lengths[1],
-                             (size_t) lengths[2] };
-    HANDOFF_RELEASE (&s_handoff);
-    if (s_send_more (sock, data, sizes, 6)) {
-        ffn ((void *) datagram->data, hint);
-        return -1;
-    }
-    return s_send_last (sock, datagram->data, datagram->size, ffn, hint);
+    assert (datagram->data == frame + sizeof header);
+    memcpy (frame, &header, sizeof header);
+    return s_send (sock, frame, sizeof header + datagram->size, ffn, hint);
 }
 
 int
-event_send_error (void *sock, const asynrole_error_t *error, zmq_free_fn *ffn, void *hint)
+event_send_error (void *sock, uint8_t *frame, const asynrole_error_t *error, zmq_free_fn *ffn,
+                  void *hint)
 {
-    HANDOFF_RELEASE (&s_handoff);
-    if (zmq_send (sock, "ERROR", 5, ZMQ_SNDMORE) < 0) {
-        ffn ((void *) error, hint);
-        return -1;
-    }
-    return s_send_last (sock, error, sizeof *error, ffn, hint);
+    asynrole_event_header_t header = {
+        .magic = ASYNROLE_EVENT_MAGIC,
+        .type = ASYNROLE_EVENT_ERROR,
+        .size = sizeof *error,
+    };
+    memcpy (frame, &header, sizeof header);
+    memcpy (frame + sizeof header, error, sizeof *error);
+    return s_send (sock, frame, EVENT_ERROR_FRAME, ffn, hint);
 }
 
 //  -------------------------------------------------------------------------
 //  Decoder
 
-//  Copy the next frame into dest if it has exactly size bytes
 static bool
-s_next_struct (zmsg_t *msg, void *dest, size_t size)
+s_parse_datagram (asynrole_event_t *self, const asynrole_event_header_t *header,
+                  const uint8_t *payload)
 {
-    zframe_t *frame = zmsg_next (msg);
-    if (!frame || zframe_size (frame) != size)
+    if (header->peer.len > sizeof header->peer.u || header->local.len > sizeof header->local.u)
         return false;
-    memcpy (dest, zframe_data (frame), size);
+    asynrole_datagram_t *datagram = &self->u.datagram;
+    datagram->data = payload;
+    datagram->size = header->size;
+    datagram->original_size = header->original_size;
+    datagram->peer = header->peer;
+    datagram->local = header->local;
+    datagram->ifindex = header->ifindex;
+    datagram->flags = header->flags;
     return true;
 }
 
-//  The next frame as an unsigned decimal number below limit
 static bool
-s_next_number (zmsg_t *msg, unsigned long long limit, unsigned long long *value)
+s_parse_error (asynrole_event_t *self, const asynrole_event_header_t *header, const uint8_t *body)
 {
-    zframe_t *frame = zmsg_next (msg);
-    if (!frame || zframe_size (frame) == 0 || zframe_size (frame) > 20)
+    asynrole_error_t *error = &self->u.error;
+    if (header->size != sizeof *error)
         return false;
-    char text[21] = "";
-    memcpy (text, zframe_data (frame), zframe_size (frame));
-    if (text[0] < '0' || text[0] > '9')
-        return false;
-    char *end = NULL;
-    errno = 0;
-    *value = strtoull (text, &end, 10);
-    return errno == 0 && *end == 0 && *value < limit;
+    memcpy (error, body, sizeof *error);
+    //  The detail is text for people: make sure it ends
+    error->detail[sizeof error->detail - 1] = 0;
+    return error->address.len <= sizeof error->address.u;
 }
 
-static bool
-s_parse_datagram (asynrole_event_t *self)
-{
-    asynrole_datagram_t *datagram = &self->datagram;
-    unsigned long long ifindex, flags, original;
-    if (!s_next_struct (self->msg, &datagram->peer, sizeof datagram->peer)
-        || !s_next_struct (self->msg, &datagram->local, sizeof datagram->local)
-        || !s_next_number (self->msg, UINT32_MAX + 1ull, &ifindex)
-        || !s_next_number (self->msg, UINT32_MAX + 1ull, &flags)
-        || !s_next_number (self->msg, SIZE_MAX, &original))
-        return false;
-    zframe_t *payload = zmsg_next (self->msg);
-    if (!payload || zmsg_next (self->msg) || datagram->peer.len > sizeof datagram->peer.u
-        || datagram->local.len > sizeof datagram->local.u)
-        return false;
-    datagram->ifindex = (unsigned) ifindex;
-    datagram->flags = (unsigned) flags;
-    datagram->original_size = (size_t) original;
-    datagram->data = zframe_data (payload);
-    datagram->size = zframe_size (payload);
-    return true;
-}
-
+//  The frame as an event; false when it is not one
 static bool
 s_parse (asynrole_event_t *self)
 {
-    zframe_t *type = zmsg_first (self->msg);
-    if (type && zframe_streq (type, "DATAGRAM")) {
-        self->type = ASYNROLE_EVENT_DATAGRAM;
-        return s_parse_datagram (self);
-    }
-    if (type && zframe_streq (type, "ERROR")) {
-        self->type = ASYNROLE_EVENT_ERROR;
-        if (!s_next_struct (self->msg, &self->error, sizeof self->error) || zmsg_next (self->msg))
-            return false;
-        //  The detail is text for people: make sure it ends
-        self->error.detail[sizeof self->error.detail - 1] = 0;
-        return self->error.address.len <= sizeof self->error.address.u;
-    }
+    const uint8_t *frame = zmq_msg_data (&self->msg);
+    size_t size = zmq_msg_size (&self->msg);
+    asynrole_event_header_t header;
+    if (zmq_msg_more (&self->msg) || size < sizeof header)
+        return false;
+    memcpy (&header, frame, sizeof header);
+    if (header.magic != ASYNROLE_EVENT_MAGIC || header.size != size - sizeof header)
+        return false;
+    self->type = (asynrole_event_type_t) header.type;
+    if (header.type == ASYNROLE_EVENT_DATAGRAM)
+        return s_parse_datagram (self, &header, frame + sizeof header);
+    if (header.type == ASYNROLE_EVENT_ERROR)
+        return s_parse_error (self, &header, frame + sizeof header);
     return false;
+}
+
+//  The next message into msg, waiting at most timeout ms: 0, or -1. What
+//  is there already is taken without a poll.
+static int
+s_take (void *socket, zmq_msg_t *msg, int timeout)
+{
+    if (zmq_msg_recv (msg, socket, ZMQ_DONTWAIT) >= 0)
+        return 0;
+    if (errno != EAGAIN || timeout <= 0 || frames_wait (socket, timeout) <= 0)
+        return -1;
+    return zmq_msg_recv (msg, socket, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
+}
+
+//  Drop the rest of a message that is not an event: its frames are all
+//  there (libzmq delivers a message whole), so this ends
+static void
+s_discard (void *socket, zmq_msg_t *msg)
+{
+    while (zmq_msg_more (msg) && zmq_msg_recv (msg, socket, ZMQ_DONTWAIT) >= 0)
+        ;
+    zmq_msg_close (msg);
 }
 
 asynrole_event_t *
 asynrole_event_recv (void *socket, int timeout)
 {
-    if (!socket || frames_wait (socket, timeout > 0 ? timeout : 0) <= 0)
+    if (!socket)
         return NULL;
-    zmsg_t *msg = zmsg_recv (socket);
-    if (!msg)
+    asynrole_event_t *self = malloc (sizeof *self);
+    if (!self)
         return NULL;
-    HANDOFF_ACQUIRE (&s_handoff);
-    asynrole_event_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        zmsg_destroy (&msg);
+    zmq_msg_init (&self->msg);
+    if (s_take (socket, &self->msg, timeout)) {
+        zmq_msg_close (&self->msg);
+        free (self);
         return NULL;
     }
-    self->msg = msg;
-    if (!s_parse (self))
-        asynrole_event_destroy (&self);
+    HANDOFF_ACQUIRE (&s_handoff);
+    if (!s_parse (self)) {
+        s_discard (socket, &self->msg);
+        free (self);
+        return NULL;
+    }
     return self;
 }
 
@@ -184,7 +181,7 @@ asynrole_event_destroy (asynrole_event_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    zmsg_destroy (&(*self_p)->msg);
+    zmq_msg_close (&(*self_p)->msg);
     free (*self_p);
     *self_p = NULL;
 }
@@ -198,11 +195,11 @@ asynrole_event_type (asynrole_event_t *self)
 const asynrole_datagram_t *
 asynrole_event_datagram (asynrole_event_t *self)
 {
-    return self && self->type == ASYNROLE_EVENT_DATAGRAM ? &self->datagram : NULL;
+    return self && self->type == ASYNROLE_EVENT_DATAGRAM ? &self->u.datagram : NULL;
 }
 
 const asynrole_error_t *
 asynrole_event_error (asynrole_event_t *self)
 {
-    return self && self->type == ASYNROLE_EVENT_ERROR ? &self->error : NULL;
+    return self && self->type == ASYNROLE_EVENT_ERROR ? &self->u.error : NULL;
 }
