@@ -11,7 +11,7 @@
     the Agent is idle (its socket's kernel queue empty, every datagram read
     handled, the counters still), then prints the account:
 
-        rate= sent= send_rate= delivered= parsed= dropped= filtered=
+        rate= sent= send_rate= send_retries= delivered= parsed= dropped= filtered=
         rate_limited= truncated= kernel_dropped= errors= loss_pct= rcvbuf=
         account=exact | account=off:<sent - all the rest>
 
@@ -21,8 +21,11 @@
 
     --target HOST:PORT: only the sender; afterwards it waits until the
     target's socket (found by its port in /proc/net/udp) has an empty queue,
-    then prints rate= sent= send_rate= idle=yes; the receiver reports the
+    then prints rate= sent= send_rate= send_retries= idle=yes; the receiver reports the
     rest (raw-echo --mode sink prints received= kernel_dropped= at exit).
+
+    send_retries: sendmmsg calls the kernel refused for want of buffer
+    (ENOBUFS, EAGAIN), tried again: nothing counted as sent was refused.
 
     Exit 0, 1 when something failed or the receiver was not idle by the
     deadline, 2 on bad arguments.
@@ -138,7 +141,8 @@ s_pace (sender_t *self, int fd)
             break;
         }
     }
-    self->elapsed_us = bench_now_us () - start;
+    int64_t elapsed = bench_now_us () - start;
+    self->elapsed_us = elapsed > 0 ? elapsed : 1;  //  a rate, never a division by 0
 }
 
 static void *
@@ -234,16 +238,18 @@ s_print_account (const sender_t *sender, const counter_t *counter, const asynrol
     uint64_t accounted = delivered + s->dropped + s->filtered + s->rate_limited + s->kernel_dropped;
     double loss =
         sender->sent ? 100.0 * (double) (sender->sent - delivered) / (double) sender->sent : 0.0;
-    printf (
-        "rate=%ld sent=%llu send_rate=%.0f delivered=%llu parsed=%llu dropped=%llu "
-        "filtered=%llu rate_limited=%llu truncated=%llu kernel_dropped=%llu errors=%llu "
-        "loss_pct=%.3f rcvbuf=%llu ",
-        sender->args->rate, (unsigned long long) sender->sent,
-        (double) sender->sent * 1e6 / (double) sender->elapsed_us, (unsigned long long) delivered,
-        (unsigned long long) atomic_load (&counter->parsed), (unsigned long long) s->dropped,
-        (unsigned long long) s->filtered, (unsigned long long) s->rate_limited,
-        (unsigned long long) s->truncated, (unsigned long long) s->kernel_dropped,
-        (unsigned long long) atomic_load (&counter->errors), loss, (unsigned long long) s->rcvbuf);
+    printf ("rate=%ld sent=%llu send_rate=%.0f send_retries=%llu delivered=%llu parsed=%llu "
+            "dropped=%llu "
+            "filtered=%llu rate_limited=%llu truncated=%llu kernel_dropped=%llu errors=%llu "
+            "loss_pct=%.3f rcvbuf=%llu ",
+            sender->args->rate, (unsigned long long) sender->sent,
+            (double) sender->sent * 1e6 / (double) sender->elapsed_us,
+            (unsigned long long) sender->send_errors, (unsigned long long) delivered,
+            (unsigned long long) atomic_load (&counter->parsed), (unsigned long long) s->dropped,
+            (unsigned long long) s->filtered, (unsigned long long) s->rate_limited,
+            (unsigned long long) s->truncated, (unsigned long long) s->kernel_dropped,
+            (unsigned long long) atomic_load (&counter->errors), loss,
+            (unsigned long long) s->rcvbuf);
     if (accounted == sender->sent)
         printf ("account=exact\n");
     else
@@ -328,9 +334,10 @@ s_run_target (const args_t *args, sender_t *sender)
                  seen ? "the receiver was still busy" : "no UDP socket", port, args->idle_timeout);
         return BENCH_EXIT_FAILED;
     }
-    printf ("rate=%ld sent=%llu send_rate=%.0f idle=yes\n", args->rate,
+    printf ("rate=%ld sent=%llu send_rate=%.0f send_retries=%llu idle=yes\n", args->rate,
             (unsigned long long) sender->sent,
-            (double) sender->sent * 1e6 / (double) sender->elapsed_us);
+            (double) sender->sent * 1e6 / (double) sender->elapsed_us,
+            (unsigned long long) sender->send_errors);
     return 0;
 }
 
@@ -373,6 +380,10 @@ s_parse (args_t *args, int argc, char **argv)
     }
     if (args->agent == (args->target != NULL) || args->rate == 0) {
         fprintf (stderr, "asynrole-storm: give --rate and one of --agent and --target\n");
+        return false;
+    }
+    if ((double) args->rate * args->duration < 1) {
+        fprintf (stderr, "asynrole-storm: --rate times --duration is less than one trap\n");
         return false;
     }
     return true;
