@@ -19,12 +19,18 @@ bench_start echo "$PIN_SERVER" "listening on " "$CLI" echo --listen 127.0.0.1:0
 timeout $((DURATION + 60)) "${PIN_CLIENT[@]}" "$LOADGEN" --target "127.0.0.1:$SERVER_PORT" \
     --window 64 --duration "$DURATION" >"$BENCH_TMP/load" 2>&1 &
 load_pid=$!
+#  fail_loaded WHY: stop the load generator (not yet reaped), then fail
+fail_loaded () {
+    kill -TERM "$load_pid" 2>/dev/null || true
+    wait "$load_pid" 2>/dev/null || true
+    bench_fail "$@"
+}
 samples=()
 #  A sample a second while the load runs: DURATION of them
 for ((i = 0; i < DURATION; i++)); do
     sleep 1
     rss="$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
-    [ -n "$rss" ] || bench_fail "memory: asynrole echo ended under load: $(tail -n 5 "$BENCH_TMP/echo.log")"
+    [ -n "$rss" ] || fail_loaded "memory: asynrole echo ended under load: $(tail -n 5 "$BENCH_TMP/echo.log")"
     samples+=("$rss")
 done
 wait "$load_pid" || bench_fail "memory: asynrole-loadgen failed: $(cat "$BENCH_TMP/load")"

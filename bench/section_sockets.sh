@@ -50,7 +50,13 @@ run_one () {
         pids+=("$!")
     done
     for i in "${!pids[@]}"; do
-        wait "${pids[i]}" || bench_fail "sockets: asynrole-loadgen against $n sockets: $(cat "$BENCH_TMP/loop$i")"
+        wait "${pids[i]}" && continue
+        local rest=("${pids[@]:i+1}")  #  the others, not yet reaped
+        if [ ${#rest[@]} -gt 0 ]; then
+            kill -TERM "${rest[@]}" 2>/dev/null || true
+            wait "${rest[@]}" 2>/dev/null || true
+        fi
+        bench_fail "sockets: asynrole-loadgen against $n sockets: $(cat "$BENCH_TMP/loop$i")"
     done
     after="$(cpu_ns "$SERVER_PID")"
     bench_stop "$SERVER_PID" srv || bench_fail "sockets: the server failed: $(tail -n 5 "$BENCH_TMP/srv.log")"

@@ -30,13 +30,15 @@ CPUS=(--receiver-cpu -1 --sender-cpu -1)
 ROWS="$BENCH_TMP/storm.rows"
 : >"$ROWS"
 
-#  run_agent RCVBUF RATE: the program's account line
+#  run_agent RCVBUF RATE: LINE = the program's account line
 run_agent () {
-    timeout 120 "$STORM" --agent --rcvbuf "$1" --rate "$2" --duration "$DURATION" "${CPUS[@]}" \
-        2>"$BENCH_TMP/storm.err" || bench_fail "storm: the Agent at $2/s: $(cat "$BENCH_TMP/storm.err")"
+    LINE="$(timeout 120 "$STORM" --agent --rcvbuf "$1" --rate "$2" --duration "$DURATION" \
+        "${CPUS[@]}" 2>"$BENCH_TMP/storm.err")" \
+        || bench_fail "storm: the Agent at $2/s: $(cat "$BENCH_TMP/storm.err")"
 }
 
-#  run_sink RCVBUF RATE: the same fields, from the sender's line and the sink's
+#  run_sink RCVBUF RATE: LINE = the same fields, from the sender's line and
+#  the sink's (not run in a subshell: the sink must be this shell's to stop)
 run_sink () {
     local buf=() sent counts n received dropped account=exact
     [ "$1" = default ] || buf=(--rcvbuf "$1")
@@ -52,21 +54,21 @@ run_sink () {
         bench_fail "storm: the sink printed no counts: $(tail -n 5 "$BENCH_TMP/sink.log")"
     fi
     [ $((received + dropped)) -eq "$n" ] || account="off:$((n - received - dropped))"
-    echo "$sent delivered=$received dropped=0 filtered=0 rate_limited=0 truncated=0" \
-        "kernel_dropped=$dropped account=$account loss_pct=$(awk -v s="$n" -v r="$received" \
-            'BEGIN { printf "%.3f", s ? 100 * (s - r) / s : 0 }')"
+    LINE="$sent delivered=$received dropped=0 filtered=0 rate_limited=0 truncated=0"
+    LINE="$LINE kernel_dropped=$dropped account=$account loss_pct=$(awk -v s="$n" -v r="$received" \
+        'BEGIN { printf "%.3f", s ? 100 * (s - r) / s : 0 }')"
 }
 
 for rate in "${RATES[@]}"; do
     for config in "${CONFIGS[@]}"; do
         case "$config" in
-            agent-default) line="$(run_agent -1 "$rate")" ;;
-            agent-4MiB) line="$(run_agent $((4 << 20)) "$rate")" ;;
-            sink-default) line="$(run_sink default "$rate")" ;;
-            sink-4MiB) line="$(run_sink $((4 << 20)) "$rate")" ;;
+            agent-default) run_agent -1 "$rate" ;;
+            agent-4MiB) run_agent $((4 << 20)) "$rate" ;;
+            sink-default) run_sink default "$rate" ;;
+            sink-4MiB) run_sink $((4 << 20)) "$rate" ;;
         esac
-        printf '  %-13s %s\n' "$config" "$line" >&2
-        echo "$config $line" >>"$ROWS"
+        printf '  %-13s %s\n' "$config" "$LINE" >&2
+        echo "$config $LINE" >>"$ROWS"
     done
 done
 
