@@ -129,3 +129,18 @@ bench_table () {
 bench_cpu_pin () {
     [ "$(nproc)" -ge 2 ] && echo "0 1"
 }
+
+#  bench_ratio A B: A / B with two decimals; "-" when B is 0 or empty
+bench_ratio () {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
+}
+
+#  bench_pins: sets PIN_SERVER (0, or - for anywhere) and PIN_CLIENT (a
+#  taskset command for CPU 1, or nothing) from bench_cpu_pin
+# shellcheck disable=SC2034  # PIN_SERVER and PIN_CLIENT are for the caller
+bench_pins () {
+    PIN_SERVER=- PIN_CLIENT=()
+    if [ -n "$(bench_cpu_pin)" ]; then
+        PIN_SERVER=0 PIN_CLIENT=(taskset -c 1)
+    fi
+}
