@@ -15,7 +15,9 @@
         callback (agent, ctx, datagram, NULL)   or
         callback (agent, ctx, NULL, error)
     Pipe mode (options.pipe_mode, callback NULL): events arrive on
-    asynrole_agent_socket (); read them with asynrole_event_recv ().
+    asynrole_agent_socket (); read them with asynrole_event_recv (). The
+    reading thread may hold its replies to leave as one message
+    (asynrole_agent_hold, asynrole_agent_flush).
 
     Commands on the actor pipe (asynrole_agent_actor), each answered as shown:
 
@@ -104,7 +106,8 @@ ASYNROLE_EXPORT int asynrole_agent_reply (asynrole_agent_t *self,
 //  what it holds, then waits; _stats, blocking calls); the hold ENDS, what
 //  is held gone, when asynrole_event_recv on this thread is about to wait
 //  for a message (timeout > 0 and nothing there: a reader that drains its
-//  socket, then waits, never strands replies), and when this thread
+//  socket, then waits, never strands replies; one that waits by other
+//  means, zmq_poll or a zpoller, flushes first), and when this thread
 //  destroys the Agent. Sends from other threads go at once, as ever.
 //  Returns 0, or -1 with ASYNROLE_EBADARG: a callback-mode Agent (its
 //  callbacks' replies are held already); another thread holds this Agent

@@ -694,9 +694,10 @@ int
 role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
            const role_send_t *how, asynrole_error_t *error)
 {
-    //  The role's own thread, handling a batch: the role outlives the call
-    //  (a destroy waits for this thread, or is deferred until it is done),
-    //  so the call is not counted; a role being destroyed still refuses it
+    //  The role's own thread, handling a batch, or a user thread's hold
+    //  (counted from hold to flush): the role outlives the call (a destroy
+    //  waits for this thread, or is deferred until it is done), so the call
+    //  is not counted; a role being destroyed still refuses it
     if (role_batch_holds (role)) {
         if (atomic_load (&role->stopping) || atomic_load (&role->destroying)
             || atomic_load (&role->closed))
