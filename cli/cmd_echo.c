@@ -2,7 +2,8 @@
     its sender, from the address it was sent to. By default it answers from
     its callback, in the Agent's thread (a batch's replies leave as one
     frame), and the main thread waits for a signal; --pipe reads events on
-    the main thread instead (loop.h). */
+    the main thread instead (loop.h), and holds the replies to the events
+    one wake-up brings, to leave as one frame too. */
 #include "commands.h"
 #include "loop.h"
 #include "report.h"
@@ -30,6 +31,7 @@ static const char s_usage[] =
 typedef struct {
     asynrole_agent_t *agent;
     bool verbose;
+    bool holding;                   //  --pipe: the main thread holds the replies
     atomic_uint_least64_t failed;   //  replies the Agent refused
     atomic_uint_least64_t ignored;  //  from our own address, or from port 0: not answered
 } echo_t;
@@ -66,13 +68,26 @@ s_callback (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datag
         report (0, "echo: %s", error->detail);
 }
 
-//  Pipe mode: on the main thread
+//  Pipe mode: on the main thread. The loop hands over the events waiting
+//  after one wait, then NULL: the replies to them are held and leave as
+//  one message at that NULL (asynrole_agent_hold).
 static loop_verdict_t
 s_event (void *ctx, asynrole_event_t *event)
 {
     echo_t *self = (echo_t *) ctx;
-    if (!event)
+    asynrole_error_t error;
+    if (!event) {
+        self->holding = false;
+        if (asynrole_agent_flush (self->agent, &error)) {
+            atomic_fetch_add_explicit (&self->failed, error.count, memory_order_relaxed);
+            report (0, "echo: %llu replies lost: %s", (unsigned long long) error.count,
+                    error.detail);
+        }
         return LOOP_GO;
+    }
+    //  Cannot fail on our own pipe-mode Agent; if it did, replies go one by one
+    if (!self->holding)
+        self->holding = asynrole_agent_hold (self->agent, &error) == 0;
     const asynrole_datagram_t *datagram = asynrole_event_datagram (event);
     if (datagram)
         s_answer (self, self->agent, datagram);

@@ -15,7 +15,9 @@
         callback (agent, ctx, datagram, NULL)   or
         callback (agent, ctx, NULL, error)
     Pipe mode (options.pipe_mode, callback NULL): events arrive on
-    asynrole_agent_socket (); read them with asynrole_event_recv ().
+    asynrole_agent_socket (); read them with asynrole_event_recv (). The
+    reading thread may hold its replies to leave as one message
+    (asynrole_agent_hold, asynrole_agent_flush).
 
     Commands on the actor pipe (asynrole_agent_actor), each answered as shown:
 
@@ -92,6 +94,44 @@ ASYNROLE_EXPORT int asynrole_agent_try_send (asynrole_agent_t *self, const void 
 ASYNROLE_EXPORT int asynrole_agent_reply (asynrole_agent_t *self,
                                           const asynrole_datagram_t *request, const void *data,
                                           size_t size, asynrole_error_t *error);
+
+//  Pipe mode: hold this thread's sends on this Agent (asynrole_agent_reply,
+//  _send, _try_send), to leave as one message at asynrole_agent_flush, as a
+//  callback's replies do in callback mode (one allocation, one push, one
+//  wake-up of the I/O actor for all of them, not one each). The records
+//  held still take their credit of send_queue, and the return of each send
+//  means what it means in a callback: 0, it will leave. What is held goes
+//  sooner, and the hold goes on, when it reaches 256 KiB and before this
+//  thread waits in any call of the library (a send short of credit pushes
+//  what it holds, then waits; _stats, blocking calls); the hold ENDS, what
+//  is held gone, when asynrole_event_recv on this thread is about to wait
+//  for a message (timeout > 0 and nothing there: a reader that drains its
+//  socket, then waits, never strands replies; one that waits by other
+//  means, zmq_poll or a zpoller, flushes first), and when this thread
+//  destroys the Agent. Sends from other threads go at once, as ever.
+//  Returns 0, or -1 with ASYNROLE_EBADARG: a callback-mode Agent (its
+//  callbacks' replies are held already); another thread holds this Agent
+//  (one holder at a time); this thread holds another Agent's sends, or
+//  runs a callback batch (flush first); ASYNROLE_ECLOSED: being destroyed.
+//  Again from the holder: 0, nothing changes.
+//  A hold is a call under way until it ends: asynrole_agent_destroy from
+//  another thread waits for it as for any call (sends within the hold
+//  then fail with ASYNROLE_ECLOSED; the flush still pushes what was held
+//  before), up to max(options.timeout, 5 s); past that, the destroy
+//  returns (logging that calls are under way) and the Agent is freed by
+//  the flush that ends the hold, so the holder must end it: a thread that
+//  exits holding leaks the Agent.
+ASYNROLE_EXPORT int asynrole_agent_hold (asynrole_agent_t *self, asynrole_error_t *error);
+
+//  End this thread's hold: what is held leaves as one message. Returns 0,
+//  or -1 when pushes of this hold (or of a hold asynrole_event_recv ended
+//  since the last flush) failed: their credit is given back, each counts
+//  in stats tx_failed, and error (ASYNROLE_ENOMEM, ASYNROLE_EINTERNAL) says
+//  why, its count the records lost. Without a hold of this thread's on
+//  this Agent (none, another thread's, callback mode): 0, nothing done.
+//  The Agent may be freed in this call when a destroy gave up waiting
+//  for the hold (asynrole_agent_hold): use it no more after such a destroy.
+ASYNROLE_EXPORT int asynrole_agent_flush (asynrole_agent_t *self, asynrole_error_t *error);
 
 //  Number of interfaces served, and the address each is bound to
 ASYNROLE_EXPORT size_t asynrole_agent_count (asynrole_agent_t *self);

@@ -3,6 +3,7 @@
 #include "asynrole_agent.h"
 #include "error_fill.h"
 #include "agent_internal.h"
+#include "role_batch.h"
 #include <stdlib.h>
 
 struct asynrole_agent_s {
@@ -96,6 +97,22 @@ asynrole_agent_reply (asynrole_agent_t *self, const asynrole_datagram_t *request
     if (!request->peer.via)
         return error_badarg (error, "the request names no socket of the Agent's (peer.via is 0)");
     return s_send (self, data, size, &request->peer, false, request, error);
+}
+
+int
+asynrole_agent_hold (asynrole_agent_t *self, asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no agent");
+    return role_hold (&self->role, error);
+}
+
+int
+asynrole_agent_flush (asynrole_agent_t *self, asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no agent");
+    return role_hold_flush (&self->role, error);
 }
 
 size_t

@@ -202,6 +202,7 @@ s_init (role_t *role, role_kind_t kind, void *owner, const char *default_name,
     atomic_init (&role->stopping, false);
     atomic_init (&role->timeout, 0);
     atomic_init (&role->calls, 0);
+    atomic_init (&role->held, false);
     pthread_mutex_init (&role->calls_mutex, NULL);
     clock_cond_init (&role->calls_done);
 }
@@ -356,7 +357,9 @@ role_dispose (role_t *role)
 void
 role_stop (role_t *role)
 {
-    //  What this thread holds goes before it waits for another role's end
+    //  This thread's hold on role ends (it is a call the destroy would wait
+    //  for); what it holds on another role goes before it waits
+    role_hold_end_mine (role);
     role_batch_flush ();
     if (actor_is_self (role->actor)) {
         //  From the role's own callback: the actor ends once it returns
@@ -691,9 +694,10 @@ int
 role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
            const role_send_t *how, asynrole_error_t *error)
 {
-    //  The role's own thread, handling a batch: the role outlives the call
-    //  (a destroy waits for this thread, or is deferred until it is done),
-    //  so the call is not counted; a role being destroyed still refuses it
+    //  The role's own thread, handling a batch, or a user thread's hold
+    //  (counted from hold to flush): the role outlives the call (a destroy
+    //  waits for this thread, or is deferred until it is done), so the call
+    //  is not counted; a role being destroyed still refuses it
     if (role_batch_holds (role)) {
         if (atomic_load (&role->stopping) || atomic_load (&role->destroying)
             || atomic_load (&role->closed))

@@ -78,8 +78,10 @@ typedef struct role_s {
     bool capture_owed;           //  a stop could not reach the I/O actor: it
                                  //  still holds a stopped capture (capture_busy's)
 
-    //  Sends held while the role's thread handles a batch (role_batch.h):
-    //  that thread alone touches these
+    //  Sends held while the role's thread handles a batch, or (pipe-mode
+    //  Agent, whose thread makes no batches) while a user thread's hold is
+    //  open (role_batch.h): that thread alone touches these
+    atomic_bool held;              //  a user thread's hold is open
     uint8_t *batch;                //  the frame of WIRE_SEND records held
     size_t batch_size;             //  bytes held
     size_t batch_room;             //  bytes allocated (reused batch after batch)

@@ -86,6 +86,10 @@ s_push (role_t *role)
 void
 role_batch_begin (role_t *role)
 {
+    //  A hold a callback opened on a pipe-mode Agent and left open ends
+    //  here: the mark is the batch's from now
+    if (role_batch_current)
+        role_hold_end_waiting ();
     //  A pipe-mode role has no callback to report a lost push to
     if (!role->options.pipe_mode)
         role_batch_current = role;
@@ -156,4 +160,83 @@ role_batch_free (role_t *role)
     free (role->batch);
     role->batch = NULL;
     role->batch_size = role->batch_room = 0;
+}
+
+//  -------------------------------------------------------------------------
+//  A user thread's hold (pipe-mode Agent)
+
+int
+role_hold (role_t *role, asynrole_error_t *error)
+{
+    if (role_batch_current == role) {
+        error_clear (error);
+        return 0;
+    }
+    if (!role->options.pipe_mode || role->kind != ROLE_AGENT)
+        return error_badarg (error,
+                             "only a pipe-mode Agent holds sends (a callback's are held "
+                             "already): %s",
+                             role->name);
+    if (role_batch_current)
+        return error_badarg (error, "this thread holds the sends of %s: flush them first: %s",
+                             role_batch_current->name, role->name);
+    if (role_enter (role, error))
+        return -1;
+    bool open = false;
+    if (!atomic_compare_exchange_strong (&role->held, &open, true)) {
+        error_badarg (error, "another thread holds the sends of %s", role->name);
+        role_leave (role);
+        return -1;
+    }
+    role_batch_current = role;
+    error_clear (error);
+    return 0;
+}
+
+//  The hold of this thread on role ends: what is held goes, the mark and
+//  the hold are let go, and the call leaves (which may free the role, when
+//  a destroy gave up waiting for it). Returns the records lost, their
+//  first failure in *lost, when report; else they wait for a later flush.
+static uint64_t
+s_hold_end (role_t *role, bool report, asynrole_error_t *lost)
+{
+    s_push (role);
+    role_batch_current = NULL;
+    uint64_t count = report ? role->batch_lost : 0;
+    if (count) {
+        *lost = role->batch_error;
+        lost->count = count;
+        role->batch_lost = 0;
+    }
+    atomic_store (&role->held, false);
+    role_leave (role);
+    return count;
+}
+
+int
+role_hold_flush (role_t *role, asynrole_error_t *error)
+{
+    asynrole_error_t lost;
+    if (role_batch_current != role || !role->options.pipe_mode || !s_hold_end (role, true, &lost)) {
+        error_clear (error);
+        return 0;
+    }
+    if (error)
+        *error = lost;
+    return -1;
+}
+
+void
+role_hold_end_waiting (void)
+{
+    role_t *role = role_batch_current;
+    if (role && role->options.pipe_mode)
+        s_hold_end (role, false, NULL);
+}
+
+void
+role_hold_end_mine (role_t *role)
+{
+    if (role_batch_current == role && role->options.pipe_mode)
+        s_hold_end (role, false, NULL);
 }

@@ -14,7 +14,15 @@
     thread touches it); a push hands it to libzmq as the message, without a
     copy (zmq_msg_init_data: one allocation per batch, not per send; a copy
     of the frame costs more, measured in docs/performance.md), and the next
-    batch starts a buffer sized to the last one. */
+    batch starts a buffer sized to the last one.
+
+    A user thread's hold (asynrole_agent_hold) uses the same mark and the
+    same buffer, on a pipe-mode Agent only: such a role's thread makes no
+    batches (role_batch_begin is a no-op in pipe mode, and an Agent has no
+    request engine), so the buffer has one user at a time, the holder (one
+    thread, taken with role->held). The hold is a call under way
+    (role_enter) from hold to its end: a flush, an asynrole_event_recv on
+    that thread about to wait, or a destroy from that thread. */
 #ifndef ASYNROLE_ROLE_BATCH_H_INCLUDED
 #define ASYNROLE_ROLE_BATCH_H_INCLUDED
 
@@ -50,6 +58,24 @@ uint8_t *role_batch_add (role_t *role, size_t span);
 
 //  Push what this thread holds, if anything: before any wait
 void role_batch_flush (void);
+
+//  This thread holds role's sends from now (a pipe-mode Agent); 0, or -1
+//  with error filled (EBADARG: callback mode, another thread's hold, this
+//  thread holding another role's; ECLOSED: being destroyed). Again from
+//  the holder: 0, nothing changes.
+int role_hold (role_t *role, asynrole_error_t *error);
+
+//  The hold ends: what is held goes as one message. 0, or -1 with error
+//  filled when pushes of this hold (or of one ended by a wait) failed, its
+//  count the records lost. Without a hold of this thread's: 0, nothing done.
+int role_hold_flush (role_t *role, asynrole_error_t *error);
+
+//  A wait begins on this thread (asynrole_event_recv): its hold, if any,
+//  ends (pushed; a failure is reported by the next flush that ends a hold)
+void role_hold_end_waiting (void);
+
+//  role is being destroyed from this thread: its hold here, if any, ends
+void role_hold_end_mine (role_t *role);
 
 //  Free the role's buffer (role_release)
 void role_batch_free (role_t *role);

@@ -5,6 +5,7 @@
 #include "asynrole_event.h"
 #include "event_codec.h"
 #include "frames.h"
+#include "role_batch.h"
 #include "tsan.h"
 #include <assert.h>
 #include <errno.h>
@@ -138,7 +139,11 @@ s_take (void *socket, zmq_msg_t *msg, int timeout)
 {
     if (zmq_msg_recv (msg, socket, ZMQ_DONTWAIT) >= 0)
         return 0;
-    if (errno != EAGAIN || timeout <= 0 || frames_wait (socket, timeout) <= 0)
+    if (errno != EAGAIN || timeout <= 0)
+        return -1;
+    //  Sends this thread holds go before it waits: its hold ends
+    role_hold_end_waiting ();
+    if (frames_wait (socket, timeout) <= 0)
         return -1;
     return zmq_msg_recv (msg, socket, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
 }
