@@ -1,9 +1,10 @@
 /*  io_actor.c - the I/O actor: its loop, its pipe, and the roles' requests
 
-    It polls three items whatever the number of sockets: its pipe, the one
-    inbound socket all roles write to, and an epoll set of every UDP socket
-    (and the doorbell). The sockets, the roles, the receive side and the
-    send side are classes of their own (io_table, io_roles, io_rx, io_tx).
+    It waits in one epoll_wait on one set, whatever the number of sockets:
+    every UDP socket, the doorbell, and the ZMQ_FD of its pipe and of the one
+    inbound socket all roles write to. The sockets, the roles, the receive
+    side and the send side are classes of their own (io_table, io_roles,
+    io_rx, io_tx).
 */
 #define _GNU_SOURCE
 #include "io_actor.h"
@@ -25,6 +26,12 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+//  What epoll's data holds besides socket ids (whose generation is never
+//  0, so that no id is below 1 << LIMIT_SLOT_BITS)
+#define IO_EPOLL_DOORBELL 0
+#define IO_EPOLL_PIPE 1
+#define IO_EPOLL_INBOUND 2
+
 typedef struct {
     actor_t *actor;            //  our thread and pipe
     void *pipe;                //  our end of the pipe
@@ -33,6 +40,9 @@ typedef struct {
     void *inbound;             //  PULL: requests and sends from every role
     int epfd;                  //  epoll set: every UDP socket and the doorbell
     bool terminated;           //  $TERM from asynrole_io_destroy
+    bool pipe_due;             //  the pipe may hold a request its fd
+                               //  will not signal: look without waiting
+    bool inbound_due;          //  the same for the inbound socket
     io_table_t table;          //  the sockets, by id
     io_roles_t roles;          //  the attached roles
     io_rx_t *rx;               //  the receive side
@@ -74,10 +84,6 @@ s_self_open (self_t *self, asynrole_error_t *error)
     if (self->epfd < 0)
         return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
     io_tx_init (&self->tx, self->epfd, &self->roles);
-    //  Socket ids are never 0: 0 is the doorbell
-    struct epoll_event bell = { .events = EPOLLIN, .data.u32 = 0 };
-    if (epoll_ctl (self->epfd, EPOLL_CTL_ADD, doorbell_fd (self->doorbell), &bell))
-        return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
     self->rx = io_rx_new (error);
     if (!self->rx)
         return -1;
@@ -86,7 +92,26 @@ s_self_open (self_t *self, asynrole_error_t *error)
         return -1;
     if (zmq_bind (self->inbound, io_endpoint (self->owner)))
         return error_zmq (error, errno, "cannot bind the I/O actor's inbound socket");
+    struct epoll_event bell = { .events = EPOLLIN, .data.u32 = IO_EPOLL_DOORBELL };
+    struct epoll_event pipe = { .events = EPOLLIN, .data.u32 = IO_EPOLL_PIPE };
+    struct epoll_event inbound = { .events = EPOLLIN, .data.u32 = IO_EPOLL_INBOUND };
+    if (epoll_ctl (self->epfd, EPOLL_CTL_ADD, doorbell_fd (self->doorbell), &bell)
+        || epoll_ctl (self->epfd, EPOLL_CTL_ADD, ctx_fd (self->pipe), &pipe)
+        || epoll_ctl (self->epfd, EPOLL_CTL_ADD, ctx_fd (self->inbound), &inbound))
+        return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
     return 0;
+}
+
+//  Whether epoll reports the pipe: not while a capture it stopped is
+//  closing (its descriptor would stay readable, and the loop spin)
+static void
+s_watch_pipe (self_t *self, bool on)
+{
+    struct epoll_event pipe = { .events = on ? EPOLLIN : 0, .data.u32 = IO_EPOLL_PIPE };
+    if (epoll_ctl (self->epfd, EPOLL_CTL_MOD, ctx_fd (self->pipe), &pipe))
+        log_error ("asynrole io: cannot watch the pipe: %s", strerror (errno));
+    //  Whatever came meanwhile may have been signalled already
+    self->pipe_due = true;
 }
 
 static self_t *
@@ -105,6 +130,9 @@ s_self_new (actor_t *actor, asynrole_io_t *owner, asynrole_error_t *error)
     io_table_init (&self->table);
     io_roles_init (&self->roles);
     io_tx_init (&self->tx, -1, &self->roles);
+    //  A new pipe's reader counts as awake: its first messages are not
+    //  signalled until a read has found it empty
+    self->pipe_due = self->inbound_due = true;
     if (s_self_open (self, error))
         s_self_destroy (&self);
     return self;
@@ -232,6 +260,7 @@ s_pipe_capture_stop (self_t *self)
     self->roles.capture = NULL;
     capture_stop (self->closing, self->doorbell);
     self->closing_deadline = clock_ms () + LIMIT_CAPTURE_CLOSE_MS;
+    s_watch_pipe (self, false);
 }
 
 //  The stopped capture, once its writer finished or the wait is over
@@ -245,6 +274,7 @@ s_pipe_capture_closed (self_t *self)
     asynrole_error_t error;
     io_roles_close_capture (&self->closing, 0, &stats, &error);
     s_pipe_capture_answer (self, true, &error, &stats);
+    s_watch_pipe (self, true);
 }
 
 //  CAPTURE path max_bytes files [snaplen [queue_bytes]], CAPTURE-STOP: the
@@ -546,14 +576,18 @@ s_handle_sends (self_t *self, zmq_msg_t *msg)
     return hold;
 }
 
-static void
+//  Up to LIMIT_INBOUND_PER_WAKE messages; true when it read them all (a
+//  recv failed), so that the inbound socket's fd will signal the next one
+static bool
 s_handle_inbound (self_t *self)
 {
+    bool drained = false;
     for (int count = 0; count < LIMIT_INBOUND_PER_WAKE; count++) {
         zmq_msg_t msg;
         zmq_msg_init (&msg);
         if (zmq_msg_recv (&msg, self->inbound, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close (&msg);
+            drained = true;
             break;
         }
         HANDOFF_ACQUIRE (&wire_inbound_handoff);
@@ -574,18 +608,19 @@ s_handle_inbound (self_t *self)
         zmq_msg_close (&msg);
     }
     io_tx_flush (&self->tx);
+    return drained;
 }
 
 //  -------------------------------------------------------------------------
 //  The sockets epoll says are ready
 
 static void
-s_handle_ready (self_t *self)
+s_handle_ready (self_t *self, const struct epoll_event *events, int n)
 {
-    struct epoll_event events[LIMIT_READY_SOCKETS];
-    int n = epoll_wait (self->epfd, events, LIMIT_READY_SOCKETS, 0);
     for (int i = 0; i < n; i++) {
-        if (events[i].data.u32 == 0) {
+        if (events[i].data.u32 == IO_EPOLL_PIPE || events[i].data.u32 == IO_EPOLL_INBOUND)
+            continue;
+        if (events[i].data.u32 == IO_EPOLL_DOORBELL) {
             doorbell_clear (self->doorbell);
             io_roles_send_notices (&self->roles);
             continue;
@@ -605,16 +640,20 @@ s_handle_ready (self_t *self)
 //  -------------------------------------------------------------------------
 //  The actor
 
-//  How long the poll may wait: the send side's retry, and a closing capture's deadline
-static long
+//  How long the wait may last: not at all while the pipe or the inbound
+//  socket may hold more; else the send side's retry, and a closing
+//  capture's deadline
+static int
 s_timeout (self_t *self)
 {
-    long timeout = io_tx_timeout (&self->tx);
+    if (self->inbound_due || (self->pipe_due && !self->closing))
+        return 0;
+    int timeout = io_tx_timeout (&self->tx);
     if (self->closing) {
         int64_t left = self->closing_deadline - clock_ms ();
         left = left > 0 ? left : 0;
         if (timeout < 0 || left < timeout)
-            timeout = (long) left;
+            timeout = (int) left;
     }
     return timeout;
 }
@@ -627,25 +666,35 @@ io_actor (actor_t *actor, void *args)
     actor_started (actor, self ? NULL : &error);
     if (!self)
         return;
-    zmq_pollitem_t items[] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
-                               { self->inbound, 0, ZMQ_POLLIN, 0 },
-                               { NULL, self->epfd, ZMQ_POLLIN, 0 } };
     while (!self->terminated) {
         self->roles.verbose = io_verbose (self->owner);
-        //  The pipe waits while a capture it stopped is closing
-        items[0].events = self->closing ? 0 : ZMQ_POLLIN;
-        if (zmq_poll (items, 3, s_timeout (self)) < 0) {
+        struct epoll_event events[LIMIT_READY_SOCKETS];
+        int n = epoll_wait (self->epfd, events, LIMIT_READY_SOCKETS, s_timeout (self));
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
-            log_error ("asynrole io: zmq_poll failed: %s", strerror (errno));
+            log_error ("asynrole io: epoll_wait failed: %s", strerror (errno));
             break;
         }
-        if (items[0].revents & ZMQ_POLLIN)
-            s_handle_pipe (self);
-        if (items[1].revents & ZMQ_POLLIN)
-            s_handle_inbound (self);
-        if (items[2].revents & ZMQ_POLLIN)
-            s_handle_ready (self);
+        //  A full set may leave the pipe and the inbound socket behind
+        //  ready UDP sockets: look at both anyway, so that neither starves
+        bool pipe = self->pipe_due || n == LIMIT_READY_SOCKETS;
+        bool inbound = self->inbound_due || n == LIMIT_READY_SOCKETS;
+        for (int i = 0; i < n; i++) {
+            pipe |= events[i].data.u32 == IO_EPOLL_PIPE;
+            inbound |= events[i].data.u32 == IO_EPOLL_INBOUND;
+        }
+        //  The pipe waits while a capture it stopped is closing; a request
+        //  read, another may follow unsignalled (an answer sent on the pipe
+        //  may have taken its commands)
+        if (pipe && !self->closing) {
+            self->pipe_due = ctx_readable (self->pipe);
+            if (self->pipe_due)
+                s_handle_pipe (self);
+        }
+        if (inbound)
+            self->inbound_due = !s_handle_inbound (self);
+        s_handle_ready (self, events, n);
         io_tx_retry (&self->tx);
         if (self->roles.notices_now)
             io_roles_send_notices (&self->roles);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "role_actor.h"
 #include "log.h"
+#include "ctx.h"
 #include "error_fill.h"
 #include "frames.h"
 #include "bounds.h"
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 typedef struct {
@@ -395,7 +397,9 @@ s_handle_pipe (self_t *self)
 //  -------------------------------------------------------------------------
 //  Batches from the I/O actor
 
-static void
+//  Up to LIMIT_ROLE_BATCHES_PER_WAKE batches; true when it read them all (a
+//  recv failed), so that the data socket's fd will signal the next one
+static bool
 s_handle_data (self_t *self)
 {
     role_t *role = self->role;
@@ -408,7 +412,7 @@ s_handle_data (self_t *self)
         zmq_msg_init (&msg);
         if (zmq_msg_recv (&msg, role->data, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close (&msg);
-            break;
+            return true;
         }
         HANDOFF_ACQUIRE (role->link);
         if (!role_deliver (role, &msg))
@@ -416,6 +420,7 @@ s_handle_data (self_t *self)
             //  $TERM then ends the loop)
             self->terminated = atomic_load (&role->destroying);
     }
+    return false;
 }
 
 //  -------------------------------------------------------------------------
@@ -449,34 +454,51 @@ s_engine_turn (self_t *self, bool posted)
     self->terminated |= atomic_load (&self->role->destroying);
 }
 
+//  The loop waits in poll on the ZMQ_FD of its pipe and data socket (and a
+//  Manager's inbox eventfd), not in zmq_poll, which asks every socket for
+//  ZMQ_EVENTS before and after each wait (two syscalls a socket each time).
+//  A socket's fd signals only once a read has found it empty: after a pipe
+//  command, or a data read cut short by its bound, the loop looks again
+//  without waiting.
 static void
 s_loop (self_t *self)
 {
     role_t *role = self->role;
-    zmq_pollitem_t items[] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
-                               { NULL, role->inbox ? req_inbox_fd (role->inbox) : -1, ZMQ_POLLIN,
-                                 0 },
-                               { role->data, 0, ZMQ_POLLIN, 0 } };
-    int count = role->inbox ? 3 : 2;
-    if (!role->inbox)
-        items[1] = items[2];
+    struct pollfd fds[3] = { { ctx_fd (self->pipe), POLLIN, 0 },
+                             { role->inbox ? req_inbox_fd (role->inbox) : -1, POLLIN, 0 },
+                             { ctx_fd (role->data), POLLIN, 0 } };
+    if (fds[0].fd < 0 || fds[2].fd < 0) {
+        log_error ("%s: cannot wait on the role's sockets: %s", role->name, strerror (errno));
+        return;
+    }
+    int data_fd = fds[2].fd;
+    //  A new pipe's reader counts as awake: its first messages are not
+    //  signalled until a read has found it empty
+    bool pipe_due = true, data_due = true;
     while (!self->terminated) {
         //  Once _destroy began, no datagram is delivered: its $TERM comes
         //  next. The engine still answers its calls and its timers run.
         bool stopping = atomic_load (&role->stopping);
-        long timeout = role->engine ? req_engine_timeout (role->engine) : -1;
-        if (zmq_poll (items, stopping ? count - 1 : count, timeout) < 0) {
+        fds[2].fd = stopping ? -1 : data_fd;
+        long wait = role->engine ? req_engine_timeout (role->engine) : -1;
+        int timeout = wait > INT_MAX ? INT_MAX : (int) wait;
+        if (pipe_due || (data_due && !stopping))
+            timeout = 0;
+        if (poll (fds, 3, timeout) < 0) {
             if (errno == EINTR)
                 continue;
-            log_error ("%s: zmq_poll failed: %s", role->name, strerror (errno));
+            log_error ("%s: poll failed: %s", role->name, strerror (errno));
             break;
         }
-        if (items[0].revents & ZMQ_POLLIN)
-            s_handle_pipe (self);
-        if (!stopping && items[count - 1].revents & ZMQ_POLLIN)
-            s_handle_data (self);
+        if (pipe_due || fds[0].revents) {
+            pipe_due = ctx_readable (self->pipe);
+            if (pipe_due)
+                s_handle_pipe (self);
+        }
+        if (!stopping && (data_due || fds[2].revents))
+            data_due = !s_handle_data (self);
         if (!self->terminated)
-            s_engine_turn (self, role->inbox && items[1].revents & ZMQ_POLLIN);
+            s_engine_turn (self, fds[1].revents & POLLIN);
     }
 }
 

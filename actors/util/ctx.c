@@ -150,3 +150,19 @@ ctx_sockets (void)
 {
     return atomic_load (&s_sockets);
 }
+
+int
+ctx_fd (void *sock)
+{
+    int fd = -1;
+    size_t size = sizeof fd;
+    return zmq_getsockopt (sock, ZMQ_FD, &fd, &size) ? -1 : fd;
+}
+
+bool
+ctx_readable (void *sock)
+{
+    int events = 0;
+    size_t size = sizeof events;
+    return zmq_getsockopt (sock, ZMQ_EVENTS, &events, &size) == 0 && (events & ZMQ_POLLIN);
+}

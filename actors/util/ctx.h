@@ -12,6 +12,7 @@
 #define ASYNROLE_CTX_H_INCLUDED
 
 #include "asynrole_error.h"
+#include <stdbool.h>
 
 //  Take a reference to the context, making it if there is none. Returns 0,
 //  or -1 with error filled (ASYNROLE_ERESOURCE, ASYNROLE_ENOMEM).
@@ -34,5 +35,16 @@ void ctx_close (void **sock_p);
 
 //  Sockets open now
 size_t ctx_sockets (void);
+
+//  A socket's ZMQ_FD, to wait on with poll or epoll instead of zmq_poll
+//  (which asks every socket for ZMQ_EVENTS twice a wake-up: two syscalls
+//  each). The descriptor is readable when the socket has commands queued,
+//  not while messages wait: a reader that stops before a recv has failed
+//  with EAGAIN (or a send on the socket, which may take its commands)
+//  must look again without waiting. -1 when libzmq refuses.
+int ctx_fd (void *sock);
+
+//  Has the socket a message to read now? (ZMQ_EVENTS: takes its commands)
+bool ctx_readable (void *sock);
 
 #endif
