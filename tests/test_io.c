@@ -3,10 +3,15 @@
 */
 #define _GNU_SOURCE
 #include "testutil.h"
+#include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <unistd.h>
 
 //  -------------------------------------------------------------------------
 //  Reference counting
@@ -471,6 +476,93 @@ test_destroy_pipe_mode_unread (void **state)
     tu_manager_destroy (&manager);
 }
 
+//  -------------------------------------------------------------------------
+//  The pipe and the roles' requests while more sockets are busy than one
+//  wake-up takes (LIMIT_READY_SOCKETS, 64): the I/O actor waits in one
+//  epoll set where its pipe and inbound socket are two descriptors among
+//  the UDP sockets, and must still answer both
+
+#define BUSY_SOCKETS 72
+
+typedef struct {
+    atomic_bool stop;
+    atomic_size_t received;
+    int flowing[2];  //  a pipe: written once traffic reached every socket
+    uint16_t ports[BUSY_SOCKETS];
+} busy_t;
+
+static void
+s_busy_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagram,
+           const asynrole_error_t *error)
+{
+    (void) agent;
+    (void) error;
+    busy_t *busy = (busy_t *) ctx;
+    if (datagram && atomic_fetch_add (&busy->received, 1) + 1 == 4 * BUSY_SOCKETS)
+        if (write (busy->flowing[1], "", 1) != 1)
+            abort ();  //  not cmocka's assert: this is the role's thread
+}
+
+//  Datagrams to every socket in turn, until told to stop (at most 20 s)
+static void *
+s_busy_sender (void *arg)
+{
+    busy_t *busy = (busy_t *) arg;
+    asynrole_addr_t bound;
+    int fd = tu_udp_socket ("127.0.0.1", &bound);
+    if (fd < 0)
+        return NULL;
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    uint8_t payload[43] = { 0 };
+    int64_t deadline = tu_now () + 20000;
+    while (!atomic_load (&busy->stop) && tu_now () < deadline)
+        for (size_t i = 0; i < BUSY_SOCKETS; i++) {
+            to.sin_port = busy->ports[i];
+            //  A full buffer (ENOBUFS, EAGAIN) only means the I/O actor is busy
+            (void) sendto (fd, payload, sizeof payload, MSG_DONTWAIT, (struct sockaddr *) &to,
+                           sizeof to);
+        }
+    close (fd);
+    return NULL;
+}
+
+static void
+test_busy_sockets_serve_pipe (void **state)
+{
+    (void) state;
+    busy_t busy = { .stop = false, .received = 0 };
+    assert_int_equal (pipe (busy.flowing), 0);
+    const char *ifaces[BUSY_SOCKETS];
+    for (size_t i = 0; i < BUSY_SOCKETS; i++)
+        ifaces[i] = "127.0.0.1:0";
+    asynrole_io_t *io = tu_io_new ();
+    asynrole_options_t options = { .io = io };
+    asynrole_agent_t *agent = tu_agent_new_n (s_busy_cb, &busy, ifaces, BUSY_SOCKETS, &options);
+    for (size_t i = 0; i < BUSY_SOCKETS; i++)
+        busy.ports[i] = asynrole_agent_local (agent, i)->u.in.sin_port;
+    pthread_t sender;
+    assert_int_equal (pthread_create (&sender, NULL, s_busy_sender, &busy), 0);
+    //  Traffic on every socket before the first question
+    struct pollfd flowing = { .fd = busy.flowing[0], .events = POLLIN };
+    assert_int_equal (poll (&flowing, 1, TU_TIMEOUT_MS), 1);
+    //  Each answer within its deadline (the calls' own, 5 s), the sender
+    //  still sending
+    static asynrole_stats_t stats[BUSY_SOCKETS];
+    for (int round = 0; round < 10; round++) {
+        asynrole_error_t error;
+        assert_int_equal (asynrole_io_stats (io, stats, BUSY_SOCKETS, &error), BUSY_SOCKETS);
+        assert_int_equal (asynrole_agent_stats (agent, stats, BUSY_SOCKETS, &error), BUSY_SOCKETS);
+    }
+    size_t before = atomic_load (&busy.received);
+    atomic_store (&busy.stop, true);
+    pthread_join (sender, NULL);
+    assert_true (before >= 4 * BUSY_SOCKETS);
+    tu_agent_destroy (&agent);
+    tu_io_destroy (&io);
+    close (busy.flowing[0]);
+    close (busy.flowing[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -486,6 +578,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_destroy_io_manager_agent, tu_teardown),
         cmocka_unit_test_teardown (test_destroy_own_io, tu_teardown),
         cmocka_unit_test_teardown (test_destroy_pipe_mode_unread, tu_teardown),
+        cmocka_unit_test_teardown (test_busy_sockets_serve_pipe, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }
