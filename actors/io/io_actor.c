@@ -38,7 +38,8 @@ typedef struct {
     asynrole_io_t *owner;      //  the public object (verbose flag, endpoint)
     doorbell_t *doorbell;      //  rung when a role has room again (owner's)
     void *inbound;             //  PULL: requests and sends from every role
-    int epfd;                  //  epoll set: every UDP socket and the doorbell
+    int epfd;                  //  epoll set: every UDP socket, the doorbell,
+                               //  the pipe and the inbound socket (ZMQ_FD)
     bool terminated;           //  $TERM from asynrole_io_destroy
     bool pipe_due;             //  the pipe may hold a request its fd
                                //  will not signal: look without waiting
