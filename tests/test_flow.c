@@ -396,11 +396,20 @@ s_full_queue (void *arg)
     //  Every accepted one arrives once the link is fast again
     TU_CHECK (system ("tc qdisc change dev lo root tbf rate 100mbit burst 16kb latency 10s") == 0,
               "tc qdisc change failed");
+    //  tbf holds what it throttled until its watchdog fires or the next
+    //  datagram is queued on lo: one byte to the sink (s_receive counts
+    //  only full-size ones) makes it run at the new rate at once
+    int kick = tu_udp_socket ("127.0.0.1", NULL);
+    TU_CHECK (kick >= 0, "a socket to kick the qdisc with: %s", strerror (errno));
+    TU_CHECK (sendto (kick, "k", 1, 0, &sink.u.sa, sink.len) == 1, "the kick: %s",
+              strerror (errno));
+    close (kick);
     int got = s_receive (fd, accepted, sizeof payload);
     TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats: %s", error.detail);
     asynrole_manager_destroy (&manager);
     close (fd);
-    TU_CHECK (got == accepted, "%d of %d arrived", got, accepted);
+    TU_CHECK (got == accepted, "%d of %d arrived (tx %llu, backlog %llu)", got, accepted,
+              (unsigned long long) stats.tx_datagrams, (unsigned long long) stats.tx_backlog);
     TU_CHECK (stats.tx_failed == 0, "%llu failed", (unsigned long long) stats.tx_failed);
     return 0;
 }
