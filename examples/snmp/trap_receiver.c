@@ -313,9 +313,11 @@ s_parse (int argc, char **argv, const char **listen, size_t *listen_count, size_
 }
 
 //  On stdout, or on stderr when stdout takes nothing for S_COUNTERS_WAIT_MS
-//  (its reader stopped reading) or another signal comes on signal_fd
+//  (its reader stopped reading). A second signal does not cut them short:
+//  one `kill -INT` of timeout(1) reaches its child twice (sent to the child,
+//  then to its process group), and the counters were lost to the second.
 static void
-s_print_counters (const s_counters_t *c, int signal_fd)
+s_print_counters (const s_counters_t *c)
 {
     char text[512];
     int len = snprintf (text, sizeof text,
@@ -325,7 +327,7 @@ s_print_counters (const s_counters_t *c, int signal_fd)
                         c->malformed, c->ignored, c->ack_failed, c->errors);
     if (len <= 0 || (size_t) len >= sizeof text)
         return;
-    if (snmp_cli_write (STDOUT_FILENO, signal_fd, S_COUNTERS_WAIT_MS, text, (size_t) len))
+    if (snmp_cli_write (STDOUT_FILENO, -1, S_COUNTERS_WAIT_MS, text, (size_t) len))
         fprintf (stderr, "trap_receiver: stdout is stalled; %s", text);
 }
 
@@ -341,7 +343,7 @@ s_serve (s_receiver_t *self, asynrole_agent_t **agent, int signal_fd, int wake_f
     asynrole_agent_destroy (agent);  //  joins its thread: the counters are final
     if (signo)
         fprintf (stderr, "trap_receiver: %s, exiting\n", strsignal (signo));
-    s_print_counters (&self->counters, signal_fd);
+    s_print_counters (&self->counters);
 }
 
 int

@@ -81,7 +81,17 @@ port () {
 #  next_line NAME VAR: the program's next stdout line into VAR, within 10 s
 next_line () {
     local fd_var="${1}_FD"
-    IFS= read -r -t 10 -u "${!fd_var}" "$2" || fail "$1: no line within 10 s"
+    local status=0
+    IFS= read -r -t 10 -u "${!fd_var}" "$2" || status=$?
+    [ "$status" -eq 0 ] && return 0
+    #  read says more than 128 when the 10 s ran out; else the program
+    #  closed its stdout (it ended): say how, with what it wrote to stderr
+    local pid_var="${1}_PID" err
+    err="$(cat "$PEER_TMP/$1.err" 2>/dev/null)"
+    if [ "$status" -gt 128 ]; then
+        fail "$1: no line within 10 s ($err)"
+    fi
+    fail "$1: its stdout ended (read: $status, pid ${!pid_var}: $(ps -o stat= -p "${!pid_var}" 2>/dev/null || echo gone); stderr: $err)"
 }
 
 #  stop NAME [SIGNAL]: signal it (default INT; "none" = it stops by itself),
