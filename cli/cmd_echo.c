@@ -41,9 +41,12 @@ static void
 s_answer (echo_t *self, asynrole_agent_t *agent, const asynrole_datagram_t *datagram)
 {
     //  A datagram from our own address (spoofed) would have us answer
-    //  ourselves for ever; port 0 cannot be answered
-    if (asynrole_addr_port (&datagram->peer) == 0
-        || asynrole_addr_equal (&datagram->peer, &datagram->local)) {
+    //  ourselves for ever; port 0 cannot be answered. The ports first: a
+    //  client's differs from ours, so the whole comparison is rarely made
+    uint16_t port = asynrole_addr_port (&datagram->peer);
+    if (port == 0
+        || (port == asynrole_addr_port (&datagram->local)
+            && asynrole_addr_equal (&datagram->peer, &datagram->local))) {
         atomic_fetch_add_explicit (&self->ignored, 1, memory_order_relaxed);
         return;
     }

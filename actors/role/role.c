@@ -620,7 +620,7 @@ s_push (role_t *role, int index, size_t span, zmq_msg_t *msg, asynrole_error_t *
 static int
 s_reserve (role_t *role, int index, size_t span, const role_send_t *how, asynrole_error_t *error)
 {
-    if (link_tx_reserve (role->link, (size_t) index, span, 0, NULL) == 0)
+    if (link_tx_try (role->link, (size_t) index, span))
         return 0;
     role_batch_flush ();
     return link_tx_reserve (role->link, (size_t) index, span,
