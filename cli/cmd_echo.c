@@ -41,11 +41,12 @@ static void
 s_answer (echo_t *self, asynrole_agent_t *agent, const asynrole_datagram_t *datagram)
 {
     //  A datagram from our own address (spoofed) would have us answer
-    //  ourselves for ever; port 0 cannot be answered. The ports first: a
-    //  client's differs from ours, so the whole comparison is rarely made
-    uint16_t port = asynrole_addr_port (&datagram->peer);
-    if (port == 0
-        || (port == asynrole_addr_port (&datagram->local)
+    //  ourselves for ever; port 0 cannot be answered. The port fields
+    //  first (sin_port and sin6_port share a place; a difference there
+    //  means different addresses, of either family): a client's port is not
+    //  ours, so the whole comparison is rarely made
+    if (asynrole_addr_port (&datagram->peer) == 0
+        || (datagram->peer.u.in.sin_port == datagram->local.u.in.sin_port
             && asynrole_addr_equal (&datagram->peer, &datagram->local))) {
         atomic_fetch_add_explicit (&self->ignored, 1, memory_order_relaxed);
         return;

@@ -100,7 +100,16 @@ io_rx_errqueue (io_socket_t *sock, io_roles_t *roles)
 static void
 s_parse_control (io_socket_t *sock, struct msghdr *msg, wire_rec_t *rec)
 {
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR (msg); cm; cm = CMSG_NXTHDR (msg, cm)) {
+    //  A walk of our own, checked as CMSG_NXTHDR checks (a whole header, a
+    //  length that fits) in fewer steps. at never passes size by more than
+    //  the alignment, so at + a header cannot wrap.
+    const uint8_t *control = msg->msg_control;
+    size_t size = msg->msg_controllen;
+    for (size_t at = 0; at + sizeof (struct cmsghdr) <= size;) {
+        const struct cmsghdr *cm = (const struct cmsghdr *) (control + at);
+        if (cm->cmsg_len < sizeof *cm || cm->cmsg_len > size - at)
+            break;
+        at += CMSG_ALIGN (cm->cmsg_len);
         if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo info;
             memcpy (&info, CMSG_DATA (cm), sizeof info);

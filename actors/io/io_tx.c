@@ -265,6 +265,18 @@ s_backlog (io_tx_t *self, io_socket_t *sock, const uint8_t *record, const struct
 //  -------------------------------------------------------------------------
 //  Runs
 
+//  A send behind a backlog joins it. Not inlined: io_tx_queue's common
+//  case then sets up no stack for it (about 6 instructions fewer a send).
+__attribute__ ((noinline)) static void
+s_behind (io_tx_t *self, io_socket_t *sock, const uint8_t *record)
+{
+    struct mmsghdr mm;
+    struct iovec iov;
+    uint8_t control[IO_TX_CONTROL];
+    s_prepare (&mm, &iov, record, sock, control);
+    s_backlog (self, sock, record, &mm.msg_hdr);
+}
+
 bool
 io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint8_t *record)
 {
@@ -279,11 +291,7 @@ io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint
         return false;
     }
     if (sock->backlog.count) {
-        struct mmsghdr mm;
-        struct iovec iov;
-        uint8_t control[IO_TX_CONTROL];
-        s_prepare (&mm, &iov, record, sock, control);
-        s_backlog (self, sock, record, &mm.msg_hdr);
+        s_behind (self, sock, record);
         return false;
     }
     if (self->sock != sock || self->count == LIMIT_TX_BATCH)
