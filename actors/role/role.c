@@ -628,6 +628,23 @@ s_reserve (role_t *role, int index, size_t span, const role_send_t *how, asynrol
                             how->nowait ? 0 : role->options.send_timeout, error);
 }
 
+//  A send not held: a message of its own, pushed now. Not inlined, so
+//  that the held case sets up no room for a record and a message.
+__attribute__ ((noinline)) static int
+s_send_now (role_t *role, int index, const void *data, size_t size,
+            const asynrole_addr_t *destination, const role_send_t *how, asynrole_error_t *error)
+{
+    size_t span = wire_rec_span (size);
+    wire_rec_t rec;
+    s_fill (role, index, size, destination, how, &rec);
+    zmq_msg_t msg;
+    if (s_record (&rec, data, &msg, error)) {
+        link_tx_release (role->link, (size_t) index, span);
+        return -1;
+    }
+    return s_push (role, index, span, &msg, error);
+}
+
 //  Hand the send to the I/O actor: held in the role's batch when this is
 //  its thread handling a batch (the record made in place), else pushed now.
 //  0, or -1 with error filled (the credit given back).
@@ -635,27 +652,18 @@ static int
 s_hand_over (role_t *role, int index, const void *data, size_t size,
              const asynrole_addr_t *destination, const role_send_t *how, asynrole_error_t *error)
 {
+    if (!role_batch_holds (role))
+        return s_send_now (role, index, data, size, destination, how, error);
     size_t span = wire_rec_span (size);
-    bool held = role_batch_holds (role);
-    wire_rec_t rec;
-    //  Held, the record is made in place. One s_fill, so that it is inlined.
-    uint8_t *at = held ? role_batch_add (role, span) : (uint8_t *) &rec;
+    uint8_t *at = role_batch_add (role, span);
     if (!at) {
         link_tx_release (role->link, (size_t) index, span);
         return error_nomem (error, "a held send");
     }
     s_fill (role, index, size, destination, how, (wire_rec_t *) at);
-    if (held) {
-        if (size)
-            memcpy (at + sizeof (wire_rec_t), data, size);
-        return 0;
-    }
-    zmq_msg_t msg;
-    if (s_record (&rec, data, &msg, error)) {
-        link_tx_release (role->link, (size_t) index, span);
-        return -1;
-    }
-    return s_push (role, index, span, &msg, error);
+    if (size)
+        memcpy (at + sizeof (wire_rec_t), data, size);
+    return 0;
 }
 
 static int
