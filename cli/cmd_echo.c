@@ -41,9 +41,13 @@ static void
 s_answer (echo_t *self, asynrole_agent_t *agent, const asynrole_datagram_t *datagram)
 {
     //  A datagram from our own address (spoofed) would have us answer
-    //  ourselves for ever; port 0 cannot be answered
+    //  ourselves for ever; port 0 cannot be answered. The port fields
+    //  first (sin_port and sin6_port share a place; a difference there
+    //  means different addresses, of either family): a client's port is not
+    //  ours, so the whole comparison is rarely made
     if (asynrole_addr_port (&datagram->peer) == 0
-        || asynrole_addr_equal (&datagram->peer, &datagram->local)) {
+        || (datagram->peer.u.in.sin_port == datagram->local.u.in.sin_port
+            && asynrole_addr_equal (&datagram->peer, &datagram->local))) {
         atomic_fetch_add_explicit (&self->ignored, 1, memory_order_relaxed);
         return;
     }

@@ -567,7 +567,8 @@ s_handle_sends (self_t *self, zmq_msg_t *msg)
     bool hold = false;
     wire_rec_t rec;
     for (size_t offset = 0; offset < size; offset += wire_rec_span (rec.size)) {
-        const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
+        //  io_tx reads the addresses in place
+        const uint8_t *payload = wire_rec_head_at (frame, size, offset, &rec);
         if (!payload || rec.type != WIRE_SEND) {
             s_request_bad (self, "SEND");
             break;

@@ -116,15 +116,6 @@ io_roles_answer (io_roles_t *self, void *ctl, zmsg_t **msg_p)
 //  -------------------------------------------------------------------------
 //  Batch frames
 
-size_t
-io_roles_put (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *payload)
-{
-    memcpy (frame + offset, rec, sizeof *rec);
-    if (payload && rec->size)
-        memcpy (frame + offset + sizeof *rec, payload, rec->size);
-    return offset + wire_rec_span (rec->size);
-}
-
 //  One WIRE_DROPS record at offset for a reason with drops unreported
 static size_t
 s_notice (uint8_t *frame, size_t offset, io_socket_t *sock, asynrole_op_t op, uint64_t count,

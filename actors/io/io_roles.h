@@ -13,6 +13,7 @@
 #include "capture.h"
 #include "filter.h"
 #include <czmq.h>
+#include <string.h>
 
 typedef struct {
     bool used;              //  slot holds an attached role
@@ -81,7 +82,15 @@ void io_roles_answer (io_roles_t *self, void *ctl, zmsg_t **msg_p);
 size_t io_roles_frame (io_socket_t *sock, zmq_msg_t *msg, size_t room, io_carried_t *carried);
 
 //  Write a record at offset in a frame being built; returns the next offset
-size_t io_roles_put (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *payload);
+//  (inline: once per datagram read)
+static inline size_t
+io_roles_put (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *payload)
+{
+    memcpy (frame + offset, rec, sizeof *rec);
+    if (payload && rec->size)
+        memcpy (frame + offset + sizeof *rec, payload, rec->size);
+    return offset + wire_rec_span (rec->size);
+}
 
 //  Send a batch frame to the socket's role, charged to its link; past the
 //  role's bound the frame is dropped, counted, and a notice made due

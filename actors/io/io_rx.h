@@ -15,6 +15,7 @@ typedef struct {
     uint8_t control[LIMIT_RX_BATCH][LIMIT_CONTROL_SIZE];
     wire_rec_t recs[LIMIT_RX_BATCH];  //  the records of the datagrams read
     unsigned kept[LIMIT_RX_BATCH];    //  which of them the filter let through
+    size_t kept_room;                 //  the bytes their records take in frames
     unsigned dirty;                   //  headers the last call filled in (to reset)
     size_t buffer_size;               //  the iov_len every header has now
 } io_rx_t;

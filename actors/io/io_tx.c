@@ -64,13 +64,14 @@ s_prepare (struct mmsghdr *mm, struct iovec *iov, const uint8_t *record, const i
     const wire_rec_t *rec = (const wire_rec_t *) record;
     iov->iov_base = (void *) (record + sizeof *rec);
     iov->iov_len = rec->size;
-    memset (&mm->msg_hdr, 0, sizeof mm->msg_hdr);
+    //  Field by field (every one of struct msghdr's): cheaper than a memset
     mm->msg_hdr.msg_iov = iov;
     mm->msg_hdr.msg_iovlen = 1;
-    if (rec->peer.len) {
-        mm->msg_hdr.msg_name = (void *) (record + offsetof (wire_rec_t, peer));
-        mm->msg_hdr.msg_namelen = rec->peer.len;
-    }
+    mm->msg_hdr.msg_name = rec->peer.len ? (void *) (record + offsetof (wire_rec_t, peer)) : NULL;
+    mm->msg_hdr.msg_namelen = rec->peer.len;
+    mm->msg_hdr.msg_control = NULL;
+    mm->msg_hdr.msg_controllen = 0;
+    mm->msg_hdr.msg_flags = 0;
     int family = sock->stats.local.u.sa.sa_family;  //  a bound socket's: never len 0
     //  A multicast address is no source: the kernel picks one
     bool multicast = family == AF_INET6 && IN6_IS_ADDR_MULTICAST (&rec->local.u.in6.sin6_addr);
@@ -264,21 +265,33 @@ s_backlog (io_tx_t *self, io_socket_t *sock, const uint8_t *record, const struct
 //  -------------------------------------------------------------------------
 //  Runs
 
+//  A send behind a backlog joins it. Not inlined: io_tx_queue's common
+//  case then sets up no stack for it (about 6 instructions fewer a send).
+__attribute__ ((noinline)) static void
+s_behind (io_tx_t *self, io_socket_t *sock, const uint8_t *record)
+{
+    struct mmsghdr mm;
+    struct iovec iov;
+    uint8_t control[IO_TX_CONTROL];
+    s_prepare (&mm, &iov, record, sock, control);
+    s_backlog (self, sock, record, &mm.msg_hdr);
+}
+
 bool
 io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint8_t *record)
 {
-    io_socket_t *sock = io_table_find (table, rec->socket);
+    //  Consecutive sends to one socket (the common case) skip the lookup:
+    //  the run's socket is open (io_tx_forget ends its run before it closes)
+    io_socket_t *sock = self->sock && self->sock->id == rec->socket
+        ? self->sock
+        : io_table_find (table, rec->socket);
     if (!sock) {
         //  Only a send racing its role's destroy names a closed socket
         self->stale_sends++;
         return false;
     }
     if (sock->backlog.count) {
-        struct mmsghdr mm;
-        struct iovec iov;
-        uint8_t control[IO_TX_CONTROL];
-        s_prepare (&mm, &iov, record, sock, control);
-        s_backlog (self, sock, record, &mm.msg_hdr);
+        s_behind (self, sock, record);
         return false;
     }
     if (self->sock != sock || self->count == LIMIT_TX_BATCH)

@@ -45,7 +45,8 @@ void io_tx_init (io_tx_t *self, int epfd, io_roles_t *roles);
 void io_tx_destroy (io_tx_t *self);
 
 //  Queue one WIRE_SEND record (record: its place in a message the caller
-//  then hands to io_tx_hold). Returns true when the message must be held.
+//  then hands to io_tx_hold, read there; rec: its numbers, wire_rec_head_at).
+//  Returns true when the message must be held.
 bool io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint8_t *record);
 
 //  Hold a message whose records are queued (moves it; flushes when full)

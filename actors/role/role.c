@@ -426,12 +426,13 @@ s_carries (role_t *role, size_t i, int family)
 //  The common case, an Agent's reply: a well-formed address with a port,
 //  whose via names a socket that carries its family. -1 otherwise (then
 //  role_pick_socket looks further, and says what is wrong).
-static int
+static inline int
 s_pick_via (const role_t *role, const asynrole_addr_t *to)
 {
-    if (role->kind != ROLE_AGENT || !to || to->via == 0 || to->via > role->count)
+    //  via 0 wraps to SIZE_MAX: one comparison for both bounds
+    size_t i = to ? (size_t) to->via - 1 : SIZE_MAX;
+    if (role->kind != ROLE_AGENT || i >= role->count)
         return -1;
-    size_t i = to->via - 1;
     int own = role->locals[i].len ? role->locals[i].u.sa.sa_family : AF_UNSPEC;
     if (to->u.sa.sa_family == AF_INET && to->len == sizeof to->u.in && to->u.in.sin_port
         && (own == AF_INET || (own == AF_INET6 && role->dual[i])))
@@ -620,11 +621,28 @@ s_push (role_t *role, int index, size_t span, zmq_msg_t *msg, asynrole_error_t *
 static int
 s_reserve (role_t *role, int index, size_t span, const role_send_t *how, asynrole_error_t *error)
 {
-    if (link_tx_reserve (role->link, (size_t) index, span, 0, NULL) == 0)
+    if (link_tx_try (role->link, (size_t) index, span))
         return 0;
     role_batch_flush ();
     return link_tx_reserve (role->link, (size_t) index, span,
                             how->nowait ? 0 : role->options.send_timeout, error);
+}
+
+//  A send not held: a message of its own, pushed now. Not inlined, so
+//  that the held case sets up no room for a record and a message.
+__attribute__ ((noinline)) static int
+s_send_now (role_t *role, int index, const void *data, size_t size,
+            const asynrole_addr_t *destination, const role_send_t *how, asynrole_error_t *error)
+{
+    size_t span = wire_rec_span (size);
+    wire_rec_t rec;
+    s_fill (role, index, size, destination, how, &rec);
+    zmq_msg_t msg;
+    if (s_record (&rec, data, &msg, error)) {
+        link_tx_release (role->link, (size_t) index, span);
+        return -1;
+    }
+    return s_push (role, index, span, &msg, error);
 }
 
 //  Hand the send to the I/O actor: held in the role's batch when this is
@@ -634,26 +652,18 @@ static int
 s_hand_over (role_t *role, int index, const void *data, size_t size,
              const asynrole_addr_t *destination, const role_send_t *how, asynrole_error_t *error)
 {
+    if (!role_batch_holds (role))
+        return s_send_now (role, index, data, size, destination, how, error);
     size_t span = wire_rec_span (size);
-    if (role_batch_holds (role)) {
-        uint8_t *at = role_batch_add (role, span);
-        if (!at) {
-            link_tx_release (role->link, (size_t) index, span);
-            return error_nomem (error, "a held send");
-        }
-        s_fill (role, index, size, destination, how, (wire_rec_t *) at);
-        if (size)
-            memcpy (at + sizeof (wire_rec_t), data, size);
-        return 0;
-    }
-    wire_rec_t rec;
-    s_fill (role, index, size, destination, how, &rec);
-    zmq_msg_t msg;
-    if (s_record (&rec, data, &msg, error)) {
+    uint8_t *at = role_batch_add (role, span);
+    if (!at) {
         link_tx_release (role->link, (size_t) index, span);
-        return -1;
+        return error_nomem (error, "a held send");
     }
-    return s_push (role, index, span, &msg, error);
+    s_fill (role, index, size, destination, how, (wire_rec_t *) at);
+    if (size)
+        memcpy (at + sizeof (wire_rec_t), data, size);
+    return 0;
 }
 
 static int
@@ -690,6 +700,19 @@ s_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *dest
     return 0;
 }
 
+//  A send counted as a call under way. Not inlined: role_send's held case
+//  then needs no registers saved (about 14 instructions fewer a reply).
+__attribute__ ((noinline)) static int
+s_send_counted (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
+                const role_send_t *how, asynrole_error_t *error)
+{
+    if (role_enter (role, error))
+        return -1;
+    int rc = s_send (role, data, size, destination, how, error);
+    role_leave (role);
+    return rc;
+}
+
 int
 role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *destination,
            const role_send_t *how, asynrole_error_t *error)
@@ -698,18 +721,13 @@ role_send (role_t *role, const void *data, size_t size, const asynrole_addr_t *d
     //  (counted from hold to flush): the role outlives the call (a destroy
     //  waits for this thread, or is deferred until it is done), so the call
     //  is not counted; a role being destroyed still refuses it
-    if (role_batch_holds (role)) {
-        if (atomic_load (&role->stopping) || atomic_load (&role->destroying)
-            || atomic_load (&role->closed))
-            return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_NONE, 0,
-                              "the role is closed, or being destroyed: %s", role->name);
-        return s_send (role, data, size, destination, how, error);
-    }
-    if (role_enter (role, error))
-        return -1;
-    int rc = s_send (role, data, size, destination, how, error);
-    role_leave (role);
-    return rc;
+    if (!role_batch_holds (role))
+        return s_send_counted (role, data, size, destination, how, error);
+    if (atomic_load (&role->stopping) || atomic_load (&role->destroying)
+        || atomic_load (&role->closed))
+        return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_NONE, 0,
+                          "the role is closed, or being destroyed: %s", role->name);
+    return s_send (role, data, size, destination, how, error);
 }
 
 int

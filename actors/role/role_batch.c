@@ -135,7 +135,7 @@ s_room (role_t *role, size_t more)
 }
 
 uint8_t *
-role_batch_add (role_t *role, size_t span)
+role_batch_add_slow (role_t *role, size_t span)
 {
     if (role->batch_size && role->batch_size + span > LIMIT_SEND_BATCH_BYTES)
         s_push (role);

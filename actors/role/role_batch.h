@@ -27,6 +27,9 @@
 #define ASYNROLE_ROLE_BATCH_H_INCLUDED
 
 #include "role.h"
+#include "bounds.h"
+#include "wire.h"
+#include <string.h>
 
 //  The role's thread begins a batch: its sends on role are held from now
 void role_batch_begin (role_t *role);
@@ -53,8 +56,22 @@ bool role_batch_pending (void);
 //  the end of the frame held, its padding zeroed, for the caller to fill in
 //  (8-aligned); pushes what is held first when the frame would pass its
 //  bound. NULL when out of memory (nothing held: the caller gives the
-//  credit back).
-uint8_t *role_batch_add (role_t *role, size_t span);
+//  credit back). Inline for the common case (room in the buffer, within
+//  the bound: about 10 instructions fewer a reply); role_batch_add_slow
+//  does the rest, and any case.
+uint8_t *role_batch_add_slow (role_t *role, size_t span);
+
+static inline uint8_t *
+role_batch_add (role_t *role, size_t span)
+{
+    size_t need = role->batch_size + span;
+    if (!role->batch || need > role->batch_room || need > LIMIT_SEND_BATCH_BYTES)
+        return role_batch_add_slow (role, span);
+    uint8_t *at = role->batch + role->batch_size;
+    memset (at + span - WIRE_ALIGN, 0, WIRE_ALIGN);
+    role->batch_size = need;
+    return at;
+}
 
 //  Push what this thread holds, if anything: before any wait
 void role_batch_flush (void);

@@ -32,14 +32,20 @@ typedef struct {
 _Static_assert(sizeof (asynrole_event_header_t) <= sizeof (wire_rec_t),
                "an event's header fits where its record's was");
 
+//  rec: the record's numbers (wire_rec_head_at); its addresses are read in
+//  the frame, right before the payload, straight into the datagram
 static void
 s_datagram (const wire_rec_t *rec, const uint8_t *payload, asynrole_datagram_t *datagram)
 {
+    _Static_assert(offsetof (wire_rec_t, local) - offsetof (wire_rec_t, peer)
+                           == offsetof (asynrole_datagram_t, local)
+                               - offsetof (asynrole_datagram_t, peer)
+                       && offsetof (wire_rec_t, local) == sizeof (wire_rec_t) - sizeof rec->local,
+                   "peer and local end the record, side by side as in the datagram");
     datagram->data = payload;
     datagram->size = rec->size;
     datagram->original_size = rec->original;
-    datagram->peer = rec->peer;
-    datagram->local = rec->local;
+    memcpy (&datagram->peer, payload - 2 * sizeof rec->peer, 2 * sizeof rec->peer);
     datagram->ifindex = rec->ifindex;
     datagram->flags = rec->flags;
 }
@@ -72,7 +78,7 @@ s_received (role_t *role, const wire_rec_t *rec, const uint8_t *payload,
 {
     s_datagram (rec, payload, datagram);
     if (atomic_load_explicit (&role->dump, memory_order_relaxed))
-        dump_datagram (role->name, "received", false, &rec->peer, payload, rec->size);
+        dump_datagram (role->name, "received", false, &datagram->peer, payload, rec->size);
     return role->engine && req_engine_offer (role->engine, datagram);
 }
 
@@ -89,7 +95,7 @@ s_call (role_t *role, role_fn_t callback, void *ctx, const asynrole_datagram_t *
 //  -------------------------------------------------------------------------
 //  Callback mode
 
-//  Run the callback for one record
+//  Run the callback for one record (rec: its numbers, wire_rec_head_at)
 static void
 s_dispatch (role_t *role, role_fn_t callback, void *ctx, const wire_rec_t *rec,
             const uint8_t *payload)
@@ -104,8 +110,10 @@ s_dispatch (role_t *role, role_fn_t callback, void *ctx, const wire_rec_t *rec,
             atomic_fetch_add (&role->unhandled, 1);
         return;
     }
+    wire_rec_t whole;  //  rare: the whole record
+    memcpy (&whole, payload - sizeof whole, sizeof whole);
     asynrole_error_t error;
-    s_error (rec, &error);
+    s_error (&whole, &error);
     if (atomic_load_explicit (&role->verbose, memory_order_relaxed) || !callback.manager)
         log_warning ("%s: %s", role->name, error.detail);
     if (callback.manager)
@@ -128,7 +136,7 @@ s_callbacks (role_t *role, zmq_msg_t *msg)
     //  The callbacks' sends on this role leave together, once they are done
     role_batch_begin (role);
     for (size_t offset = 0; offset < size && alive; offset += wire_rec_span (rec.size)) {
-        const uint8_t *payload = wire_rec_at (frame, size, offset, &rec);
+        const uint8_t *payload = wire_rec_head_at (frame, size, offset, &rec);
         if (!payload) {
             log_error ("%s: a malformed batch from the I/O actor", role->name);
             break;

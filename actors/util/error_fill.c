@@ -7,17 +7,6 @@
 #include <stddef.h>
 #include <string.h>
 
-void
-error_clear (asynrole_error_t *error)
-{
-    //  Every field, and an empty detail (not its whole buffer: every
-    //  successful send clears)
-    if (!error)
-        return;
-    memset (error, 0, offsetof (asynrole_error_t, detail));
-    error->detail[0] = '\0';
-}
-
 static int
 s_vset (asynrole_error_t *error, asynrole_code_t code, asynrole_op_t op, int sys_errno,
         const char *format, va_list args)

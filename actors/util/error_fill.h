@@ -12,8 +12,16 @@
 
 #define ERROR_PRINTF(a, b) __attribute__ ((format (printf, a, b)))
 
-//  Zero the error (when not NULL)
-void error_clear (asynrole_error_t *error);
+//  Zero the error (when not NULL): every field, and an empty detail (not
+//  its whole buffer). Inline: every successful send clears.
+static inline void
+error_clear (asynrole_error_t *error)
+{
+    if (!error)
+        return;
+    __builtin_memset (error, 0, offsetof (asynrole_error_t, detail));
+    error->detail[0] = '\0';
+}
 
 //  Any code, op and errno, with a printf-style detail
 int error_set (asynrole_error_t *error, asynrole_code_t code, asynrole_op_t op, int sys_errno,

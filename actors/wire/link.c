@@ -172,6 +172,12 @@ s_tx_take (link_t *self, atomic_size_t *queued, size_t bytes)
     return false;
 }
 
+bool
+link_tx_try (link_t *self, size_t socket, size_t bytes)
+{
+    return s_tx_take (self, &self->tx[socket], bytes);
+}
+
 int
 link_tx_reserve (link_t *self, size_t socket, size_t bytes, int timeout_ms, asynrole_error_t *error)
 {

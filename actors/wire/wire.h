@@ -43,6 +43,7 @@
 #define ASYNROLE_WIRE_H_INCLUDED
 
 #include "asynrole_types.h"
+#include <stddef.h>
 #include <stdint.h>
 
 #define WIRE_ALIGN 8
@@ -111,6 +112,26 @@ wire_rec_at (const uint8_t *frame, size_t size, size_t offset, wire_rec_t *rec)
         || rec->local.len > sizeof rec->local.u)
         return NULL;
     return frame + offset + sizeof *rec;
+}
+
+//  wire_rec_at for a reader of the header's numbers: copies the fields
+//  before peer, and peer.len and local.len (checked as wire_rec_at does);
+//  the addresses stay in the frame (read them there, at payload - sizeof
+//  *rec). A copy of the whole record cost about 14 instructions more.
+static inline const uint8_t *
+wire_rec_head_at (const uint8_t *frame, size_t size, size_t offset, wire_rec_t *rec)
+{
+    if (offset > size || size - offset < sizeof *rec)
+        return NULL;
+    const uint8_t *at = frame + offset;
+    __builtin_memcpy (rec, at, offsetof (wire_rec_t, peer));
+    __builtin_memcpy (&rec->peer.len, at + offsetof (wire_rec_t, peer.len), sizeof rec->peer.len);
+    __builtin_memcpy (&rec->local.len, at + offsetof (wire_rec_t, local.len),
+                      sizeof rec->local.len);
+    if (rec->size > size - offset - sizeof *rec || rec->peer.len > sizeof rec->peer.u
+        || rec->local.len > sizeof rec->local.u)
+        return NULL;
+    return at + sizeof *rec;
 }
 
 #endif
