@@ -58,7 +58,8 @@ typedef struct {
 //  (0: only what is there already). NULL when none came in time, when
 //  interrupted, or when the message is not an event (it is then discarded).
 //  About to wait (nothing there, timeout > 0), it first ends this thread's
-//  hold on a pipe-mode Agent, if any: what is held leaves (asynrole_agent_hold).
+//  hold on a pipe-mode Agent, if any: what is held leaves (asynrole_agent_hold);
+//  called from a callback, the sends it holds leave first likewise.
 ASYNROLE_EXPORT asynrole_event_t *asynrole_event_recv (void *socket, int timeout);
 
 ASYNROLE_EXPORT void asynrole_event_destroy (asynrole_event_t **self_p);

@@ -5,7 +5,9 @@
     at once; held sends reaching the bound go early; a reply that finds the
     send queue full pushes what is held and waits, without waiting for
     itself; a role destroyed from its callback still sends what it held;
-    stats asked for from a callback count what it sent before. */
+    stats asked for from a callback count what it sent before; a callback
+    that waits in asynrole_event_recv for what its own send brings about
+    gets it (the held send goes before the wait). */
 #include "testutil.h"
 #include <errno.h>
 #include <poll.h>
@@ -387,6 +389,64 @@ test_stats_from_callback_see_held_sends (void **state)
     pthread_mutex_destroy (&ask.mutex);
 }
 
+//  -------------------------------------------------------------------------
+//  A callback that waits in asynrole_event_recv (on a pipe-mode Agent of the
+//  same program) for the datagram it has just sent there: the send it holds
+//  goes before the wait, else it waits for itself until its timeout
+
+typedef struct {
+    asynrole_agent_t *agent;  //  pipe mode, read from the callback
+    bool got;                 //  the event came
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool done;
+} relay_t;
+
+static void
+s_relay_cb (asynrole_manager_t *manager, void *ctx, const asynrole_datagram_t *datagram,
+            const asynrole_error_t *error)
+{
+    (void) error;
+    relay_t *self = (relay_t *) ctx;
+    if (!datagram || self->done)
+        return;
+    asynrole_manager_send (manager, "relay", 5, asynrole_agent_local (self->agent, 0), NULL);
+    //  Shorter than the test's wait, so that a stranded send fails the test
+    asynrole_event_t *event =
+        asynrole_event_recv (asynrole_agent_socket (self->agent), TU_TIMEOUT_MS / 2);
+    const asynrole_datagram_t *got = asynrole_event_datagram (event);
+    bool ok = got && got->size == 5 && memcmp (got->data, "relay", 5) == 0;
+    asynrole_event_destroy (&event);
+    pthread_mutex_lock (&self->mutex);
+    self->got = ok;
+    self->done = true;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+static void
+test_event_recv_from_callback_flushes (void **state)
+{
+    (void) state;
+    relay_t relay = { .got = false, .done = false };
+    pthread_mutex_init (&relay.mutex, NULL);
+    tu_cond_init (&relay.cond);
+    asynrole_options_t pipe = { .pipe_mode = true };
+    relay.agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &pipe);
+    asynrole_addr_t bound;
+    int fd = tu_client ("127.0.0.1", &bound);
+    asynrole_manager_t *manager = tu_manager_new (s_relay_cb, &relay, NULL, "127.0.0.1:0", NULL);
+    const asynrole_addr_t *to = asynrole_manager_local (manager);
+    assert_int_equal (sendto (fd, "?", 1, 0, &to->u.sa, to->len), 1);
+    assert_true (tu_wait_flag (&relay.mutex, &relay.cond, &relay.done, TU_TIMEOUT_MS));
+    assert_true (relay.got);
+    tu_manager_destroy (&manager);
+    tu_agent_destroy (&relay.agent);
+    close (fd);
+    pthread_cond_destroy (&relay.cond);
+    pthread_mutex_destroy (&relay.mutex);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -397,6 +457,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_bound_pushes_early, tu_teardown),
         cmocka_unit_test_teardown (test_destroy_from_callback_sends_held, tu_teardown),
         cmocka_unit_test_teardown (test_stats_from_callback_see_held_sends, tu_teardown),
+        cmocka_unit_test_teardown (test_event_recv_from_callback_flushes, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }

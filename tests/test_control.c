@@ -5,7 +5,8 @@
     four threads at once while traffic flows, a late answer discarded by the
     next call, 1,000 roles made and destroyed on one I/O actor, a raw $TERM
     and malformed CALLBACK commands refused, and a role destroyed from its
-    own callback.
+    own callback; the I/O actor's pipe, quiet, answers commands sent back
+    to back around a capture's stop (whose answer waits for its writer).
 */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -257,6 +258,49 @@ test_cycles_shared_io (void **state)
     //  Nothing left open: the last object ended the libzmq context, which
     //  waits until every socket is closed
     assert_int_equal (tu_open_fds (), fds);
+}
+
+//  -------------------------------------------------------------------------
+//  The I/O actor's pipe, with no datagram to wake its loop: commands sent
+//  back to back, a CAPTURE-STOP among them, whose answer waits for the
+//  writer while the pipe is not watched. Its loop waits on the pipe's
+//  ZMQ_FD, which signals only once a read found the pipe empty: a command
+//  whose signal an answer's send consumed would wait for ever here.
+
+#define PIPELINE_ROUNDS 200
+
+static void
+s_pipeline_round (void *pipe, const char *path)
+{
+    assert_int_equal (zsock_send (pipe, "sssss", "CAPTURE", path, "0", "0", "0"), 0);
+    assert_int_equal (zsock_send (pipe, "ss", "VERBOSE", "0"), 0);
+    assert_int_equal (zsock_send (pipe, "s", "CAPTURE-STOP"), 0);
+    assert_int_equal (zsock_send (pipe, "s", "STATS"), 0);
+    assert_int_equal (zsock_send (pipe, "ss", "VERBOSE", "0"), 0);
+    //  In order: CAPTURE, VERBOSE, CAPTURE-STOP, STATS, VERBOSE
+    assert_int_equal (tu_raw_answer (pipe, NULL), 0);
+    assert_int_equal (tu_raw_answer (pipe, NULL), 0);
+    assert_int_equal (tu_raw_answer (pipe, NULL), 0);
+    asynrole_stats_t stats;
+    assert_int_equal (asynrole_stats_recv (pipe, &stats, 1, TU_TIMEOUT_MS, NULL), 0);
+    assert_int_equal (tu_raw_answer (pipe, NULL), 0);
+}
+
+static void
+test_io_pipe_pipelined (void **state)
+{
+    (void) state;
+    const char *tmp = getenv ("TMPDIR");
+    char dir[256], path[300];
+    snprintf (dir, sizeof dir, "%s/test_control.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null (mkdtemp (dir));
+    snprintf (path, sizeof path, "%s/io.pcap", dir);
+    asynrole_io_t *io = tu_io_new ();
+    for (int round = 0; round < PIPELINE_ROUNDS; round++)
+        s_pipeline_round (asynrole_io_actor (io), path);
+    tu_io_destroy (&io);
+    assert_int_equal (unlink (path), 0);
+    assert_int_equal (rmdir (dir), 0);
 }
 
 //  -------------------------------------------------------------------------
@@ -684,6 +728,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_stats_threads_with_traffic, tu_teardown),
         cmocka_unit_test_teardown (test_stats_timeout, tu_teardown),
         cmocka_unit_test_teardown (test_cycles_shared_io, tu_teardown),
+        cmocka_unit_test_teardown (test_io_pipe_pipelined, tu_teardown),
         cmocka_unit_test_teardown (test_raw_term_refused, tu_teardown),
         cmocka_unit_test_teardown (test_callback_frames, tu_teardown),
         cmocka_unit_test_teardown (test_destroy_from_callback, tu_teardown),

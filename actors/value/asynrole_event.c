@@ -141,7 +141,10 @@ s_take (void *socket, zmq_msg_t *msg, int timeout)
         return 0;
     if (errno != EAGAIN || timeout <= 0)
         return -1;
-    //  Sends this thread holds go before it waits: its hold ends
+    //  Sends this thread holds go before it waits: a callback's batch is
+    //  pushed (its callback may wait here for what its own send brings
+    //  about, from a pipe-mode role of the same program), a hold ends
+    role_batch_flush ();
     role_hold_end_waiting ();
     if (frames_wait (socket, timeout) <= 0)
         return -1;
