@@ -69,9 +69,27 @@ def start_agent(agent, *args):
     return proc, line.split()[2:]
 
 
+def signal_program(proc, signo):
+    """The signal to the program itself, not to timeout(1): that would send it
+    again to its whole process group, then SIGCONT, which under ASan reached
+    the leak checker's tracer and left the agent spinning at exit"""
+    try:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as children:
+            child = children.read().split()
+    except OSError:
+        child = []
+    if child:
+        try:
+            os.kill(int(child[0]), signo)
+            return
+        except ProcessLookupError:
+            pass
+    proc.send_signal(signo)
+
+
 def stop_agent(proc):
     """SIGINT, then its counters line and a clean exit"""
-    proc.send_signal(2)
+    signal_program(proc, 2)
     try:
         out, err = proc.communicate(timeout=20)
     except subprocess.TimeoutExpired:

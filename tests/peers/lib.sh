@@ -97,16 +97,19 @@ next_line () {
 #  stop NAME [SIGNAL]: signal it (default INT; "none" = it stops by itself),
 #  wait for its exit (0 wanted), read its "counters:" line into COUNTERS
 stop () {
-    local name="$1" signal="${2:-INT}" pid_var="${1}_PID" line rc=0
-    [ "$signal" = none ] || kill "-$signal" "${!pid_var}"
+    local name="$1" signal="${2:-INT}" pid_var="${1}_PID" line rc=0 child
+    #  The signal goes to the program itself, not to timeout(1), which would
+    #  send it again to its whole process group, and then SIGCONT: under
+    #  ASan that reached the leak checker's tracer and left the program
+    #  spinning at exit
+    child="$(cat "/proc/${!pid_var}/task/${!pid_var}/children" 2>/dev/null || true)"
+    [ "$signal" = none ] || kill "-$signal" "${child%% *}" 2>/dev/null || kill "-$signal" "${!pid_var}"
     COUNTERS=""
     while next_line "$name" line; do
         case "$line" in counters:*) COUNTERS="$line"; break ;; esac
     done
     #  Its exit, within 20 s (tail --pid checks once a second); if it is
     #  stuck, where its threads are, before the deadline kills it
-    local child
-    child="$(cat "/proc/${!pid_var}/task/${!pid_var}/children" 2>/dev/null || true)"
     if [ -n "$child" ] && ! timeout 20 tail --pid="${child%% *}" -f /dev/null; then
         echo "$name: still running 20 s after SIG$signal; its threads:" >&2
         ps -L -o tid,stat,wchan:32,comm -p "${child%% *}" >&2 || true
