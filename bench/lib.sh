@@ -31,6 +31,16 @@ bench_fail () {
     exit 1
 }
 
+#  bench_need SECTION HINT PROGRAM...: fails the section unless every
+#  PROGRAM can be run; HINT names the build options that make them
+bench_need () {
+    local section="$1" hint="$2" program
+    shift 2
+    for program in "$@"; do
+        [ -x "$program" ] || bench_fail "$section: $program is missing ($hint)"
+    done
+}
+
 #  bench_try_start NAME PIN READY CMD...: start CMD in the background, on CPU
 #  PIN (taskset -c PIN; "-" for anywhere), its stdout and stderr into
 #  $BENCH_TMP/NAME.log. Waits (10 s at most) for a line containing READY
@@ -112,6 +122,15 @@ bench_median () {
     [ $# -gt 0 ] || return 0
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
         END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+#  bench_median_of FILE KEY: the median of KEY's values over FILE's lines
+bench_median_of () {
+    local values=() line
+    while IFS= read -r line; do
+        values+=("$(bench_field "$line" "$2")")
+    done <"$1"
+    bench_median "${values[@]}"
 }
 
 #  bench_table HEADER... < ROWS: a markdown table; each row a line of cells

@@ -203,6 +203,9 @@ int tu_client (const char *ip, asynrole_addr_t *bound);
 //  return where it came from; fails the test otherwise
 asynrole_addr_t tu_ask (int fd, const char *ip, uint16_t port, const char *text);
 
+//  A datagram from fd within timeout_ms into buf: its size, or -1
+ssize_t tu_recv (int fd, void *buf, size_t size, int timeout_ms);
+
 //  A FIFO the test reads only when it wants to, so that a capture's writer
 //  waits in write(2): made at path, its read end open (non-blocking), and
 //  its room as small as it goes (a page)
