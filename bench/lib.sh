@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 #  lib.sh - shared by bench/run.sh and every bench/section_*.sh (sourced):
 #  servers started in the background (pinned or not) with their port read
-#  under a deadline, stopped and reaped; medians; markdown tables.
+#  under a deadline, stopped and reaped; the programs a section needs;
+#  medians; markdown tables.
 #
 #  Environment (from run.sh): BUILD (the build dir), OUT (the output dir),
 #  SHORT (1: the short mode CI runs). Every wait here has a deadline, and every

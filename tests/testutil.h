@@ -6,7 +6,8 @@
       the library's own error text when they cannot be made;
     - a registry of what a test made, so that the teardown frees it even
       when an assertion cut the test short (no leak, no hang at exit);
-    - plain-socket helpers: a closed port, a held port, a free-port check;
+    - plain-socket helpers: a closed port, a held port, a free-port check,
+      a datagram received with a deadline;
     - tu_main: runs every case, or the one named on the command line (CTest
       runs each case on its own, tests/CMakeLists: test_<program>.<case>).
 */
