@@ -326,39 +326,10 @@ s_outstanding_run (bench_t *self, const args_t *args)
     return atomic_load (&self->failed) ? s_report_failure (self, "requests failed") : 0;
 }
 
-//  One option and its value; false after a message when either is bad
 static bool
-s_parse_option (args_t *args, const char *name, const char *value)
+s_parse (void *into, int argc, char **argv)
 {
-    if (!value) {
-        fprintf (stderr, "asynrole-engine-bench: %s wants a value\n", name);
-        return false;
-    }
-    if (!strcmp (name, "--target"))
-        return (args->target = value), true;
-    if (!strcmp (name, "--window"))
-        return bench_parse_long (name, value, 1, 100000, &args->window);
-    if (!strcmp (name, "--duration"))
-        return bench_parse_double (name, value, 0.01, 3600, &args->duration);
-    if (!strcmp (name, "--size"))
-        return bench_parse_long (name, value, 8, ASYNROLE_DGRAM_MAX_IPV4, &args->size);
-    if (!strcmp (name, "--timeout"))
-        return bench_parse_long (name, value, 1, 3600000, &args->timeout);
-    if (!strcmp (name, "--retries"))
-        return bench_parse_long (name, value, 0, 1000, &args->retries);
-    if (!strcmp (name, "--rcvbuf"))
-        return bench_parse_size (name, value, -1, 1L << 30, &args->rcvbuf);
-    if (!strcmp (name, "--outstanding"))
-        return bench_parse_long (name, value, 1, 10000000, &args->outstanding);
-    if (!strcmp (name, "--deadline"))
-        return bench_parse_double (name, value, 1, 3600, &args->deadline);
-    fprintf (stderr, "asynrole-engine-bench: unknown option '%s'\n", name);
-    return false;
-}
-
-static bool
-s_parse (args_t *args, int argc, char **argv)
-{
+    args_t *args = (args_t *) into;
     *args = (args_t){ .window = 64,
                       .duration = 2,
                       .deadline = 120,
@@ -366,9 +337,20 @@ s_parse (args_t *args, int argc, char **argv)
                       .retries = -1,
                       .size = -1,
                       .rcvbuf = -2 };
-    for (int i = 1; i < argc; i += 2)
-        if (!s_parse_option (args, argv[i], i + 1 < argc ? argv[i + 1] : NULL))
-            return false;
+    const bench_option_t options[] = {
+        { "--target", BENCH_OPT_TEXT, 0, 0, &args->target },
+        { "--window", BENCH_OPT_LONG, 1, 100000, &args->window },
+        { "--duration", BENCH_OPT_DOUBLE, 0.01, 3600, &args->duration },
+        { "--size", BENCH_OPT_LONG, 8, ASYNROLE_DGRAM_MAX_IPV4, &args->size },
+        { "--timeout", BENCH_OPT_LONG, 1, 3600000, &args->timeout },
+        { "--retries", BENCH_OPT_LONG, 0, 1000, &args->retries },
+        { "--rcvbuf", BENCH_OPT_SIZE, -1, 1L << 30, &args->rcvbuf },
+        { "--outstanding", BENCH_OPT_LONG, 1, 10000000, &args->outstanding },
+        { "--deadline", BENCH_OPT_DOUBLE, 1, 3600, &args->deadline },
+        { NULL, BENCH_OPT_FLAG, 0, 0, NULL },
+    };
+    if (!bench_parse_options (options, argc, argv))
+        return false;
     if (!args->target) {
         fprintf (stderr, "asynrole-engine-bench: --target is required\n");
         return false;
@@ -386,10 +368,7 @@ int
 main (int argc, char **argv)
 {
     args_t args;
-    if (argc == 2 && (!strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")))
-        return fputs (s_usage, stdout), 0;
-    if (!s_parse (&args, argc, argv))
-        return fputs (s_usage, stderr), BENCH_EXIT_USAGE;
+    bench_command_line (argc, argv, s_usage, s_parse, &args);
     bench_t self = { .size = (size_t) args.size };
     self.latency = (bench_hist_t *) calloc (1, sizeof *self.latency);
     size_t in_flight = (size_t) (args.outstanding ? args.outstanding : args.window);

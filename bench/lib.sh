@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 #  lib.sh - shared by bench/run.sh and every bench/section_*.sh (sourced):
 #  servers started in the background (pinned or not) with their port read
-#  under a deadline, stopped and reaped; medians; markdown tables.
+#  under a deadline, stopped and reaped; the programs a section needs;
+#  medians; markdown tables.
 #
 #  Environment (from run.sh): BUILD (the build dir), OUT (the output dir),
 #  SHORT (1: the short mode CI runs). Every wait here has a deadline, and every
@@ -29,6 +30,16 @@ trap bench_cleanup EXIT
 bench_fail () {
     echo "bench: $*" >&2
     exit 1
+}
+
+#  bench_need SECTION HINT PROGRAM...: fails the section unless every
+#  PROGRAM can be run; HINT names the build options that make them
+bench_need () {
+    local section="$1" hint="$2" program
+    shift 2
+    for program in "$@"; do
+        [ -x "$program" ] || bench_fail "$section: $program is missing ($hint)"
+    done
 }
 
 #  bench_try_start NAME PIN READY CMD...: start CMD in the background, on CPU
@@ -112,6 +123,15 @@ bench_median () {
     [ $# -gt 0 ] || return 0
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
         END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+#  bench_median_of FILE KEY: the median of KEY's values over FILE's lines
+bench_median_of () {
+    local values=() line
+    while IFS= read -r line; do
+        values+=("$(bench_field "$line" "$2")")
+    done <"$1"
+    bench_median "${values[@]}"
 }
 
 #  bench_table HEADER... < ROWS: a markdown table; each row a line of cells

@@ -15,9 +15,7 @@ RAW="$BUILD/bench/raw-echo"
 CLI="$BUILD/cli/asynrole"
 AGENT="$BUILD/examples/snmp_agent"
 SNMPD="$(command -v snmpd || echo /usr/sbin/snmpd)"
-for program in "$LOADGEN" "$RAW" "$CLI" "$AGENT" "$SNMPD"; do
-    [ -x "$program" ] || bench_fail "echo: $program is missing (ASYNROLE_BENCH, examples, CLI on?)"
-done
+bench_need echo "ASYNROLE_BENCH, examples, CLI on?" "$LOADGEN" "$RAW" "$CLI" "$AGENT" "$SNMPD"
 
 if [ "$SHORT" = 1 ]; then
     REPS=1 WINDOWS=(1 64) DURATION=0.5

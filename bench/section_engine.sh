@@ -13,9 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ENGINE="$BUILD/bench/asynrole-engine-bench"
 LOADGEN="$BUILD/bench/asynrole-loadgen"
 RAW="$BUILD/bench/raw-echo"
-for program in "$ENGINE" "$LOADGEN" "$RAW"; do
-    [ -x "$program" ] || bench_fail "engine: $program is missing (ASYNROLE_BENCH on?)"
-done
+bench_need engine "ASYNROLE_BENCH on?" "$ENGINE" "$LOADGEN" "$RAW"
 if [ "$SHORT" = 1 ]; then
     WINDOWS=(1 64) REPS=1 DURATION=0.5 OUTSTANDING=10000
 else
@@ -41,11 +39,7 @@ run_one () {
 
 #  median_of KIND WINDOW KEY
 median_of () {
-    local values=() line
-    while IFS= read -r line; do
-        values+=("$(bench_field "$line" "$3")")
-    done <"$BENCH_TMP/$1-$2"
-    bench_median "${values[@]}"
+    bench_median_of "$BENCH_TMP/$1-$2" "$3"
 }
 
 for ((rep = 0; rep < REPS; rep++)); do

@@ -16,9 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOADGEN="$BUILD/bench/asynrole-loadgen"
 RAW="$BUILD/bench/raw-echo"
 CLI="$BUILD/cli/asynrole"
-for program in "$LOADGEN" "$RAW" "$CLI"; do
-    [ -x "$program" ] || bench_fail "instructions: $program is missing (ASYNROLE_BENCH, CLI on?)"
-done
+bench_need instructions "ASYNROLE_BENCH, CLI on?" "$LOADGEN" "$RAW" "$CLI"
 command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null \
     || bench_fail "instructions: valgrind (callgrind, callgrind_annotate) is missing"
 

@@ -7,9 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLI="$BUILD/cli/asynrole"
 LOADGEN="$BUILD/bench/asynrole-loadgen"
-for program in "$CLI" "$LOADGEN"; do
-    [ -x "$program" ] || bench_fail "memory: $program is missing (ASYNROLE_BENCH, CLI on?)"
-done
+bench_need memory "ASYNROLE_BENCH, CLI on?" "$CLI" "$LOADGEN"
 DURATION=60
 [ "$SHORT" = 1 ] && DURATION=5
 FLAT_KIB=1024  #  growth from the first sample to the last that still counts as flat

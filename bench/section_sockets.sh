@@ -13,9 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SERVER="$BUILD/bench/asynrole-sockets-bench"
 LOADGEN="$BUILD/bench/asynrole-loadgen"
-for program in "$SERVER" "$LOADGEN"; do
-    [ -x "$program" ] || bench_fail "sockets: $program is missing (ASYNROLE_BENCH on?)"
-done
+bench_need sockets "ASYNROLE_BENCH on?" "$SERVER" "$LOADGEN"
 COUNTS=(1 1000 10000) LOOPS=4 WINDOW=16
 if [ "$SHORT" = 1 ]; then
     REPS=1 DURATION=0.5
@@ -73,11 +71,7 @@ run_one () {
 
 #  median_of N KEY
 median_of () {
-    local values=() line
-    while IFS= read -r line; do
-        values+=("$(bench_field "$line" "$2")")
-    done <"$BENCH_TMP/$1"
-    bench_median "${values[@]}"
+    bench_median_of "$BENCH_TMP/$1" "$2"
 }
 
 for ((rep = 0; rep < REPS; rep++)); do

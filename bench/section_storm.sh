@@ -15,9 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STORM="$BUILD/bench/asynrole-storm"
 RAW="$BUILD/bench/raw-echo"
-for program in "$STORM" "$RAW"; do
-    [ -x "$program" ] || bench_fail "storm: $program is missing (ASYNROLE_BENCH on?)"
-done
+bench_need storm "ASYNROLE_BENCH on?" "$STORM" "$RAW"
 if [ "$SHORT" = 1 ]; then
     RATES=(25000 100000) DURATION=0.5
 else

@@ -122,8 +122,9 @@ s_report (asynrole_agent_t *agent, size_t n, atomic_ullong *refused)
 }
 
 static bool
-s_parse (args_t *args, int argc, char **argv)
+s_parse (void *into, int argc, char **argv)
 {
+    args_t *args = (args_t *) into;
     *args = (args_t){ .traffic = 4, .max_seconds = 600 };
     for (int i = 1; i < argc; i += 2) {
         const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -146,10 +147,7 @@ int
 main (int argc, char **argv)
 {
     args_t args;
-    if (argc == 2 && (!strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")))
-        return fputs (s_usage, stdout), 0;
-    if (!s_parse (&args, argc, argv))
-        return fputs (s_usage, stderr), BENCH_EXIT_USAGE;
+    bench_command_line (argc, argv, s_usage, s_parse, &args);
     //  Blocked in every thread (they inherit it): sigtimedwait takes them
     sigset_t stop;
     sigemptyset (&stop);

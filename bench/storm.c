@@ -342,42 +342,23 @@ s_run_target (const args_t *args, sender_t *sender)
 }
 
 static bool
-s_parse_option (args_t *args, const char *name, const char *value)
+s_parse (void *into, int argc, char **argv)
 {
-    if (!value) {
-        fprintf (stderr, "asynrole-storm: %s wants a value\n", name);
-        return false;
-    }
-    if (!strcmp (name, "--target"))
-        return (args->target = value), true;
-    if (!strcmp (name, "--rate"))
-        return bench_parse_long (name, value, 1, 10000000, &args->rate);
-    if (!strcmp (name, "--duration"))
-        return bench_parse_double (name, value, 0.01, 3600, &args->duration);
-    if (!strcmp (name, "--rcvbuf"))
-        return bench_parse_size (name, value, -1, 1L << 30, &args->rcvbuf);
-    if (!strcmp (name, "--sender-cpu"))
-        return bench_parse_long (name, value, -1, 1023, &args->sender_cpu);
-    if (!strcmp (name, "--receiver-cpu"))
-        return bench_parse_long (name, value, -1, 1023, &args->receiver_cpu);
-    if (!strcmp (name, "--idle-timeout"))
-        return bench_parse_double (name, value, 0.1, 3600, &args->idle_timeout);
-    fprintf (stderr, "asynrole-storm: unknown option '%s'\n", name);
-    return false;
-}
-
-static bool
-s_parse (args_t *args, int argc, char **argv)
-{
+    args_t *args = (args_t *) into;
     *args = (args_t){ .duration = 2, .sender_cpu = 1, .receiver_cpu = 0, .idle_timeout = 10 };
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp (argv[i], "--agent"))
-            args->agent = true;
-        else if (!s_parse_option (args, argv[i], i + 1 < argc ? argv[i + 1] : NULL))
-            return false;
-        else
-            i++;
-    }
+    const bench_option_t options[] = {
+        { "--agent", BENCH_OPT_FLAG, 0, 0, &args->agent },
+        { "--target", BENCH_OPT_TEXT, 0, 0, &args->target },
+        { "--rate", BENCH_OPT_LONG, 1, 10000000, &args->rate },
+        { "--duration", BENCH_OPT_DOUBLE, 0.01, 3600, &args->duration },
+        { "--rcvbuf", BENCH_OPT_SIZE, -1, 1L << 30, &args->rcvbuf },
+        { "--sender-cpu", BENCH_OPT_LONG, -1, 1023, &args->sender_cpu },
+        { "--receiver-cpu", BENCH_OPT_LONG, -1, 1023, &args->receiver_cpu },
+        { "--idle-timeout", BENCH_OPT_DOUBLE, 0.1, 3600, &args->idle_timeout },
+        { NULL, BENCH_OPT_FLAG, 0, 0, NULL },
+    };
+    if (!bench_parse_options (options, argc, argv))
+        return false;
     if (args->agent == (args->target != NULL) || args->rate == 0) {
         fprintf (stderr, "asynrole-storm: give --rate and one of --agent and --target\n");
         return false;
@@ -393,10 +374,7 @@ int
 main (int argc, char **argv)
 {
     args_t args;
-    if (argc == 2 && (!strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")))
-        return fputs (s_usage, stdout), 0;
-    if (!s_parse (&args, argc, argv))
-        return fputs (s_usage, stderr), BENCH_EXIT_USAGE;
+    bench_command_line (argc, argv, s_usage, s_parse, &args);
     sender_t sender = { .args = &args };
     if (!s_trap (sender.trap)) {
         fprintf (stderr, "asynrole-storm: cannot encode a %d-byte trap\n", TRAP_SIZE);

@@ -10,20 +10,9 @@
     gets it (the held send goes before the wait). */
 #include "testutil.h"
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-//  A datagram from fd within timeout_ms into buf: its size, or -1
-static ssize_t
-s_recv (int fd, void *buf, size_t size, int timeout_ms)
-{
-    struct pollfd item = { .fd = fd, .events = POLLIN };
-    if (poll (&item, 1, timeout_ms) != 1)
-        return -1;
-    return recv (fd, buf, size, MSG_DONTWAIT);
-}
 
 //  -------------------------------------------------------------------------
 //  A burst from two peers: all answered, each peer's answers in order
@@ -45,7 +34,7 @@ s_read_answers (int fd, uint32_t peer)
 {
     for (uint32_t expected = 0; expected < BURST; expected++) {
         uint32_t payload[2];
-        assert_int_equal (s_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS),
+        assert_int_equal (tu_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS),
                           (ssize_t) sizeof payload);
         assert_int_equal (payload[0], peer);
         assert_int_equal (payload[1], expected);
@@ -106,11 +95,11 @@ s_held_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagr
     self->other_rc = asynrole_manager_send (self->other, "now", 3, &self->client, NULL);
     //  The other role's send arrives while we are still here; our reply
     //  does not (it leaves when the batch's callbacks are done)
-    ssize_t size = s_recv (self->fd, self->first, sizeof self->first - 1, TU_TIMEOUT_MS);
+    ssize_t size = tu_recv (self->fd, self->first, sizeof self->first - 1, TU_TIMEOUT_MS);
     if (size > 0)
         self->first[size] = '\0';
     char more[16];
-    self->reply_seen = s_recv (self->fd, more, sizeof more, 200) >= 0;
+    self->reply_seen = tu_recv (self->fd, more, sizeof more, 200) >= 0;
     pthread_mutex_lock (&self->mutex);
     self->done = true;
     pthread_cond_broadcast (&self->cond);
@@ -136,7 +125,7 @@ test_held_until_callbacks_done (void **state)
     assert_false (held.reply_seen);
     //  Once the callback returned, the reply came
     char reply[16] = "";
-    assert_int_equal (s_recv (held.fd, reply, sizeof reply - 1, TU_TIMEOUT_MS), 4);
+    assert_int_equal (tu_recv (held.fd, reply, sizeof reply - 1, TU_TIMEOUT_MS), 4);
     assert_string_equal (reply, "held");
     tu_agent_destroy (&agent);
     tu_manager_destroy (&held.other);
@@ -195,7 +184,7 @@ test_full_queue_flushes_then_waits (void **state)
         assert_int_equal (sendto (fd, "?", 1, 0, &to->u.sa, to->len), 1);
     uint8_t buf[FULL_SIZE + 1];
     for (int i = 0; i < FULL_REQUESTS * FULL_REPLIES; i++)
-        assert_int_equal (s_recv (fd, buf, sizeof buf, TU_TIMEOUT_MS), FULL_SIZE);
+        assert_int_equal (tu_recv (fd, buf, sizeof buf, TU_TIMEOUT_MS), FULL_SIZE);
     //  Well within one send_timeout: nothing waited for its own credit
     assert_true (tu_now () - start < 3000);
     pthread_mutex_lock (&full.mutex);
@@ -238,7 +227,7 @@ s_big_cb (asynrole_agent_t *agent, void *ctx, const asynrole_datagram_t *datagra
     //  The first three went when the fourth would have passed the bound
     static uint8_t buf[ASYNROLE_DGRAM_MAX_IPV4 + 1];
     while (self->early < BIG_REPLIES - 1
-           && s_recv (self->fd, buf, sizeof buf, TU_TIMEOUT_MS) == ASYNROLE_DGRAM_MAX_IPV4)
+           && tu_recv (self->fd, buf, sizeof buf, TU_TIMEOUT_MS) == ASYNROLE_DGRAM_MAX_IPV4)
         self->early++;
     pthread_mutex_lock (&self->mutex);
     self->done = true;
@@ -266,7 +255,7 @@ test_bound_pushes_early (void **state)
     assert_int_equal (big.early, BIG_REPLIES - 1);
     //  The last one, held until the callback returned
     static uint8_t buf[ASYNROLE_DGRAM_MAX_IPV4 + 1];
-    assert_int_equal (s_recv (big.fd, buf, sizeof buf, TU_TIMEOUT_MS), ASYNROLE_DGRAM_MAX_IPV4);
+    assert_int_equal (tu_recv (big.fd, buf, sizeof buf, TU_TIMEOUT_MS), ASYNROLE_DGRAM_MAX_IPV4);
     tu_agent_destroy (&agent);
     close (big.fd);
     pthread_cond_destroy (&big.cond);
@@ -319,10 +308,10 @@ test_destroy_from_callback_sends_held (void **state)
     int fd = tu_client ("127.0.0.1", &bound);
     assert_int_equal (sendto (fd, "hi", 2, 0, &to.u.sa, to.len), 2);
     char buf[16] = "";
-    assert_int_equal (s_recv (fd, buf, sizeof buf - 1, TU_TIMEOUT_MS), 2);
+    assert_int_equal (tu_recv (fd, buf, sizeof buf - 1, TU_TIMEOUT_MS), 2);
     assert_string_equal (buf, "hi");
     memset (buf, 0, sizeof buf);
-    assert_int_equal (s_recv (fd, buf, sizeof buf - 1, TU_TIMEOUT_MS), 3);
+    assert_int_equal (tu_recv (fd, buf, sizeof buf - 1, TU_TIMEOUT_MS), 3);
     assert_string_equal (buf, "bye");
     assert_true (tu_wait_flag (&bye.mutex, &bye.cond, &bye.closed, TU_TIMEOUT_MS));
     assert_int_equal (bye.rc[0], 0);
@@ -382,7 +371,7 @@ test_stats_from_callback_see_held_sends (void **state)
     assert_int_equal (ask.stats.tx_datagrams, 3);
     char buf[4];
     for (int i = 0; i < 3; i++)
-        assert_int_equal (s_recv (fd, buf, sizeof buf, TU_TIMEOUT_MS), 1);
+        assert_int_equal (tu_recv (fd, buf, sizeof buf, TU_TIMEOUT_MS), 1);
     tu_manager_destroy (&manager);
     close (fd);
     pthread_cond_destroy (&ask.cond);

@@ -7,22 +7,11 @@
     or gives up and leaves the freeing to the flush; a destroy from the
     holder ends its hold. */
 #include "testutil.h"
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static const asynrole_options_t s_pipe = { .pipe_mode = true };
-
-//  A datagram from fd within timeout_ms into buf: its size, or -1
-static ssize_t
-s_recv (int fd, void *buf, size_t size, int timeout_ms)
-{
-    struct pollfd item = { .fd = fd, .events = POLLIN };
-    if (poll (&item, 1, timeout_ms) != 1)
-        return -1;
-    return recv (fd, buf, size, MSG_DONTWAIT);
-}
 
 //  Nothing reaches fd within this long: what a held reply must not do
 #define QUIET_MS 200
@@ -45,7 +34,7 @@ static void
 s_expect (int fd, const char *text)
 {
     char buf[64] = "";
-    assert_int_equal (s_recv (fd, buf, sizeof buf - 1, TU_TIMEOUT_MS), (ssize_t) strlen (text));
+    assert_int_equal (tu_recv (fd, buf, sizeof buf - 1, TU_TIMEOUT_MS), (ssize_t) strlen (text));
     assert_string_equal (buf, text);
 }
 
@@ -77,7 +66,7 @@ test_held_until_flush (void **state)
     //  Nothing there: no wait, the hold goes on
     assert_null (asynrole_event_recv (asynrole_agent_socket (agent), 0));
     char buf[16];
-    assert_int_equal (s_recv (fd, buf, sizeof buf, QUIET_MS), -1);
+    assert_int_equal (tu_recv (fd, buf, sizeof buf, QUIET_MS), -1);
     assert_int_equal (asynrole_agent_flush (agent, &error), 0);
     s_expect (fd, "one");
     s_expect (fd, "two");
@@ -122,6 +111,15 @@ s_other_done (other_t *self)
     self->done = true;
     pthread_cond_broadcast (&self->cond);
     pthread_mutex_unlock (&self->mutex);
+}
+
+//  The test's end: the client's socket closed, other's lock and condition
+static void
+s_other_end (other_t *self, int fd)
+{
+    close (fd);
+    pthread_cond_destroy (&self->cond);
+    pthread_mutex_destroy (&self->mutex);
 }
 
 //  Another thread: hold, then flush
@@ -169,9 +167,7 @@ test_recv_wait_ends_hold (void **state)
     s_on_other (&other, s_other_hold);
     assert_int_equal (other.hold_rc, 0);
     assert_int_equal (other.flush_rc, 0);
-    close (fd);
-    pthread_cond_destroy (&other.cond);
-    pthread_mutex_destroy (&other.mutex);
+    s_other_end (&other, fd);
 }
 
 //  -------------------------------------------------------------------------
@@ -197,11 +193,12 @@ test_bound_flushes_early (void **state)
                           0);
     //  The first three went when the fourth would have passed the bound
     for (int i = 0; i < BIG_REPLIES - 1; i++)
-        assert_int_equal (s_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS),
+        assert_int_equal (tu_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS),
                           ASYNROLE_DGRAM_MAX_IPV4);
-    assert_int_equal (s_recv (fd, payload, sizeof payload, QUIET_MS), -1);
+    assert_int_equal (tu_recv (fd, payload, sizeof payload, QUIET_MS), -1);
     assert_int_equal (asynrole_agent_flush (agent, NULL), 0);
-    assert_int_equal (s_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS), ASYNROLE_DGRAM_MAX_IPV4);
+    assert_int_equal (tu_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS),
+                      ASYNROLE_DGRAM_MAX_IPV4);
     asynrole_event_destroy (&event);
     close (fd);
 }
@@ -236,9 +233,9 @@ test_short_credit_flushes_then_waits (void **state)
     assert_true (tu_now () - start < 3000);
     //  The first two went before the replies after them waited
     for (int i = 0; i < FULL_REPLIES - 1; i++)
-        assert_int_equal (s_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS), FULL_SIZE);
+        assert_int_equal (tu_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS), FULL_SIZE);
     assert_int_equal (asynrole_agent_flush (agent, NULL), 0);
-    assert_int_equal (s_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS), FULL_SIZE);
+    assert_int_equal (tu_recv (fd, payload, sizeof payload, TU_TIMEOUT_MS), FULL_SIZE);
     asynrole_event_destroy (&event);
     asynrole_stats_t stats = tu_agent_stats (agent, 0);
     assert_int_equal (stats.tx_datagrams, FULL_REPLIES);
@@ -295,13 +292,11 @@ test_hold_errors (void **state)
     s_on_other (&other, s_other_flush);
     assert_int_equal (other.flush_rc, 0);
     char buf[16];
-    assert_int_equal (s_recv (fd, buf, sizeof buf, QUIET_MS), -1);
+    assert_int_equal (tu_recv (fd, buf, sizeof buf, QUIET_MS), -1);
     assert_int_equal (asynrole_agent_flush (agent, &error), 0);
     s_expect (fd, "held");
     asynrole_event_destroy (&event);
-    close (fd);
-    pthread_cond_destroy (&other.cond);
-    pthread_mutex_destroy (&other.mutex);
+    s_other_end (&other, fd);
 }
 
 //  -------------------------------------------------------------------------
@@ -331,32 +326,44 @@ s_own_agent (int fd, asynrole_event_t **event)
     return agent;
 }
 
+//  A reply held by our own Agent, which another thread sets out to destroy
+typedef struct {
+    int fd;
+    asynrole_event_t *event;
+    asynrole_agent_t *agent;
+    other_t other;
+    pthread_t thread;
+} destroy_t;
+
+static void
+s_destroy_start (destroy_t *self)
+{
+    asynrole_addr_t bound;
+    self->fd = tu_client ("127.0.0.1", &bound);
+    self->agent = s_own_agent (self->fd, &self->event);
+    s_other_init (&self->other, self->agent);
+    assert_int_equal (pthread_create (&self->thread, NULL, s_other_destroy, &self->other), 0);
+}
+
 //  The destroy waits for the flush; what was held still leaves
 static void
 test_destroy_waits_for_hold (void **state)
 {
     (void) state;
-    asynrole_addr_t bound;
-    int fd = tu_client ("127.0.0.1", &bound);
-    asynrole_event_t *event;
-    asynrole_agent_t *agent = s_own_agent (fd, &event);
-    other_t other;
-    s_other_init (&other, agent);
-    pthread_t thread;
-    assert_int_equal (pthread_create (&thread, NULL, s_other_destroy, &other), 0);
+    destroy_t test;
+    s_destroy_start (&test);
+    other_t *other = &test.other;
     //  Not done while we hold
-    assert_false (tu_wait_flag (&other.mutex, &other.cond, &other.done, QUIET_MS));
+    assert_false (tu_wait_flag (&other->mutex, &other->cond, &other->done, QUIET_MS));
     asynrole_error_t error;
     int64_t start = tu_now ();
-    assert_int_equal (asynrole_agent_flush (agent, &error), 0);
-    assert_true (tu_wait_flag (&other.mutex, &other.cond, &other.done, TU_TIMEOUT_MS));
+    assert_int_equal (asynrole_agent_flush (test.agent, &error), 0);
+    assert_true (tu_wait_flag (&other->mutex, &other->cond, &other->done, TU_TIMEOUT_MS));
     assert_true (tu_now () - start < ASYNROLE_DEFAULT_TIMEOUT / 2);
-    pthread_join (thread, NULL);
-    s_expect (fd, "held");
-    asynrole_event_destroy (&event);
-    close (fd);
-    pthread_cond_destroy (&other.cond);
-    pthread_mutex_destroy (&other.mutex);
+    pthread_join (test.thread, NULL);
+    s_expect (test.fd, "held");
+    asynrole_event_destroy (&test.event);
+    s_other_end (other, test.fd);
 }
 
 //  The destroy gives up after its step (5 s): the flush frees the Agent
@@ -364,29 +371,23 @@ static void
 test_destroy_gives_up_flush_frees (void **state)
 {
     (void) state;
-    asynrole_addr_t bound;
-    int fd = tu_client ("127.0.0.1", &bound);
-    asynrole_event_t *event;
-    asynrole_agent_t *agent = s_own_agent (fd, &event);
-    other_t other;
-    s_other_init (&other, agent);
-    pthread_t thread;
-    assert_int_equal (pthread_create (&thread, NULL, s_other_destroy, &other), 0);
+    destroy_t test;
+    s_destroy_start (&test);
+    other_t *other = &test.other;
     assert_true (
-        tu_wait_flag (&other.mutex, &other.cond, &other.done, 2 * ASYNROLE_DEFAULT_TIMEOUT));
-    pthread_join (thread, NULL);
+        tu_wait_flag (&other->mutex, &other->cond, &other->done, 2 * ASYNROLE_DEFAULT_TIMEOUT));
+    pthread_join (test.thread, NULL);
     //  Its sockets are closed: nothing leaves; the flush is the last call
     asynrole_error_t error;
     assert_int_equal (
-        asynrole_agent_reply (agent, asynrole_event_datagram (event), "late", 4, &error), -1);
+        asynrole_agent_reply (test.agent, asynrole_event_datagram (test.event), "late", 4, &error),
+        -1);
     assert_int_equal (error.code, ASYNROLE_ECLOSED);
-    asynrole_event_destroy (&event);
-    assert_int_equal (asynrole_agent_flush (agent, &error), 0);
+    asynrole_event_destroy (&test.event);
+    assert_int_equal (asynrole_agent_flush (test.agent, &error), 0);
     char buf[16];
-    assert_int_equal (s_recv (fd, buf, sizeof buf, QUIET_MS), -1);
-    close (fd);
-    pthread_cond_destroy (&other.cond);
-    pthread_mutex_destroy (&other.mutex);
+    assert_int_equal (tu_recv (test.fd, buf, sizeof buf, QUIET_MS), -1);
+    s_other_end (other, test.fd);
 }
 
 //  Destroyed by the holder: its hold ends first, no wait, the reply leaves

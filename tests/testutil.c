@@ -863,6 +863,15 @@ tu_ask (int fd, const char *ip, uint16_t port, const char *text)
     return from;
 }
 
+ssize_t
+tu_recv (int fd, void *buf, size_t size, int timeout_ms)
+{
+    struct pollfd item = { .fd = fd, .events = POLLIN };
+    if (poll (&item, 1, timeout_ms) != 1)
+        return -1;
+    return recv (fd, buf, size, MSG_DONTWAIT);
+}
+
 void
 tu_fifo_make (tu_fifo_t *fifo, const char *path)
 {

@@ -6,7 +6,8 @@
       the library's own error text when they cannot be made;
     - a registry of what a test made, so that the teardown frees it even
       when an assertion cut the test short (no leak, no hang at exit);
-    - plain-socket helpers: a closed port, a held port, a free-port check;
+    - plain-socket helpers: a closed port, a held port, a free-port check,
+      a datagram received with a deadline;
     - tu_main: runs every case, or the one named on the command line (CTest
       runs each case on its own, tests/CMakeLists: test_<program>.<case>).
 */
@@ -202,6 +203,9 @@ int tu_client (const char *ip, asynrole_addr_t *bound);
 //  Send text from fd to ip:port, wait for the answer (the same text), and
 //  return where it came from; fails the test otherwise
 asynrole_addr_t tu_ask (int fd, const char *ip, uint16_t port, const char *text);
+
+//  A datagram from fd within timeout_ms into buf: its size, or -1
+ssize_t tu_recv (int fd, void *buf, size_t size, int timeout_ms);
 
 //  A FIFO the test reads only when it wants to, so that a capture's writer
 //  waits in write(2): made at path, its read end open (non-blocking), and
