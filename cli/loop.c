@@ -1,5 +1,6 @@
 /*  loop.c - events and signals on one thread */
 #include "loop.h"
+#include "polled_write.h"
 #include "report.h"
 #include "signals.h"
 #include <errno.h>
@@ -13,9 +14,7 @@
 int64_t
 loop_now_ms (void)
 {
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    return polled_now_ms ();
 }
 
 //  The events waiting now (at most LOOP_BATCH), then the flush call

@@ -1,7 +1,8 @@
 /*  snmp_cli.c - what the SNMP example programs share (see snmp_cli.h)
 */
-#define _GNU_SOURCE  //  signalfd, memrchr
+#define _GNU_SOURCE  //  signalfd
 #include "snmp_cli.h"
+#include "polled_write.h"
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -82,55 +83,9 @@ snmp_cli_wait (int signal_fd, int wake_fd)
     }
 }
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-//  The next chunk: all that is left when it fits in PIPE_BUF, else up to
-//  the last newline within PIPE_BUF, else PIPE_BUF
-static size_t
-s_chunk (const char *data, size_t len)
-{
-    if (len <= PIPE_BUF)
-        return len;
-    const char *newline = memrchr (data, '\n', PIPE_BUF);
-    return newline ? (size_t) (newline - data) + 1 : PIPE_BUF;
-}
-
 int
 snmp_cli_write (int fd, int stop_fd, int timeout_ms, const char *data, size_t len)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : s_now_ms () + timeout_ms;
-    //  Each pass writes at least a byte or waits in poll: no spin
-    while (len) {
-        int wait = -1;
-        if (deadline >= 0) {
-            int64_t left = deadline - s_now_ms ();
-            wait = left <= 0 ? 0 : left < INT_MAX ? (int) left : INT_MAX;
-        }
-        struct pollfd items[2] = { { .fd = fd, .events = POLLOUT },
-                                   { .fd = stop_fd, .events = POLLIN } };
-        int rc = poll (items, 2, wait);
-        if (rc < 0 && errno != EINTR)
-            return -1;
-        if (rc > 0 && items[1].revents)
-            return 1;
-        if (rc == 0 && s_now_ms () >= deadline)  //  rc 0: there is one
-            return -2;
-        if (rc <= 0 || !items[0].revents)
-            continue;
-        //  POLLERR, POLLHUP: the write says what happened
-        ssize_t put = write (fd, data, s_chunk (data, len));
-        if (put < 0 && errno != EINTR && errno != EAGAIN)
-            return -1;
-        if (put > 0) {
-            data += put;
-            len -= (size_t) put;
-        }
-    }
-    return 0;
+    int64_t deadline = timeout_ms < 0 ? -1 : polled_now_ms () + timeout_ms;
+    return polled_write (fd, stop_fd, deadline, &data, &len);
 }

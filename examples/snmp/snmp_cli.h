@@ -32,14 +32,12 @@ void snmp_cli_print_listening (asynrole_agent_t *agent);
 //  signal's number, or 0 for wake_fd. Waits in poll, never spins.
 int snmp_cli_wait (int signal_fd, int wake_fd);
 
-//  Write len bytes to fd in chunks of at most PIPE_BUF, each once poll says
-//  fd takes it (a pipe then takes it whole), so that the wait for a reader
-//  that stopped reading ends when stop_fd becomes readable (not read), or
-//  after timeout_ms (-1: never). fd stays blocking: stdout is shared with
-//  other processes. Chunks end after a newline when one is in reach, so
-//  that output cut short ends with a whole line. Returns 0 once all is
-//  written, 1 for stop_fd (the rest dropped), -2 when the time passed,
-//  -1 when a write or the poll failed (errno).
+//  Write len bytes to fd so that the wait for a reader that stopped reading
+//  ends when stop_fd becomes readable (not read; -1: none), or after
+//  timeout_ms (-1: never): the CLI's writer (cli/polled_write.h, compiled in
+//  here too; plain C, no asynrole). Returns 0 once all is written, 1 for
+//  stop_fd (the rest dropped), -2 when the time passed, -1 when a write or
+//  the poll failed (errno).
 int snmp_cli_write (int fd, int stop_fd, int timeout_ms, const char *data, size_t len);
 
 #endif

@@ -27,6 +27,7 @@
 #define _POSIX_C_SOURCE 200809L  //  clock_gettime
 #include "asynrole.h"
 #include "snmp_cli.h"
+#include "polled_write.h"
 #include "snmp_format.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,20 +71,12 @@ static const char s_usage[] =
     "Prints \"listening on ADDR...\" first, then one line per trap or inform, and its\n"
     "counters when it stops (SIGINT / SIGTERM, or --count).\n";
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 //  Has this Inform been printed within the window? Remember it if not,
 //  in a free or expired slot, else in place of the oldest.
 static bool
 s_seen_before (s_receiver_t *self, const asynrole_addr_t *source, int32_t request_id)
 {
-    int64_t now = s_now_ms ();
+    int64_t now = polled_now_ms ();
     s_seen_t *slot = &self->seen[0];
     for (size_t i = 0; i < S_SEEN_MAX; i++) {
         s_seen_t *seen = &self->seen[i];
