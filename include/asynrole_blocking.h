@@ -74,7 +74,8 @@ typedef void (asynrole_handler_fn) (void *ctx, const asynrole_datagram_t *reques
 //  request, run handler on it, send its response. Returns 1 when a
 //  response was sent, 0 when the handler gave none, or -1: ASYNROLE_EIDLE
 //  (no request came in time: the seed's role.Agent timeout), the error of
-//  an error event that came instead of a request (the Agent serves on),
+//  an error event that came instead of a request (the Agent serves on; a
+//  notice, code ASYNROLE_OK, returns 0 instead, copied to error),
 //  ASYNROLE_EBADARG (no handler, or the Agent is not in pipe mode, or the
 //  response cannot be sent there), ASYNROLE_EWOULDBLOCK, ASYNROLE_ECLOSED
 //  (destroyed meanwhile). One caller reads the Agent's data socket at a

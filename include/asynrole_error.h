@@ -26,6 +26,8 @@
     asynrole_error_t *, fills it. If a call fails, no callback or event is ever
     produced for it. Errors that happen later (an ICMP error, a send the kernel
     refused, a drop) arrive as error events on the role's callback or data socket.
+    One event is a notice, not an error: code ASYNROLE_OK with op
+    ASYNROLE_OP_INTERFACE says a socket that went down serves again.
 */
 #ifndef ASYNROLE_ERROR_H_INCLUDED
 #define ASYNROLE_ERROR_H_INCLUDED
@@ -75,7 +77,12 @@ typedef enum {
     ASYNROLE_OP_RATE_LIMIT,  //  a role's per-source rate limit (ASYNROLE_EDROPPED)
     ASYNROLE_OP_CAPTURE,     //  writing a capture file
     ASYNROLE_OP_ADOPT,       //  taking over a descriptor bound elsewhere
-    ASYNROLE_OP_DEVICE       //  binding a socket to a device (SO_BINDTODEVICE)
+    ASYNROLE_OP_DEVICE,      //  binding a socket to a device (SO_BINDTODEVICE)
+    ASYNROLE_OP_INTERFACE    //  a socket's address or device went away
+                             //  (EADDRNOTAVAIL, ENODEV), or the socket failed
+                             //  for good (EBADF, ENOTSOCK, ENXIO): it is closed,
+                             //  and bound again (options.rebind_interval); the
+                             //  notice that it serves again has code ASYNROLE_OK
 } asynrole_op_t;
 
 #define ASYNROLE_DETAIL_MAX 192
@@ -84,7 +91,8 @@ struct asynrole_error_s {
     asynrole_code_t code;              //  what kind of error
     asynrole_op_t op;                  //  the failing operation
     int sys_errno;                     //  errno from the OS, 0 if none
-    uint64_t count;                    //  datagrams dropped (ASYNROLE_EDROPPED)
+    uint64_t count;                    //  datagrams dropped (ASYNROLE_EDROPPED); sends
+                                       //  that failed with the socket (_OP_INTERFACE)
     uint64_t lost_errors;              //  error events dropped (ASYNROLE_EDROPPED)
     asynrole_addr_t address;           //  address concerned; len 0 if none
     char detail[ASYNROLE_DETAIL_MAX];  //  one line for people: the reason

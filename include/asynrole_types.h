@@ -35,6 +35,7 @@ struct asynrole_requests_s;
 #define ASYNROLE_DEFAULT_MAX_BYTES (64u * 1024 * 1024)
 #define ASYNROLE_DEFAULT_SEND_QUEUE (1024u * 1024)
 #define ASYNROLE_DEFAULT_TIMEOUT 5000
+#define ASYNROLE_DEFAULT_REBIND_INTERVAL 1000
 
 //  One datagram as a role receives it. Valid only during the callback (or
 //  while its asynrole_event_t lives): copy what you keep.
@@ -87,6 +88,10 @@ typedef struct {
     uint64_t rcvbuf;          //  SO_RCVBUF as the kernel granted it (it counts
                               //  its overhead: about twice the payload it holds)
     uint64_t sndbuf;          //  SO_SNDBUF likewise
+    uint64_t went_down;       //  times its address or device went away, or it
+                              //  failed for good, and it was closed
+    uint64_t rebound;         //  times it was bound again after that
+    uint64_t down;            //  1 while it is closed (sends to it fail), else 0
 } asynrole_stats_t;
 
 //  A role's source filter and per-source rate limit, applied by the I/O
@@ -148,6 +153,12 @@ typedef struct {
                                       //  peers show as plain IPv4 addresses. Default: V6ONLY
     const asynrole_filter_t *filter;  //  source filter and rate limit; NULL =
                                       //  none. Copied (the strings too).
+    //  Reliability (docs/reliability.md)
+    int rebind_interval;  //  ms between attempts to bind a socket again once its
+                          //  address or device went away or it failed for good
+                          //  (the first attempt is at once, and another comes
+                          //  whenever an address or a link appears); 0 = 1000;
+                          //  -1 = never: the socket stays closed
 } asynrole_options_t;
 
 //  Read the answer to a raw "STATS" command ("ib": a count, then count

@@ -131,7 +131,8 @@ s_respond (asynrole_agent_t *agent, const asynrole_datagram_t *request,
     return asynrole_agent_send (agent, response->data, response->size, &to, error) ? -1 : 1;
 }
 
-//  One event: a request for the handler, or an error for the caller
+//  One event: a request for the handler, or an error for the caller (2: a
+//  notice, in error)
 static int
 s_serve_one (asynrole_agent_t *agent, role_t *role, asynrole_handler_fn *handler, void *ctx,
              asynrole_error_t *error)
@@ -149,9 +150,11 @@ s_serve_one (asynrole_agent_t *agent, role_t *role, asynrole_handler_fn *handler
         rc = s_respond (agent, request, &response, error);
     }
     else {
-        rc = -1;
+        //  A notice (a socket serves again) is no failure: 2, to keep it
+        const asynrole_error_t *what = asynrole_event_error (event);
+        rc = what->code == ASYNROLE_OK ? 2 : -1;
         if (error)
-            *error = *asynrole_event_error (event);
+            *error = *what;
     }
     asynrole_event_destroy (&event);
     return rc;
@@ -187,6 +190,8 @@ asynrole_agent_receive_and_send (asynrole_agent_t *self, int timeout, asynrole_h
         busy_give (&role->user_busy);
     }
     role_leave (role);
+    if (rc == 2)
+        return 0;  //  the notice stays in error
     if (rc >= 0)
         error_clear (error);
     return rc;

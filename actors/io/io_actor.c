@@ -13,6 +13,7 @@
 #include "error_fill.h"
 #include "frames.h"
 #include "io_internal.h"
+#include "io_rebind.h"
 #include "io_rx.h"
 #include "io_table.h"
 #include "io_tx.h"
@@ -31,6 +32,7 @@
 #define IO_EPOLL_DOORBELL 0
 #define IO_EPOLL_PIPE 1
 #define IO_EPOLL_INBOUND 2
+#define IO_EPOLL_WATCH 3
 
 typedef struct {
     actor_t *actor;            //  our thread and pipe
@@ -48,6 +50,8 @@ typedef struct {
     io_roles_t roles;          //  the attached roles
     io_rx_t *rx;               //  the receive side
     io_tx_t tx;                //  the send side
+    io_watch_t watch;          //  the kernel's news of addresses and links
+    io_rebind_t rebind;        //  sockets that failed, to close and bind again
     uint64_t requests_bad;     //  malformed requests from roles
     asynrole_stats_t closed;   //  counters of the sockets closed so far
     capture_t *closing;        //  our capture, stopped, until its writer has
@@ -65,6 +69,8 @@ s_self_destroy (self_t **self_p)
     if (!self)
         return;
     io_tx_destroy (&self->tx);
+    io_watch_close (&self->watch);
+    io_rebind_destroy (&self->rebind);
     capture_unref (&self->closing);
     io_table_destroy (&self->table);
     io_roles_destroy (&self->roles);
@@ -85,6 +91,7 @@ s_self_open (self_t *self, asynrole_error_t *error)
     if (self->epfd < 0)
         return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
     io_tx_init (&self->tx, self->epfd, &self->roles);
+    self->tx.rebind = &self->rebind;
     self->rx = io_rx_new (error);
     if (!self->rx)
         return -1;
@@ -100,6 +107,12 @@ s_self_open (self_t *self, asynrole_error_t *error)
         || epoll_ctl (self->epfd, EPOLL_CTL_ADD, ctx_fd (self->pipe), &pipe)
         || epoll_ctl (self->epfd, EPOLL_CTL_ADD, ctx_fd (self->inbound), &inbound))
         return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
+    //  Without the news (a sandbox may refuse it) failures still close
+    //  sockets and the rebind timer still runs
+    struct epoll_event watch = { .events = EPOLLIN, .data.u32 = IO_EPOLL_WATCH };
+    if (!io_watch_open (&self->watch)
+        || epoll_ctl (self->epfd, EPOLL_CTL_ADD, self->watch.fd, &watch))
+        log_warning ("asynrole io: no news of addresses and links: %s", strerror (errno));
     return 0;
 }
 
@@ -128,6 +141,8 @@ s_self_new (actor_t *actor, asynrole_io_t *owner, asynrole_error_t *error)
     self->owner = owner;
     self->doorbell = io_doorbell (owner);
     self->epfd = -1;
+    self->watch.fd = -1;
+    io_rebind_init (&self->rebind);
     io_table_init (&self->table);
     io_roles_init (&self->roles);
     io_tx_init (&self->tx, -1, &self->roles);
@@ -195,6 +210,8 @@ s_sum (asynrole_stats_t *sum, const asynrole_stats_t *stats)
     sum->errors_dropped += stats->errors_dropped;
     sum->filtered += stats->filtered;
     sum->rate_limited += stats->rate_limited;
+    sum->went_down += stats->went_down;
+    sum->rebound += stats->rebound;
 }
 
 //  -------------------------------------------------------------------------
@@ -616,31 +633,66 @@ s_handle_inbound (self_t *self)
 //  -------------------------------------------------------------------------
 //  The sockets epoll says are ready
 
+//  News of an address or a link (io_watch)
+static void
+s_on_news (void *ctx, const io_watch_event_t *event)
+{
+    self_t *self = (self_t *) ctx;
+    io_rebind_news (&self->rebind, &self->table, event);
+}
+
+//  What settling and rebinding work with
+static io_rebind_ctx_t
+s_rebind_ctx (self_t *self)
+{
+    return (io_rebind_ctx_t){ .table = &self->table,
+                              .roles = &self->roles,
+                              .rx = self->rx,
+                              .tx = &self->tx,
+                              .epfd = self->epfd };
+}
+
 static void
 s_handle_ready (self_t *self, const struct epoll_event *events, int n)
 {
     for (int i = 0; i < n; i++) {
         if (events[i].data.u32 == IO_EPOLL_PIPE || events[i].data.u32 == IO_EPOLL_INBOUND)
             continue;
+        if (events[i].data.u32 == IO_EPOLL_WATCH) {
+            io_watch_read (&self->watch, s_on_news, self);
+            continue;
+        }
         if (events[i].data.u32 == IO_EPOLL_DOORBELL) {
             doorbell_clear (self->doorbell);
             io_roles_send_notices (&self->roles);
             continue;
         }
         io_socket_t *sock = io_table_find (&self->table, events[i].data.u32);
-        if (!sock)
+        //  A socket that failed meanwhile is read no more
+        if (!sock || sock->failed)
             continue;
         if (events[i].events & EPOLLERR)
             io_rx_errqueue (sock, &self->roles);
         if (events[i].events & EPOLLOUT)
             io_tx_drain (&self->tx, sock);
-        if (events[i].events & EPOLLIN)
-            io_rx_read (self->rx, sock, &self->roles);
+        int fatal = events[i].events & EPOLLIN ? io_rx_read (self->rx, sock, &self->roles) : 0;
+        if (fatal)
+            io_rebind_mark (&self->rebind, sock, fatal);
     }
 }
 
 //  -------------------------------------------------------------------------
 //  The actor
+
+//  Close what failed in this step, and bind again what is due
+static void
+s_rebind_step (self_t *self)
+{
+    io_rebind_ctx_t ctx = s_rebind_ctx (self);
+    if (io_rebind_pending (&self->rebind))
+        io_rebind_settle (&self->rebind, &ctx);
+    io_rebind_retry (&self->rebind, &ctx);
+}
 
 //  How long the wait may last: not at all while the pipe or the inbound
 //  socket may hold more; else the send side's retry, and a closing
@@ -651,6 +703,9 @@ s_timeout (self_t *self)
     if (self->inbound_due || (self->pipe_due && !self->closing))
         return 0;
     int timeout = io_tx_timeout (&self->tx);
+    int rebind = io_rebind_timeout (&self->rebind);
+    if (rebind >= 0 && (timeout < 0 || rebind < timeout))
+        timeout = rebind;
     if (self->closing) {
         int64_t left = self->closing_deadline - clock_ms ();
         left = left > 0 ? left : 0;
@@ -698,6 +753,7 @@ io_actor (actor_t *actor, void *args)
             self->inbound_due = !s_handle_inbound (self);
         s_handle_ready (self, events, n);
         io_tx_retry (&self->tx);
+        s_rebind_step (self);
         if (self->roles.notices_now)
             io_roles_send_notices (&self->roles);
         s_pipe_capture_closed (self);

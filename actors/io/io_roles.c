@@ -278,7 +278,15 @@ void
 io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
                  const asynrole_addr_t *peer)
 {
+    io_roles_report_count (self, sock, op, err, peer, 0);
+}
+
+void
+io_roles_report_count (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
+                       const asynrole_addr_t *peer, uint64_t count)
+{
     wire_rec_t rec = { .type = WIRE_ERROR, .op = (uint16_t) op, .socket = sock->tag, .err = err };
+    rec.count = count;
     if (peer && peer->len)
         rec.peer = *peer;
     if (sock->dual)
@@ -288,7 +296,8 @@ io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
     if (self->verbose) {
         char text[ASYNROLE_ADDR_STRLEN];
         log_info ("asynrole io: %s %s: %s", asynrole_op_name (op),
-                  asynrole_addr_format (&rec.peer, text, sizeof text), strerror (err));
+                  asynrole_addr_format (&rec.peer, text, sizeof text),
+                  err ? strerror (err) : "serving again");
     }
     zmq_msg_t msg;
     io_carried_t carried;

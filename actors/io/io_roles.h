@@ -128,6 +128,11 @@ int io_roles_close_capture (capture_t **slot, int timeout_ms, capture_stats_t *s
 void io_roles_report (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
                       const asynrole_addr_t *peer);
 
+//  The same with a count: sends that failed with it (ASYNROLE_OP_INTERFACE);
+//  err 0 is a notice (the role sees code ASYNROLE_OK)
+void io_roles_report_count (io_roles_t *self, io_socket_t *sock, asynrole_op_t op, int err,
+                            const asynrole_addr_t *peer, uint64_t count);
+
 //  The doorbell rang (or may have): send the due notices of every role on
 //  the notice list that has room; the others wait for the next ring
 void io_roles_send_notices (io_roles_t *self);

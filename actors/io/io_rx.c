@@ -136,7 +136,7 @@ s_parse_control (io_socket_t *sock, struct msghdr *msg, wire_rec_t *rec)
         else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
             uint32_t drops;
             memcpy (&drops, CMSG_DATA (cm), sizeof drops);
-            sock->stats.kernel_dropped = drops;
+            io_socket_set_drops (sock, drops);
         }
     }
 }
@@ -249,7 +249,7 @@ s_deliver (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
     }
 }
 
-void
+int
 io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
 {
     for (int round = 0; round < LIMIT_RX_ROUNDS; round++) {
@@ -274,10 +274,12 @@ io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return;
+                return 0;
+            int err = errno;
+            if (io_socket_fatal (err))
+                return err;
             //  A pending error (an ICMP error for an earlier send): the
             //  error queue says which destination; else report it bare
-            int err = errno;
             if (io_rx_errqueue (sock, roles) == 0)
                 io_roles_report (roles, sock, ASYNROLE_OP_RECV, err, &sock->peer);
             continue;
@@ -286,6 +288,7 @@ io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
         sock->stats.rx_datagrams += (unsigned) n;
         s_deliver (self, sock, roles, s_sift (self, sock, roles, (unsigned) n));
         if (n < LIMIT_RX_BATCH)
-            return;
+            return 0;
     }
+    return 0;
 }

@@ -25,8 +25,9 @@ io_rx_t *io_rx_new (asynrole_error_t *error);
 void io_rx_destroy (io_rx_t **self_p);
 
 //  Read what the socket holds (LIMIT_RX_ROUNDS calls at most) and send it
-//  to its role in batches
-void io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles);
+//  to its role in batches. Returns 0, or the errno of a receive that says
+//  the socket serves no more (io_socket_fatal), which is not reported here.
+int io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles);
 
 //  Read the socket's error queue: each entry an ICMP (or local) error for a
 //  datagram we sent, with its destination, reported to the role. Returns

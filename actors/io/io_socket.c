@@ -201,6 +201,23 @@ s_learn (io_socket_t *self, int family)
         self->stats.sndbuf = (uint64_t) bytes;
 }
 
+//  A descriptor set up, bound and connected as spec asks; its family, or
+//  -1 with error filled and nothing left open (an adopted one closed too)
+static int
+s_make (const wire_open_t *spec, int *fd, asynrole_addr_t *bound, asynrole_error_t *error)
+{
+    *fd = -1;
+    int family = s_descriptor (spec, fd, error);
+    bool ok = family > 0 && (spec->fd >= 0 || s_before_bind (*fd, family, spec, error) == 0)
+        && s_options (*fd, family, spec, error) == 0 && s_bind (*fd, spec, bound, error) == 0;
+    if (ok)
+        return family;
+    if (*fd >= 0)
+        close (*fd);
+    *fd = -1;
+    return -1;
+}
+
 io_socket_t *
 io_socket_open (const io_open_t *open_spec, asynrole_error_t *error)
 {
@@ -212,12 +229,8 @@ io_socket_open (const io_open_t *open_spec, asynrole_error_t *error)
         error_nomem (error, "a socket");
         return NULL;
     }
-    self->fd = -1;
-    int family = s_descriptor (spec, &self->fd, error);
-    bool ok = family > 0 && (spec->fd >= 0 || s_before_bind (self->fd, family, spec, error) == 0)
-        && s_options (self->fd, family, spec, error) == 0
-        && s_bind (self->fd, spec, &self->stats.local, error) == 0;
-    if (!ok) {
+    int family = s_make (spec, &self->fd, &self->stats.local, error);
+    if (family < 0) {
         io_socket_close (&self);
         return NULL;
     }
@@ -229,8 +242,46 @@ io_socket_open (const io_open_t *open_spec, asynrole_error_t *error)
         ? spec->buffer_size
         : ASYNROLE_BUFFER_SIZE;
     self->peer = spec->connect_to;
+    self->spec = *spec;
+    self->adopted = spec->fd >= 0;
+    self->spec.fd = -1;
     error_clear (error);
     return self;
+}
+
+bool
+io_socket_fatal (int err)
+{
+    return err == EBADF || err == ENOTSOCK || err == ENODEV || err == ENXIO;
+}
+
+void
+io_socket_shut (io_socket_t *self)
+{
+    if (self->fd >= 0 && !io_socket_gone (self->failed)) {
+        io_socket_read_drops (self);
+        close (self->fd);  //  leaves the epoll set with it
+    }
+    //  A descriptor that is gone may have been given to someone else since:
+    //  it is never closed, nor read from, again
+    self->kernel_drops_past = self->stats.kernel_dropped;
+    self->fd = -1;
+    self->armed = 0;
+}
+
+int
+io_socket_rebind (io_socket_t *self, asynrole_error_t *error)
+{
+    wire_open_t spec = self->spec;
+    //  The address it had, port included: its peers know it by that
+    spec.local = self->stats.local;
+    asynrole_addr_t bound;
+    int family = s_make (&spec, &self->fd, &bound, error);
+    if (family < 0)
+        return -1;
+    s_learn (self, family);
+    error_clear (error);
+    return 0;
 }
 
 void
@@ -239,7 +290,7 @@ io_socket_close (io_socket_t **self_p)
     io_socket_t *self = *self_p;
     if (!self)
         return;
-    if (self->fd >= 0)
+    if (self->fd >= 0 && !io_socket_gone (self->failed))
         close (self->fd);  //  leaves the epoll set with it
     free (self->backlog.data);
     free (self);
@@ -295,10 +346,12 @@ io_socket_read_drops (io_socket_t *self)
 {
     uint32_t meminfo[SK_MEMINFO_VARS];
     socklen_t size = sizeof meminfo;
+    if (self->fd < 0)
+        return;
     //  A kernel without SO_MEMINFO (before 4.12) leaves the count to SO_RXQ_OVFL
     if (getsockopt (self->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &size) == 0
         && size > SK_MEMINFO_DROPS * sizeof meminfo[0])
-        self->stats.kernel_dropped = meminfo[SK_MEMINFO_DROPS];
+        io_socket_set_drops (self, meminfo[SK_MEMINFO_DROPS]);
 }
 
 void

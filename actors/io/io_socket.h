@@ -10,6 +10,7 @@
 #include "asynrole_types.h"
 #include "link.h"
 #include "wire.h"
+#include <errno.h>
 #include <stdint.h>
 
 //  What a socket is opened with (the OPEN request)
@@ -49,6 +50,14 @@ typedef struct {
     int64_t retry_at;              //  ENOBUFS: when to try the backlog again; 0 = not
     int retry_ms;                  //  how long the next such wait is
     asynrole_stats_t stats;        //  counters (stats.local = bound address)
+    //  Failing for good, and binding again (io_rebind)
+    wire_open_t spec;            //  how it was opened (fd -1: its own)
+    bool adopted;                //  its descriptor came from the role: never bound again
+    int failed;                  //  errno it failed with, or its address or device
+                                 //  went with; 0 while it serves
+    bool marked;                 //  on io_rebind's list of sockets to close
+    int64_t rebind_at;           //  when to try binding it again; 0 = not waiting
+    uint64_t kernel_drops_past;  //  kernel drops of the descriptors it had before
 } io_socket_t;
 
 //  Open, set up, bind and (when asked) connect a socket, or adopt a bound
@@ -58,6 +67,26 @@ io_socket_t *io_socket_open (const io_open_t *spec, asynrole_error_t *error);
 
 //  Close it and free what it holds (the backlog's credit is the caller's)
 void io_socket_close (io_socket_t **self_p);
+
+//  Errors after which a socket serves no more: its descriptor is gone
+//  (EBADF, ENOTSOCK) or its device is (ENODEV, ENXIO)
+bool io_socket_fatal (int err);
+
+//  Errors that say the descriptor is not ours any more (EBADF, ENOTSOCK):
+//  its number may be someone else's by now, never to be touched again
+static inline bool
+io_socket_gone (int err)
+{
+    return err == EBADF || err == ENOTSOCK;
+}
+
+//  Close the descriptor (not when it is already gone: EBADF) and keep the
+//  counters; the socket stays, with fd -1, out of the epoll set
+void io_socket_shut (io_socket_t *self);
+
+//  Bind it again, as first opened and at the address it had then (its port
+//  included); 0, or -1 with error filled and fd still -1
+int io_socket_rebind (io_socket_t *self, asynrole_error_t *error);
 
 //  Ask epoll for events (EPOLLIN, EPOLLIN | EPOLLOUT) under the socket's id.
 //  0, or -1 with errno.
@@ -70,6 +99,13 @@ bool io_socket_backlog_add (io_socket_t *self, const wire_rec_t *rec, const uint
 //  Bring stats.kernel_dropped up to date from the kernel (SO_MEMINFO), so
 //  that it does not wait for the next datagram to carry the count
 void io_socket_read_drops (io_socket_t *self);
+
+//  The kernel's drop count of the current descriptor, as stats.kernel_dropped
+static inline void
+io_socket_set_drops (io_socket_t *self, uint64_t drops)
+{
+    self->stats.kernel_dropped = self->kernel_drops_past + drops;
+}
 
 //  A dual-stack socket's IPv4 address, ::ffff:a.b.c.d, as the plain IPv4
 //  address (any other address is left as it is)

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "io_tx.h"
 #include "clock.h"
+#include "io_rebind.h"
 #include "io_rx.h"
 #include <errno.h>
 #include <stddef.h>
@@ -181,6 +182,15 @@ s_send (io_tx_t *self, io_socket_t *sock, struct mmsghdr *msgs, unsigned n, int 
             *blocked = err;
             break;
         }
+        if (io_socket_fatal (err)) {
+            //  The socket serves no more: this run fails, and it is closed
+            io_rebind_mark (self->rebind, sock, err);
+            for (; done < n; done++) {
+                s_failed (self, sock, &msgs[done].msg_hdr, err);
+                released += wire_rec_span (msgs[done].msg_hdr.msg_iov->iov_len);
+            }
+            break;
+        }
         if (!retried) {
             //  Report what the error queue holds (ICMP errors for earlier
             //  datagrams, with their destinations), then try once more
@@ -277,6 +287,18 @@ s_behind (io_tx_t *self, io_socket_t *sock, const uint8_t *record)
     s_backlog (self, sock, record, &mm.msg_hdr);
 }
 
+//  A send to a socket that is down fails, reported with the reason
+__attribute__ ((noinline)) static void
+s_down (io_tx_t *self, io_socket_t *sock, const uint8_t *record)
+{
+    struct mmsghdr mm;
+    struct iovec iov;
+    uint8_t control[IO_TX_CONTROL];
+    s_prepare (&mm, &iov, record, sock, control);
+    s_failed (self, sock, &mm.msg_hdr, sock->failed);
+    link_tx_release (sock->link, sock->tag, wire_rec_span (iov.iov_len));
+}
+
 bool
 io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint8_t *record)
 {
@@ -288,6 +310,10 @@ io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint
     if (!sock) {
         //  Only a send racing its role's destroy names a closed socket
         self->stale_sends++;
+        return false;
+    }
+    if (sock->failed) {
+        s_down (self, sock, record);
         return false;
     }
     if (sock->backlog.count) {
@@ -372,8 +398,10 @@ io_tx_drain (io_tx_t *self, io_socket_t *sock)
     while (sock->backlog.count)
         if (!s_drain_batch (self, sock))
             return;
-    //  Drained: back to plain reading, and to runs
-    io_socket_arm (sock, self->epfd, EPOLLIN);
+    //  Drained: back to plain reading, and to runs (a socket that failed
+    //  is left alone: its descriptor may not be ours)
+    if (!sock->failed)
+        io_socket_arm (sock, self->epfd, EPOLLIN);
     sock->retry_at = 0;
     sock->retry_ms = 0;
     free (sock->backlog.data);

@@ -22,8 +22,11 @@
 //  from a wildcard socket (IP_PKTINFO / IPV6_PKTINFO)
 #define IO_TX_CONTROL CMSG_SPACE (sizeof (struct in6_pktinfo))
 
+struct io_rebind_s;
+
 typedef struct {
     int epfd;                                        //  the I/O actor's epoll set
+    struct io_rebind_s *rebind;                      //  told of sockets that fail for good
     io_roles_t *roles;                               //  for reports
     io_socket_t *sock;                               //  socket of the run; NULL when empty
     unsigned count;                                  //  records in the run

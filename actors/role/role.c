@@ -130,6 +130,9 @@ s_check_options (asynrole_options_t *options, asynrole_error_t *error)
         return error_badarg (error,
                              "rcvbuf and sndbuf must be -1 (the kernel's default), 0 (ours) "
                              "or a size in bytes");
+    if (options->rebind_interval < -1 || options->rebind_interval > LIMIT_TIMEOUT_MAX)
+        return error_badarg (error, "rebind_interval must be -1 (never), 0 (default) .. %d ms",
+                             LIMIT_TIMEOUT_MAX);
     if (options->device && (!options->device[0] || strlen (options->device) >= WIRE_DEVICE_MAX))
         return error_badarg (error, "the device name must be 1 to %d characters",
                              WIRE_DEVICE_MAX - 1);
@@ -139,6 +142,8 @@ s_check_options (asynrole_options_t *options, asynrole_error_t *error)
     options->send_timeout =
         options->send_timeout ? options->send_timeout : ASYNROLE_DEFAULT_TIMEOUT;
     options->buffer_size = options->buffer_size ? options->buffer_size : ASYNROLE_BUFFER_SIZE;
+    options->rebind_interval =
+        options->rebind_interval ? options->rebind_interval : ASYNROLE_DEFAULT_REBIND_INTERVAL;
     return 0;
 }
 

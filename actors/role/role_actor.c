@@ -93,6 +93,7 @@ s_open_spec (role_t *role, size_t index, wire_open_t *spec, asynrole_error_t *er
     spec->buffer_size = (uint32_t) role->options.buffer_size;
     spec->reuse_port = role->options.reuse_port;
     spec->dual_stack = role->options.dual_stack;
+    spec->rebind_ms = role->options.rebind_interval;
     memcpy (spec->device, role->device, sizeof spec->device);
     spec->fd = -1;
     if (role->adopt[index] >= 0) {

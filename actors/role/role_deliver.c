@@ -63,9 +63,11 @@ s_error (const wire_rec_t *rec, asynrole_error_t *error)
         error->lost_errors = rec->errors;
     }
     else {
-        error->code = ASYNROLE_ENETWORK;
+        //  No errno: a notice (a socket that was down serves again)
+        error->code = rec->err ? ASYNROLE_ENETWORK : ASYNROLE_OK;
         error->op = (asynrole_op_t) rec->op;
         error->sys_errno = rec->err;
+        error->count = rec->count;
     }
     error_describe (error);
 }

@@ -100,6 +100,12 @@ error_describe (asynrole_error_t *error)
         snprintf (error->detail, sizeof error->detail,
                   "the role held its max_bytes: %llu datagrams to %s dropped",
                   (unsigned long long) error->count, text);
+    else if (error->op == ASYNROLE_OP_INTERFACE && error->code == ASYNROLE_OK)
+        snprintf (error->detail, sizeof error->detail, "serving again: %s is bound again", text);
+    else if (error->op == ASYNROLE_OP_INTERFACE)
+        snprintf (error->detail, sizeof error->detail,
+                  "%s: %s closed (%llu sends waiting for room failed with it)",
+                  strerror (error->sys_errno), text, (unsigned long long) error->count);
     else if (error->op == ASYNROLE_OP_ICMP)
         snprintf (error->detail, sizeof error->detail, "%s: icmp for a datagram sent to %s",
                   strerror (error->sys_errno), text);

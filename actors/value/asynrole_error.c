@@ -45,6 +45,7 @@ asynrole_op_name (asynrole_op_t op)
         case ASYNROLE_OP_CAPTURE: return "capture";
         case ASYNROLE_OP_ADOPT: return "adopt";
         case ASYNROLE_OP_DEVICE: return "bind to device";
+        case ASYNROLE_OP_INTERFACE: return "interface";
     }
     return "unknown";
 }

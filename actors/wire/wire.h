@@ -85,6 +85,8 @@ typedef struct {
     bool reuse_port;               //  SO_REUSEPORT before bind
     bool dual_stack;               //  IPv6: IPV6_V6ONLY 0
     char device[WIRE_DEVICE_MAX];  //  SO_BINDTODEVICE; "" = none
+    int rebind_ms;                 //  ms between attempts to bind it again once it
+                                   //  failed for good; -1 = never (io_rebind.h)
 } wire_open_t;
 
 //  Name the hand-offs of messages for ThreadSanitizer (tsan.h): from the
