@@ -89,14 +89,14 @@ s_rig_end (rig_t *rig)
 static void
 s_pump (void *socket, tu_collector_t *events, int timeout)
 {
-    asynrole_event_t *event = asynrole_event_recv (socket, timeout);
-    for (int i = 0; event && i < 1000; i++) {
+    for (int i = 0; i < 1000; i++) {
+        asynrole_event_t *event = asynrole_event_recv (socket, i ? 0 : timeout);
+        if (!event)
+            return;
         tu_collector_add (events, asynrole_event_datagram (event), asynrole_event_error (event), 0,
                           NULL);
         asynrole_event_destroy (&event);
-        event = asynrole_event_recv (socket, 0);
     }
-    asynrole_event_destroy (&event);
 }
 
 //  Wait until the collector holds n errors (or n datagrams), pumping the
