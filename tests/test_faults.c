@@ -2,9 +2,10 @@
     a typed error at the call), counted, and the I/O actor and the role it
     hit keep serving: a round trip through both works afterwards.
 
-    ICMP port unreachable for an Agent's reply, ICMP host unreachable (a
-    neighbour that never answers) and net unreachable (a router with no
-    route) in a network namespace of the test's own; EMSGSIZE from the
+    ICMP port unreachable for an Agent's reply, and a storm of them; ICMP
+    host unreachable (a neighbour that never answers), net unreachable (a
+    router with no route) and fragmentation needed (a router with a narrow
+    next link) in a network namespace of the test's own; EMSGSIZE from the
     kernel (an adopted socket with IP_PMTUDISC_DO); ENOBUFS from a qdisc
     that drops (retried, nothing lost; given up for good when it lasts);
     truncation in pipe mode; descriptors running out under a running I/O
@@ -40,11 +41,15 @@ typedef struct {
 static int
 s_sh (const char *format, ...)
 {
-    char command[512];
+    char command[2048];
     va_list args;
     va_start (args, format);
-    vsnprintf (command, sizeof command, format, args);
+    int length = vsnprintf (command, sizeof command, format, args);
     va_end (args);
+    if (length < 0 || (size_t) length >= sizeof command) {
+        fprintf (stderr, "a command too long: %s\n", command);
+        return -1;
+    }
     int rc = system (command);
     if (rc)
         fprintf (stderr, "'%s' failed: %d\n", command, rc);
@@ -366,6 +371,81 @@ test_net_unreachable_ipv6 (void **state)
 }
 
 //  -------------------------------------------------------------------------
+//  ICMP fragmentation needed (IPv6: packet too big) from a router whose
+//  next link is narrower: an EMSGSIZE event naming the destination; the
+//  kernel learnt the path's MTU, so the next datagram of that size leaves
+//  in fragments, with no event. 10.3.0.0/16 and fd00:3::/64 lie past vp,
+//  whose next link (vx, to vy, which drops all) has an MTU of 1000 (IPv6:
+//  1280); vp takes the host's own source addresses (accept_local).
+
+static int
+s_narrow_link (void)
+{
+    return s_sh ("ip link add vx type veth peer name vy && ip link set vx up && ip link set vy up"
+                 " && ip route add 10.3.0.0/16 dev vh && ip -6 route add fd00:3::/64 dev vh"
+                 " && ip neigh add 10.3.0.5 lladdr 02:00:00:00:00:02 dev vh nud permanent"
+                 " && ip -6 neigh add fd00:3::5 lladdr 02:00:00:00:00:02 dev vh nud permanent"
+                 " && ip route add 10.3.0.0/16 dev vx mtu lock 1000 table 100"
+                 " && ip -6 route add fd00:3::/64 dev vx mtu lock 1280 table 100"
+                 " && ip neigh add 10.3.0.5 lladdr 02:00:00:00:00:03 dev vx nud permanent"
+                 " && ip -6 neigh add fd00:3::5 lladdr 02:00:00:00:00:03 dev vx nud permanent"
+                 " && ip rule add iif vp lookup 100 && ip -6 rule add iif vp lookup 100"
+                 " && ip rule add iif vy blackhole && ip -6 rule add iif vy blackhole"
+                 " && sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
+                 " net.ipv4.conf.vp.accept_local=1");
+}
+
+static int
+s_frag_needed (void *arg)
+{
+    const how_t *how = (const how_t *) arg;
+    bool v6 = how->family == AF_INET6;
+    TU_CHECK (s_veth () == 0 && s_narrow_link () == 0, "the narrow link");
+    asynrole_addr_t to;
+    TU_CHECK (s_parse (&to, v6 ? "[fd00:3::5]:161" : "10.3.0.5:161") == 0, "the destination");
+    rig_t rig;
+    TU_CHECK (
+        s_rig (&rig, v6 ? "[fd00:1::1]:0" : "10.1.0.1:0", v6 ? "[::]:0" : "0.0.0.0:0", how->pipe)
+            == 0,
+        "the rig");
+    static uint8_t payload[1400];
+    asynrole_error_t error;
+    TU_CHECK (asynrole_manager_send (rig.manager, payload, sizeof payload, &to, &error) == 0,
+              "send: %s", error.detail);
+    TU_CHECK (s_wait (&rig, true, 1), "no ICMP error for a datagram past the path's MTU");
+    TU_CHECK (s_is (&tu_collector_error (rig.events, 0)->error, ASYNROLE_ENETWORK, ASYNROLE_OP_ICMP,
+                    EMSGSIZE, &to),
+              "the EMSGSIZE event");
+    //  The path's MTU learnt: the next one leaves in fragments
+    TU_CHECK (asynrole_manager_send (rig.manager, payload, sizeof payload, &to, &error) == 0,
+              "send: %s", error.detail);
+    TU_CHECK (s_round_trip (&rig, "after the router's ICMP") == 0, "the round trip");
+    asynrole_stats_t stats;
+    TU_CHECK (s_settled (&rig, &stats) == 0, "the counters");
+    TU_CHECK (stats.errors == 1 && stats.tx_datagrams == 3 && stats.tx_failed == 0,
+              "errors %llu, tx_datagrams %llu, tx_failed %llu", (unsigned long long) stats.errors,
+              (unsigned long long) stats.tx_datagrams, (unsigned long long) stats.tx_failed);
+    s_rig_end (&rig);
+    return 0;
+}
+
+static void
+test_frag_needed_ipv4_pipe (void **state)
+{
+    (void) state;
+    how_t how = { AF_INET, true };
+    tu_child (s_frag_needed, &how, true, NULL, 60);
+}
+
+static void
+test_packet_too_big_ipv6 (void **state)
+{
+    (void) state;
+    how_t how = { AF_INET6, false };
+    tu_child (s_frag_needed, &how, true, NULL, 60);
+}
+
+//  -------------------------------------------------------------------------
 //  ICMP port unreachable for an Agent's reply (its client went away): the
 //  Agent's event, and the Agent serves the next client
 
@@ -484,10 +564,16 @@ test_icmp_storm_pipe (void **state)
 //  ENOBUFS: a qdisc over its limit refuses a datagram (with IP_RECVERR the
 //  kernel says so). A momentary one: the I/O actor retries on a timer and
 //  nothing is lost. One that lasts (a qdisc that drops all a route
-//  carries): after LIMIT_NOBUFS_GIVE_UP_MS each refused datagram fails,
-//  reported, and the sends behind it to other destinations go out.
+//  carries): after 1 s (LIMIT_NOBUFS_GIVE_UP_MS) the refused datagram
+//  fails, reported, and the sends behind it to other destinations go out;
+//  while ENOBUFS keeps coming, each fails at once.
 
 #define NOBUFS_N 200
+
+//  Sends to a dead route, each among live ones, after the first given up:
+//  were each to wait LIMIT_NOBUFS_GIVE_UP_MS, they would take longer than
+//  TU_TIMEOUT_MS
+#define NOBUFS_DEAD_N 10
 
 static int
 s_nobufs_retried (void *arg)
@@ -562,12 +648,25 @@ s_nobufs_for_good (void *arg)
                     ENOBUFS, &to),
               "the ENOBUFS event");
     TU_CHECK (waited >= 900, "given up after %lld ms", (long long) waited);
-    //  The socket no longer waits: the next round trip is prompt
-    TU_CHECK (s_round_trip (&rig, "and after") == 0, "the second round trip");
+    //  Sends to the dead route among others now fail at once: were each to
+    //  wait its second, the echoes would take longer than the wait allows
+    size_t echoes = tu_collector_datagrams (rig.events);
+    const asynrole_addr_t *agent = asynrole_agent_local (rig.agent, 0);
+    for (int i = 0; i < NOBUFS_DEAD_N; i++)
+        TU_CHECK (asynrole_manager_send (rig.manager, "dropped", 7, &to, &error) == 0
+                      && asynrole_manager_send (rig.manager, "live", 4, agent, &error) == 0,
+                  "send: %s", error.detail);
+    TU_CHECK (s_wait (&rig, false, echoes + NOBUFS_DEAD_N), "the live sends waited");
+    TU_CHECK (s_wait (&rig, true, NOBUFS_DEAD_N + 1), "an ENOBUFS not reported");
+    for (size_t i = 1; i <= NOBUFS_DEAD_N; i++)
+        TU_CHECK (s_is (&tu_collector_error (rig.events, i)->error, ASYNROLE_ENETWORK,
+                        ASYNROLE_OP_SEND, ENOBUFS, &to),
+                  "ENOBUFS event %zu", i);
     asynrole_stats_t stats;
     TU_CHECK (s_settled (&rig, &stats) == 0, "the counters");
-    TU_CHECK (stats.tx_failed == 1 && stats.errors == 1 && stats.tx_datagrams == 2
-                  && stats.tx_blocked > 0 && stats.tx_backlog == 0,
+    TU_CHECK (stats.tx_failed == NOBUFS_DEAD_N + 1 && stats.errors == NOBUFS_DEAD_N + 1
+                  && stats.tx_datagrams == NOBUFS_DEAD_N + 1 && stats.tx_blocked > 0
+                  && stats.tx_backlog == 0,
               "tx_failed %llu, errors %llu, tx_datagrams %llu, tx_blocked %llu, tx_backlog %llu",
               (unsigned long long) stats.tx_failed, (unsigned long long) stats.errors,
               (unsigned long long) stats.tx_datagrams, (unsigned long long) stats.tx_blocked,
@@ -783,6 +882,8 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_host_unreachable_ipv6_pipe, tu_teardown),
         cmocka_unit_test_teardown (test_net_unreachable_ipv4_pipe, tu_teardown),
         cmocka_unit_test_teardown (test_net_unreachable_ipv6, tu_teardown),
+        cmocka_unit_test_teardown (test_frag_needed_ipv4_pipe, tu_teardown),
+        cmocka_unit_test_teardown (test_packet_too_big_ipv6, tu_teardown),
         cmocka_unit_test_teardown (test_agent_port_unreachable_ipv4, tu_teardown),
         cmocka_unit_test_teardown (test_agent_port_unreachable_ipv6_pipe, tu_teardown),
         cmocka_unit_test_teardown (test_icmp_storm, tu_teardown),

@@ -144,15 +144,25 @@ s_capture (io_tx_t *self, io_socket_t *sock, const struct mmsghdr *msgs, unsigne
     }
 }
 
-//  Has the kernel refused with ENOBUFS, taking nothing, for so long that
-//  it will not take this datagram either? (The first ENOBUFS starts the clock.)
+//  Is this ENOBUFS for good? It is once the kernel refused so, taking
+//  nothing, for LIMIT_NOBUFS_GIVE_UP_MS (the first ENOBUFS starts the
+//  clock, a datagram taken stops it); and then, for as long as ENOBUFS
+//  keeps coming (one every LIMIT_NOBUFS_GIVE_UP_MS), each one is at once,
+//  so that sends to a dead route interleaved with others cost no more waits
 static bool
 s_nobufs_for_good (io_socket_t *sock)
 {
     int64_t now = clock_ms ();
+    if (now < sock->nobufs_dead) {
+        sock->nobufs_dead = now + LIMIT_NOBUFS_GIVE_UP_MS;
+        return true;
+    }
     if (!sock->nobufs_since)
         sock->nobufs_since = now;
-    return now - sock->nobufs_since >= LIMIT_NOBUFS_GIVE_UP_MS;
+    if (now - sock->nobufs_since < LIMIT_NOBUFS_GIVE_UP_MS)
+        return false;
+    sock->nobufs_dead = now + LIMIT_NOBUFS_GIVE_UP_MS;
+    return true;
 }
 
 //  Send n prepared messages. Returns how many are done (sent, or refused for
