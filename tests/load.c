@@ -86,13 +86,21 @@ ld_tool_allowance (size_t app_bytes, const char **name)
     size_t extra = 0;
 #if defined(LD_ASAN)
     tool = "ASan";
-    extra = 16 * MIB + app_bytes / 8 + 16 * MIB;
+    //  The quarantine, and as much again: the chunks it lets go stay mapped
+    //  in the allocator's free lists; 8 MiB for the per-thread quarantines
+    //  and caches and 8 MiB for the stack depot (a trace per allocation
+    //  site); the shadow of it all (1/8)
+    extra = 2 * 16 * MIB + 16 * MIB + (app_bytes + 48 * MIB) / 8;
 #elif defined(LD_TSAN)
     tool = "TSan";
+    //  Shadow: 4 bytes for each byte the program touches; 64 MiB for the
+    //  runtime's allocator caches, sync objects and traces
     extra = 4 * app_bytes + 64 * MIB;
 #endif
     if (preload && strstr (preload, "vgpreload")) {
         tool = "valgrind";
+        //  memcheck's shadow (up to a byte for each byte), its queue of
+        //  freed blocks (--freelist-vol, 20 MB), 32 MiB for its own tables
         extra = app_bytes + 20 * MIB + 32 * MIB;
     }
     if (name)

@@ -29,11 +29,12 @@ size_t ld_rss (void);
 int ld_threads (void);
 
 //  Bytes a memory bound allows beyond app_bytes (what the program itself
-//  may hold) for the tool the test runs under: ASan's quarantine (which
-//  load.c sets to 16 MiB), its per-thread caches and shadow (1/8); TSan's
-//  shadow (4 times what is touched) and caches; memcheck's shadow and its
-//  queue of freed blocks (20 MB); 0 in a plain build. name (may be NULL)
-//  is set to the tool's name.
+//  may hold) for the tool the test runs under (load.c says how each is
+//  made up): ASan's quarantine (which load.c sets to 16 MiB) twice, its
+//  caches and shadow: 48 MiB + (app_bytes + 48 MiB) / 8; TSan's shadow
+//  and runtime: 4 * app_bytes + 64 MiB; memcheck's shadow and freed-block
+//  queue: app_bytes + 52 MiB; 0 in a plain build. name (may be NULL) is
+//  set to the tool's name.
 size_t ld_tool_allowance (size_t app_bytes, const char **name);
 
 //  Wait ms milliseconds (a measurement's window, not a synchronisation)

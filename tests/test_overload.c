@@ -48,14 +48,19 @@
 #define MAX_BYTES (1 * MIB)
 #define RCVBUF (256 * KIB)
 
-//  The request engine's limits: in flight, and waiting for a place
+//  The request engine's limits: in flight, and waiting for a place; and
+//  the Manager's send queue (options.send_queue: attempts the kernel has
+//  not taken yet)
 #define IN_FLIGHT 256
 #define QUEUED 1024
+#define SEND_QUEUE (256 * KIB)
 
 //  Seconds of calibration before the measured phase
 #define CALIBRATION_S 3
 
-//  Every second: twice what the role got through, and never below this
+//  Every second: twice what the role got through in the last WINDOW_S
+//  seconds (one second's stall does not stop the load), never below MIN_RATE
+#define WINDOW_S 3
 #define MIN_RATE 50.0
 
 //  The engine case counts, per handle modulo RING, the requests made and
@@ -77,6 +82,21 @@ s_rss_bound (size_t base, size_t extra, const char **tool)
 {
     size_t app = MAX_BYTES + 256 * KIB + 64 * 64 * KIB + extra + 8 * MIB;
     return base + app + ld_tool_allowance (app, tool);
+}
+
+//  After the drain the role holds nothing, and the engine has no request:
+//  the heap's live bytes (tu_heap_bytes) are back to what they were before
+//  the load, within 1 MiB (libzmq's caches, the allocator's); what stays
+//  beyond that is a leak, or a list that grows
+#define HEAP_BOUND (1 * MIB)
+
+static void
+s_check_heap (const char *what, size_t base)
+{
+    size_t now = tu_heap_bytes ();
+    print_message ("%s: heap %zu KiB before the load, %zu KiB after the drain (bound +%u)\n", what,
+                   base / KIB, now / KIB, HEAP_BOUND / KIB);
+    assert_true (now <= base + HEAP_BOUND);
 }
 
 //  -------------------------------------------------------------------------
@@ -164,7 +184,7 @@ s_work (void)
 }
 
 //  -------------------------------------------------------------------------
-//  The load: twice what the role got through in the last second
+//  The load: twice what the role got through in the last WINDOW_S seconds
 
 typedef uint64_t (progress_fn) (void *ctx);
 
@@ -173,8 +193,10 @@ typedef struct {
     double mean;      //  through a second, the measured phase
     double offered;   //  calls a second the pacer made, the measured phase
     size_t rss_base;
+    size_t rss_calibrated;  //  at the end of the calibration
     size_t rss_peak;
     int samples;
+    int over;  //  the first second whose sample passed the bound, or -1
 } run_t;
 
 //  Drive pacer for CALIBRATION_S + ld_seconds () seconds, following the
@@ -182,24 +204,35 @@ typedef struct {
 static run_t
 s_drive (ld_pacer_t *pacer, progress_fn *progress, void *ctx, size_t rss_bound)
 {
-    run_t run = { .rss_base = ld_rss () };
+    run_t run = { .rss_base = ld_rss (), .over = -1 };
     int seconds = ld_seconds ();
     uint64_t last = progress (ctx), start = 0, offered_start = 0;
     int64_t last_us = tu_now_us (), start_us = 0;
+    uint64_t window[WINDOW_S];  //  progress, and when, at the last seconds
+    int64_t window_us[WINDOW_S];
+    for (int i = 0; i < WINDOW_S; i++) {
+        window[i] = last;
+        window_us[i] = last_us;
+    }
     for (int second = 0; second < CALIBRATION_S + seconds; second++) {
         ld_pause (1000);
         uint64_t now = progress (ctx);
         int64_t now_us = tu_now_us ();
-        double through = (double) (now - last) * 1e6 / (double) (now_us - last_us);
+        int oldest = second % WINDOW_S;
+        double through =
+            (double) (now - window[oldest]) * 1e6 / (double) (now_us - window_us[oldest]);
+        window[oldest] = now;
+        window_us[oldest] = now_us;
         ld_pacer_set_rate (pacer, through * 2 > MIN_RATE ? through * 2 : MIN_RATE);
         last = now;
         last_us = now_us;
         size_t rss = ld_rss ();
         run.rss_peak = rss > run.rss_peak ? rss : run.rss_peak;
         run.samples++;
-        if (rss > rss_bound)
-            fail_msg ("second %d: RSS %zu bytes, past the bound of %zu", second, rss, rss_bound);
+        if (rss > rss_bound && run.over < 0)
+            run.over = second;
         if (second == CALIBRATION_S - 1) {
+            run.rss_calibrated = rss;
             run.capacity = through;
             start = now;
             start_us = now_us;
@@ -216,11 +249,14 @@ static void
 s_report (const char *what, const run_t *run, size_t bound, const char *tool)
 {
     print_message ("%s: capacity %.0f/s at calibration, %.0f/s through over %d s, offered "
-                   "%.0f/s; RSS %zu KiB at the start, peak %zu KiB (+%zu KiB) in %d samples, "
-                   "bound %zu KiB (tool: %s)\n",
+                   "%.0f/s; RSS %zu KiB at the start, %zu after the calibration, peak %zu KiB "
+                   "(+%zu KiB) in %d samples, bound %zu KiB (tool: %s)\n",
                    what, run->capacity, run->mean, ld_seconds (), run->offered, run->rss_base / KIB,
-                   run->rss_peak / KIB, (run->rss_peak - run->rss_base) / KIB, run->samples,
-                   bound / KIB, tool);
+                   run->rss_calibrated / KIB, run->rss_peak / KIB,
+                   (run->rss_peak - run->rss_base) / KIB, run->samples, bound / KIB, tool);
+    if (run->over >= 0)
+        fail_msg ("second %d: RSS past the bound of %zu bytes (peak %zu)", run->over, bound,
+                  run->rss_peak);
 }
 
 //  -------------------------------------------------------------------------
@@ -331,7 +367,9 @@ s_agent_check (const char *what, const asynrole_stats_t *stats, const tally_t *t
     assert_true (stats->filtered > 0 && stats->filtered <= side);
     //  It was an overload: the role or the kernel dropped
     assert_true (stats->dropped + stats->kernel_dropped > 0);
-    assert_true (stats->held_max <= MAX_BYTES + 256 * KIB);
+    //  held_max's own bound: max_bytes and one batch (256 KiB of records,
+    //  and in pipe mode 64 events of 768 bytes each; docs/design.md)
+    assert_true (stats->held_max <= MAX_BYTES + 256 * KIB + 64 * 768);
     assert_int_equal (stats->rx_bytes, stats->rx_datagrams * SIZE);
 }
 
@@ -341,6 +379,7 @@ s_agent_run (const char *what, asynrole_agent_t *agent, tally_t *tally)
 {
     const char *tool;
     size_t bound = s_rss_bound (ld_rss (), 0, &tool);
+    size_t heap = tu_heap_bytes ();
     ld_udp_t main_udp, side_udp;
     ld_udp_open (&main_udp, "127.0.0.1", asynrole_agent_local (agent, 0), SIZE);
     ld_udp_open (&side_udp, "127.0.0.2", asynrole_agent_local (agent, 0), SIZE);
@@ -358,6 +397,7 @@ s_agent_run (const char *what, asynrole_agent_t *agent, tally_t *tally)
     asynrole_stats_t stats = s_agent_drain (agent, tally, sent + side_sent, 60000);
     tally_t seen = s_tally_read (tally);
     s_agent_check (what, &stats, &seen, sent + side_sent, side_sent);
+    s_check_heap (what, heap);
 }
 
 static asynrole_options_t
@@ -579,17 +619,20 @@ test_request_engine (void **state)
         .max_queued = QUEUED,
         .policy = { .timeout = 5000, .retries = 1 },
     };
-    asynrole_options_t options = { .max_bytes = MAX_BYTES,
-                                   .rcvbuf = RCVBUF,
-                                   .requests = &requests };
+    asynrole_options_t options = {
+        .max_bytes = MAX_BYTES, .rcvbuf = RCVBUF, .send_queue = SEND_QUEUE, .requests = &requests
+    };
     char where[ASYNROLE_ADDR_STRLEN];
     self->manager =
         tu_manager_new (s_manager_cb, self, TU_FMT (fp_addr (peer), where), NULL, &options);
     //  Each request held costs one allocation of its record and data (446
     //  bytes beyond the data measured, docs/design.md): 1 KiB covers it and
-    //  the allocator's rounding; the two rings are touched as they fill
+    //  the allocator's rounding; the attempts the kernel has not taken are
+    //  at most SEND_QUEUE; the two rings are touched as they fill
     const char *tool;
-    size_t bound = s_rss_bound (ld_rss (), (IN_FLIGHT + QUEUED) * KIB + 2 * RING, &tool);
+    size_t extra = (IN_FLIGHT + QUEUED) * KIB + SEND_QUEUE + 2 * RING;
+    size_t bound = s_rss_bound (ld_rss (), extra, &tool);
+    size_t heap = tu_heap_bytes ();
     ld_pacer_t *pacer = ld_pacer_new (s_request, self, 20000);
     assert_non_null (pacer);
     run_t run = s_drive (pacer, s_engine_progress, self, bound);
@@ -601,6 +644,7 @@ test_request_engine (void **state)
     if (asynrole_manager_requests_stats (self->manager, &engine, &error))
         fail_msg ("requests stats: %s", error.detail);
     s_engine_check (self, &stats, &engine, fp_answered (peer));
+    s_check_heap ("request engine", heap);
     tu_manager_destroy (&self->manager);
     fp_destroy (&peer);
     s_tally_fini (&self->datagrams);
