@@ -60,6 +60,13 @@
 //  before the end, so a late callback finds its own)
 #define CHURN_PER_S 40
 
+//  The churned roles' options.timeout: each step of _new and _destroy may
+//  take this long (the default is 5 s). On a machine loaded past its cores
+//  (load average 7 on 2 cores, under ASan) a start was seen to take more
+//  than its three default steps: the roles here start beside a storm, on
+//  one I/O actor. A role that never starts still fails the test, in 90 s.
+#define CHURN_TIMEOUT 30000
+
 //  What each long-lived role may hold (options.max_bytes), and each role
 //  of the churn (max_bytes, and send_queue for every Manager)
 #define ROLE_BYTES (256 * KIB)
@@ -253,8 +260,10 @@ typedef struct {
     size_t made_kind[4];  //  roles made, per kind
     uint64_t failures;    //  roles or requests that could not be made
     char failure[ASYNROLE_DETAIL_MAX + 64];
-    uint64_t unended;  //  roles whose requests had not all ended when _destroy returned
-    int churn_fd;      //  what sends to the churn's Agents
+    uint64_t unended;         //  roles whose requests had not all ended when _destroy returned
+    int64_t slowest_new;      //  the longest a churned role's _new took, us
+    int64_t slowest_destroy;  //  and its _destroy
+    int churn_fd;             //  what sends to the churn's Agents
     atomic_bool churn_stop;
 } soak_t;
 
@@ -328,6 +337,14 @@ s_stats_call (void *ctx)
 //  -------------------------------------------------------------------------
 //  The churn: one role made, used for a while, destroyed
 
+//  Keep the longest time since start, us
+static void
+s_slowest (int64_t *slowest, int64_t start)
+{
+    int64_t took = tu_now_us () - start;
+    *slowest = took > *slowest ? took : *slowest;
+}
+
 //  Read a pipe-mode role's events for ms
 static void
 s_read_events (void *socket, counts_t *counts, int ms)
@@ -350,10 +367,13 @@ s_churn_manager (soak_t *self, counts_t *counts, bool pipe)
                                    .pipe_mode = pipe,
                                    .requests = &requests,
                                    .max_bytes = CHURN_BYTES,
-                                   .send_queue = CHURN_BYTES };
+                                   .send_queue = CHURN_BYTES,
+                                   .timeout = CHURN_TIMEOUT };
     asynrole_error_t error;
+    int64_t start = tu_now_us ();
     asynrole_manager_t *manager = asynrole_manager_new (pipe ? NULL : s_manager_cb, counts,
                                                         self->peer_text, NULL, &options, &error);
+    s_slowest (&self->slowest_new, start);
     if (!manager) {
         s_failure (self, "manager_new", &error);
         return;
@@ -374,7 +394,9 @@ s_churn_manager (soak_t *self, counts_t *counts, bool pipe)
         s_read_events (asynrole_manager_socket (manager), counts, life);
     else
         ld_pause (life);
+    start = tu_now_us ();
     asynrole_manager_destroy (&manager);
+    s_slowest (&self->slowest_destroy, start);
     atomic_store (&counts->destroyed, true);
     //  Every request ended before the destroy returned, exactly once each
     self->unended += atomic_load (&counts->results) != atomic_load (&counts->accepted);
@@ -383,11 +405,15 @@ s_churn_manager (soak_t *self, counts_t *counts, bool pipe)
 static void
 s_churn_agent (soak_t *self, counts_t *counts, bool pipe)
 {
-    asynrole_options_t options = { .io = self->io, .pipe_mode = pipe, .max_bytes = CHURN_BYTES };
+    asynrole_options_t options = {
+        .io = self->io, .pipe_mode = pipe, .max_bytes = CHURN_BYTES, .timeout = CHURN_TIMEOUT
+    };
     const char *iface = "127.0.0.1:0";
     asynrole_error_t error;
+    int64_t start = tu_now_us ();
     asynrole_agent_t *agent =
         asynrole_agent_new (pipe ? NULL : s_agent_cb, counts, &iface, 1, &options, &error);
+    s_slowest (&self->slowest_new, start);
     if (!agent) {
         s_failure (self, "agent_new", &error);
         return;
@@ -402,7 +428,9 @@ s_churn_agent (soak_t *self, counts_t *counts, bool pipe)
         s_read_events (asynrole_agent_socket (agent), counts, life);
     else
         ld_pause (life);
+    start = tu_now_us ();
     asynrole_agent_destroy (&agent);
+    s_slowest (&self->slowest_destroy, start);
     atomic_store (&counts->destroyed, true);
 }
 
@@ -625,7 +653,8 @@ s_report (soak_t *self, const load_t *load, const asynrole_stats_t *storm,
         "(callback), %zu (pipe); requests: %llu accepted, %llu results; storm: %llu sent, %llu "
         "read, %llu kernel dropped, %llu delivered, %llu dropped, %llu filtered, %llu rate "
         "limited; closed port: %llu sent, %llu ICMP errors, %llu lost; counter reads: %llu "
-        "(%llu failed); peer: %zu received, %zu answered\n",
+        "(%llu failed); peer: %zu received, %zu answered; the slowest _new %.1f ms, _destroy "
+        "%.1f ms\n",
         ld_seconds (), self->made_kind[0], self->made_kind[1], self->made_kind[2],
         self->made_kind[3], (unsigned long long) atomic_load (&requests->accepted),
         (unsigned long long) atomic_load (&requests->results),
@@ -639,7 +668,8 @@ s_report (soak_t *self, const load_t *load, const asynrole_stats_t *storm,
         (unsigned long long) (load->done[STATS] + load->done[STATS + 1] + load->done[STATS + 2]),
         (unsigned long long) (load->failed[STATS] + load->failed[STATS + 1]
                               + load->failed[STATS + 2]),
-        fp_received (self->peer), fp_answered (self->peer));
+        fp_received (self->peer), fp_answered (self->peer), (double) self->slowest_new / 1e3,
+        (double) self->slowest_destroy / 1e3);
 }
 
 static void
