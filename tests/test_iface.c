@@ -13,13 +13,22 @@
     back (EBADF), or replaced by a file that is no socket (ENOTSOCK), is
     closed, reported and bound again; the replaced descriptor is never
     touched; with rebind_interval -1 it stays down and every send to it
-    fails with an event.
+    fails with an event. Two descriptors closed, the number of one given to
+    the other when it is bound again: both found out.
+
+    And what could go wrong around it: a socket that goes with sends
+    waiting for room (slow qdisc: the count, the credit), a role destroyed
+    while its socket is down on a shared I/O actor, 200 sockets on one
+    address, IPv6 (an address, link-local ones, a link down and up, a
+    device made again with another index), a Manager's request retrying
+    across the outage.
 */
 #define _GNU_SOURCE
 #include "testutil.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +391,51 @@ test_descriptor_replaced (void **state)
     s_fails_for_good (true);
 }
 
+//  Two descriptors closed behind the library's back: the one found out
+//  first is bound again and may get the other's number, the lowest free.
+//  The other, which never sent, must not take that socket for its own: it
+//  is reported, bound again, and both serve.
+static void
+test_descriptor_number_reused (void **state)
+{
+    (void) state;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "127.0.0.1:0", "127.0.0.1:0" };
+    asynrole_agent_t *agent = tu_agent_new_n (tu_agent_echo_cb, events, ifaces, 2, &options);
+    asynrole_addr_t local[2] = { *asynrole_agent_local (agent, 0),
+                                 *asynrole_agent_local (agent, 1) };
+    int fd[2] = { s_descriptor_of (&local[0]), s_descriptor_of (&local[1]) };
+    //  first: the socket with the lower number (its number is what the
+    //  other gets); second: the one found out first
+    size_t first = fd[0] < fd[1] ? 0 : 1, second = 1 - first;
+    assert_int_equal (close (fd[0]), 0);
+    assert_int_equal (close (fd[1]), 0);
+    //  The first's number, the lowest free one: every lower free one held
+    int held[256];
+    size_t nheld = 0;
+    for (int got = -1; got != fd[first] && nheld < 256;) {
+        got = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_true (got >= 0 && got <= fd[first]);
+        held[nheld++] = got;
+    }
+    assert_int_equal (close (held[--nheld]), 0);
+    s_send_through (agent, second);
+    assert_true (s_interface_event (s_error_event (events, 1), EBADF, &local[second]));
+    assert_true (s_interface_event (s_error_event (events, 2), 0, &local[second]));
+    for (size_t i = 0; i < nheld; i++)
+        close (held[i]);
+    //  The first lost its descriptor too: said so, and bound again
+    assert_true (s_interface_event (s_error_event (events, 3), EBADF, &local[first]));
+    assert_true (s_interface_event (s_error_event (events, 4), 0, &local[first]));
+    asynrole_addr_t bound;
+    int client = tu_client ("127.0.0.1", &bound);
+    assert_true (s_echoed (client, "127.0.0.1", asynrole_addr_port (&local[0]), "zero"));
+    assert_true (s_echoed (client, "127.0.0.1", asynrole_addr_port (&local[1]), "one"));
+    close (client);
+    tu_agent_destroy (&agent);
+}
+
 //  rebind_interval -1: it stays down, every send to it fails with an event
 static void
 test_rebind_never (void **state)
@@ -463,6 +517,461 @@ test_rebind_interval_checked (void **state)
     assert_non_null (strstr (error.detail, "rebind_interval"));
 }
 
+//  -------------------------------------------------------------------------
+//  Review cases: a backlog, roles destroyed while down, many sockets, IPv6,
+//  a Manager's requests
+
+//  The first error event at or after index from with op, waited for; its
+//  index in *at
+static const asynrole_error_t *
+s_event_op (tu_collector_t *events, size_t from, asynrole_op_t op, size_t *at)
+{
+    for (size_t i = from; i < from + 1000; i++) {
+        const asynrole_error_t *error = s_error_event (events, i);
+        if (!error)
+            return NULL;
+        if (error->op == op) {
+            if (at)
+                *at = i;
+            return error;
+        }
+    }
+    return NULL;
+}
+
+//  A socket fails with sends waiting for room (a slow qdisc): one event
+//  with their count, every one counted as failed, the send queue's credit
+//  all given back (sends after it are taken at once)
+static int
+s_backlog_gone (void *arg)
+{
+    (void) arg;
+    TU_CHECK (system ("ip addr add 10.9.0.1/32 dev lo") == 0, "ip addr add");
+    asynrole_addr_t sink;
+    int fd = tu_udp_socket ("127.0.0.1", &sink);
+    TU_CHECK (fd >= 0, "a receiver");
+    char sink_text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (&sink, sink_text, sizeof sink_text);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = {
+        .sndbuf = 4096, .send_queue = 8192, .send_timeout = 200, .rebind_interval = REBIND_MS
+    };
+    asynrole_error_t error;
+    asynrole_manager_t *manager = asynrole_manager_new (tu_manager_collect_cb, events, sink_text,
+                                                        "10.9.0.1:0", &options, &error);
+    TU_CHECK (manager, "asynrole_manager_new: %s", error.detail);
+    int accepted = tu_fill_send_queue (manager, 1000);
+    TU_CHECK (accepted > 0, "the send queue never filled");
+    asynrole_stats_t before;
+    TU_CHECK (asynrole_manager_stats (manager, &before, &error) == 0, "stats");
+    TU_CHECK (before.tx_backlog > 1, "%llu wait", (unsigned long long) before.tx_backlog);
+    TU_CHECK (system ("ip addr del 10.9.0.1/32 dev lo") == 0, "ip addr del");
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (down && down->sys_errno == EADDRNOTAVAIL, "down");
+    TU_CHECK (down->count == before.tx_backlog, "the event counts %llu, %llu waited",
+              (unsigned long long) down->count, (unsigned long long) before.tx_backlog);
+    TU_CHECK (at == 0, "%zu events before it", at);
+    asynrole_stats_t stats;
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    TU_CHECK (stats.tx_failed == before.tx_backlog && stats.tx_backlog == 0 && stats.down == 1,
+              "failed %llu, backlog %llu, down %llu", (unsigned long long) stats.tx_failed,
+              (unsigned long long) stats.tx_backlog, (unsigned long long) stats.down);
+    //  The credit came back: as many sends as waited are taken at once
+    //  (they fail, each with its event, the socket being down)
+    uint64_t waited = before.tx_backlog;
+    uint8_t payload[1000] = { 0 };
+    for (uint64_t i = 0; i < waited; i++)
+        TU_CHECK (asynrole_manager_try_send (manager, payload, sizeof payload, NULL, &error) == 0,
+                  "try_send %llu of %llu: %s", (unsigned long long) i, (unsigned long long) waited,
+                  error.detail);
+    for (uint64_t i = 0; i < waited; i++) {
+        const asynrole_error_t *failed = s_event_op (events, at + 1, ASYNROLE_OP_SEND, &at);
+        TU_CHECK (failed && failed->sys_errno == EADDRNOTAVAIL, "send %llu failed",
+                  (unsigned long long) i);
+    }
+    TU_CHECK (system ("ip addr add 10.9.0.1/32 dev lo") == 0, "ip addr add again");
+    const asynrole_error_t *up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (up && up->code == ASYNROLE_OK, "up again");
+    //  Serving again with the whole queue: as many taken at once as before
+    int again = 0;
+    while (again < accepted
+           && asynrole_manager_try_send (manager, payload, sizeof payload, NULL, &error) == 0)
+        again++;
+    TU_CHECK (again >= (int) waited, "only %d taken after it came back, %llu before", again,
+              (unsigned long long) waited);
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    TU_CHECK (stats.tx_failed == 2 * waited, "%llu failed", (unsigned long long) stats.tx_failed);
+    asynrole_manager_destroy (&manager);
+    tu_collector_destroy (&events);
+    close (fd);
+    return 0;
+}
+
+static void
+test_backlog_gone (void **state)
+{
+    (void) state;
+    tu_child (s_backlog_gone, NULL, true, "tbf rate 1kbit burst 2kb latency 60s", 60);
+}
+
+//  A role destroyed while its socket is down, on a shared I/O actor; a new
+//  role takes its slot: the old id finds nothing, the new socket is left
+//  alone, and the address and port can be had again
+static int
+s_destroyed_while_down (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    asynrole_error_t error;
+    asynrole_io_t *io = asynrole_io_new (&error);
+    TU_CHECK (io, "an I/O actor: %s", error.detail);
+    tu_collector_t *events = tu_collector_new ();
+    tu_collector_t *others = tu_collector_new ();
+    asynrole_options_t options = { .io = io, .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "10.9.0.1:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    const char *lo[] = { "127.0.0.1:0" };
+    asynrole_agent_t *other = s_agent (others, lo, 1, &options);
+    TU_CHECK (agent && other, "the Agents");
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    char text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (&local, text, sizeof text);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    asynrole_agent_destroy (&agent);
+    //  Its slot, taken by a new role's socket
+    tu_collector_t *news = tu_collector_new ();
+    asynrole_agent_t *fresh = s_agent (news, lo, 1, &options);
+    TU_CHECK (fresh, "a new Agent");
+    int64_t cpu = s_cpu_over_window ();
+    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms", (long long) cpu, WATCH_MS);
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    const char *again[] = { text };
+    agent = s_agent (events, again, 1, &options);
+    TU_CHECK (agent, "the same address and port again");
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("10.9.0.2", &bound);
+    int lo_client = tu_udp_socket ("127.0.0.1", &bound);
+    TU_CHECK (s_echoed (client, "10.9.0.1", asynrole_addr_port (&local), "again"), "served");
+    TU_CHECK (s_echoed (lo_client, "127.0.0.1",
+                        asynrole_addr_port (asynrole_agent_local (fresh, 0)), "fresh"),
+              "the new role serves");
+    asynrole_stats_t stats = s_stats (fresh, 0);
+    TU_CHECK (stats.went_down == 0 && stats.rebound == 0 && stats.down == 0, "fresh untouched");
+    TU_CHECK (tu_collector_errors (news) == 0 && tu_collector_errors (others) == 0,
+              "the others saw nothing");
+    TU_CHECK (tu_collector_errors (events) == 1, "%zu events", tu_collector_errors (events));
+    close (client);
+    close (lo_client);
+    asynrole_agent_destroy (&agent);
+    asynrole_agent_destroy (&fresh);
+    asynrole_agent_destroy (&other);
+    asynrole_io_destroy (&io);
+    tu_collector_destroy (&events);
+    tu_collector_destroy (&others);
+    tu_collector_destroy (&news);
+    return 0;
+}
+
+static void
+test_destroyed_while_down (void **state)
+{
+    (void) state;
+    tu_child (s_destroyed_while_down, NULL, true, NULL, 60);
+}
+
+//  Many sockets bound to one address that goes and comes back: every one
+//  reports, every one comes back on the kernel's news (the interval is
+//  long), not one event lost
+#define MANY 200
+
+static int
+s_many_sockets (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = 60000 };
+    const char *ifaces[MANY];
+    for (size_t i = 0; i < MANY; i++)
+        ifaces[i] = "10.9.0.1:0";
+    asynrole_agent_t *agent = s_agent (events, ifaces, MANY, &options);
+    TU_CHECK (agent, "an Agent");
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    TU_CHECK (tu_collector_wait_errors (events, MANY, TU_TIMEOUT_MS), "%zu down events",
+              tu_collector_errors (events));
+    int64_t cpu = s_cpu_over_window ();
+    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms", (long long) cpu, WATCH_MS);
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    TU_CHECK (tu_collector_wait_errors (events, 2 * MANY, TU_TIMEOUT_MS), "%zu events",
+              tu_collector_errors (events));
+    size_t downs = 0, ups = 0;
+    for (size_t i = 0; i < 2 * MANY; i++) {
+        const asynrole_error_t *e = &tu_collector_error (events, i)->error;
+        downs += e->op == ASYNROLE_OP_INTERFACE && e->sys_errno == EADDRNOTAVAIL;
+        ups += e->op == ASYNROLE_OP_INTERFACE && e->code == ASYNROLE_OK;
+    }
+    TU_CHECK (downs == MANY && ups == MANY, "%zu down, %zu up", downs, ups);
+    static asynrole_stats_t stats[MANY];
+    TU_CHECK (asynrole_agent_stats (agent, stats, MANY, NULL) == MANY, "stats");
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("10.9.0.2", &bound);
+    for (size_t i = 0; i < MANY; i++) {
+        TU_CHECK (stats[i].went_down == 1 && stats[i].rebound == 1 && stats[i].down == 0,
+                  "socket %zu", i);
+        TU_CHECK (s_echoed (client, "10.9.0.1", asynrole_addr_port (&stats[i].local), "x"),
+                  "socket %zu serves", i);
+    }
+    TU_CHECK (tu_collector_errors (events) == 2 * MANY, "%zu events", tu_collector_errors (events));
+    close (client);
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_many_sockets (void **state)
+{
+    (void) state;
+    tu_child (s_many_sockets, NULL, true, NULL, 60);
+}
+
+//  IPv6: an address (no DAD) and a link-local one, each deleted and added
+static int
+s_ipv6_one (const char *add, const char *del, const char *iface)
+{
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = 60000 };
+    asynrole_agent_t *agent = s_agent (events, &iface, 1, &options);
+    TU_CHECK (agent, "an Agent on %s", iface);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system (del) == 0, "%s", del);
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down %s",
+              iface);
+    TU_CHECK (system (add) == 0, "%s", add);
+    TU_CHECK (s_interface_event (s_error_event (events, 1), 0, &local), "up %s", iface);
+    asynrole_stats_t stats = s_stats (agent, 0);
+    TU_CHECK (stats.rebound == 1 && asynrole_addr_equal (&stats.local, &local), "rebound");
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static int
+s_ipv6 (void *arg)
+{
+    (void) arg;
+    if (s_veth ()
+        || system ("ip -6 addr add fd00::1/64 dev va nodad && ip -6 addr add fd00::2/64 dev vb "
+                   "nodad && ip -6 addr add fe80::1/64 dev va nodad"))
+        return TU_SKIP;
+    int rc = s_ipv6_one ("ip -6 addr add fd00::1/64 dev va nodad",
+                         "ip -6 addr del fd00::1/64 dev va", "[fd00::1]:0");
+    if (rc == 0)
+        rc = s_ipv6_one ("ip -6 addr add fe80::1/64 dev va nodad",
+                         "ip -6 addr del fe80::1/64 dev va", "[fe80::1%va]:0");
+    return rc;
+}
+
+static void
+test_ipv6 (void **state)
+{
+    (void) state;
+    tu_child (s_ipv6, NULL, true, NULL, 60);
+}
+
+//  An IPv6 link-local address on a device deleted and made again (a new
+//  ifindex): it serves again on the device of that name
+static int
+s_link_local_device (void *arg)
+{
+    (void) arg;
+    if (s_veth () || system ("ip -6 addr add fe80::1/64 dev va nodad"))
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "[fe80::1%va]:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    TU_CHECK (agent, "an Agent");
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system ("ip link del va") == 0, "ip link del");
+    const asynrole_error_t *down = s_error_event (events, 0);
+    TU_CHECK (down && down->op == ASYNROLE_OP_INTERFACE, "down");
+    TU_CHECK (s_veth () == 0 && system ("ip -6 addr add fe80::1/64 dev va nodad") == 0, "again");
+    const asynrole_error_t *up = s_error_event (events, 1);
+    TU_CHECK (up && up->op == ASYNROLE_OP_INTERFACE && up->code == ASYNROLE_OK, "up again");
+    //  The same address and port, on the new device's index
+    asynrole_stats_t stats = s_stats (agent, 0);
+    unsigned index = if_nametoindex ("va");
+    TU_CHECK (stats.rebound == 1 && stats.down == 0, "rebound");
+    TU_CHECK (stats.local.u.in6.sin6_scope_id == index && index != local.u.in6.sin6_scope_id,
+              "scope %u, va is %u, was %u", stats.local.u.in6.sin6_scope_id, index,
+              local.u.in6.sin6_scope_id);
+    local.u.in6.sin6_scope_id = index;
+    TU_CHECK (asynrole_addr_equal (&stats.local, &local), "the same address and port");
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_link_local_device (void **state)
+{
+    (void) state;
+    tu_child (s_link_local_device, NULL, true, NULL, 60);
+}
+
+//  A link that goes down and up: its own IPv6 link-local address goes with
+//  it, and comes back once DAD is done (news of a tentative address first:
+//  binding fails until the next)
+static int
+s_link_down_up (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    //  va's link-local address, once DAD is done
+    char text[ASYNROLE_ADDR_STRLEN] = "";
+    for (int i = 0; i < 100 && !text[0]; i++) {
+        FILE *ip =
+            popen ("ip -6 -o addr show dev va scope link -tentative | awk '{print $4}'", "r");
+        char line[128] = "";
+        if (ip && fgets (line, sizeof line, ip) && strchr (line, '/'))
+            snprintf (text, sizeof text, "[%.*s%%va]:0", (int) (strchr (line, '/') - line), line);
+        if (ip)
+            pclose (ip);
+        if (!text[0])
+            poll (NULL, 0, 50);
+    }
+    TU_CHECK (text[0], "va's link-local address");
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = 60000 };
+    const char *ifaces[] = { text };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    TU_CHECK (agent, "an Agent on %s", text);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system ("ip link set va down") == 0, "down");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    TU_CHECK (system ("ip link set va up") == 0, "up");
+    TU_CHECK (s_interface_event (s_error_event (events, 1), 0, &local), "up again");
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_link_down_up (void **state)
+{
+    (void) state;
+    tu_child (s_link_down_up, NULL, true, NULL, 60);
+}
+
+//  What a request's one final callback said
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    size_t count;  //  callbacks so far
+    bool replied;  //  the last one had a reply
+    int attempts;  //  its attempts
+    int code;      //  its error's code (0 with a reply)
+} s_outcome_t;
+
+static void
+s_outcome_cb (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *result)
+{
+    (void) manager;
+    s_outcome_t *outcome = ctx;
+    pthread_mutex_lock (&outcome->mutex);
+    outcome->count++;
+    outcome->replied = result->reply != NULL;
+    outcome->attempts = result->attempts;
+    outcome->code = result->error ? (int) result->error->code : 0;
+    pthread_cond_broadcast (&outcome->cond);
+    pthread_mutex_unlock (&outcome->mutex);
+}
+
+static int
+s_request (asynrole_manager_t *manager, s_outcome_t *outcome)
+{
+    asynrole_request_t request = { .data = "ping", .size = 4, .ctx = outcome };
+    asynrole_error_t error;
+    int rc = asynrole_manager_request (manager, &request, s_outcome_cb, NULL, &error);
+    if (rc)
+        fprintf (stderr, "asynrole_manager_request: %s\n", error.detail);
+    return rc;
+}
+
+//  A Manager bound to an address that goes away while a request retries,
+//  and comes back before its retries run out: the request ends with the
+//  reply, once; a request while it is down and none after is just as fine
+static int
+s_manager_request (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    tu_collector_t *peer_events = tu_collector_new ();
+    const char *peer_iface[] = { "10.9.0.2:0" };
+    asynrole_agent_t *peer = s_agent (peer_events, peer_iface, 1, NULL);
+    TU_CHECK (peer, "the peer");
+    char destination[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (asynrole_agent_local (peer, 0), destination, sizeof destination);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_requests_t requests = { .policy = { .timeout = 100, .retries = 40 } };
+    asynrole_options_t options = { .rebind_interval = REBIND_MS, .requests = &requests };
+    asynrole_error_t error;
+    asynrole_manager_t *manager = asynrole_manager_new (tu_manager_collect_cb, events, destination,
+                                                        "10.9.0.1:0", &options, &error);
+    TU_CHECK (manager, "a Manager: %s", error.detail);
+    s_outcome_t outcome = { .mutex = PTHREAD_MUTEX_INITIALIZER };
+    tu_cond_init (&outcome.cond);
+    TU_CHECK (s_request (manager, &outcome) == 0, "request");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 1, TU_TIMEOUT_MS),
+              "the first request's end");
+    TU_CHECK (outcome.replied, "the first request's reply");
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (down && down->sys_errno == EADDRNOTAVAIL, "down");
+    TU_CHECK (s_request (manager, &outcome) == 0, "request while down");
+    //  Two attempts fail while it is down
+    TU_CHECK (s_event_op (events, at + 1, ASYNROLE_OP_SEND, &at), "an attempt failed");
+    TU_CHECK (s_event_op (events, at + 1, ASYNROLE_OP_SEND, &at), "another attempt failed");
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 2, TU_TIMEOUT_MS),
+              "the second request's end");
+    pthread_mutex_lock (&outcome.mutex);
+    bool replied = outcome.replied;
+    int attempts = outcome.attempts, code = outcome.code;
+    pthread_mutex_unlock (&outcome.mutex);
+    TU_CHECK (replied && attempts >= 3, "replied %d after %d attempts (code %d)", replied, attempts,
+              code);
+    const asynrole_error_t *up = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (up && (up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, NULL))
+                  && up->code == ASYNROLE_OK,
+              "up again");
+    TU_CHECK (s_request (manager, &outcome) == 0, "request after");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 3, TU_TIMEOUT_MS),
+              "the third request's end");
+    TU_CHECK (outcome.replied && outcome.attempts == 1, "the third");
+    asynrole_manager_destroy (&manager);
+    TU_CHECK (outcome.count == 3, "%zu callbacks", outcome.count);
+    asynrole_agent_destroy (&peer);
+    tu_collector_destroy (&events);
+    tu_collector_destroy (&peer_events);
+    return 0;
+}
+
+static void
+test_manager_request (void **state)
+{
+    (void) state;
+    tu_child (s_manager_request, NULL, true, NULL, 60);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -472,9 +981,17 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_device_gone, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_closed, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_replaced, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_descriptor_number_reused, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_never, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_receive_and_send_notice, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_interval_checked, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_backlog_gone, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_destroyed_while_down, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_many_sockets, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_ipv6, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_link_local_device, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_link_down_up, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_manager_request, tu_setup, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -692,6 +692,10 @@ s_rebind_step (self_t *self)
     if (io_rebind_pending (&self->rebind))
         io_rebind_settle (&self->rebind, &ctx);
     io_rebind_retry (&self->rebind, &ctx);
+    //  Binding again may find sockets whose descriptor went (io_rebind.c):
+    //  settled now, bound again on the next turn (no wait: they are due)
+    if (io_rebind_pending (&self->rebind))
+        io_rebind_settle (&self->rebind, &ctx);
 }
 
 //  How long the wait may last: not at all while the pipe or the inbound

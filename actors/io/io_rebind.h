@@ -13,6 +13,10 @@
     ASYNROLE_OP_INTERFACE) and the socket serves again. Adopted sockets,
     and sockets of roles that asked for no rebinding (-1), stay down.
 
+    A descriptor bound again is checked against the other sockets: one
+    that still takes its number for its own lost its descriptor unnoticed
+    (closed behind our back) and is marked too.
+
     Lists hold socket ids, not pointers: a socket closed meanwhile (its role
     detached) is simply not found. Nothing here runs per datagram. */
 #ifndef ASYNROLE_IO_REBIND_H_INCLUDED
@@ -31,7 +35,10 @@ typedef struct io_rebind_s {
     uint32_t *down;  //  ids of sockets waiting to be bound again
     uint32_t ndown;
     uint32_t down_room;
-    int64_t next;  //  the earliest rebind_at of the down list; 0 = none
+    int64_t next;     //  the earliest rebind_at of the down list; 0 = none
+    uint32_t *fresh;  //  ids of sockets just bound again, to check (io_rebind_retry)
+    uint32_t nfresh;
+    uint32_t fresh_room;
 } io_rebind_t;
 
 //  What settling and rebinding work with: the I/O actor's parts

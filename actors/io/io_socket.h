@@ -58,6 +58,8 @@ typedef struct {
     bool marked;                 //  on io_rebind's list of sockets to close
     int64_t rebind_at;           //  when to try binding it again; 0 = not waiting
     uint64_t kernel_drops_past;  //  kernel drops of the descriptors it had before
+    char scope_name[16];         //  an IPv6 link-local address's interface, by name:
+                                 //  a device made again has another index; "" = none
 } io_socket_t;
 
 //  Open, set up, bind and (when asked) connect a socket, or adopt a bound
