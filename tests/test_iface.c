@@ -21,7 +21,9 @@
     while its socket is down on a shared I/O actor, 200 sockets on one
     address, IPv6 (an address, link-local ones, a link down and up, a
     device made again with another index), a Manager's request retrying
-    across the outage.
+    across the outage, a Manager that named no address losing its source
+    (its peer in a namespace of its own), a descriptor closed while
+    datagrams pour in.
 */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -29,11 +31,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +77,24 @@ s_error_event (tu_collector_t *events, size_t index)
     if (!tu_collector_wait_errors (events, index + 1, TU_TIMEOUT_MS))
         return NULL;
     return &tu_collector_error (events, index)->error;
+}
+
+//  The first error event at or after index from with op, waited for; its
+//  index in *at
+static const asynrole_error_t *
+s_event_op (tu_collector_t *events, size_t from, asynrole_op_t op, size_t *at)
+{
+    for (size_t i = from; i < from + 1000; i++) {
+        const asynrole_error_t *error = s_error_event (events, i);
+        if (!error)
+            return NULL;
+        if (error->op == op) {
+            if (at)
+                *at = i;
+            return error;
+        }
+    }
+    return NULL;
 }
 
 //  Whether an event says the socket bound to local went with err (0: it
@@ -436,6 +460,61 @@ test_descriptor_number_reused (void **state)
     tu_agent_destroy (&agent);
 }
 
+//  A client that floods a port until told to stop
+typedef struct {
+    uint16_t port;
+    atomic_bool stop;
+    size_t sent;
+} s_flood_t;
+
+static void *
+s_flood (void *arg)
+{
+    s_flood_t *flood = arg;
+    int fd = tu_udp_socket ("127.0.0.1", NULL);
+    asynrole_addr_t to = tu_addr ("127.0.0.1:1");
+    to.u.in.sin_port = htons (flood->port);
+    for (size_t i = 0; i < 200000 && !atomic_load (&flood->stop); i++)
+        if (sendto (fd, "flood", 5, 0, &to.u.sa, to.len) == 5)
+            flood->sent++;
+    close (fd);
+    return NULL;
+}
+
+//  The descriptor closed while datagrams pour in (the I/O thread may be
+//  reading it at that moment): no crash, found out, bound again, serving
+static void
+test_descriptor_closed_flooded (void **state)
+{
+    (void) state;
+    tu_collector_t *events = tu_collector_new ();
+    events->keep_data = false;
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "127.0.0.1:0" };
+    asynrole_agent_t *agent = tu_agent_new_n (tu_agent_collect_cb, events, ifaces, 1, &options);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    int fd = s_descriptor_of (&local);
+    s_flood_t flood = { .port = asynrole_addr_port (&local) };
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_flood, &flood), 0);
+    assert_true (tu_collector_wait_datagrams (events, 100, TU_TIMEOUT_MS));
+    assert_int_equal (close (fd), 0);
+    atomic_store (&flood.stop, true);
+    pthread_join (thread, NULL);
+    s_send_through (agent, 0);
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    assert_non_null (down);
+    assert_int_equal (down->sys_errno, EBADF);
+    const asynrole_error_t *up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, &at);
+    assert_non_null (up);
+    assert_int_equal (up->code, ASYNROLE_OK);
+    asynrole_stats_t stats = s_stats (agent, 0);
+    assert_int_equal (stats.went_down, 1);
+    assert_int_equal (stats.rebound, 1);
+    tu_agent_destroy (&agent);
+}
+
 //  rebind_interval -1: it stays down, every send to it fails with an event
 static void
 test_rebind_never (void **state)
@@ -520,24 +599,6 @@ test_rebind_interval_checked (void **state)
 //  -------------------------------------------------------------------------
 //  Review cases: a backlog, roles destroyed while down, many sockets, IPv6,
 //  a Manager's requests
-
-//  The first error event at or after index from with op, waited for; its
-//  index in *at
-static const asynrole_error_t *
-s_event_op (tu_collector_t *events, size_t from, asynrole_op_t op, size_t *at)
-{
-    for (size_t i = from; i < from + 1000; i++) {
-        const asynrole_error_t *error = s_error_event (events, i);
-        if (!error)
-            return NULL;
-        if (error->op == op) {
-            if (at)
-                *at = i;
-            return error;
-        }
-    }
-    return NULL;
-}
 
 //  A socket fails with sends waiting for room (a slow qdisc): one event
 //  with their count, every one counted as failed, the send queue's credit
@@ -972,6 +1033,131 @@ test_manager_request (void **state)
     tu_child (s_manager_request, NULL, true, NULL, 60);
 }
 
+//  An echo peer in a network namespace of its own at the far end of the
+//  veth pair (vb, 10.9.0.2:PEER_PORT), so that what reaches it is routed
+//  from ours; it ends when the test closes its pipe, or after 30 s
+#define PEER_PORT 1161
+
+static void
+s_peer_serve (int in, int out)
+{
+    alarm (30);
+    char byte;
+    bool ok = unshare (CLONE_NEWNET) == 0 && write (out, "u", 1) == 1 && read (in, &byte, 1) == 1
+        && system ("ip link set lo up && ip addr add 10.9.0.2/24 dev vb && ip link set vb up") == 0;
+    struct sockaddr_in at = { .sin_family = AF_INET, .sin_port = htons (PEER_PORT) };
+    inet_pton (AF_INET, "10.9.0.2", &at.sin_addr);
+    int fd = ok ? socket (AF_INET, SOCK_DGRAM, 0) : -1;
+    ok = fd >= 0 && bind (fd, (struct sockaddr *) &at, sizeof at) == 0;
+    if (!ok || write (out, "r", 1) != 1)
+        _exit (1);
+    for (;;) {
+        struct pollfd fds[2] = { { .fd = fd, .events = POLLIN }, { .fd = in, .events = POLLIN } };
+        if (poll (fds, 2, 30000) <= 0 || fds[1].revents)
+            _exit (0);
+        char buf[512];
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom (fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &fromlen);
+        if (n >= 0)
+            sendto (fd, buf, (size_t) n, 0, (struct sockaddr *) &from, fromlen);
+    }
+}
+
+//  Start the peer: its pid, and the pipe that ends it in *stop
+static pid_t
+s_peer_start (int *stop)
+{
+    int down[2], up[2];
+    if (pipe (down) || pipe (up))
+        return -1;
+    pid_t pid = fork ();
+    if (pid == 0) {
+        close (down[1]);
+        close (up[0]);
+        s_peer_serve (down[0], up[1]);
+    }
+    close (down[0]);
+    close (up[1]);
+    char byte;
+    char command[64];
+    snprintf (command, sizeof command, "ip link set vb netns %d", (int) pid);
+    struct pollfd wait = { .fd = up[0], .events = POLLIN };
+    bool ok = pid > 0 && poll (&wait, 1, TU_TIMEOUT_MS) == 1 && read (up[0], &byte, 1) == 1
+        && system (command) == 0 && write (down[1], "m", 1) == 1
+        && poll (&wait, 1, TU_TIMEOUT_MS) == 1 && read (up[0], &byte, 1) == 1;
+    close (up[0]);
+    *stop = down[1];
+    return ok ? pid : -1;
+}
+
+//  A Manager bound to no address in particular (the kernel picked its
+//  source when it connected) whose source address goes while another on
+//  the link stays: bound again as it asked, to any address, so that the
+//  kernel picks the one that is there; its requests are answered again
+static int
+s_manager_any_source (void *arg)
+{
+    (void) arg;
+    if (s_veth ()
+        || system ("sysctl -qw net.ipv4.conf.va.promote_secondaries=1 "
+                   "&& ip addr add 10.9.0.3/24 dev va"))
+        return TU_SKIP;
+    int stop = -1;
+    pid_t peer = s_peer_start (&stop);
+    TU_CHECK (peer > 0, "the peer");
+    char destination[ASYNROLE_ADDR_STRLEN];
+    snprintf (destination, sizeof destination, "10.9.0.2:%d", PEER_PORT);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_requests_t requests = { .policy = { .timeout = 200, .retries = 10 } };
+    asynrole_options_t options = { .rebind_interval = REBIND_MS, .requests = &requests };
+    asynrole_error_t error;
+    asynrole_manager_t *manager =
+        asynrole_manager_new (tu_manager_collect_cb, events, destination, NULL, &options, &error);
+    TU_CHECK (manager, "a Manager: %s", error.detail);
+    s_outcome_t outcome = { .mutex = PTHREAD_MUTEX_INITIALIZER };
+    tu_cond_init (&outcome.cond);
+    TU_CHECK (s_request (manager, &outcome) == 0, "request");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 1, TU_TIMEOUT_MS),
+              "the first request's end");
+    TU_CHECK (outcome.replied, "the first request's reply");
+    asynrole_stats_t stats;
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    char text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (&stats.local, text, sizeof text);
+    TU_CHECK (strncmp (text, "10.9.0.1:", 9) == 0, "the source: %s", text);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (down && down->sys_errno == EADDRNOTAVAIL, "down");
+    const asynrole_error_t *up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (up && up->code == ASYNROLE_OK, "up again");
+    TU_CHECK (s_request (manager, &outcome) == 0, "request after");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 2, TU_TIMEOUT_MS),
+              "the second request's end");
+    pthread_mutex_lock (&outcome.mutex);
+    bool replied = outcome.replied;
+    int code = outcome.code;
+    pthread_mutex_unlock (&outcome.mutex);
+    TU_CHECK (replied, "no reply after the address went (code %d)", code);
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    asynrole_addr_format (&stats.local, text, sizeof text);
+    TU_CHECK (strncmp (text, "10.9.0.3:", 9) == 0, "the source now: %s", text);
+    asynrole_manager_destroy (&manager);
+    tu_collector_destroy (&events);
+    close (stop);
+    int status = 0;
+    TU_CHECK (waitpid (peer, &status, 0) == peer && WIFEXITED (status), "the peer's end");
+    return 0;
+}
+
+static void
+test_manager_any_source (void **state)
+{
+    (void) state;
+    tu_child (s_manager_any_source, NULL, true, NULL, 60);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -982,6 +1168,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_descriptor_closed, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_replaced, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_number_reused, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_descriptor_closed_flooded, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_never, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_receive_and_send_notice, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_interval_checked, tu_setup, tu_teardown),
@@ -992,6 +1179,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_link_local_device, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_link_down_up, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_manager_request, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_manager_any_source, tu_setup, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }

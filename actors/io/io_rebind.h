@@ -8,7 +8,8 @@
     (counted), its descriptor is closed, and its role gets one event, op
     ASYNROLE_OP_INTERFACE with the errno. While it is down every send to it
     fails (reported), and every spec.rebind_ms it is bound again at the
-    address it had, first at once and again whenever an address or a link
+    address it asked for (any: the kernel picks a source that is there) and
+    the port it had, first at once and again whenever an address or a link
     comes; when that works the role gets a notice (code ASYNROLE_OK, op
     ASYNROLE_OP_INTERFACE) and the socket serves again. Adopted sockets,
     and sockets of roles that asked for no rebinding (-1), stay down.

@@ -280,10 +280,11 @@ static void
 s_rescope (io_socket_t *self, wire_open_t *spec)
 {
     unsigned index = self->scope_name[0] ? if_nametoindex (self->scope_name) : 0;
-    uint32_t was = spec->local.u.in6.sin6_scope_id;  //  link-local: IPv6
+    uint32_t was = self->stats.local.u.in6.sin6_scope_id;  //  a scope_name: IPv6
     if (!index || index == was)
         return;
-    spec->local.u.in6.sin6_scope_id = index;
+    if (IN6_IS_ADDR_LINKLOCAL (&spec->local.u.in6.sin6_addr))
+        spec->local.u.in6.sin6_scope_id = index;
     if (spec->connect_to.len && spec->connect_to.u.sa.sa_family == AF_INET6
         && spec->connect_to.u.in6.sin6_scope_id == was)
         spec->connect_to.u.in6.sin6_scope_id = index;
@@ -292,19 +293,22 @@ s_rescope (io_socket_t *self, wire_open_t *spec)
 int
 io_socket_rebind (io_socket_t *self, asynrole_error_t *error)
 {
+    //  The address it asked for (any, the kernel then picks a source that
+    //  is there now; or one in particular) at the port it had: its peers
+    //  know it by that
     wire_open_t spec = self->spec;
-    //  The address it had, port included: its peers know it by that
-    spec.local = self->stats.local;
+    if (spec.local.u.sa.sa_family == AF_INET)
+        spec.local.u.in.sin_port = self->stats.local.u.in.sin_port;
+    else
+        spec.local.u.in6.sin6_port = self->stats.local.u.in6.sin6_port;
     spec.connect_to = self->peer;
     s_rescope (self, &spec);
     asynrole_addr_t bound;
     int family = s_make (&spec, &self->fd, &bound, error);
     if (family < 0)
         return -1;
-    if (family == AF_INET6) {
-        self->stats.local.u.in6.sin6_scope_id = spec.local.u.in6.sin6_scope_id;
-        self->peer = spec.connect_to;
-    }
+    self->stats.local = bound;
+    self->peer = spec.connect_to;
     s_learn (self, family);
     error_clear (error);
     return 0;
