@@ -6,9 +6,11 @@
 #include "error_fill.h"
 #include "log.h"
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 void
@@ -149,9 +151,48 @@ s_soon (io_rebind_t *self, io_table_t *table)
     self->next = now;
 }
 
+//  Whether what a socket is bound to is still there, asked of the kernel
+//  itself: its device by name, its address by binding a probe to it (any
+//  port). 0, or the errno that says it went (EADDRNOTAVAIL, ENODEV).
+static int
+s_still_there (const io_socket_t *sock)
+{
+    if (sock->spec.device[0] && !if_nametoindex (sock->spec.device))
+        return ENODEV;
+    if (sock->wildcard)
+        return 0;
+    asynrole_addr_t probe = sock->stats.local;
+    if (probe.u.sa.sa_family == AF_INET)
+        probe.u.in.sin_port = 0;
+    else
+        probe.u.in6.sin6_port = 0;
+    int fd = socket (probe.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;  //  no telling: left as it is
+    int err = bind (fd, &probe.u.sa, probe.len) ? errno : 0;
+    close (fd);
+    return err == EADDRNOTAVAIL || err == ENODEV ? err : 0;
+}
+
+//  News was lost (the netlink socket's buffer overflowed): an address or a
+//  device that went meanwhile is found by asking (rare: a look, and a
+//  probe, for every socket that serves)
+static void
+s_recheck (io_rebind_t *self, io_table_t *table)
+{
+    for (uint32_t slot = 0; slot < table->used; slot++) {
+        io_socket_t *sock = table->slots[slot];
+        int err = sock && !sock->failed ? s_still_there (sock) : 0;
+        if (err)
+            io_rebind_mark (self, sock, err);
+    }
+}
+
 void
 io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *event)
 {
+    if (event->kind == IO_WATCH_OVERFLOW)
+        s_recheck (self, table);
     if (event->kind != IO_WATCH_ADDR_GONE && event->kind != IO_WATCH_LINK_GONE) {
         s_soon (self, table);
         return;

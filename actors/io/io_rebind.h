@@ -69,7 +69,8 @@ io_rebind_pending (const io_rebind_t *self)
 void io_rebind_settle (io_rebind_t *self, const io_rebind_ctx_t *ctx);
 
 //  What the kernel said: mark the sockets an address or link took with it;
-//  try every down socket at once when one came
+//  try every down socket at once when one came; when news was lost, ask
+//  the kernel whether each serving socket's address and device are there
 void io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *event);
 
 //  Milliseconds until a socket is due to be bound again, -1 when none waits
