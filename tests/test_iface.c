@@ -460,6 +460,86 @@ test_descriptor_number_reused (void **state)
     tu_agent_destroy (&agent);
 }
 
+//  The same when the number goes to a socket a new role opens on the same
+//  I/O actor: the socket that lost it is reported and bound again, and
+//  destroying its role leaves the new role's socket open. Which descriptor
+//  gets the number depends on what other threads open meanwhile: false
+//  (all undone) when it was not one of the new role's sockets.
+#define OPENED 64
+#define SPARE 40
+
+static bool
+s_number_to_new_role (asynrole_io_t *io)
+{
+    asynrole_options_t options = { .io = io, .rebind_interval = REBIND_MS };
+    //  SPARE numbers below the lost one, for the new role's first descriptors
+    int spare[SPARE];
+    for (size_t i = 0; i < SPARE; i++)
+        assert_true ((spare[i] = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_echo_cb, events, "127.0.0.1:0", &options);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    int fd = s_descriptor_of (&local);
+    assert_int_equal (close (fd), 0);
+    int held[256];
+    size_t nheld = 0;
+    for (int got = -1; got != fd && nheld < 256;) {
+        got = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_true (got >= 0 && got <= fd);
+        held[nheld++] = got;
+    }
+    assert_int_equal (close (held[--nheld]), 0);
+    for (size_t i = 0; i < SPARE; i++)
+        close (spare[i]);
+    const char *ifaces[OPENED];
+    for (size_t i = 0; i < OPENED; i++)
+        ifaces[i] = "127.0.0.1:0";
+    tu_collector_t *news = tu_collector_new ();
+    asynrole_agent_t *fresh = tu_agent_new_n (tu_agent_echo_cb, news, ifaces, OPENED, &options);
+    for (size_t i = 0; i < nheld; i++)
+        close (held[i]);
+    bool taken = false;
+    for (size_t i = 0; i < OPENED && !taken; i++)
+        taken = s_descriptor_of (asynrole_agent_local (fresh, i)) == fd;
+    if (taken) {
+        assert_true (s_interface_event (s_error_event (events, 0), EBADF, &local));
+        assert_true (s_interface_event (s_error_event (events, 1), 0, &local));
+        asynrole_addr_t bound;
+        int client = tu_client ("127.0.0.1", &bound);
+        assert_true (s_echoed (client, "127.0.0.1", asynrole_addr_port (&local), "lost"));
+        tu_agent_destroy (&agent);
+        for (size_t i = 0; i < OPENED; i++)
+            assert_true (s_echoed (client, "127.0.0.1",
+                                   asynrole_addr_port (asynrole_agent_local (fresh, i)), "new"));
+        assert_int_equal (tu_collector_errors (news), 0);
+        close (client);
+    }
+    else {
+        //  Something else got it (a pipe's eventfd): the lost socket finds
+        //  out by a send (ENOTSOCK), so that it never closes that descriptor
+        s_send_through (agent, 0);
+        size_t at;
+        assert_non_null (s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at));
+        tu_agent_destroy (&agent);
+    }
+    tu_agent_destroy (&fresh);
+    tu_collector_destroy (&events);
+    tu_collector_destroy (&news);
+    return taken;
+}
+
+static void
+test_descriptor_number_reused_open (void **state)
+{
+    (void) state;
+    asynrole_io_t *io = tu_io_new ();
+    bool taken = false;
+    for (int attempt = 0; attempt < 10 && !taken; attempt++)
+        taken = s_number_to_new_role (io);
+    assert_true (taken);
+    tu_io_destroy (&io);
+}
+
 //  A client that floods a port until told to stop
 typedef struct {
     uint16_t port;
@@ -513,6 +593,35 @@ test_descriptor_closed_flooded (void **state)
     assert_int_equal (stats.went_down, 1);
     assert_int_equal (stats.rebound, 1);
     tu_agent_destroy (&agent);
+}
+
+//  A role destroyed right after a send that finds its descriptor gone: the
+//  socket may be marked and freed before it is settled (its id then finds
+//  nothing). Many times over, on one shared I/O actor that serves on.
+static void
+test_destroyed_while_marked (void **state)
+{
+    (void) state;
+    asynrole_io_t *io = tu_io_new ();
+    asynrole_options_t options = { .io = io, .rebind_interval = REBIND_MS };
+    tu_collector_t *gone = tu_collector_new ();
+    for (int round = 0; round < 20; round++) {
+        asynrole_agent_t *agent = tu_agent_new (tu_agent_collect_cb, gone, "127.0.0.1:0", &options);
+        assert_int_equal (close (s_descriptor_of (asynrole_agent_local (agent, 0))), 0);
+        for (int i = 0; i < 8; i++)
+            s_send_through (agent, 0);
+        tu_agent_destroy (&agent);
+    }
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_echo_cb, events, "127.0.0.1:0", &options);
+    asynrole_addr_t bound;
+    int client = tu_client ("127.0.0.1", &bound);
+    assert_true (
+        s_echoed (client, "127.0.0.1", asynrole_addr_port (asynrole_agent_local (agent, 0)), "on"));
+    assert_int_equal (tu_collector_errors (events), 0);
+    close (client);
+    tu_agent_destroy (&agent);
+    tu_io_destroy (&io);
 }
 
 //  rebind_interval -1: it stays down, every send to it fails with an event
@@ -1168,7 +1277,9 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_descriptor_closed, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_replaced, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_number_reused, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_descriptor_number_reused_open, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_closed_flooded, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_destroyed_while_marked, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_never, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_receive_and_send_notice, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_interval_checked, tu_setup, tu_teardown),

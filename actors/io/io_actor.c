@@ -423,6 +423,8 @@ s_open (self_t *self, io_role_t *role, io_open_t *spec, asynrole_error_t *error)
         io_table_remove (&self->table, sock);
         io_socket_close (&sock);
     }
+    else
+        io_rebind_claim (&self->rebind, &self->table, sock);
     return sock;
 }
 

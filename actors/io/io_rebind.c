@@ -24,7 +24,6 @@ io_rebind_destroy (io_rebind_t *self)
 {
     free (self->marked);
     free (self->down);
-    free (self->fresh);
     memset (self, 0, sizeof *self);
 }
 
@@ -215,39 +214,16 @@ io_rebind_timeout (const io_rebind_t *self)
     return self->next ? clock_left (self->next) : -1;
 }
 
-//  A descriptor bound again may have the number of one that another socket
-//  still takes for its own: its descriptor was closed behind our back too
-//  (EBADF) and it never found out (no send since; epoll forgot it with the
-//  close). That number is not its own any more: never used, read or closed
-//  by it again. One look at every socket for all that were bound again.
-static void
-s_claim (io_rebind_t *self, io_table_t *table)
+void
+io_rebind_claim (io_rebind_t *self, io_table_t *table, io_socket_t *sock)
 {
-    int top = -1;
-    for (uint32_t i = 0; i < self->nfresh; i++) {
-        io_socket_t *sock = io_table_find (table, self->fresh[i]);
-        if (sock && sock->fd > top)
-            top = sock->fd;
-    }
-    uint32_t *owner = top >= 0 ? calloc ((size_t) top + 1, sizeof *owner) : NULL;
-    if (top >= 0 && !owner)
-        log_error ("asynrole io: out of memory: descriptors bound again are not checked");
-    for (uint32_t i = 0; owner && i < self->nfresh; i++) {
-        io_socket_t *sock = io_table_find (table, self->fresh[i]);
-        if (sock && sock->fd >= 0)
-            owner[sock->fd] = sock->id;
-    }
-    for (uint32_t slot = 0; owner && slot < table->used; slot++) {
-        io_socket_t *other = table->slots[slot];
-        if (!other || other->fd < 0 || other->fd > top || !owner[other->fd]
-            || owner[other->fd] == other->id)
-            continue;
-        other->fd = -1;
-        other->armed = 0;
-        io_rebind_mark (self, other, EBADF);
-    }
-    free (owner);
-    self->nfresh = 0;
+    io_socket_t *lost = io_table_take_fd (table, sock);
+    if (!lost)
+        return;
+    //  Its number is not its own any more: never used, read or closed by it
+    lost->fd = -1;
+    lost->armed = 0;
+    io_rebind_mark (self, lost, EBADF);
 }
 
 //  Bind one socket again; true when it serves again
@@ -266,8 +242,7 @@ s_rebind (io_rebind_t *self, const io_rebind_ctx_t *ctx, io_socket_t *sock)
         sock->rebind_at = 0;
         sock->stats.down = 0;
         sock->stats.rebound++;
-        //  Out of memory, its number is not checked against the others'
-        s_push (&self->fresh, &self->nfresh, &self->fresh_room, sock->id);
+        io_rebind_claim (self, ctx->table, sock);
         io_roles_report_count (ctx->roles, sock, ASYNROLE_OP_INTERFACE, 0, &sock->stats.local, 0);
         return true;
     }
@@ -297,6 +272,4 @@ io_rebind_retry (io_rebind_t *self, const io_rebind_ctx_t *ctx)
         i++;
     }
     self->next = next;
-    if (self->nfresh)
-        s_claim (self, ctx->table);
 }

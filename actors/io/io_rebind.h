@@ -14,9 +14,9 @@
     ASYNROLE_OP_INTERFACE) and the socket serves again. Adopted sockets,
     and sockets of roles that asked for no rebinding (-1), stay down.
 
-    A descriptor bound again is checked against the other sockets: one
-    that still takes its number for its own lost its descriptor unnoticed
-    (closed behind our back) and is marked too.
+    A descriptor opened or bound again is checked against the other
+    sockets: one that still takes its number for its own lost its
+    descriptor unnoticed (closed behind our back) and is marked too.
 
     Lists hold socket ids, not pointers: a socket closed meanwhile (its role
     detached) is simply not found. Nothing here runs per datagram. */
@@ -37,9 +37,6 @@ typedef struct io_rebind_s {
     uint32_t ndown;
     uint32_t down_room;
     int64_t next;     //  the earliest rebind_at of the down list; 0 = none
-    uint32_t *fresh;  //  ids of sockets just bound again, to check (io_rebind_retry)
-    uint32_t nfresh;
-    uint32_t fresh_room;
 } io_rebind_t;
 
 //  What settling and rebinding work with: the I/O actor's parts
@@ -72,6 +69,12 @@ void io_rebind_settle (io_rebind_t *self, const io_rebind_ctx_t *ctx);
 //  try every down socket at once when one came; when news was lost, ask
 //  the kernel whether each serving socket's address and device are there
 void io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *event);
+
+//  sock has just got a descriptor (opened, or bound again): a socket that
+//  still takes that number for its own lost its descriptor unnoticed
+//  (closed behind our back, and no send since: epoll forgets a closed
+//  descriptor) and is marked (EBADF)
+void io_rebind_claim (io_rebind_t *self, io_table_t *table, io_socket_t *sock);
 
 //  Milliseconds until a socket is due to be bound again, -1 when none waits
 int io_rebind_timeout (const io_rebind_t *self);
