@@ -36,7 +36,7 @@ typedef struct io_rebind_s {
     uint32_t *down;  //  ids of sockets waiting to be bound again
     uint32_t ndown;
     uint32_t down_room;
-    int64_t next;     //  the earliest rebind_at of the down list; 0 = none
+    int64_t next;  //  the earliest rebind_at of the down list; 0 = none
 } io_rebind_t;
 
 //  What settling and rebinding work with: the I/O actor's parts
