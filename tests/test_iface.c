@@ -264,6 +264,46 @@ test_address_pipe_mode (void **state)
     tu_child (s_address_pipe_mode, NULL, true, NULL, 60);
 }
 
+//  An address deleted from one interface that another still has: nothing
+//  went, so nothing is closed (no event, no sends failed, no gap)
+static int
+s_address_elsewhere (void *arg)
+{
+    (void) arg;
+    if (s_veth () || system ("ip addr add 10.9.0.1/32 dev lo && ip addr add 10.9.1.4/24 dev va"))
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "10.9.0.1:0", "10.9.1.4:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 2, &options);
+    TU_CHECK (agent, "an Agent");
+    asynrole_addr_t gone = *asynrole_agent_local (agent, 1);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    //  The news of a deletion that is real comes after it, in order
+    TU_CHECK (system ("ip addr del 10.9.1.4/24 dev va") == 0, "ip addr del");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &gone), "down");
+    asynrole_stats_t stats = s_stats (agent, 0);
+    TU_CHECK (stats.went_down == 0 && stats.down == 0, "went down %llu",
+              (unsigned long long) stats.went_down);
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("127.0.0.1", &bound);
+    TU_CHECK (s_echoed (client, "10.9.0.1", asynrole_addr_port (asynrole_agent_local (agent, 0)),
+                        "still"),
+              "serves on");
+    TU_CHECK (tu_collector_errors (events) == 1, "%zu events", tu_collector_errors (events));
+    close (client);
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_address_elsewhere (void **state)
+{
+    (void) state;
+    tu_child (s_address_elsewhere, NULL, true, NULL, 60);
+}
+
 //  -------------------------------------------------------------------------
 //  A device deleted and made again
 
@@ -1273,6 +1313,7 @@ main (int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_address_away_and_back, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_address_pipe_mode, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_address_elsewhere, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_device_gone, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_closed, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_replaced, tu_setup, tu_teardown),

@@ -150,27 +150,33 @@ s_soon (io_rebind_t *self, io_table_t *table)
     self->next = now;
 }
 
-//  Whether what a socket is bound to is still there, asked of the kernel
-//  itself: its device by name, its address by binding a probe to it (any
-//  port). 0, or the errno that says it went (EADDRNOTAVAIL, ENODEV).
+//  Whether an address is absent, asked of the kernel itself by binding a
+//  probe to it (any port): the errno that says so (EADDRNOTAVAIL; ENODEV,
+//  a link-local address's interface gone), else 0 (there, or no telling)
 static int
-s_still_there (const io_socket_t *sock)
+s_absent (const asynrole_addr_t *addr)
 {
-    if (sock->spec.device[0] && !if_nametoindex (sock->spec.device))
-        return ENODEV;
-    if (sock->wildcard)
-        return 0;
-    asynrole_addr_t probe = sock->stats.local;
+    asynrole_addr_t probe = *addr;
     if (probe.u.sa.sa_family == AF_INET)
         probe.u.in.sin_port = 0;
     else
         probe.u.in6.sin6_port = 0;
     int fd = socket (probe.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return 0;  //  no telling: left as it is
+        return 0;
     int err = bind (fd, &probe.u.sa, probe.len) ? errno : 0;
     close (fd);
     return err == EADDRNOTAVAIL || err == ENODEV ? err : 0;
+}
+
+//  Whether what a socket is bound to is still there: its device by name,
+//  its address. 0, or the errno that says it went.
+static int
+s_still_there (const io_socket_t *sock)
+{
+    if (sock->spec.device[0] && !if_nametoindex (sock->spec.device))
+        return ENODEV;
+    return sock->wildcard ? 0 : s_absent (&sock->stats.local);
 }
 
 //  News was lost (the netlink socket's buffer overflowed): an address or a
@@ -196,6 +202,10 @@ io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *ev
         s_soon (self, table);
         return;
     }
+    //  An address deleted from one interface may be another's too (the
+    //  same address on two, a secondary promoted): then nothing went
+    if (event->kind == IO_WATCH_ADDR_GONE && !s_absent (&event->addr))
+        return;
     //  Rare (an address or a link deleted): a look at every socket
     for (uint32_t slot = 0; slot < table->used; slot++) {
         io_socket_t *sock = table->slots[slot];
