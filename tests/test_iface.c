@@ -359,6 +359,71 @@ test_device_gone (void **state)
     tu_child (s_device_gone, NULL, true, NULL, 60);
 }
 
+//  A wildcard IPv6 Agent answers a request that came in by a link-local
+//  address on an interface deleted since: the reply names that interface
+//  (IPV6_PKTINFO) and the kernel refuses it with ENODEV. That concerns the
+//  reply, not the socket, which serves every other interface: the reply
+//  fails with its event, and the socket is not closed.
+static int
+s_reply_device_gone (void *arg)
+{
+    (void) arg;
+    if (s_veth ()
+        || system ("ip -6 addr add fe80::1/64 dev va nodad && ip -6 addr add fe80::2/64 dev vb "
+                   "nodad"))
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "[::]:0" };
+    asynrole_error_t error;
+    asynrole_agent_t *agent =
+        asynrole_agent_new (tu_agent_collect_cb, events, ifaces, 1, &options, &error);
+    TU_CHECK (agent, "an Agent: %s", error.detail);
+    uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
+    //  A request to fe80::1 by vb: it comes in on va
+    int client = socket (AF_INET6, SOCK_DGRAM, 0);
+    char where[64];
+    snprintf (where, sizeof where, "[fe80::1%%vb]:%u", port);
+    asynrole_addr_t to = tu_addr (where);
+    TU_CHECK (sendto (client, "req", 3, 0, &to.u.sa, to.len) == 3, "the request");
+    TU_CHECK (tu_collector_wait_datagrams (events, 1, TU_TIMEOUT_MS), "the request came");
+    const tu_event_t *request = tu_collector_datagram (events, 0);
+    TU_CHECK (request->ifindex != 0, "its interface");
+    asynrole_datagram_t reply_to = { .peer = request->peer,
+                                     .local = request->local,
+                                     .ifindex = request->ifindex };
+    TU_CHECK (system ("ip link del va") == 0, "ip link del");
+    TU_CHECK (asynrole_agent_reply (agent, &reply_to, "rep", 3, &error) == 0, "reply: %s",
+              error.detail);
+    const asynrole_error_t *failed = s_error_event (events, 0);
+    TU_CHECK (failed && failed->op == ASYNROLE_OP_SEND && failed->sys_errno == ENODEV,
+              "the reply failed: %s", failed ? failed->detail : "no event");
+    //  The socket serves on: no event of it going, and it answers on ::1
+    asynrole_stats_t stats = s_stats (agent, 0);
+    TU_CHECK (stats.went_down == 0 && stats.down == 0 && stats.tx_failed == 1,
+              "went down %llu, failed %llu", (unsigned long long) stats.went_down,
+              (unsigned long long) stats.tx_failed);
+    int lo_client = tu_udp_socket ("::1", NULL);
+    TU_CHECK (lo_client >= 0, "a client on ::1");
+    snprintf (where, sizeof where, "[::1]:%u", port);
+    to = tu_addr (where);
+    TU_CHECK (sendto (lo_client, "more", 4, 0, &to.u.sa, to.len) == 4, "another request");
+    TU_CHECK (tu_collector_wait_datagrams (events, 2, TU_TIMEOUT_MS), "it came");
+    TU_CHECK (tu_collector_errors (events) == 1, "%zu events", tu_collector_errors (events));
+    close (client);
+    close (lo_client);
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_reply_device_gone (void **state)
+{
+    (void) state;
+    tu_child (s_reply_device_gone, NULL, true, NULL, 60);
+}
+
 //  -------------------------------------------------------------------------
 //  Descriptors that fail for good (loopback)
 
@@ -1315,6 +1380,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_address_pipe_mode, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_address_elsewhere, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_device_gone, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_reply_device_gone, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_closed, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_replaced, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_number_reused, tu_setup, tu_teardown),

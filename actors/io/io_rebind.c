@@ -169,10 +169,8 @@ s_absent (const asynrole_addr_t *addr)
     return err == EADDRNOTAVAIL || err == ENODEV ? err : 0;
 }
 
-//  Whether what a socket is bound to is still there: its device by name,
-//  its address. 0, or the errno that says it went.
-static int
-s_still_there (const io_socket_t *sock)
+int
+io_rebind_gone (const io_socket_t *sock)
 {
     if (sock->spec.device[0] && !if_nametoindex (sock->spec.device))
         return ENODEV;
@@ -187,7 +185,7 @@ s_recheck (io_rebind_t *self, io_table_t *table)
 {
     for (uint32_t slot = 0; slot < table->used; slot++) {
         io_socket_t *sock = table->slots[slot];
-        int err = sock && !sock->failed ? s_still_there (sock) : 0;
+        int err = sock && !sock->failed ? io_rebind_gone (sock) : 0;
         if (err)
             io_rebind_mark (self, sock, err);
     }

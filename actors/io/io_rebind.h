@@ -70,6 +70,12 @@ void io_rebind_settle (io_rebind_t *self, const io_rebind_ctx_t *ctx);
 //  the kernel whether each serving socket's address and device are there
 void io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *event);
 
+//  Whether what a socket is bound to is gone, asked of the kernel: its
+//  device (options.device) by name, its address by binding a probe to it.
+//  The errno that says so (ENODEV, EADDRNOTAVAIL), else 0. Syscalls: for
+//  rare paths only.
+int io_rebind_gone (const io_socket_t *sock);
+
 //  sock has just got a descriptor (opened, or bound again): a socket that
 //  still takes that number for its own lost its descriptor unnoticed
 //  (closed behind our back, and no send since: epoll forgets a closed
