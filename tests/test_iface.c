@@ -304,6 +304,51 @@ test_address_elsewhere (void **state)
     tu_child (s_address_elsewhere, NULL, true, NULL, 60);
 }
 
+//  A socket that asked for any port, whose port another socket took while
+//  it was down: bound again at another port (its notice says which) rather
+//  than down for as long as the other holds it
+static int
+s_port_taken (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "10.9.0.1:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    TU_CHECK (agent, "an Agent");
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    //  Its port, taken meanwhile on every address
+    char any[32];
+    snprintf (any, sizeof any, "0.0.0.0:%u", asynrole_addr_port (&local));
+    asynrole_addr_t taken_at = tu_addr (any);
+    int taker = socket (AF_INET, SOCK_DGRAM, 0);
+    TU_CHECK (bind (taker, &taken_at.u.sa, taken_at.len) == 0, "the port taken");
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    const asynrole_error_t *up = s_error_event (events, 1);
+    TU_CHECK (up && up->op == ASYNROLE_OP_INTERFACE && up->code == ASYNROLE_OK, "up again");
+    uint16_t port = asynrole_addr_port (&up->address);
+    TU_CHECK (port != 0 && port != asynrole_addr_port (&local), "at another port: %u", port);
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("10.9.0.2", &bound);
+    TU_CHECK (s_echoed (client, "10.9.0.1", port, "moved"), "serves at the new port");
+    close (client);
+    asynrole_agent_destroy (&agent);
+    close (taker);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_port_taken (void **state)
+{
+    (void) state;
+    tu_child (s_port_taken, NULL, true, NULL, 60);
+}
+
 //  -------------------------------------------------------------------------
 //  A device deleted and made again
 
@@ -1379,6 +1424,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_address_away_and_back, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_address_pipe_mode, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_address_elsewhere, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_port_taken, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_device_gone, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_reply_device_gone, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_closed, tu_setup, tu_teardown),

@@ -274,6 +274,15 @@ io_socket_shut (io_socket_t *self)
     self->armed = 0;
 }
 
+static void
+s_set_port (asynrole_addr_t *addr, uint16_t port)
+{
+    if (addr->u.sa.sa_family == AF_INET)
+        addr->u.in.sin_port = htons (port);
+    else
+        addr->u.in6.sin6_port = htons (port);
+}
+
 //  A link-local address's interface, made again, has another index: the
 //  address (and a peer by the same interface) take the one its name has now
 static void
@@ -297,14 +306,18 @@ io_socket_rebind (io_socket_t *self, asynrole_error_t *error)
     //  is there now; or one in particular) at the port it had: its peers
     //  know it by that
     wire_open_t spec = self->spec;
-    if (spec.local.u.sa.sa_family == AF_INET)
-        spec.local.u.in.sin_port = self->stats.local.u.in.sin_port;
-    else
-        spec.local.u.in6.sin6_port = self->stats.local.u.in6.sin6_port;
+    bool any_port = asynrole_addr_port (&spec.local) == 0;
+    s_set_port (&spec.local, asynrole_addr_port (&self->stats.local));
     spec.connect_to = self->peer;
     s_rescope (self, &spec);
     asynrole_addr_t bound;
     int family = s_make (&spec, &self->fd, &bound, error);
+    //  It asked for any port, and another socket took the one it had
+    //  meanwhile: another port (its notice says which) rather than none
+    if (family < 0 && any_port && error->sys_errno == EADDRINUSE) {
+        s_set_port (&spec.local, 0);
+        family = s_make (&spec, &self->fd, &bound, error);
+    }
     if (family < 0)
         return -1;
     self->stats.local = bound;

@@ -88,8 +88,9 @@ void io_socket_shut (io_socket_t *self);
 
 //  Bind it again, as first opened: at the address asked for then (any
 //  address: the kernel picks a source that is there now; a link-local one
-//  on the index its interface's name has now) and the port it had; its
-//  address (stats.local) is then what it got. 0, or -1 with error filled
+//  on the index its interface's name has now) and the port it had (any
+//  other when it asked for any and that one is taken); its address
+//  (stats.local) is then what it got. 0, or -1 with error filled
 //  and fd still -1.
 int io_socket_rebind (io_socket_t *self, asynrole_error_t *error);
 
