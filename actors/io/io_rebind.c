@@ -152,7 +152,8 @@ s_soon (io_rebind_t *self, io_table_t *table)
 
 //  Whether an address is absent, asked of the kernel itself by binding a
 //  probe to it (any port): the errno that says so (EADDRNOTAVAIL; ENODEV,
-//  a link-local address's interface gone), else 0 (there, or no telling)
+//  a link-local address's interface gone), 0 when it is there, -1 when
+//  there is no telling (no descriptor for the probe)
 static int
 s_absent (const asynrole_addr_t *addr)
 {
@@ -163,18 +164,20 @@ s_absent (const asynrole_addr_t *addr)
         probe.u.in6.sin6_port = 0;
     int fd = socket (probe.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return 0;
+        return -1;
     int err = bind (fd, &probe.u.sa, probe.len) ? errno : 0;
     close (fd);
-    return err == EADDRNOTAVAIL || err == ENODEV ? err : 0;
+    return err == EADDRNOTAVAIL || err == ENODEV ? err : err ? -1 : 0;
 }
 
 int
 io_rebind_gone (const io_socket_t *sock)
 {
-    if (sock->spec.device[0] && !if_nametoindex (sock->spec.device))
+    //  if_nametoindex needs a descriptor too: only ENODEV says it is gone
+    if (sock->spec.device[0] && !if_nametoindex (sock->spec.device) && errno == ENODEV)
         return ENODEV;
-    return sock->wildcard ? 0 : s_absent (&sock->stats.local);
+    int err = sock->wildcard ? 0 : s_absent (&sock->stats.local);
+    return err > 0 ? err : 0;
 }
 
 //  News was lost (the netlink socket's buffer overflowed): an address or a
@@ -202,7 +205,7 @@ io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *ev
     }
     //  An address deleted from one interface may be another's too (the
     //  same address on two, a secondary promoted): then nothing went
-    if (event->kind == IO_WATCH_ADDR_GONE && !s_absent (&event->addr))
+    if (event->kind == IO_WATCH_ADDR_GONE && s_absent (&event->addr) == 0)
         return;
     //  Rare (an address or a link deleted): a look at every socket
     for (uint32_t slot = 0; slot < table->used; slot++) {
