@@ -61,6 +61,13 @@ typedef struct {
     uint64_t requests_bad;    //  malformed requests from roles, ignored
     asynrole_stats_t closed;  //  the counters of every socket closed so far,
                               //  summed (local is empty)
+    uint64_t news;            //  the kernel's messages of addresses and links read
+    uint64_t news_lost;       //  times the kernel dropped such news for us (every
+                              //  socket that is down then tries to bind at once)
+    uint64_t news_malformed;  //  messages of it skipped as malformed
+    bool news_watched;        //  false when the kernel refused us its news (a
+                              //  sandbox): failed sends and receives still close
+                              //  sockets, and the rebind timer still runs
 } asynrole_io_totals_t;
 
 //  Start an I/O actor. Returns NULL (error filled: ERESOURCE, ENOMEM) if it

@@ -74,8 +74,10 @@ typedef struct {
                               //  (SO_MEMINFO when the counters are read)
     uint64_t tx_failed;       //  sends the kernel refused (each one reported),
                               //  and held sends whose push was lost
-    uint64_t tx_blocked;      //  times the kernel's send buffer was full and
-                              //  the sends waited for room (none was lost)
+    uint64_t tx_blocked;      //  times the kernel had no room (send buffer full,
+                              //  or ENOBUFS: a qdisc over its limit) and the
+                              //  sends waited for it (none was lost; an ENOBUFS
+                              //  with nothing taken for 1 s is a refusal)
     uint64_t tx_backlog;      //  datagrams waiting for that room right now
     uint64_t tx_waits;        //  sends that found the socket's send queue full
                               //  and waited (send_timeout) for room

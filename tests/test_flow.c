@@ -405,12 +405,21 @@ s_full_queue (void *arg)
               strerror (errno));
     close (kick);
     int got = s_receive (fd, accepted, sizeof payload);
+    //  Drained, the queue takes sends again (the room comes back once the
+    //  I/O thread has seen the kernel take the last: a send waits for that)
+    TU_CHECK (asynrole_manager_send (manager, payload, sizeof payload, NULL, &error) == 0,
+              "send after the drain: %s", error.detail);
+    got += s_receive (fd, 1, sizeof payload);
+    accepted++;
     TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats: %s", error.detail);
     asynrole_manager_destroy (&manager);
     close (fd);
     TU_CHECK (got == accepted, "%d of %d arrived (tx %llu, backlog %llu)", got, accepted,
               (unsigned long long) stats.tx_datagrams, (unsigned long long) stats.tx_backlog);
     TU_CHECK (stats.tx_failed == 0, "%llu failed", (unsigned long long) stats.tx_failed);
+    TU_CHECK (stats.tx_datagrams == (uint64_t) accepted && stats.tx_blocked > 0,
+              "tx_datagrams %llu of %d, tx_blocked %llu", (unsigned long long) stats.tx_datagrams,
+              accepted, (unsigned long long) stats.tx_blocked);
     return 0;
 }
 

@@ -388,6 +388,13 @@ s_device_gone (void *arg)
     asynrole_stats_t stats = s_stats (agent, 0);
     TU_CHECK (stats.down == 0 && stats.rebound == 1 && stats.went_down == 1, "rebound");
     TU_CHECK (tu_collector_errors (others) == 0, "the other role saw nothing");
+    //  The I/O actor read the kernel's news, and lost none
+    asynrole_io_totals_t totals;
+    TU_CHECK (asynrole_io_totals (io, &totals, &error) == 0, "totals: %s", error.detail);
+    TU_CHECK (totals.news_watched && totals.news > 0 && totals.news_lost == 0
+                  && totals.news_malformed == 0,
+              "news %llu lost %llu malformed %llu", (unsigned long long) totals.news,
+              (unsigned long long) totals.news_lost, (unsigned long long) totals.news_malformed);
     close (lo_client);
     asynrole_agent_destroy (&agent);
     asynrole_agent_destroy (&other);

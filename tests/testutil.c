@@ -673,9 +673,11 @@ tu_fill_send_queue (asynrole_manager_t *manager, size_t size)
         asynrole_stats_t stats;
         if (asynrole_manager_stats (manager, &stats, &error))
             return -1;
-        if (stats.tx_backlog > 0
-            && asynrole_manager_try_send (manager, payload, size, NULL, &error) == -1
-            && error.code == ASYNROLE_EWOULDBLOCK)
+        if (stats.tx_backlog == 0)
+            continue;
+        if (asynrole_manager_try_send (manager, payload, size, NULL, &error) == 0)
+            accepted++;  //  room came meanwhile: counted like any other
+        else if (error.code == ASYNROLE_EWOULDBLOCK)
             return accepted;
     }
     return -1;

@@ -111,8 +111,10 @@ s_self_open (self_t *self, asynrole_error_t *error)
     //  sockets and the rebind timer still runs
     struct epoll_event watch = { .events = EPOLLIN, .data.u32 = IO_EPOLL_WATCH };
     if (!io_watch_open (&self->watch)
-        || epoll_ctl (self->epfd, EPOLL_CTL_ADD, self->watch.fd, &watch))
+        || epoll_ctl (self->epfd, EPOLL_CTL_ADD, self->watch.fd, &watch)) {
         log_warning ("asynrole io: no news of addresses and links: %s", strerror (errno));
+        io_watch_close (&self->watch);
+    }
     return 0;
 }
 
@@ -238,6 +240,10 @@ s_pipe_totals (self_t *self)
     totals.answers_failed = self->roles.answers_failed;
     totals.requests_bad = self->requests_bad;
     totals.closed = self->closed;
+    totals.news = self->watch.messages;
+    totals.news_lost = self->watch.overflows;
+    totals.news_malformed = self->watch.malformed;
+    totals.news_watched = self->watch.fd >= 0;
     s_answer (self, self->pipe, "ib", 1, &totals, sizeof totals);
 }
 

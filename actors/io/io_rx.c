@@ -58,6 +58,11 @@ s_errqueue_entry (io_socket_t *sock, io_roles_t *roles, struct msghdr *msg,
             continue;
         struct sock_extended_err ee;
         memcpy (&ee, CMSG_DATA (cm), sizeof ee);
+        //  A local error (EMSGSIZE past the route's MTU) is the kernel's
+        //  copy of what a send call returned, which io_tx reports with the
+        //  whole destination (IPv4's copy has no port): read, not reported
+        if (ee.ee_origin == SO_EE_ORIGIN_LOCAL)
+            continue;
         asynrole_addr_t peer = { .len = 0 };
         if (msg->msg_namelen && msg->msg_namelen <= sizeof peer.u) {
             memcpy (&peer.u, name, msg->msg_namelen);

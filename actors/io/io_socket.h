@@ -49,6 +49,8 @@ typedef struct {
     bool waiting;                  //  on the send side's list of sockets with a backlog
     int64_t retry_at;              //  ENOBUFS: when to try the backlog again; 0 = not
     int retry_ms;                  //  how long the next such wait is
+    int64_t nobufs_since;          //  ENOBUFS since, nothing taken since; 0 = not
+    int64_t nobufs_dead;           //  ENOBUFS lasted: until then each is a refusal
     asynrole_stats_t stats;        //  counters (stats.local = bound address)
     //  Failing for good, and binding again (io_rebind)
     wire_open_t spec;            //  how it was opened (fd -1: its own)

@@ -144,6 +144,27 @@ s_capture (io_tx_t *self, io_socket_t *sock, const struct mmsghdr *msgs, unsigne
     }
 }
 
+//  Is this ENOBUFS for good? It is once the kernel refused so, taking
+//  nothing, for LIMIT_NOBUFS_GIVE_UP_MS (the first ENOBUFS starts the
+//  clock, a datagram taken stops it); and then, for as long as ENOBUFS
+//  keeps coming (one every LIMIT_NOBUFS_GIVE_UP_MS), each one is at once,
+//  so that sends to a dead route interleaved with others cost no more waits
+static bool
+s_nobufs_for_good (io_socket_t *sock)
+{
+    int64_t now = clock_ms ();
+    if (now < sock->nobufs_dead) {
+        sock->nobufs_dead = now + LIMIT_NOBUFS_GIVE_UP_MS;
+        return true;
+    }
+    if (!sock->nobufs_since)
+        sock->nobufs_since = now;
+    if (now - sock->nobufs_since < LIMIT_NOBUFS_GIVE_UP_MS)
+        return false;
+    sock->nobufs_dead = now + LIMIT_NOBUFS_GIVE_UP_MS;
+    return true;
+}
+
 //  Send n prepared messages. Returns how many are done (sent, or refused for
 //  good and reported); *blocked is the errno that stopped it for want of
 //  room (EAGAIN, ENOBUFS), else 0. Gives back the credit of what is done.
@@ -168,6 +189,7 @@ s_send (io_tx_t *self, io_socket_t *sock, struct mmsghdr *msgs, unsigned n, int 
             }
             s_capture (self, sock, msgs + done, (unsigned) rc);
             sock->stats.tx_datagrams += (unsigned) rc;
+            sock->nobufs_since = 0;
             done += (unsigned) rc;
             retried = false;
             pending = 0;
@@ -176,7 +198,8 @@ s_send (io_tx_t *self, io_socket_t *sock, struct mmsghdr *msgs, unsigned n, int 
         int err = rc < 0 ? errno : EIO;
         if (err == EINTR)
             continue;
-        if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+        //  An ENOBUFS that lasts is a refusal like any other
+        if (err == EAGAIN || err == EWOULDBLOCK || (err == ENOBUFS && !s_nobufs_for_good (sock))) {
             if (pending)
                 io_roles_report (self->roles, sock, ASYNROLE_OP_ICMP, pending, &sock->peer);
             *blocked = err;
@@ -353,6 +376,8 @@ io_tx_flush (io_tx_t *self)
             s_backlog (self, sock, self->records[i], &self->msgs[i].msg_hdr);
         if (done < self->count)
             s_wait_room (self, sock, blocked);
+        else
+            sock->nobufs_since = 0;  //  nothing waits: a next ENOBUFS starts anew
     }
     self->sock = NULL;
     self->count = 0;
@@ -406,6 +431,7 @@ io_tx_drain (io_tx_t *self, io_socket_t *sock)
         io_socket_arm (sock, self->epfd, EPOLLIN);
     sock->retry_at = 0;
     sock->retry_ms = 0;
+    sock->nobufs_since = 0;
     free (sock->backlog.data);
     memset (&sock->backlog, 0, sizeof sock->backlog);
     s_waiting_remove (self, sock);

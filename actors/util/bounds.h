@@ -61,6 +61,12 @@
 #define LIMIT_NOBUFS_RETRY_MS 1
 #define LIMIT_NOBUFS_RETRY_MAX_MS 64
 
+//  ENOBUFS with nothing taken for this long (a qdisc that drops all a route
+//  carries): each datagram refused so fails for good (reported, tx_failed),
+//  so that the sends behind it to other destinations go out; and so does
+//  each ENOBUFS after it, as long as they come no further apart than this
+#define LIMIT_NOBUFS_GIVE_UP_MS 1000
+
 //  Sockets in one I/O actor: a socket id keeps this many bits for its slot,
 //  the rest for a generation that tells a reused slot from the old socket
 #define LIMIT_SLOT_BITS 20
