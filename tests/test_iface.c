@@ -13,18 +13,33 @@
     back (EBADF), or replaced by a file that is no socket (ENOTSOCK), is
     closed, reported and bound again; the replaced descriptor is never
     touched; with rebind_interval -1 it stays down and every send to it
-    fails with an event.
+    fails with an event. Two descriptors closed, the number of one given to
+    the other when it is bound again: both found out.
+
+    And what could go wrong around it: a socket that goes with sends
+    waiting for room (slow qdisc: the count, the credit), a role destroyed
+    while its socket is down on a shared I/O actor, 200 sockets on one
+    address, IPv6 (an address, link-local ones, a link down and up, a
+    device made again with another index), a Manager's request retrying
+    across the outage, a Manager that named no address losing its source
+    (its peer in a namespace of its own), a descriptor closed while
+    datagrams pour in.
 */
 #define _GNU_SOURCE
 #include "testutil.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <arpa/inet.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +77,24 @@ s_error_event (tu_collector_t *events, size_t index)
     if (!tu_collector_wait_errors (events, index + 1, TU_TIMEOUT_MS))
         return NULL;
     return &tu_collector_error (events, index)->error;
+}
+
+//  The first error event at or after index from with op, waited for; its
+//  index in *at
+static const asynrole_error_t *
+s_event_op (tu_collector_t *events, size_t from, asynrole_op_t op, size_t *at)
+{
+    for (size_t i = from; i < from + 1000; i++) {
+        const asynrole_error_t *error = s_error_event (events, i);
+        if (!error)
+            return NULL;
+        if (error->op == op) {
+            if (at)
+                *at = i;
+            return error;
+        }
+    }
+    return NULL;
 }
 
 //  Whether an event says the socket bound to local went with err (0: it
@@ -231,6 +264,91 @@ test_address_pipe_mode (void **state)
     tu_child (s_address_pipe_mode, NULL, true, NULL, 60);
 }
 
+//  An address deleted from one interface that another still has: nothing
+//  went, so nothing is closed (no event, no sends failed, no gap)
+static int
+s_address_elsewhere (void *arg)
+{
+    (void) arg;
+    if (s_veth () || system ("ip addr add 10.9.0.1/32 dev lo && ip addr add 10.9.1.4/24 dev va"))
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "10.9.0.1:0", "10.9.1.4:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 2, &options);
+    TU_CHECK (agent, "an Agent");
+    asynrole_addr_t gone = *asynrole_agent_local (agent, 1);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    //  The news of a deletion that is real comes after it, in order
+    TU_CHECK (system ("ip addr del 10.9.1.4/24 dev va") == 0, "ip addr del");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &gone), "down");
+    asynrole_stats_t stats = s_stats (agent, 0);
+    TU_CHECK (stats.went_down == 0 && stats.down == 0, "went down %llu",
+              (unsigned long long) stats.went_down);
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("127.0.0.1", &bound);
+    TU_CHECK (s_echoed (client, "10.9.0.1", asynrole_addr_port (asynrole_agent_local (agent, 0)),
+                        "still"),
+              "serves on");
+    TU_CHECK (tu_collector_errors (events) == 1, "%zu events", tu_collector_errors (events));
+    close (client);
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_address_elsewhere (void **state)
+{
+    (void) state;
+    tu_child (s_address_elsewhere, NULL, true, NULL, 60);
+}
+
+//  A socket that asked for any port, whose port another socket took while
+//  it was down: bound again at another port (its notice says which) rather
+//  than down for as long as the other holds it
+static int
+s_port_taken (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "10.9.0.1:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    TU_CHECK (agent, "an Agent");
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    //  Its port, taken meanwhile on every address
+    char any[32];
+    snprintf (any, sizeof any, "0.0.0.0:%u", asynrole_addr_port (&local));
+    asynrole_addr_t taken_at = tu_addr (any);
+    int taker = socket (AF_INET, SOCK_DGRAM, 0);
+    TU_CHECK (bind (taker, &taken_at.u.sa, taken_at.len) == 0, "the port taken");
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    const asynrole_error_t *up = s_error_event (events, 1);
+    TU_CHECK (up && up->op == ASYNROLE_OP_INTERFACE && up->code == ASYNROLE_OK, "up again");
+    uint16_t port = asynrole_addr_port (&up->address);
+    TU_CHECK (port != 0 && port != asynrole_addr_port (&local), "at another port: %u", port);
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("10.9.0.2", &bound);
+    TU_CHECK (s_echoed (client, "10.9.0.1", port, "moved"), "serves at the new port");
+    close (client);
+    asynrole_agent_destroy (&agent);
+    close (taker);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_port_taken (void **state)
+{
+    (void) state;
+    tu_child (s_port_taken, NULL, true, NULL, 60);
+}
+
 //  -------------------------------------------------------------------------
 //  A device deleted and made again
 
@@ -291,6 +409,71 @@ test_device_gone (void **state)
 {
     (void) state;
     tu_child (s_device_gone, NULL, true, NULL, 60);
+}
+
+//  A wildcard IPv6 Agent answers a request that came in by a link-local
+//  address on an interface deleted since: the reply names that interface
+//  (IPV6_PKTINFO) and the kernel refuses it with ENODEV. That concerns the
+//  reply, not the socket, which serves every other interface: the reply
+//  fails with its event, and the socket is not closed.
+static int
+s_reply_device_gone (void *arg)
+{
+    (void) arg;
+    if (s_veth ()
+        || system ("ip -6 addr add fe80::1/64 dev va nodad && ip -6 addr add fe80::2/64 dev vb "
+                   "nodad"))
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "[::]:0" };
+    asynrole_error_t error;
+    asynrole_agent_t *agent =
+        asynrole_agent_new (tu_agent_collect_cb, events, ifaces, 1, &options, &error);
+    TU_CHECK (agent, "an Agent: %s", error.detail);
+    uint16_t port = asynrole_addr_port (asynrole_agent_local (agent, 0));
+    //  A request to fe80::1 by vb: it comes in on va
+    int client = socket (AF_INET6, SOCK_DGRAM, 0);
+    char where[64];
+    snprintf (where, sizeof where, "[fe80::1%%vb]:%u", port);
+    asynrole_addr_t to = tu_addr (where);
+    TU_CHECK (sendto (client, "req", 3, 0, &to.u.sa, to.len) == 3, "the request");
+    TU_CHECK (tu_collector_wait_datagrams (events, 1, TU_TIMEOUT_MS), "the request came");
+    const tu_event_t *request = tu_collector_datagram (events, 0);
+    TU_CHECK (request->ifindex != 0, "its interface");
+    asynrole_datagram_t reply_to = { .peer = request->peer,
+                                     .local = request->local,
+                                     .ifindex = request->ifindex };
+    TU_CHECK (system ("ip link del va") == 0, "ip link del");
+    TU_CHECK (asynrole_agent_reply (agent, &reply_to, "rep", 3, &error) == 0, "reply: %s",
+              error.detail);
+    const asynrole_error_t *failed = s_error_event (events, 0);
+    TU_CHECK (failed && failed->op == ASYNROLE_OP_SEND && failed->sys_errno == ENODEV,
+              "the reply failed: %s", failed ? failed->detail : "no event");
+    //  The socket serves on: no event of it going, and it answers on ::1
+    asynrole_stats_t stats = s_stats (agent, 0);
+    TU_CHECK (stats.went_down == 0 && stats.down == 0 && stats.tx_failed == 1,
+              "went down %llu, failed %llu", (unsigned long long) stats.went_down,
+              (unsigned long long) stats.tx_failed);
+    int lo_client = tu_udp_socket ("::1", NULL);
+    TU_CHECK (lo_client >= 0, "a client on ::1");
+    snprintf (where, sizeof where, "[::1]:%u", port);
+    to = tu_addr (where);
+    TU_CHECK (sendto (lo_client, "more", 4, 0, &to.u.sa, to.len) == 4, "another request");
+    TU_CHECK (tu_collector_wait_datagrams (events, 2, TU_TIMEOUT_MS), "it came");
+    TU_CHECK (tu_collector_errors (events) == 1, "%zu events", tu_collector_errors (events));
+    close (client);
+    close (lo_client);
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_reply_device_gone (void **state)
+{
+    (void) state;
+    tu_child (s_reply_device_gone, NULL, true, NULL, 60);
 }
 
 //  -------------------------------------------------------------------------
@@ -389,6 +572,260 @@ test_descriptor_replaced (void **state)
     s_fails_for_good (true);
 }
 
+//  Two descriptors closed behind the library's back: the one found out
+//  first is bound again and may get the other's number, the lowest free.
+//  The other, which never sent, must not take that socket for its own: it
+//  is reported, bound again, and both serve. Which descriptor gets the
+//  number depends on what other threads open meanwhile: false (all undone)
+//  when it was not the one bound again.
+static bool
+s_number_to_rebound (void)
+{
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "127.0.0.1:0", "127.0.0.1:0" };
+    asynrole_agent_t *agent = tu_agent_new_n (tu_agent_echo_cb, events, ifaces, 2, &options);
+    asynrole_addr_t local[2] = { *asynrole_agent_local (agent, 0),
+                                 *asynrole_agent_local (agent, 1) };
+    int fd[2] = { s_descriptor_of (&local[0]), s_descriptor_of (&local[1]) };
+    //  first: the socket with the lower number (its number is what the
+    //  other gets); second: the one found out first
+    size_t first = fd[0] < fd[1] ? 0 : 1, second = 1 - first;
+    assert_int_equal (close (fd[0]), 0);
+    assert_int_equal (close (fd[1]), 0);
+    //  The first's number, the lowest free one: every lower free one held
+    int held[256];
+    size_t nheld = 0;
+    for (int got = -1; got != fd[first] && nheld < 256;) {
+        got = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_true (got >= 0 && got <= fd[first]);
+        held[nheld++] = got;
+    }
+    assert_int_equal (close (held[--nheld]), 0);
+    s_send_through (agent, second);
+    assert_true (s_interface_event (s_error_event (events, 1), EBADF, &local[second]));
+    assert_true (s_interface_event (s_error_event (events, 2), 0, &local[second]));
+    for (size_t i = 0; i < nheld; i++)
+        close (held[i]);
+    bool taken = s_descriptor_of (&local[second]) == fd[first];
+    if (taken) {
+        //  The first lost its descriptor too: said so, and bound again
+        assert_true (s_interface_event (s_error_event (events, 3), EBADF, &local[first]));
+        assert_true (s_interface_event (s_error_event (events, 4), 0, &local[first]));
+        asynrole_addr_t bound;
+        int client = tu_client ("127.0.0.1", &bound);
+        assert_true (s_echoed (client, "127.0.0.1", asynrole_addr_port (&local[0]), "zero"));
+        assert_true (s_echoed (client, "127.0.0.1", asynrole_addr_port (&local[1]), "one"));
+        close (client);
+    }
+    else {
+        //  Something else got it: the first finds out by a send, so that it
+        //  never closes that descriptor
+        s_send_through (agent, first);
+        size_t at;
+        assert_non_null (s_event_op (events, 3, ASYNROLE_OP_INTERFACE, &at));
+    }
+    tu_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return taken;
+}
+
+static void
+test_descriptor_number_reused (void **state)
+{
+    (void) state;
+    bool taken = false;
+    for (int attempt = 0; attempt < 10 && !taken; attempt++)
+        taken = s_number_to_rebound ();
+    assert_true (taken);
+}
+
+//  The same when the number goes to a socket a new role opens on the same
+//  I/O actor: the socket that lost it is reported and bound again, and
+//  destroying its role leaves the new role's socket open. Which descriptor
+//  gets the number depends on what other threads open meanwhile: false
+//  (all undone) when it was not one of the new role's sockets.
+#define OPENED 64
+#define SPARE 40
+
+static bool
+s_number_to_new_role (asynrole_io_t *io)
+{
+    asynrole_options_t options = { .io = io, .rebind_interval = REBIND_MS };
+    //  SPARE numbers below the lost one, for the new role's first descriptors
+    int spare[SPARE];
+    for (size_t i = 0; i < SPARE; i++)
+        assert_true ((spare[i] = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_echo_cb, events, "127.0.0.1:0", &options);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    int fd = s_descriptor_of (&local);
+    assert_int_equal (close (fd), 0);
+    int held[256];
+    size_t nheld = 0;
+    for (int got = -1; got != fd && nheld < 256;) {
+        got = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_true (got >= 0 && got <= fd);
+        held[nheld++] = got;
+    }
+    assert_int_equal (close (held[--nheld]), 0);
+    for (size_t i = 0; i < SPARE; i++)
+        close (spare[i]);
+    const char *ifaces[OPENED];
+    for (size_t i = 0; i < OPENED; i++)
+        ifaces[i] = "127.0.0.1:0";
+    tu_collector_t *news = tu_collector_new ();
+    asynrole_agent_t *fresh = tu_agent_new_n (tu_agent_echo_cb, news, ifaces, OPENED, &options);
+    for (size_t i = 0; i < nheld; i++)
+        close (held[i]);
+    bool taken = false;
+    for (size_t i = 0; i < OPENED && !taken; i++)
+        taken = s_descriptor_of (asynrole_agent_local (fresh, i)) == fd;
+    if (taken) {
+        assert_true (s_interface_event (s_error_event (events, 0), EBADF, &local));
+        assert_true (s_interface_event (s_error_event (events, 1), 0, &local));
+        asynrole_addr_t bound;
+        int client = tu_client ("127.0.0.1", &bound);
+        assert_true (s_echoed (client, "127.0.0.1", asynrole_addr_port (&local), "lost"));
+        tu_agent_destroy (&agent);
+        for (size_t i = 0; i < OPENED; i++)
+            assert_true (s_echoed (client, "127.0.0.1",
+                                   asynrole_addr_port (asynrole_agent_local (fresh, i)), "new"));
+        assert_int_equal (tu_collector_errors (news), 0);
+        close (client);
+    }
+    else {
+        //  Something else got it (a pipe's eventfd): the lost socket finds
+        //  out by a send (ENOTSOCK), so that it never closes that descriptor
+        s_send_through (agent, 0);
+        size_t at;
+        assert_non_null (s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at));
+        tu_agent_destroy (&agent);
+    }
+    tu_agent_destroy (&fresh);
+    tu_collector_destroy (&events);
+    tu_collector_destroy (&news);
+    return taken;
+}
+
+static void
+test_descriptor_number_reused_open (void **state)
+{
+    (void) state;
+    asynrole_io_t *io = tu_io_new ();
+    bool taken = false;
+    for (int attempt = 0; attempt < 10 && !taken; attempt++)
+        taken = s_number_to_new_role (io);
+    assert_true (taken);
+    tu_io_destroy (&io);
+}
+
+//  ThreadSanitizer reports a descriptor closed while another thread reads
+//  it, as it should: the race the flooded case makes on purpose
+#if defined(__SANITIZE_THREAD__)
+#define S_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define S_TSAN 1
+#endif
+#endif
+
+//  A client that floods a port until told to stop, or until it sent limit
+typedef struct {
+    uint16_t port;
+    atomic_bool stop;
+    size_t sent;
+    size_t limit;
+} s_flood_t;
+
+static void *
+s_flood (void *arg)
+{
+    s_flood_t *flood = arg;
+    int fd = tu_udp_socket ("127.0.0.1", NULL);
+    asynrole_addr_t to = tu_addr ("127.0.0.1:1");
+    to.u.in.sin_port = htons (flood->port);
+    for (size_t i = 0; i < flood->limit && !atomic_load (&flood->stop); i++)
+        if (sendto (fd, "flood", 5, 0, &to.u.sa, to.len) == 5)
+            flood->sent++;
+    close (fd);
+    return NULL;
+}
+
+//  The descriptor closed while datagrams pour in (the I/O thread may be
+//  reading it at that moment): no crash, found out, bound again, serving.
+//  Under ThreadSanitizer the flood ends, and is all read, before the close.
+static void
+test_descriptor_closed_flooded (void **state)
+{
+    (void) state;
+    tu_collector_t *events = tu_collector_new ();
+    events->keep_data = false;
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "127.0.0.1:0" };
+    asynrole_agent_t *agent = tu_agent_new_n (tu_agent_collect_cb, events, ifaces, 1, &options);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    int fd = s_descriptor_of (&local);
+    s_flood_t flood = { .port = asynrole_addr_port (&local), .limit = 200000 };
+#ifdef S_TSAN
+    flood.limit = 100;
+#endif
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_flood, &flood), 0);
+    assert_true (tu_collector_wait_datagrams (events, 100, TU_TIMEOUT_MS));
+#ifdef S_TSAN
+    //  All read (the reads done), and the I/O thread answered since
+    pthread_join (thread, NULL);
+    (void) s_stats (agent, 0);
+#endif
+    assert_int_equal (close (fd), 0);
+#ifndef S_TSAN
+    atomic_store (&flood.stop, true);
+    pthread_join (thread, NULL);
+#endif
+    s_send_through (agent, 0);
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    assert_non_null (down);
+    assert_int_equal (down->sys_errno, EBADF);
+    const asynrole_error_t *up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, &at);
+    assert_non_null (up);
+    assert_int_equal (up->code, ASYNROLE_OK);
+    asynrole_stats_t stats = s_stats (agent, 0);
+    assert_int_equal (stats.went_down, 1);
+    assert_int_equal (stats.rebound, 1);
+    tu_agent_destroy (&agent);
+}
+
+//  A role destroyed right after a send that finds its descriptor gone: the
+//  socket may be marked and freed before it is settled (its id then finds
+//  nothing). Many times over, on one shared I/O actor that serves on.
+static void
+test_destroyed_while_marked (void **state)
+{
+    (void) state;
+    asynrole_io_t *io = tu_io_new ();
+    asynrole_options_t options = { .io = io, .rebind_interval = REBIND_MS };
+    tu_collector_t *gone = tu_collector_new ();
+    for (int round = 0; round < 20; round++) {
+        asynrole_agent_t *agent = tu_agent_new (tu_agent_collect_cb, gone, "127.0.0.1:0", &options);
+        assert_int_equal (close (s_descriptor_of (asynrole_agent_local (agent, 0))), 0);
+        for (int i = 0; i < 8; i++)
+            s_send_through (agent, 0);
+        tu_agent_destroy (&agent);
+    }
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_agent_t *agent = tu_agent_new (tu_agent_echo_cb, events, "127.0.0.1:0", &options);
+    asynrole_addr_t bound;
+    int client = tu_client ("127.0.0.1", &bound);
+    assert_true (
+        s_echoed (client, "127.0.0.1", asynrole_addr_port (asynrole_agent_local (agent, 0)), "on"));
+    assert_int_equal (tu_collector_errors (events), 0);
+    close (client);
+    tu_agent_destroy (&agent);
+    tu_io_destroy (&io);
+}
+
 //  rebind_interval -1: it stays down, every send to it fails with an event
 static void
 test_rebind_never (void **state)
@@ -470,18 +907,595 @@ test_rebind_interval_checked (void **state)
     assert_non_null (strstr (error.detail, "rebind_interval"));
 }
 
+//  -------------------------------------------------------------------------
+//  Review cases: a backlog, roles destroyed while down, many sockets, IPv6,
+//  a Manager's requests
+
+//  A socket fails with sends waiting for room (a slow qdisc): one event
+//  with their count, every one counted as failed, the send queue's credit
+//  all given back (sends after it are taken at once)
+static int
+s_backlog_gone (void *arg)
+{
+    (void) arg;
+    TU_CHECK (system ("ip addr add 10.9.0.1/32 dev lo") == 0, "ip addr add");
+    asynrole_addr_t sink;
+    int fd = tu_udp_socket ("127.0.0.1", &sink);
+    TU_CHECK (fd >= 0, "a receiver");
+    char sink_text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (&sink, sink_text, sizeof sink_text);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = {
+        .sndbuf = 4096, .send_queue = 8192, .send_timeout = 200, .rebind_interval = REBIND_MS
+    };
+    asynrole_error_t error;
+    asynrole_manager_t *manager = asynrole_manager_new (tu_manager_collect_cb, events, sink_text,
+                                                        "10.9.0.1:0", &options, &error);
+    TU_CHECK (manager, "asynrole_manager_new: %s", error.detail);
+    int accepted = tu_fill_send_queue (manager, 1000);
+    TU_CHECK (accepted > 0, "the send queue never filled");
+    asynrole_stats_t before;
+    TU_CHECK (asynrole_manager_stats (manager, &before, &error) == 0, "stats");
+    TU_CHECK (before.tx_backlog > 1, "%llu wait", (unsigned long long) before.tx_backlog);
+    TU_CHECK (system ("ip addr del 10.9.0.1/32 dev lo") == 0, "ip addr del");
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (down && down->sys_errno == EADDRNOTAVAIL, "down");
+    TU_CHECK (down->count == before.tx_backlog, "the event counts %llu, %llu waited",
+              (unsigned long long) down->count, (unsigned long long) before.tx_backlog);
+    TU_CHECK (at == 0, "%zu events before it", at);
+    asynrole_stats_t stats;
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    TU_CHECK (stats.tx_failed == before.tx_backlog && stats.tx_backlog == 0 && stats.down == 1,
+              "failed %llu, backlog %llu, down %llu", (unsigned long long) stats.tx_failed,
+              (unsigned long long) stats.tx_backlog, (unsigned long long) stats.down);
+    //  The credit came back: as many sends as waited are taken at once
+    //  (they fail, each with its event, the socket being down)
+    uint64_t waited = before.tx_backlog;
+    uint8_t payload[1000] = { 0 };
+    for (uint64_t i = 0; i < waited; i++)
+        TU_CHECK (asynrole_manager_try_send (manager, payload, sizeof payload, NULL, &error) == 0,
+                  "try_send %llu of %llu: %s", (unsigned long long) i, (unsigned long long) waited,
+                  error.detail);
+    for (uint64_t i = 0; i < waited; i++) {
+        const asynrole_error_t *failed = s_event_op (events, at + 1, ASYNROLE_OP_SEND, &at);
+        TU_CHECK (failed && failed->sys_errno == EADDRNOTAVAIL, "send %llu failed",
+                  (unsigned long long) i);
+    }
+    TU_CHECK (system ("ip addr add 10.9.0.1/32 dev lo") == 0, "ip addr add again");
+    const asynrole_error_t *up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (up && up->code == ASYNROLE_OK, "up again");
+    //  Serving again with the whole queue: as many taken at once as before
+    int again = 0;
+    while (again < accepted
+           && asynrole_manager_try_send (manager, payload, sizeof payload, NULL, &error) == 0)
+        again++;
+    TU_CHECK (again >= (int) waited, "only %d taken after it came back, %llu before", again,
+              (unsigned long long) waited);
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    TU_CHECK (stats.tx_failed == 2 * waited, "%llu failed", (unsigned long long) stats.tx_failed);
+    asynrole_manager_destroy (&manager);
+    tu_collector_destroy (&events);
+    close (fd);
+    return 0;
+}
+
+static void
+test_backlog_gone (void **state)
+{
+    (void) state;
+    tu_child (s_backlog_gone, NULL, true, "tbf rate 1kbit burst 2kb latency 60s", 60);
+}
+
+//  A role destroyed while its socket is down, on a shared I/O actor; a new
+//  role takes its slot: the old id finds nothing, the new socket is left
+//  alone, and the address and port can be had again
+static int
+s_destroyed_while_down (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    asynrole_error_t error;
+    asynrole_io_t *io = asynrole_io_new (&error);
+    TU_CHECK (io, "an I/O actor: %s", error.detail);
+    tu_collector_t *events = tu_collector_new ();
+    tu_collector_t *others = tu_collector_new ();
+    asynrole_options_t options = { .io = io, .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "10.9.0.1:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    const char *lo[] = { "127.0.0.1:0" };
+    asynrole_agent_t *other = s_agent (others, lo, 1, &options);
+    TU_CHECK (agent && other, "the Agents");
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    char text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (&local, text, sizeof text);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    asynrole_agent_destroy (&agent);
+    //  Its slot, taken by a new role's socket
+    tu_collector_t *news = tu_collector_new ();
+    asynrole_agent_t *fresh = s_agent (news, lo, 1, &options);
+    TU_CHECK (fresh, "a new Agent");
+    int64_t cpu = s_cpu_over_window ();
+    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms", (long long) cpu, WATCH_MS);
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    const char *again[] = { text };
+    agent = s_agent (events, again, 1, &options);
+    TU_CHECK (agent, "the same address and port again");
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("10.9.0.2", &bound);
+    int lo_client = tu_udp_socket ("127.0.0.1", &bound);
+    TU_CHECK (s_echoed (client, "10.9.0.1", asynrole_addr_port (&local), "again"), "served");
+    TU_CHECK (s_echoed (lo_client, "127.0.0.1",
+                        asynrole_addr_port (asynrole_agent_local (fresh, 0)), "fresh"),
+              "the new role serves");
+    asynrole_stats_t stats = s_stats (fresh, 0);
+    TU_CHECK (stats.went_down == 0 && stats.rebound == 0 && stats.down == 0, "fresh untouched");
+    TU_CHECK (tu_collector_errors (news) == 0 && tu_collector_errors (others) == 0,
+              "the others saw nothing");
+    TU_CHECK (tu_collector_errors (events) == 1, "%zu events", tu_collector_errors (events));
+    close (client);
+    close (lo_client);
+    asynrole_agent_destroy (&agent);
+    asynrole_agent_destroy (&fresh);
+    asynrole_agent_destroy (&other);
+    asynrole_io_destroy (&io);
+    tu_collector_destroy (&events);
+    tu_collector_destroy (&others);
+    tu_collector_destroy (&news);
+    return 0;
+}
+
+static void
+test_destroyed_while_down (void **state)
+{
+    (void) state;
+    tu_child (s_destroyed_while_down, NULL, true, NULL, 60);
+}
+
+//  Many sockets bound to one address that goes and comes back: every one
+//  reports, every one comes back on the kernel's news (the interval is
+//  long), not one event lost
+#define MANY 200
+
+static int
+s_many_sockets (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = 60000 };
+    const char *ifaces[MANY];
+    for (size_t i = 0; i < MANY; i++)
+        ifaces[i] = "10.9.0.1:0";
+    asynrole_agent_t *agent = s_agent (events, ifaces, MANY, &options);
+    TU_CHECK (agent, "an Agent");
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    TU_CHECK (tu_collector_wait_errors (events, MANY, TU_TIMEOUT_MS), "%zu down events",
+              tu_collector_errors (events));
+    int64_t cpu = s_cpu_over_window ();
+    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms", (long long) cpu, WATCH_MS);
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    TU_CHECK (tu_collector_wait_errors (events, 2 * MANY, TU_TIMEOUT_MS), "%zu events",
+              tu_collector_errors (events));
+    size_t downs = 0, ups = 0;
+    for (size_t i = 0; i < 2 * MANY; i++) {
+        const asynrole_error_t *e = &tu_collector_error (events, i)->error;
+        downs += e->op == ASYNROLE_OP_INTERFACE && e->sys_errno == EADDRNOTAVAIL;
+        ups += e->op == ASYNROLE_OP_INTERFACE && e->code == ASYNROLE_OK;
+    }
+    TU_CHECK (downs == MANY && ups == MANY, "%zu down, %zu up", downs, ups);
+    static asynrole_stats_t stats[MANY];
+    TU_CHECK (asynrole_agent_stats (agent, stats, MANY, NULL) == MANY, "stats");
+    asynrole_addr_t bound;
+    int client = tu_udp_socket ("10.9.0.2", &bound);
+    for (size_t i = 0; i < MANY; i++) {
+        TU_CHECK (stats[i].went_down == 1 && stats[i].rebound == 1 && stats[i].down == 0,
+                  "socket %zu", i);
+        TU_CHECK (s_echoed (client, "10.9.0.1", asynrole_addr_port (&stats[i].local), "x"),
+                  "socket %zu serves", i);
+    }
+    TU_CHECK (tu_collector_errors (events) == 2 * MANY, "%zu events", tu_collector_errors (events));
+    close (client);
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_many_sockets (void **state)
+{
+    (void) state;
+    tu_child (s_many_sockets, NULL, true, NULL, 60);
+}
+
+//  IPv6: an address (no DAD) and a link-local one, each deleted and added
+static int
+s_ipv6_one (const char *add, const char *del, const char *iface)
+{
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = 60000 };
+    asynrole_agent_t *agent = s_agent (events, &iface, 1, &options);
+    TU_CHECK (agent, "an Agent on %s", iface);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system (del) == 0, "%s", del);
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down %s",
+              iface);
+    TU_CHECK (system (add) == 0, "%s", add);
+    TU_CHECK (s_interface_event (s_error_event (events, 1), 0, &local), "up %s", iface);
+    asynrole_stats_t stats = s_stats (agent, 0);
+    TU_CHECK (stats.rebound == 1 && asynrole_addr_equal (&stats.local, &local), "rebound");
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static int
+s_ipv6 (void *arg)
+{
+    (void) arg;
+    if (s_veth ()
+        || system ("ip -6 addr add fd00::1/64 dev va nodad && ip -6 addr add fd00::2/64 dev vb "
+                   "nodad && ip -6 addr add fe80::1/64 dev va nodad"))
+        return TU_SKIP;
+    int rc = s_ipv6_one ("ip -6 addr add fd00::1/64 dev va nodad",
+                         "ip -6 addr del fd00::1/64 dev va", "[fd00::1]:0");
+    if (rc == 0)
+        rc = s_ipv6_one ("ip -6 addr add fe80::1/64 dev va nodad",
+                         "ip -6 addr del fe80::1/64 dev va", "[fe80::1%va]:0");
+    return rc;
+}
+
+static void
+test_ipv6 (void **state)
+{
+    (void) state;
+    tu_child (s_ipv6, NULL, true, NULL, 60);
+}
+
+//  An IPv6 link-local address on a device deleted and made again (a new
+//  ifindex): it serves again on the device of that name
+static int
+s_link_local_device (void *arg)
+{
+    (void) arg;
+    if (s_veth () || system ("ip -6 addr add fe80::1/64 dev va nodad"))
+        return TU_SKIP;
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    const char *ifaces[] = { "[fe80::1%va]:0" };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    TU_CHECK (agent, "an Agent");
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system ("ip link del va") == 0, "ip link del");
+    const asynrole_error_t *down = s_error_event (events, 0);
+    TU_CHECK (down && down->op == ASYNROLE_OP_INTERFACE, "down");
+    TU_CHECK (s_veth () == 0 && system ("ip -6 addr add fe80::1/64 dev va nodad") == 0, "again");
+    const asynrole_error_t *up = s_error_event (events, 1);
+    TU_CHECK (up && up->op == ASYNROLE_OP_INTERFACE && up->code == ASYNROLE_OK, "up again");
+    //  The same address and port, on the new device's index
+    asynrole_stats_t stats = s_stats (agent, 0);
+    unsigned index = if_nametoindex ("va");
+    TU_CHECK (stats.rebound == 1 && stats.down == 0, "rebound");
+    TU_CHECK (stats.local.u.in6.sin6_scope_id == index && index != local.u.in6.sin6_scope_id,
+              "scope %u, va is %u, was %u", stats.local.u.in6.sin6_scope_id, index,
+              local.u.in6.sin6_scope_id);
+    local.u.in6.sin6_scope_id = index;
+    TU_CHECK (asynrole_addr_equal (&stats.local, &local), "the same address and port");
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_link_local_device (void **state)
+{
+    (void) state;
+    tu_child (s_link_local_device, NULL, true, NULL, 60);
+}
+
+//  A link that goes down and up: its own IPv6 link-local address goes with
+//  it, and comes back once DAD is done (news of a tentative address first:
+//  binding fails until the next)
+static int
+s_link_down_up (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    //  va's link-local address, once DAD is done
+    char text[ASYNROLE_ADDR_STRLEN] = "";
+    for (int i = 0; i < 100 && !text[0]; i++) {
+        FILE *ip =
+            popen ("ip -6 -o addr show dev va scope link -tentative | awk '{print $4}'", "r");
+        char line[128] = "";
+        if (ip && fgets (line, sizeof line, ip) && strchr (line, '/'))
+            snprintf (text, sizeof text, "[%.*s%%va]:0", (int) (strchr (line, '/') - line), line);
+        if (ip)
+            pclose (ip);
+        if (!text[0])
+            poll (NULL, 0, 50);
+    }
+    TU_CHECK (text[0], "va's link-local address");
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = 60000 };
+    const char *ifaces[] = { text };
+    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    TU_CHECK (agent, "an Agent on %s", text);
+    asynrole_addr_t local = *asynrole_agent_local (agent, 0);
+    TU_CHECK (system ("ip link set va down") == 0, "down");
+    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    TU_CHECK (system ("ip link set va up") == 0, "up");
+    TU_CHECK (s_interface_event (s_error_event (events, 1), 0, &local), "up again");
+    asynrole_agent_destroy (&agent);
+    tu_collector_destroy (&events);
+    return 0;
+}
+
+static void
+test_link_down_up (void **state)
+{
+    (void) state;
+    tu_child (s_link_down_up, NULL, true, NULL, 60);
+}
+
+//  What a request's one final callback said
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    size_t count;  //  callbacks so far
+    bool replied;  //  the last one had a reply
+    int attempts;  //  its attempts
+    int code;      //  its error's code (0 with a reply)
+} s_outcome_t;
+
+static void
+s_outcome_cb (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *result)
+{
+    (void) manager;
+    s_outcome_t *outcome = ctx;
+    pthread_mutex_lock (&outcome->mutex);
+    outcome->count++;
+    outcome->replied = result->reply != NULL;
+    outcome->attempts = result->attempts;
+    outcome->code = result->error ? (int) result->error->code : 0;
+    pthread_cond_broadcast (&outcome->cond);
+    pthread_mutex_unlock (&outcome->mutex);
+}
+
+static int
+s_request (asynrole_manager_t *manager, s_outcome_t *outcome)
+{
+    asynrole_request_t request = { .data = "ping", .size = 4, .ctx = outcome };
+    asynrole_error_t error;
+    int rc = asynrole_manager_request (manager, &request, s_outcome_cb, NULL, &error);
+    if (rc)
+        fprintf (stderr, "asynrole_manager_request: %s\n", error.detail);
+    return rc;
+}
+
+//  A Manager bound to an address that goes away while a request retries,
+//  and comes back before its retries run out: the request ends with the
+//  reply, once; a request while it is down and none after is just as fine
+static int
+s_manager_request (void *arg)
+{
+    (void) arg;
+    if (s_veth ())
+        return TU_SKIP;
+    tu_collector_t *peer_events = tu_collector_new ();
+    const char *peer_iface[] = { "10.9.0.2:0" };
+    asynrole_agent_t *peer = s_agent (peer_events, peer_iface, 1, NULL);
+    TU_CHECK (peer, "the peer");
+    char destination[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (asynrole_agent_local (peer, 0), destination, sizeof destination);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_requests_t requests = { .policy = { .timeout = 100, .retries = 40 } };
+    asynrole_options_t options = { .rebind_interval = REBIND_MS, .requests = &requests };
+    asynrole_error_t error;
+    asynrole_manager_t *manager = asynrole_manager_new (tu_manager_collect_cb, events, destination,
+                                                        "10.9.0.1:0", &options, &error);
+    TU_CHECK (manager, "a Manager: %s", error.detail);
+    s_outcome_t outcome = { .mutex = PTHREAD_MUTEX_INITIALIZER };
+    tu_cond_init (&outcome.cond);
+    TU_CHECK (s_request (manager, &outcome) == 0, "request");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 1, TU_TIMEOUT_MS),
+              "the first request's end");
+    TU_CHECK (outcome.replied, "the first request's reply");
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (down && down->sys_errno == EADDRNOTAVAIL, "down");
+    TU_CHECK (s_request (manager, &outcome) == 0, "request while down");
+    //  Two attempts fail while it is down
+    TU_CHECK (s_event_op (events, at + 1, ASYNROLE_OP_SEND, &at), "an attempt failed");
+    TU_CHECK (s_event_op (events, at + 1, ASYNROLE_OP_SEND, &at), "another attempt failed");
+    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 2, TU_TIMEOUT_MS),
+              "the second request's end");
+    pthread_mutex_lock (&outcome.mutex);
+    bool replied = outcome.replied;
+    int attempts = outcome.attempts, code = outcome.code;
+    pthread_mutex_unlock (&outcome.mutex);
+    TU_CHECK (replied && attempts >= 3, "replied %d after %d attempts (code %d)", replied, attempts,
+              code);
+    const asynrole_error_t *up = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (up && (up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, NULL))
+                  && up->code == ASYNROLE_OK,
+              "up again");
+    TU_CHECK (s_request (manager, &outcome) == 0, "request after");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 3, TU_TIMEOUT_MS),
+              "the third request's end");
+    TU_CHECK (outcome.replied && outcome.attempts == 1, "the third");
+    asynrole_manager_destroy (&manager);
+    TU_CHECK (outcome.count == 3, "%zu callbacks", outcome.count);
+    asynrole_agent_destroy (&peer);
+    tu_collector_destroy (&events);
+    tu_collector_destroy (&peer_events);
+    return 0;
+}
+
+static void
+test_manager_request (void **state)
+{
+    (void) state;
+    tu_child (s_manager_request, NULL, true, NULL, 60);
+}
+
+//  An echo peer in a network namespace of its own at the far end of the
+//  veth pair (vb, 10.9.0.2:PEER_PORT), so that what reaches it is routed
+//  from ours; it ends when the test closes its pipe, or after 30 s
+#define PEER_PORT 1161
+
+static void
+s_peer_serve (int in, int out)
+{
+    alarm (30);
+    char byte;
+    bool ok = unshare (CLONE_NEWNET) == 0 && write (out, "u", 1) == 1 && read (in, &byte, 1) == 1
+        && system ("ip link set lo up && ip addr add 10.9.0.2/24 dev vb && ip link set vb up") == 0;
+    struct sockaddr_in at = { .sin_family = AF_INET, .sin_port = htons (PEER_PORT) };
+    inet_pton (AF_INET, "10.9.0.2", &at.sin_addr);
+    int fd = ok ? socket (AF_INET, SOCK_DGRAM, 0) : -1;
+    ok = fd >= 0 && bind (fd, (struct sockaddr *) &at, sizeof at) == 0;
+    if (!ok || write (out, "r", 1) != 1)
+        _exit (1);
+    for (;;) {
+        struct pollfd fds[2] = { { .fd = fd, .events = POLLIN }, { .fd = in, .events = POLLIN } };
+        if (poll (fds, 2, 30000) <= 0 || fds[1].revents)
+            _exit (0);
+        char buf[512];
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom (fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &fromlen);
+        if (n >= 0)
+            sendto (fd, buf, (size_t) n, 0, (struct sockaddr *) &from, fromlen);
+    }
+}
+
+//  Start the peer: its pid, and the pipe that ends it in *stop
+static pid_t
+s_peer_start (int *stop)
+{
+    int down[2], up[2];
+    if (pipe (down) || pipe (up))
+        return -1;
+    pid_t pid = fork ();
+    if (pid == 0) {
+        close (down[1]);
+        close (up[0]);
+        s_peer_serve (down[0], up[1]);
+    }
+    close (down[0]);
+    close (up[1]);
+    char byte;
+    char command[64];
+    snprintf (command, sizeof command, "ip link set vb netns %d", (int) pid);
+    struct pollfd wait = { .fd = up[0], .events = POLLIN };
+    bool ok = pid > 0 && poll (&wait, 1, TU_TIMEOUT_MS) == 1 && read (up[0], &byte, 1) == 1
+        && system (command) == 0 && write (down[1], "m", 1) == 1
+        && poll (&wait, 1, TU_TIMEOUT_MS) == 1 && read (up[0], &byte, 1) == 1;
+    close (up[0]);
+    *stop = down[1];
+    return ok ? pid : -1;
+}
+
+//  A Manager bound to no address in particular (the kernel picked its
+//  source when it connected) whose source address goes while another on
+//  the link stays: bound again as it asked, to any address, so that the
+//  kernel picks the one that is there; its requests are answered again
+static int
+s_manager_any_source (void *arg)
+{
+    (void) arg;
+    if (s_veth ()
+        || system ("sysctl -qw net.ipv4.conf.va.promote_secondaries=1 "
+                   "&& ip addr add 10.9.0.3/24 dev va"))
+        return TU_SKIP;
+    int stop = -1;
+    pid_t peer = s_peer_start (&stop);
+    TU_CHECK (peer > 0, "the peer");
+    char destination[ASYNROLE_ADDR_STRLEN];
+    snprintf (destination, sizeof destination, "10.9.0.2:%d", PEER_PORT);
+    tu_collector_t *events = tu_collector_new ();
+    asynrole_requests_t requests = { .policy = { .timeout = 200, .retries = 10 } };
+    asynrole_options_t options = { .rebind_interval = REBIND_MS, .requests = &requests };
+    asynrole_error_t error;
+    asynrole_manager_t *manager =
+        asynrole_manager_new (tu_manager_collect_cb, events, destination, NULL, &options, &error);
+    TU_CHECK (manager, "a Manager: %s", error.detail);
+    s_outcome_t outcome = { .mutex = PTHREAD_MUTEX_INITIALIZER };
+    tu_cond_init (&outcome.cond);
+    TU_CHECK (s_request (manager, &outcome) == 0, "request");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 1, TU_TIMEOUT_MS),
+              "the first request's end");
+    TU_CHECK (outcome.replied, "the first request's reply");
+    asynrole_stats_t stats;
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    char text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (&stats.local, text, sizeof text);
+    TU_CHECK (strncmp (text, "10.9.0.1:", 9) == 0, "the source: %s", text);
+    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
+    size_t at = 0;
+    const asynrole_error_t *down = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (down && down->sys_errno == EADDRNOTAVAIL, "down");
+    const asynrole_error_t *up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, &at);
+    TU_CHECK (up && up->code == ASYNROLE_OK, "up again");
+    TU_CHECK (s_request (manager, &outcome) == 0, "request after");
+    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 2, TU_TIMEOUT_MS),
+              "the second request's end");
+    pthread_mutex_lock (&outcome.mutex);
+    bool replied = outcome.replied;
+    int code = outcome.code;
+    pthread_mutex_unlock (&outcome.mutex);
+    TU_CHECK (replied, "no reply after the address went (code %d)", code);
+    TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
+    asynrole_addr_format (&stats.local, text, sizeof text);
+    TU_CHECK (strncmp (text, "10.9.0.3:", 9) == 0, "the source now: %s", text);
+    asynrole_manager_destroy (&manager);
+    tu_collector_destroy (&events);
+    close (stop);
+    int status = 0;
+    TU_CHECK (waitpid (peer, &status, 0) == peer && WIFEXITED (status), "the peer's end");
+    return 0;
+}
+
+static void
+test_manager_any_source (void **state)
+{
+    (void) state;
+    tu_child (s_manager_any_source, NULL, true, NULL, 60);
+}
+
 int
 main (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_address_away_and_back, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_address_pipe_mode, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_address_elsewhere, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_port_taken, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_device_gone, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_reply_device_gone, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_closed, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_descriptor_replaced, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_descriptor_number_reused, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_descriptor_number_reused_open, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_descriptor_closed_flooded, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_destroyed_while_marked, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_never, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_receive_and_send_notice, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown (test_rebind_interval_checked, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_backlog_gone, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_destroyed_while_down, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_many_sockets, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_ipv6, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_link_local_device, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_link_down_up, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_manager_request, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown (test_manager_any_source, tu_setup, tu_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -14,6 +14,7 @@
 #include "error_fill.h"
 #include "event_codec.h"
 #include "frames.h"
+#include "io_rebind.h"
 #include "io_table.h"
 #include "link.h"
 #include "pair.h"
@@ -236,6 +237,49 @@ test_table_ids (void **state)
     io_table_remove (&table, b);
     free (a);
     free (b);
+    io_table_destroy (&table);
+}
+
+//  News of addresses lost (the netlink socket overflowed): every socket
+//  whose address or device is not there any more is marked, found by
+//  asking the kernel; the others are left alone
+static io_socket_t *
+s_socket_at (io_table_t *table, const char *local, const char *device)
+{
+    io_socket_t *sock = calloc (1, sizeof *sock);
+    assert_non_null (sock);
+    sock->fd = -1;
+    sock->stats.local = tu_addr (local);
+    sock->wildcard = strncmp (local, "0.0.0.0:", 8) == 0;
+    snprintf (sock->spec.device, sizeof sock->spec.device, "%s", device);
+    assert_int_equal (io_table_add (table, sock), 0);
+    return sock;
+}
+
+static void
+test_rebind_news_lost (void **state)
+{
+    (void) state;
+    io_table_t table;
+    io_table_init (&table);
+    io_rebind_t rebind;
+    io_rebind_init (&rebind);
+    io_socket_t *gone = s_socket_at (&table, "192.0.2.1:161", "");
+    io_socket_t *here = s_socket_at (&table, "127.0.0.1:161", "");
+    io_socket_t *any = s_socket_at (&table, "0.0.0.0:161", "");
+    io_socket_t *no_device = s_socket_at (&table, "0.0.0.0:161", "asynrole-none");
+    io_socket_t *device = s_socket_at (&table, "0.0.0.0:161", "lo");
+    io_watch_event_t event = { .kind = IO_WATCH_OVERFLOW };
+    io_rebind_news (&rebind, &table, &event);
+    assert_int_equal (gone->failed, EADDRNOTAVAIL);
+    assert_true (gone->marked);
+    assert_int_equal (no_device->failed, ENODEV);
+    assert_true (no_device->marked);
+    assert_int_equal (here->failed, 0);
+    assert_int_equal (any->failed, 0);
+    assert_int_equal (device->failed, 0);
+    assert_true (io_rebind_pending (&rebind));
+    io_rebind_destroy (&rebind);
     io_table_destroy (&table);
 }
 
@@ -504,7 +548,7 @@ main (int argc, char **argv)
         cmocka_unit_test (test_actor_runner),       cmocka_unit_test (test_table_ids),
         cmocka_unit_test (test_error_codes),        cmocka_unit_test (test_frames),
         cmocka_unit_test (test_wire_records),       cmocka_unit_test (test_stats_codec),
-        cmocka_unit_test (test_event_codec),
+        cmocka_unit_test (test_event_codec),        cmocka_unit_test (test_rebind_news_lost),
     };
     return tu_main (tests, argc, argv);
 }

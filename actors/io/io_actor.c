@@ -429,6 +429,8 @@ s_open (self_t *self, io_role_t *role, io_open_t *spec, asynrole_error_t *error)
         io_table_remove (&self->table, sock);
         io_socket_close (&sock);
     }
+    else
+        io_rebind_claim (&self->rebind, &self->table, sock);
     return sock;
 }
 
@@ -698,6 +700,10 @@ s_rebind_step (self_t *self)
     if (io_rebind_pending (&self->rebind))
         io_rebind_settle (&self->rebind, &ctx);
     io_rebind_retry (&self->rebind, &ctx);
+    //  Binding again may find sockets whose descriptor went (io_rebind.c):
+    //  settled now, bound again on the next turn (no wait: they are due)
+    if (io_rebind_pending (&self->rebind))
+        io_rebind_settle (&self->rebind, &ctx);
 }
 
 //  How long the wait may last: not at all while the pipe or the inbound

@@ -6,9 +6,11 @@
 #include "error_fill.h"
 #include "log.h"
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 void
@@ -148,13 +150,63 @@ s_soon (io_rebind_t *self, io_table_t *table)
     self->next = now;
 }
 
+//  Whether an address is absent, asked of the kernel itself by binding a
+//  probe to it (any port): the errno that says so (EADDRNOTAVAIL; ENODEV,
+//  a link-local address's interface gone), 0 when it is there, -1 when
+//  there is no telling (no descriptor for the probe)
+static int
+s_absent (const asynrole_addr_t *addr)
+{
+    asynrole_addr_t probe = *addr;
+    if (probe.u.sa.sa_family == AF_INET)
+        probe.u.in.sin_port = 0;
+    else
+        probe.u.in6.sin6_port = 0;
+    int fd = socket (probe.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int err = bind (fd, &probe.u.sa, probe.len) ? errno : 0;
+    close (fd);
+    return err == EADDRNOTAVAIL || err == ENODEV ? err : err ? -1 : 0;
+}
+
+int
+io_rebind_gone (const io_socket_t *sock)
+{
+    //  if_nametoindex needs a descriptor too: only ENODEV says it is gone
+    if (sock->spec.device[0] && !if_nametoindex (sock->spec.device) && errno == ENODEV)
+        return ENODEV;
+    int err = sock->wildcard ? 0 : s_absent (&sock->stats.local);
+    return err > 0 ? err : 0;
+}
+
+//  News was lost (the netlink socket's buffer overflowed): an address or a
+//  device that went meanwhile is found by asking (rare: a look, and a
+//  probe, for every socket that serves)
+static void
+s_recheck (io_rebind_t *self, io_table_t *table)
+{
+    for (uint32_t slot = 0; slot < table->used; slot++) {
+        io_socket_t *sock = table->slots[slot];
+        int err = sock && !sock->failed ? io_rebind_gone (sock) : 0;
+        if (err)
+            io_rebind_mark (self, sock, err);
+    }
+}
+
 void
 io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *event)
 {
+    if (event->kind == IO_WATCH_OVERFLOW)
+        s_recheck (self, table);
     if (event->kind != IO_WATCH_ADDR_GONE && event->kind != IO_WATCH_LINK_GONE) {
         s_soon (self, table);
         return;
     }
+    //  An address deleted from one interface may be another's too (the
+    //  same address on two, a secondary promoted): then nothing went
+    if (event->kind == IO_WATCH_ADDR_GONE && s_absent (&event->addr) == 0)
+        return;
     //  Rare (an address or a link deleted): a look at every socket
     for (uint32_t slot = 0; slot < table->used; slot++) {
         io_socket_t *sock = table->slots[slot];
@@ -173,9 +225,21 @@ io_rebind_timeout (const io_rebind_t *self)
     return self->next ? clock_left (self->next) : -1;
 }
 
+void
+io_rebind_claim (io_rebind_t *self, io_table_t *table, io_socket_t *sock)
+{
+    io_socket_t *lost = io_table_take_fd (table, sock);
+    if (!lost)
+        return;
+    //  Its number is not its own any more: never used, read or closed by it
+    lost->fd = -1;
+    lost->armed = 0;
+    io_rebind_mark (self, lost, EBADF);
+}
+
 //  Bind one socket again; true when it serves again
 static bool
-s_rebind (const io_rebind_ctx_t *ctx, io_socket_t *sock)
+s_rebind (io_rebind_t *self, const io_rebind_ctx_t *ctx, io_socket_t *sock)
 {
     asynrole_error_t error;
     int rc = io_socket_rebind (sock, &error);
@@ -189,6 +253,7 @@ s_rebind (const io_rebind_ctx_t *ctx, io_socket_t *sock)
         sock->rebind_at = 0;
         sock->stats.down = 0;
         sock->stats.rebound++;
+        io_rebind_claim (self, ctx->table, sock);
         io_roles_report_count (ctx->roles, sock, ASYNROLE_OP_INTERFACE, 0, &sock->stats.local, 0);
         return true;
     }
@@ -208,7 +273,7 @@ io_rebind_retry (io_rebind_t *self, const io_rebind_ctx_t *ctx)
         io_socket_t *sock = io_table_find (ctx->table, self->down[i]);
         bool done = !sock || !sock->failed;
         if (!done && sock->rebind_at <= now)
-            done = s_rebind (ctx, sock);
+            done = s_rebind (self, ctx, sock);
         if (done) {
             self->down[i] = self->down[--self->ndown];
             continue;

@@ -8,10 +8,15 @@
     (counted), its descriptor is closed, and its role gets one event, op
     ASYNROLE_OP_INTERFACE with the errno. While it is down every send to it
     fails (reported), and every spec.rebind_ms it is bound again at the
-    address it had, first at once and again whenever an address or a link
+    address it asked for (any: the kernel picks a source that is there) and
+    the port it had, first at once and again whenever an address or a link
     comes; when that works the role gets a notice (code ASYNROLE_OK, op
     ASYNROLE_OP_INTERFACE) and the socket serves again. Adopted sockets,
     and sockets of roles that asked for no rebinding (-1), stay down.
+
+    A descriptor opened or bound again is checked against the other
+    sockets: one that still takes its number for its own lost its
+    descriptor unnoticed (closed behind our back) and is marked too.
 
     Lists hold socket ids, not pointers: a socket closed meanwhile (its role
     detached) is simply not found. Nothing here runs per datagram. */
@@ -61,8 +66,21 @@ io_rebind_pending (const io_rebind_t *self)
 void io_rebind_settle (io_rebind_t *self, const io_rebind_ctx_t *ctx);
 
 //  What the kernel said: mark the sockets an address or link took with it;
-//  try every down socket at once when one came
+//  try every down socket at once when one came; when news was lost, ask
+//  the kernel whether each serving socket's address and device are there
 void io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *event);
+
+//  Whether what a socket is bound to is gone, asked of the kernel: its
+//  device (options.device) by name, its address by binding a probe to it.
+//  The errno that says so (ENODEV, EADDRNOTAVAIL), else 0. Syscalls: for
+//  rare paths only.
+int io_rebind_gone (const io_socket_t *sock);
+
+//  sock has just got a descriptor (opened, or bound again): a socket that
+//  still takes that number for its own lost its descriptor unnoticed
+//  (closed behind our back, and no send since: epoll forgets a closed
+//  descriptor) and is marked (EBADF)
+void io_rebind_claim (io_rebind_t *self, io_table_t *table, io_socket_t *sock);
 
 //  Milliseconds until a socket is due to be bound again, -1 when none waits
 int io_rebind_timeout (const io_rebind_t *self);

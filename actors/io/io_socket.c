@@ -5,6 +5,7 @@
 #include "bounds.h"
 #include <errno.h>
 #include <linux/sock_diag.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,10 @@ io_socket_open (const io_open_t *open_spec, asynrole_error_t *error)
     self->spec = *spec;
     self->adopted = spec->fd >= 0;
     self->spec.fd = -1;
+    const struct sockaddr_in6 *in6 = &self->stats.local.u.in6;
+    if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL (&in6->sin6_addr)
+        && !if_indextoname (in6->sin6_scope_id, self->scope_name))
+        self->scope_name[0] = 0;
     error_clear (error);
     return self;
 }
@@ -269,16 +274,54 @@ io_socket_shut (io_socket_t *self)
     self->armed = 0;
 }
 
+static void
+s_set_port (asynrole_addr_t *addr, uint16_t port)
+{
+    if (addr->u.sa.sa_family == AF_INET)
+        addr->u.in.sin_port = htons (port);
+    else
+        addr->u.in6.sin6_port = htons (port);
+}
+
+//  A link-local address's interface, made again, has another index: the
+//  address (and a peer by the same interface) take the one its name has now
+static void
+s_rescope (io_socket_t *self, wire_open_t *spec)
+{
+    unsigned index = self->scope_name[0] ? if_nametoindex (self->scope_name) : 0;
+    uint32_t was = self->stats.local.u.in6.sin6_scope_id;  //  a scope_name: IPv6
+    if (!index || index == was)
+        return;
+    if (IN6_IS_ADDR_LINKLOCAL (&spec->local.u.in6.sin6_addr))
+        spec->local.u.in6.sin6_scope_id = index;
+    if (spec->connect_to.len && spec->connect_to.u.sa.sa_family == AF_INET6
+        && spec->connect_to.u.in6.sin6_scope_id == was)
+        spec->connect_to.u.in6.sin6_scope_id = index;
+}
+
 int
 io_socket_rebind (io_socket_t *self, asynrole_error_t *error)
 {
+    //  The address it asked for (any, the kernel then picks a source that
+    //  is there now; or one in particular) at the port it had: its peers
+    //  know it by that
     wire_open_t spec = self->spec;
-    //  The address it had, port included: its peers know it by that
-    spec.local = self->stats.local;
+    bool any_port = asynrole_addr_port (&spec.local) == 0;
+    s_set_port (&spec.local, asynrole_addr_port (&self->stats.local));
+    spec.connect_to = self->peer;
+    s_rescope (self, &spec);
     asynrole_addr_t bound;
     int family = s_make (&spec, &self->fd, &bound, error);
+    //  It asked for any port, and another socket took the one it had
+    //  meanwhile: another port (its notice says which) rather than none
+    if (family < 0 && any_port && error->sys_errno == EADDRINUSE) {
+        s_set_port (&spec.local, 0);
+        family = s_make (&spec, &self->fd, &bound, error);
+    }
     if (family < 0)
         return -1;
+    self->stats.local = bound;
+    self->peer = spec.connect_to;
     s_learn (self, family);
     error_clear (error);
     return 0;

@@ -60,6 +60,8 @@ typedef struct {
     bool marked;                 //  on io_rebind's list of sockets to close
     int64_t rebind_at;           //  when to try binding it again; 0 = not waiting
     uint64_t kernel_drops_past;  //  kernel drops of the descriptors it had before
+    char scope_name[16];         //  an IPv6 link-local address's interface, by name:
+                                 //  a device made again has another index; "" = none
 } io_socket_t;
 
 //  Open, set up, bind and (when asked) connect a socket, or adopt a bound
@@ -86,8 +88,12 @@ io_socket_gone (int err)
 //  counters; the socket stays, with fd -1, out of the epoll set
 void io_socket_shut (io_socket_t *self);
 
-//  Bind it again, as first opened and at the address it had then (its port
-//  included); 0, or -1 with error filled and fd still -1
+//  Bind it again, as first opened: at the address asked for then (any
+//  address: the kernel picks a source that is there now; a link-local one
+//  on the index its interface's name has now) and the port it had (any
+//  other when it asked for any and that one is taken); its address
+//  (stats.local) is then what it got. 0, or -1 with error filled
+//  and fd still -1.
 int io_socket_rebind (io_socket_t *self, asynrole_error_t *error);
 
 //  Ask epoll for events (EPOLLIN, EPOLLIN | EPOLLOUT) under the socket's id.

@@ -21,6 +21,7 @@ io_table_destroy (io_table_t *self)
     free (self->slots);
     free (self->generations);
     free (self->free);
+    free (self->fd_owner);
     memset (self, 0, sizeof *self);
 }
 
@@ -82,4 +83,28 @@ io_table_remove (io_table_t *self, io_socket_t *sock)
     self->generations[slot] = self->generations[slot] % GENERATIONS + 1;
     self->free[self->nfree++] = slot;
     self->open--;
+}
+
+io_socket_t *
+io_table_take_fd (io_table_t *self, io_socket_t *sock)
+{
+    if (sock->fd < 0)
+        return NULL;
+    size_t fd = (size_t) sock->fd;
+    if (fd >= self->fd_room) {
+        size_t room = self->fd_room ? self->fd_room : ROOM_FIRST_SLOTS;
+        while (room <= fd)
+            room *= 2;
+        uint32_t *grown = realloc (self->fd_owner, room * sizeof *grown);
+        if (!grown)
+            return NULL;
+        memset (grown + self->fd_room, 0, (room - self->fd_room) * sizeof *grown);
+        self->fd_owner = grown;
+        self->fd_room = room;
+    }
+    //  The one before still exists and still has that number: it lost its
+    //  descriptor unnoticed (entries of sockets closed since find nothing)
+    io_socket_t *before = self->fd_owner[fd] ? io_table_find (self, self->fd_owner[fd]) : NULL;
+    self->fd_owner[fd] = sock->id;
+    return before && before != sock && before->fd == sock->fd ? before : NULL;
 }

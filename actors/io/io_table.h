@@ -17,6 +17,9 @@ typedef struct {
     uint32_t *free;         //  stack of free slots below used
     uint32_t nfree;         //  how many
     uint32_t open;          //  sockets in the table
+    uint32_t *fd_owner;     //  by descriptor number: the id of the socket that
+                            //  took it last (io_table_take_fd); 0 = none
+    size_t fd_room;         //  numbers fd_owner holds
 } io_table_t;
 
 void io_table_init (io_table_t *self);
@@ -32,5 +35,11 @@ io_socket_t *io_table_find (io_table_t *self, uint32_t id);
 
 //  Take sock out of the table (the caller closes it)
 void io_table_remove (io_table_t *self, io_socket_t *sock);
+
+//  sock has just got its descriptor: note the number as its own. Returns
+//  the socket that still takes that number for its own (its descriptor was
+//  closed behind our back and the kernel gave the number again), or NULL.
+//  Out of memory the number is not noted (NULL).
+io_socket_t *io_table_take_fd (io_table_t *self, io_socket_t *sock);
 
 #endif

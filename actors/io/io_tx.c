@@ -205,7 +205,9 @@ s_send (io_tx_t *self, io_socket_t *sock, struct mmsghdr *msgs, unsigned n, int 
             *blocked = err;
             break;
         }
-        if (io_socket_fatal (err)) {
+        //  ENODEV and ENXIO may concern one datagram (an IPV6_PKTINFO
+        //  interface deleted since its request came) rather than the socket
+        if (io_socket_fatal (err) && (io_socket_gone (err) || io_rebind_gone (sock))) {
             //  The socket serves no more: this run fails, and it is closed
             io_rebind_mark (self->rebind, sock, err);
             for (; done < n; done++) {
