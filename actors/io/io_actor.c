@@ -402,7 +402,9 @@ s_open_spec (zmsg_t *request, io_open_t *spec)
         && wire->local.len <= sizeof wire->local.u
         && wire->connect_to.len <= sizeof wire->connect_to.u
         && wire->buffer_size <= ASYNROLE_BUFFER_SIZE
-        && memchr (wire->device, 0, sizeof wire->device);
+        && memchr (wire->device, 0, sizeof wire->device)
+        //  0 would retry in a busy loop: roles send -1 (never) or an interval
+        && (wire->rebind_ms == -1 || wire->rebind_ms > 0);
 }
 
 //  Open a socket for role: in the table, in the epoll set, in the role's
@@ -677,8 +679,16 @@ s_handle_ready (self_t *self, const struct epoll_event *events, int n)
         }
         io_socket_t *sock = io_table_find (&self->table, events[i].data.u32);
         //  A socket that failed meanwhile is read no more
-        if (!sock || sock->failed)
+        if (!sock)
             continue;
+        if (sock->failed) {
+            //  Settled in this step, or never (no memory to list it): it
+            //  must not wake the loop again (a gone descriptor is not ours)
+            if (sock->armed && !io_socket_gone (sock->failed)
+                && epoll_ctl (self->epfd, EPOLL_CTL_DEL, sock->fd, NULL) == 0)
+                sock->armed = 0;
+            continue;
+        }
         if (events[i].events & EPOLLERR)
             io_rx_errqueue (sock, &self->roles);
         if (events[i].events & EPOLLOUT)
