@@ -202,6 +202,8 @@ s_make_safe (command_t *command)
 {
     char text[256];
     if (streq (command->name, "SEND") && command->count > 1) {
+        //  Cut at 255 bytes, as the actor's is not: any text that parses
+        //  is far shorter (at most about 70 bytes), so both judge alike
         s_text (command->frames[1], text, sizeof text);
         asynrole_addr_t addr;
         if (asynrole_addr_parse (&addr, text, NULL) == 0 && !s_loopback (&addr))
