@@ -25,7 +25,10 @@
     127.0.0.1:9, so nothing leaves the host; a CAPTURE's path becomes a
     file in a scratch directory; a CALLBACK's function pointer (not NULL)
     becomes a real callback (its ctx is left as it is: the callback does
-    not read it).
+    not read it). And so that datagrams flow between the actors, whose
+    ports are ephemeral: a loopback destination on port 161 becomes the
+    callback-mode Agent's socket of its family, on port 162 the pipe-mode
+    Agent's (the Agents never answer: no datagram goes round for ever).
 */
 #include "asynrole.h"
 #include "fuzz_util.h"
@@ -196,19 +199,42 @@ s_replace (command_t *command, size_t index, const void *data, size_t size)
     FUZZ_CHECK (command->frames[index], "zframe_new failed");
 }
 
+//  A loopback destination on port 161 or 162: the Agent's socket instead
+static void
+s_to_agent (command_t *command, const asynrole_addr_t *addr)
+{
+    asynrole_agent_t *agent = asynrole_addr_port (addr) == 161 ? s.agent : s.agent_pipe;
+    size_t index = asynrole_addr_family (addr) == AF_INET ? 0 : 1;  //  ifaces[]
+    const asynrole_addr_t *local = asynrole_agent_local (agent, index);
+    char text[ASYNROLE_ADDR_STRLEN];
+    asynrole_addr_format (local, text, sizeof text);
+    s_replace (command, 1, text, strlen (text));
+}
+
+//  A SEND's destination: loopback only, and the Agents' ports on 161, 162
+static void
+s_safe_send (command_t *command)
+{
+    //  Cut at 255 bytes, as the actor's is not: any text that parses is far
+    //  shorter (at most about 70 bytes), so both judge alike
+    char text[256];
+    s_text (command->frames[1], text, sizeof text);
+    asynrole_addr_t addr;
+    if (asynrole_addr_parse (&addr, text, NULL))
+        return;  //  the actor refuses it too
+    if (!s_loopback (&addr))
+        s_replace (command, 1, "127.0.0.1:9", 11);
+    else if (asynrole_addr_port (&addr) == 161 || asynrole_addr_port (&addr) == 162)
+        s_to_agent (command, &addr);
+}
+
 //  What a program's own commands would be: see the head of the file
 static void
 s_make_safe (command_t *command)
 {
     char text[256];
-    if (streq (command->name, "SEND") && command->count > 1) {
-        //  Cut at 255 bytes, as the actor's is not: any text that parses
-        //  is far shorter (at most about 70 bytes), so both judge alike
-        s_text (command->frames[1], text, sizeof text);
-        asynrole_addr_t addr;
-        if (asynrole_addr_parse (&addr, text, NULL) == 0 && !s_loopback (&addr))
-            s_replace (command, 1, "127.0.0.1:9", 11);
-    }
+    if (streq (command->name, "SEND") && command->count > 1)
+        s_safe_send (command);
     else if (streq (command->name, "CAPTURE") && command->count > 1) {
         s_text (command->frames[1], text, sizeof text);
         if (*text) {
