@@ -191,8 +191,10 @@ case_args () {
     #  A port in use: exit 1, one line
     start agent "$AGENT" --listen 127.0.0.1:0
     rc=0
-    timeout 10 "$AGENT" --listen "$agent_ADDRS" >/dev/null 2>"$PEER_TMP/err" || rc=$?
-    [ "$rc" -eq 1 ] || fail "snmp_agent on a port in use: exit $rc, not 1"
+    timeout "$PEER_WAIT" "${PEER_WRAPPER[@]}" "$AGENT" --listen "$agent_ADDRS" >"$PEER_TMP/out" \
+        2>"$PEER_TMP/err" || rc=$?
+    [ "$rc" -eq 1 ] || fail "snmp_agent on a port in use: exit $rc, not 1: $(cat "$PEER_TMP/err")"
+    [ ! -s "$PEER_TMP/out" ] || fail "snmp_agent on a port in use wrote: $(cat "$PEER_TMP/out")"
     stop agent
 }
 

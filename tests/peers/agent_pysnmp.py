@@ -45,6 +45,13 @@ TABLE = [("1.3.6.1.2.1.2.1.0", "3")] + [
 EVERYTHING = SYSTEM + TABLE
 
 
+#  The build under test may slow the agent down (tests/peers/lib.sh): the
+#  command it runs under (tools/run valgrind: valgrind ...), and a whole
+#  number every deadline on it is multiplied by
+WRAPPER = os.environ.get("ASYNROLE_PEER_WRAPPER", "").split()
+SCALE = int(os.environ.get("ASYNROLE_PEER_DEADLINE_SCALE", "1"))
+
+
 class Failure(Exception):
     pass
 
@@ -58,14 +65,14 @@ def start_agent(agent, *args):
     """The agent under timeout, and the addresses of its first line"""
     #  timeout: a deadline for the agent whatever happens here. It passes our
     #  SIGINT on and then allows the agent 30 s (-k) to exit
-    proc = subprocess.Popen(["timeout", "-k", "30", "60", agent, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    ready, _, _ = select.select([proc.stdout], [], [], 10)
+    proc = subprocess.Popen(["timeout", "-k", "30", str(60 * SCALE), *WRAPPER, agent, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([proc.stdout], [], [], 10 * SCALE)
     line = proc.stdout.readline() if ready else ""
     if not line.startswith("listening on "):
         proc.terminate()  #  timeout passes it on
-        proc.wait(40)
-        raise Failure(f"no 'listening on' line within 10 s: {line!r}")
+        _, err = proc.communicate(timeout=40)
+        raise Failure(f"no 'listening on' line within {10 * SCALE} s: {line!r}; stderr: {err}")
     return proc, line.split()[2:]
 
 
@@ -91,15 +98,19 @@ def stop_agent(proc):
     """SIGINT, then its counters line and a clean exit"""
     signal_program(proc, 2)
     try:
-        out, err = proc.communicate(timeout=20)
+        out, err = proc.communicate(timeout=20 * SCALE)
     except subprocess.TimeoutExpired:
         #  Stuck: say where its threads are, then let the deadline end it
-        print("agent still running 20 s after SIGINT; its threads:")
+        print(f"agent still running {20 * SCALE} s after SIGINT; its threads:")
         with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as children:
             for child in children.read().split():
                 subprocess.run(["ps", "-L", "-o", "tid,stat,wchan:32,comm", "-p", child],
                                check=False, timeout=10)
-        out, err = proc.communicate(timeout=40)
+        out, err = proc.communicate(timeout=40 * SCALE)
+    #  Into the test's output: CTest's FAIL_REGULAR_EXPRESSION looks there
+    #  for a sanitizer's report and for "dangling" sockets (CZMQ reports
+    #  them on stdout, at exit)
+    sys.stderr.write(f"--- agent's stdout:\n{out}--- agent's stderr:\n{err}")
     if proc.returncode != 0:
         raise Failure(f"agent exited with {proc.returncode}: {err}")
     return next(line for line in out.splitlines() if line.startswith("counters:"))

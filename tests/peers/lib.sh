@@ -10,13 +10,38 @@ set -euo pipefail
 
 PEER_TMP="$(mktemp -d "${TMPDIR:-/tmp}/asynrole-peers.XXXXXX")"
 PEER_PIDS=()
-PEER_DEADLINE=60  #  seconds any program of ours may run at most
 
+#  The build under test may slow our programs down: ASYNROLE_PEER_WRAPPER is
+#  the command they run under (tools/run valgrind: valgrind ...; the
+#  wrapper's error exit status is one no case expects), and
+#  ASYNROLE_PEER_DEADLINE_SCALE (a whole number, default 1) multiplies every
+#  deadline on them. CMake sets both (CMakeLists.txt, "Peer tests").
+read -r -a PEER_WRAPPER <<<"${ASYNROLE_PEER_WRAPPER:-}"
+PEER_SCALE="${ASYNROLE_PEER_DEADLINE_SCALE:-1}"
+[[ "$PEER_SCALE" =~ ^[1-9][0-9]?$ ]] || { echo "FAIL: ASYNROLE_PEER_DEADLINE_SCALE '$PEER_SCALE'" >&2; exit 1; }
+
+#  scaled N: N seconds (or ms) times the scale
+scaled () {
+    echo $(($1 * PEER_SCALE))
+}
+
+PEER_DEADLINE="$(scaled 60)"  #  seconds any program of ours may run at most
+PEER_WAIT="$(scaled 10)"      #  seconds for a line our program owes us
+
+#  What our programs wrote to stderr goes into the test's output, so that
+#  CTest's FAIL_REGULAR_EXPRESSION sees a sanitizer's report, our leak
+#  report and CZMQ's dangling-socket report ("dangling"), whatever the
+#  exit status
 peer_cleanup () {
-    local pid
+    local pid file
     for pid in "${PEER_PIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true  #  bounded: timeout kills it at its deadline
+    done
+    for file in "$PEER_TMP"/*.err "$PEER_TMP"/err; do
+        [ -s "$file" ] || continue
+        echo "--- stderr: ${file##*/}" >&2
+        cat "$file" >&2
     done
     rm -rf "$PEER_TMP"
 }
@@ -60,12 +85,13 @@ start () {
     shift
     local fifo="$PEER_TMP/$name.out" fd line
     mkfifo "$fifo"
-    timeout -k 30 "$PEER_DEADLINE" "$@" >"$fifo" 2>"$PEER_TMP/$name.err" &
+    timeout -k 30 "$PEER_DEADLINE" "${PEER_WRAPPER[@]}" "$@" >"$fifo" 2>"$PEER_TMP/$name.err" &
     printf -v "${name}_PID" '%s' "$!"
     PEER_PIDS+=("$!")
     exec {fd}<"$fifo"
     printf -v "${name}_FD" '%s' "$fd"
-    IFS= read -r -t 10 -u "$fd" line || fail "$name: no first line within 10 s ($(cat "$PEER_TMP/$name.err"))"
+    IFS= read -r -t "$PEER_WAIT" -u "$fd" line \
+        || fail "$name: no first line within $PEER_WAIT s ($(cat "$PEER_TMP/$name.err"))"
     case "$line" in
         "listening on "*) ;;
         *) fail "$name: first line is '$line', not 'listening on ...'" ;;
@@ -78,18 +104,19 @@ port () {
     echo "${1##*:}"
 }
 
-#  next_line NAME VAR: the program's next stdout line into VAR, within 10 s
+#  next_line NAME VAR: the program's next stdout line into VAR, within
+#  PEER_WAIT (10 s)
 next_line () {
     local fd_var="${1}_FD"
     local status=0
-    IFS= read -r -t 10 -u "${!fd_var}" "$2" || status=$?
+    IFS= read -r -t "$PEER_WAIT" -u "${!fd_var}" "$2" || status=$?
     [ "$status" -eq 0 ] && return 0
-    #  read says more than 128 when the 10 s ran out; else the program
+    #  read says more than 128 when the time ran out; else the program
     #  closed its stdout (it ended): say how, with what it wrote to stderr
     local pid_var="${1}_PID" err
     err="$(cat "$PEER_TMP/$1.err" 2>/dev/null)"
     if [ "$status" -gt 128 ]; then
-        fail "$1: no line within 10 s ($err)"
+        fail "$1: no line within $PEER_WAIT s ($err)"
     fi
     fail "$1: its stdout ended (read: $status, pid ${!pid_var}: $(ps -o stat= -p "${!pid_var}" 2>/dev/null || echo gone); stderr: $err)"
 }
@@ -108,10 +135,18 @@ stop () {
     while next_line "$name" line; do
         case "$line" in counters:*) COUNTERS="$line"; break ;; esac
     done
+    #  Whatever follows, up to its end, into the test's output: CZMQ writes
+    #  its dangling-socket report to stdout, at exit
+    local fd_var="${name}_FD"
+    while IFS= read -r -t "$PEER_WAIT" -u "${!fd_var}" line; do
+        echo "$name stdout after its counters: $line" >&2
+    done
     #  Its exit, within 20 s (tail --pid checks once a second); if it is
     #  stuck, where its threads are, before the deadline kills it
-    if [ -n "$child" ] && ! timeout 20 tail --pid="${child%% *}" -f /dev/null; then
-        echo "$name: still running 20 s after SIG$signal; its threads:" >&2
+    local within
+    within="$(scaled 20)"
+    if [ -n "$child" ] && ! timeout "$within" tail --pid="${child%% *}" -f /dev/null; then
+        echo "$name: still running $within s after SIG$signal; its threads:" >&2
         ps -L -o tid,stat,wchan:32,comm -p "${child%% *}" >&2 || true
         if command -v gdb >/dev/null; then
             timeout 30 gdb -p "${child%% *}" -batch -ex "thread apply all bt" >&2 2>&1 || true
@@ -139,7 +174,8 @@ same () {
 
 #  bad_args PROGRAM ARGS...: PROGRAM run with each ARGS (split on spaces)
 #  exits 2 with one line on stderr that starts "NAME: " (NAME: PROGRAM's
-#  base name); then PROGRAM --help exits 0 with "usage: NAME" on stdout
+#  base name) and nothing on stdout; then PROGRAM --help exits 0 with
+#  "usage: NAME" on stdout
 # shellcheck disable=SC2015  # A && B || fail is meant
 bad_args () {
     local program="$1" name args rc err
@@ -148,14 +184,16 @@ bad_args () {
     for args in "$@"; do
         rc=0
         # shellcheck disable=SC2086  # split on purpose
-        timeout 10 "$program" $args >/dev/null 2>"$PEER_TMP/err" || rc=$?
+        timeout "$PEER_WAIT" "${PEER_WRAPPER[@]}" "$program" $args >"$PEER_TMP/out" \
+            2>"$PEER_TMP/err" || rc=$?
         err="$(cat "$PEER_TMP/err")"
-        [ "$rc" -eq 2 ] || fail "$name $args: exit $rc, not 2"
+        [ "$rc" -eq 2 ] || fail "$name $args: exit $rc, not 2: $err"
+        [ ! -s "$PEER_TMP/out" ] || fail "$name $args: wrote to stdout: $(cat "$PEER_TMP/out")"
         [ "$(wc -l <"$PEER_TMP/err")" -eq 1 ] && [[ "$err" == "$name: "* ]] \
             || fail "$name $args: stderr '$err' is not one line"
     done
     rc=0
-    timeout 10 "$program" --help >"$PEER_TMP/out" || rc=$?
+    timeout "$PEER_WAIT" "${PEER_WRAPPER[@]}" "$program" --help >"$PEER_TMP/out" 2>"$PEER_TMP/err" || rc=$?
     [ "$rc" -eq 0 ] && grep -q "^usage: $name" "$PEER_TMP/out" || fail "$name --help: exit $rc"
 }
 

@@ -78,13 +78,13 @@ expect_logged () {
 rc=0
 case "$CASE" in
     trap)
-        out="$(timeout 30 "$CLI" send --timeout 300 --retries 0 "127.0.0.1:$PORT" "$TRAP")" || rc=$?
+        out="$(timeout "$(scaled 30)" "${PEER_WRAPPER[@]}" "$CLI" send --timeout 300 --retries 0 "127.0.0.1:$PORT" "$TRAP")" || rc=$?
         [ "$rc" -eq 1 ] || fail "send of a trap: exit $rc, not 1 (no response)"
         [ -z "$out" ] || fail "send of a trap printed '$out'"
         expect_logged
         ;;
     inform)
-        out="$(timeout 30 "$CLI" send --timeout 1000 --retries 2 "127.0.0.1:$PORT" "$INFORM")" || rc=$?
+        out="$(timeout "$(scaled 30)" "${PEER_WRAPPER[@]}" "$CLI" send --timeout 1000 --retries 2 "127.0.0.1:$PORT" "$INFORM")" || rc=$?
         [ "$rc" -eq 0 ] || fail "send of an inform: exit $rc, not 0"
         #  A v2c Response from community public, request-id 0x1234
         [[ "$out" == 30*02010104067075626c6963a2*020212340201000201* ]] \
