@@ -191,6 +191,9 @@ test_actor_runner (void **state)
     assert_null (actor_new (s_late_body, NULL, "late", 20, &error));
     assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
     assert_non_null (strstr (error.detail, "late"));
+    //  Where the time went: the thread ran, the body did not report
+    assert_non_null (strstr (error.detail, "its thread began after"));
+    assert_non_null (strstr (error.detail, "has not reported"));
     memset (&error, 0, sizeof error);
     assert_null (actor_new (s_failing_body, NULL, "failing", TU_TIMEOUT_MS, &error));
     assert_int_equal (error.code, ASYNROLE_ERESOURCE);

@@ -30,6 +30,9 @@ struct actor_s {
     pthread_mutex_t go_mutex;   //  guards go
     pthread_cond_t go_cond;     //  signalled by actor_go (CLOCK_MONOTONIC)
     bool go;                    //  the creator let the body serve
+    int64_t made;               //  clock_ms when the thread was started
+    atomic_llong began;         //  ms from made to the body's start, or -1
+    atomic_llong reported;      //  ms from made to its status sent, or -1
 };
 
 //  Close the pipes and free the actor (the context reference stays)
@@ -55,6 +58,7 @@ s_thread (void *arg)
 {
     actor_t *self = (actor_t *) arg;
     prctl (PR_SET_NAME, self->name);
+    atomic_store (&self->began, clock_ms () - self->made);
     self->fn (self, self->args);
     if (self->detached) {
         void (*finalize) (void *) = self->finalize;
@@ -79,14 +83,29 @@ s_start (actor_t *self)
     return rc;
 }
 
+//  A start that timed out: how far the body got says where the time went
+static int
+s_late (actor_t *self, int timeout_ms, asynrole_error_t *error)
+{
+    long long began = atomic_load (&self->began);
+    long long reported = atomic_load (&self->reported);
+    char how[96] = "its thread has not begun";
+    if (reported >= 0)
+        snprintf (how, sizeof how, "its thread began after %lld ms and reported after %lld ms",
+                  began, reported);
+    else if (began >= 0)
+        snprintf (how, sizeof how, "its thread began after %lld ms and has not reported", began);
+    return error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
+                      "no start-up status within %d ms: %s (%s)", timeout_ms, self->name, how);
+}
+
 //  Read the body's status from the pipe: 0, or -1 with error filled
 static int
 s_status (actor_t *self, int timeout_ms, asynrole_error_t *error)
 {
     int ready = frames_wait (self->pipe, timeout_ms);
     if (ready == 0)
-        return error_set (error, ASYNROLE_ETIMEOUT, ASYNROLE_OP_CONTROL, ETIMEDOUT,
-                          "no start-up status within %d ms: %s", timeout_ms, self->name);
+        return s_late (self, timeout_ms, error);
     zmsg_t *msg = ready > 0 ? zmsg_recv (self->pipe) : NULL;
     if (!msg)
         return error_zmq (error, errno, "the actor's start-up status did not come");
@@ -122,12 +141,15 @@ actor_new (actor_fn *fn, void *args, const char *name, int timeout_ms, asynrole_
     self->args = args;
     snprintf (self->name, sizeof self->name, "%s", name);
     atomic_init (&self->stopping, false);
+    atomic_init (&self->began, -1);
+    atomic_init (&self->reported, -1);
     pthread_mutex_init (&self->go_mutex, NULL);
     clock_cond_init (&self->go_cond);
     if (pair_new (&self->pipe, &self->inner, "pipe", error)) {
         s_free (self);
         return NULL;
     }
+    self->made = clock_ms ();
     int rc = s_start (self);
     if (rc) {
         error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_THREAD, rc, "%s: cannot start thread %s",
@@ -193,6 +215,7 @@ void
 actor_started (actor_t *self, const asynrole_error_t *failure)
 {
     asynrole_error_t none = { .code = ASYNROLE_OK };
+    atomic_store (&self->reported, clock_ms () - self->made);
     HANDOFF_RELEASE (self);
     if (zsock_send (self->inner, "ib", failure ? -1 : 0, failure ? failure : &none, sizeof none))
         log_error ("asynrole: %s cannot send its start-up status: %s", self->name,
