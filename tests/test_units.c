@@ -182,6 +182,40 @@ s_serving_body (actor_t *actor, void *args)
     zstr_free (&command);
 }
 
+//  A body that waits for its go as long as a role does (a day here), and
+//  says whether it came
+static atomic_int s_go_seen = -1;
+
+static void
+s_go_body (actor_t *actor, void *args)
+{
+    (void) args;
+    actor_started (actor, NULL);
+    atomic_store (&s_go_seen, actor_wait_go (actor, LIMIT_TIMEOUT_MAX) ? 1 : 0);
+    char *command = zstr_recv (actor_inner (actor));
+    zstr_free (&command);
+}
+
+//  A creator that ends the actor instead of letting it go ends the wait
+//  for the go at once; one that lets it go is seen
+static void
+test_actor_go (void **state)
+{
+    (void) state;
+    asynrole_error_t error;
+    actor_t *actor = actor_new (s_go_body, NULL, "go", TU_TIMEOUT_MS, &error);
+    assert_non_null (actor);
+    int64_t start = tu_now ();
+    assert_true (actor_destroy (&actor));
+    assert_true (tu_now () - start < TU_TIMEOUT_MS);
+    assert_int_equal (atomic_load (&s_go_seen), 0);
+    actor = actor_new (s_go_body, NULL, "go", TU_TIMEOUT_MS, &error);
+    assert_non_null (actor);
+    actor_go (actor);
+    assert_true (actor_destroy (&actor));
+    assert_int_equal (atomic_load (&s_go_seen), 1);
+}
+
 static void
 test_actor_runner (void **state)
 {
@@ -547,11 +581,17 @@ int
 main (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_link_receive_bound), cmocka_unit_test (test_link_send_bound),
-        cmocka_unit_test (test_actor_runner),       cmocka_unit_test (test_table_ids),
-        cmocka_unit_test (test_error_codes),        cmocka_unit_test (test_frames),
-        cmocka_unit_test (test_wire_records),       cmocka_unit_test (test_stats_codec),
-        cmocka_unit_test (test_event_codec),        cmocka_unit_test (test_rebind_news_lost),
+        cmocka_unit_test (test_link_receive_bound),
+        cmocka_unit_test (test_link_send_bound),
+        cmocka_unit_test (test_actor_runner),
+        cmocka_unit_test (test_actor_go),
+        cmocka_unit_test (test_table_ids),
+        cmocka_unit_test (test_error_codes),
+        cmocka_unit_test (test_frames),
+        cmocka_unit_test (test_wire_records),
+        cmocka_unit_test (test_stats_codec),
+        cmocka_unit_test (test_event_codec),
+        cmocka_unit_test (test_rebind_news_lost),
     };
     return tu_main (tests, argc, argv);
 }

@@ -274,14 +274,10 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
         role_release (role);
         return -1;
     }
-    //  Each step of the start may take its time: attach, the filter when
-    //  there is one, one open per socket, and the go
-    long long steps = (long long) role->count + (role->filter ? 3 : 2);
-    long long wait = (long long) role_ctl_step_timeout (role) * steps;
     //  The actor sets role->actor itself, before it reports its start
     actor_t *actor =
         actor_new (role_actor, role, kind == ROLE_MANAGER ? "asynrole-mgr" : "asynrole-agent",
-                   wait < INT32_MAX ? (int) wait : INT32_MAX, error);
+                   role_start_wait (role), error);
     if (!actor) {
         role_release (role);
         return -1;
@@ -296,6 +292,16 @@ role_start (role_t *role, role_kind_t kind, void *owner, const char *default_nam
     //  not ours to touch after the go
     actor_go (actor);
     return 0;
+}
+
+int
+role_start_wait (role_t *role)
+{
+    //  Each step of the start may take its time: attach, the filter when
+    //  there is one, one open per socket, and the go
+    long long steps = (long long) role->count + (role->filter ? 3 : 2);
+    long long wait = (long long) role_ctl_step_timeout (role) * steps;
+    return wait < INT32_MAX ? (int) wait : INT32_MAX;
 }
 
 //  Stop the role's calls: no new call starts, sends waiting for room give up

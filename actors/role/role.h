@@ -151,6 +151,10 @@ int role_start (role_t *role, role_kind_t kind, void *owner, const char *default
 //  callback, it is deferred: the role ends when that returns, in its thread.
 void role_stop (role_t *role);
 
+//  How long its creator waits for a role's start-up status (every step's
+//  time); the role waits as long for the go that follows it
+int role_start_wait (role_t *role);
+
 //  Free the role and its owner (the actor is gone), now, or when the last
 //  call still under way leaves (role_quiesce stopped waiting for it)
 void role_dispose (role_t *role);

@@ -504,11 +504,14 @@ s_loop (self_t *self)
 }
 
 //  After the start-up status, wait for role_start's go: until _new has
-//  returned, no callback may run (one could destroy the role under it)
+//  returned, no callback may run (one could destroy the role under it).
+//  As long as the creator may wait for the status: a creator slow to read
+//  it (a busy machine) still sends the go, and one that gave up ends the
+//  actor, which ends this wait at once
 static bool
 s_go (self_t *self)
 {
-    if (actor_wait_go (self->actor, role_ctl_step_timeout (self->role)))
+    if (actor_wait_go (self->actor, role_start_wait (self->role)))
         return true;
     log_error ("%s: no go from its creator", self->role->name);
     return false;

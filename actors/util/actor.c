@@ -177,6 +177,10 @@ actor_destroy (actor_t **self_p)
     if (actor_is_self (self))
         return false;
     atomic_store (&self->stopping, true);
+    //  A body waiting for its go learns there will be none
+    pthread_mutex_lock (&self->go_mutex);
+    pthread_cond_broadcast (&self->go_cond);
+    pthread_mutex_unlock (&self->go_mutex);
     *self_p = NULL;
     //  A body that failed to start has returned already; one that runs reads
     //  its pipe, and our pipes have no high-water mark to refuse the $TERM.
@@ -240,8 +244,12 @@ actor_go (actor_t *self)
 bool
 actor_wait_go (actor_t *self, int timeout_ms)
 {
+    struct timespec deadline = clock_after (timeout_ms);
     pthread_mutex_lock (&self->go_mutex);
-    bool go = clock_wait_flag (&self->go_cond, &self->go_mutex, &self->go, true, timeout_ms);
+    int rc = 0;
+    while (!self->go && !atomic_load (&self->stopping) && rc == 0)
+        rc = pthread_cond_timedwait (&self->go_cond, &self->go_mutex, &deadline);
+    bool go = self->go;
     pthread_mutex_unlock (&self->go_mutex);
     return go;
 }

@@ -49,7 +49,8 @@ void actor_started (actor_t *self, const asynrole_error_t *failure);
 void actor_go (actor_t *self);
 
 //  Body side, after a start: wait at most timeout_ms for actor_go; false
-//  when it did not come
+//  when it did not come, or when actor_destroy ends the actor instead (a
+//  creator whose wait for the status ran out)
 bool actor_wait_go (actor_t *self, int timeout_ms);
 
 //  Body side: true once actor_destroy is ending the actor, so that a $TERM
