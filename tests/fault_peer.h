@@ -76,7 +76,8 @@ size_t fp_answered (fault_peer_t *self);
 //  Wait until n datagrams were received, at most timeout_ms; true if so
 bool fp_wait_received (fault_peer_t *self, size_t n, int timeout_ms);
 
-//  When datagram i arrived (us, CLOCK_MONOTONIC), -1 if it has not
+//  When datagram i arrived (us, CLOCK_MONOTONIC; the kernel's receive
+//  stamp, not when the peer's thread read it), -1 if it has not
 int64_t fp_arrival (fault_peer_t *self, size_t i);
 
 //  Answers held now

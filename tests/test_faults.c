@@ -261,13 +261,18 @@ test_emsgsize_ipv6_pipe (void **state)
 static int
 s_veth (void)
 {
-    return s_sh ("ip link add vh type veth peer name vp"
-                 " && ip link set vp address 02:00:00:00:00:02"
-                 " && ip addr add 10.1.0.1/24 dev vh && ip addr add fd00:1::1/64 dev vh nodad"
-                 " && ip link set vh up && ip link set vp up"
-                 " && sysctl -qw net.ipv4.neigh.vh.mcast_solicit=1"
-                 " net.ipv4.neigh.vh.retrans_time_ms=100 net.ipv6.neigh.vh.mcast_solicit=1"
-                 " net.ipv6.neigh.vh.retrans_time_ms=100");
+    int rc = s_sh ("ip link add vh type veth peer name vp"
+                   " && ip link set vp address 02:00:00:00:00:02"
+                   " && ip addr add 10.1.0.1/24 dev vh && ip addr add fd00:1::1/64 dev vh nodad"
+                   " && ip link set vh up && ip link set vp up"
+                   " && sysctl -qw net.ipv4.neigh.vh.mcast_solicit=1"
+                   " net.ipv4.neigh.vh.retrans_time_ms=100 net.ipv6.neigh.vh.mcast_solicit=1"
+                   " net.ipv6.neigh.vh.retrans_time_ms=100");
+    //  fd00:1::1 takes its local route a moment later (tu_route.c)
+    TU_CHECK (rc == 0, "the veth pair's set-up");
+    TU_CHECK (tu_wait_local ("10.1.0.1", TU_TIMEOUT_MS), "10.1.0.1 is not local");
+    TU_CHECK (tu_wait_local ("fd00:1::1", TU_TIMEOUT_MS), "fd00:1::1 is not local");
+    return 0;
 }
 
 //  10.2.0.0/16 and fd00:2::/64 lie past vp, which forwards, with a rule

@@ -263,6 +263,12 @@ size_t tu_heap_bytes (void);
 //  set (CI, which has root and every tool) the case fails instead
 void tu_skip (const char *why);
 
+//  Wait until ip (an address the test added) is local to the kernel's
+//  routing: a datagram to it is delivered, not dropped (tu_route.c says
+//  why that can take a moment). True if so within timeout_ms; no cmocka
+//  assertions (a child's body may call it).
+bool tu_wait_local (const char *ip, int timeout_ms);
+
 //  Run body (arg) in a child with a deadline of timeout_s seconds (SIGALRM
 //  ends a child that overruns it). With netns, the child first enters a
 //  network namespace of its own with lo up, and when qdisc is not NULL runs
