@@ -11,7 +11,8 @@
       the first malformed one (wire_rec_at), in order, each exactly once:
       a datagram record as a datagram whose payload is the record's bytes
       (read in full: ASan checks they lie in the frame), any other record
-      as an error, ASYNROLE_EDROPPED for WIRE_DROPS, ASYNROLE_ENETWORK else;
+      as an error, ASYNROLE_EDROPPED for WIRE_DROPS, ASYNROLE_ENETWORK for any
+      other with an errno, ASYNROLE_OK (a notice) without one;
     - callback mode: one callback per record (or, without a callback, each
       datagram counted as unhandled);
     - pipe mode: one event per record, every accessor safe on it;
@@ -126,7 +127,10 @@ s_check_error (const asynrole_error_t *error)
     const expected_t *want = &s.expected[s.seen++];
     FUZZ_CHECK (want->rec.type != WIRE_DATAGRAM, "record %zu, a datagram, delivered as an error",
                 s.seen - 1);
-    asynrole_code_t code = want->rec.type == WIRE_DROPS ? ASYNROLE_EDROPPED : ASYNROLE_ENETWORK;
+    //  An error record without an errno is a notice (a socket serves again)
+    asynrole_code_t code = want->rec.type == WIRE_DROPS ? ASYNROLE_EDROPPED
+        : want->rec.err                                 ? ASYNROLE_ENETWORK
+                                                        : ASYNROLE_OK;
     FUZZ_CHECK (error->code == code, "record %zu (type %u): code %d", s.seen - 1, want->rec.type,
                 (int) error->code);
     FUZZ_CHECK (strnlen (error->detail, sizeof error->detail) < sizeof error->detail,
