@@ -167,6 +167,16 @@ s_agent (tu_collector_t *events, const char *const *ifaces, size_t count,
     return agent;
 }
 
+//  An echo Agent on count ifaces that rebinds every rebind ms, its events
+//  collected in a new *events; NULL (said on stderr) on failure
+static asynrole_agent_t *
+s_rebinding_agent (tu_collector_t **events, const char *const *ifaces, size_t count, int rebind)
+{
+    *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = rebind };
+    return s_agent (*events, ifaces, count, &options);
+}
+
 //  -------------------------------------------------------------------------
 //  An address deleted and added again
 
@@ -200,10 +210,9 @@ s_address_away_and_back (void *arg)
     (void) arg;
     if (s_veth ())
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "10.9.0.1:0", "127.0.0.1:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 2, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 2, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     uint16_t port = asynrole_addr_port (&local);
@@ -284,10 +293,9 @@ s_address_elsewhere (void *arg)
     (void) arg;
     if (s_veth () || system ("ip addr add 10.9.0.1/32 dev lo && ip addr add 10.9.1.4/24 dev va"))
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "10.9.0.1:0", "10.9.1.4:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 2, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 2, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t gone = *asynrole_agent_local (agent, 1);
     TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
@@ -320,10 +328,9 @@ s_port_taken (void *arg)
     (void) arg;
     if (s_veth ())
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "10.9.0.1:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 1, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     TU_CHECK (s_va_address (false, events, 0, &local), "down");
@@ -1053,12 +1060,11 @@ s_many_sockets (void *arg)
     (void) arg;
     if (s_veth ())
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = 60000 };
+    tu_collector_t *events;
     const char *ifaces[MANY];
     for (size_t i = 0; i < MANY; i++)
         ifaces[i] = "10.9.0.1:0";
-    asynrole_agent_t *agent = s_agent (events, ifaces, MANY, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, MANY, 60000);
     TU_CHECK (agent, "an Agent");
     TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
     TU_CHECK (tu_collector_wait_errors (events, MANY, TU_TIMEOUT_MS), "%zu down events",
@@ -1097,9 +1103,8 @@ S_IN_NAMESPACE (many_sockets)
 static int
 s_ipv6_one (const char *add, const char *del, const char *iface)
 {
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = 60000 };
-    asynrole_agent_t *agent = s_agent (events, &iface, 1, &options);
+    tu_collector_t *events;
+    asynrole_agent_t *agent = s_rebinding_agent (&events, &iface, 1, 60000);
     TU_CHECK (agent, "an Agent on %s", iface);
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     TU_CHECK (system (del) == 0, "%s", del);
@@ -1140,10 +1145,9 @@ s_link_local_device (void *arg)
     (void) arg;
     if (s_veth () || system ("ip -6 addr add fe80::1/64 dev va nodad"))
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "[fe80::1%va]:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 1, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     TU_CHECK (system ("ip link del va") == 0, "ip link del");
@@ -1191,10 +1195,9 @@ s_link_down_up (void *arg)
             poll (NULL, 0, 50);
     }
     TU_CHECK (text[0], "va's link-local address");
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = 60000 };
+    tu_collector_t *events;
     const char *ifaces[] = { text };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 1, 60000);
     TU_CHECK (agent, "an Agent on %s", text);
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     TU_CHECK (system ("ip link set va down") == 0, "down");
