@@ -75,6 +75,14 @@ fp_destroy_all (void)
     }
 }
 
+int
+fp_teardown (void **state)
+{
+    int rc = tu_teardown (state);
+    fp_destroy_all ();
+    return rc;
+}
+
 static int
 s_bind (const char *text, asynrole_addr_t *bound)
 {

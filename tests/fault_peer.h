@@ -59,6 +59,10 @@ fault_peer_t *fp_new (const fp_options_t *options);
 void fp_destroy (fault_peer_t **self_p);
 void fp_destroy_all (void);
 
+//  A cmocka teardown: tu_teardown (the registered roles), then the peers
+//  a failed case left
+int fp_teardown (void **state);
+
 //  The receive buffer the kernel gave (SO_RCVBUF's reading: twice the
 //  bytes asked for)
 int fp_rcvbuf (fault_peer_t *self);

@@ -4,14 +4,6 @@
 #include "fault_peer.h"
 #include <errno.h>
 
-static int
-s_teardown (void **state)
-{
-    int rc = tu_teardown (state);
-    fp_destroy_all ();
-    return rc;
-}
-
 static fault_peer_t *
 s_peer (const fp_options_t *options)
 {
@@ -835,23 +827,24 @@ int
 main (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown (test_send_and_receive, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_send_and_receive_no_response, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_send_and_receive_validated, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_send_and_receive_threads, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_blocking_from_callback, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_destroy_ends_blocking, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_send_and_receive_bad_arguments, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_receive_and_send, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_receive_idle, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_receive_error_event, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_destroy_ends_receive, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_receive_bad_arguments, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_bulk, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_bulk_queue_full, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_bulk_gives_up, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_bulk_keeps_going, tu_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_destroy_outlived_by_call, tu_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_send_and_receive, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_send_and_receive_no_response, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_send_and_receive_validated, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_send_and_receive_threads, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_blocking_from_callback, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_destroy_ends_blocking, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_send_and_receive_bad_arguments, tu_setup,
+                                         fp_teardown),
+        cmocka_unit_test_setup_teardown (test_receive_and_send, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_receive_idle, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_receive_error_event, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_destroy_ends_receive, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_receive_bad_arguments, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk_queue_full, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk_gives_up, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk_keeps_going, tu_setup, fp_teardown),
+        cmocka_unit_test_setup_teardown (test_destroy_outlived_by_call, tu_setup, fp_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -761,16 +761,6 @@ test_truncated_ipv6_pipe (void **state)
 
 #define DESCRIPTOR_IFACES 64
 
-static int
-s_set_nofile (rlim_t soft)
-{
-    struct rlimit limit;
-    if (getrlimit (RLIMIT_NOFILE, &limit))
-        return -1;
-    limit.rlim_cur = soft;
-    return setrlimit (RLIMIT_NOFILE, &limit);
-}
-
 //  The limit that leaves exactly free descriptors to open (a limit below
 //  descriptors open keeps them open)
 static int
@@ -808,11 +798,11 @@ s_try_agent (asynrole_io_t *io, int free, rlim_t restore, bool *by_socket)
         ifaces[i] = "127.0.0.1:0";
     asynrole_options_t options = { .io = io };
     asynrole_error_t error = { .code = ASYNROLE_OK };
-    TU_CHECK (s_set_nofile ((rlim_t) s_limit_leaving (free)) == 0, "setrlimit: %s",
+    TU_CHECK (tu_set_nofile ((rlim_t) s_limit_leaving (free)) == 0, "setrlimit: %s",
               strerror (errno));
     asynrole_agent_t *agent =
         asynrole_agent_new (tu_agent_collect_cb, NULL, ifaces, DESCRIPTOR_IFACES, &options, &error);
-    TU_CHECK (s_set_nofile (restore) == 0, "setrlimit: %s", strerror (errno));
+    TU_CHECK (tu_set_nofile (restore) == 0, "setrlimit: %s", strerror (errno));
     asynrole_agent_destroy (&agent);
     if (error.code == ASYNROLE_OK)
         return 0;

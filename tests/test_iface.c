@@ -52,6 +52,14 @@
 //  The most CPU the process may spend meanwhile (a busy loop spends it all)
 #define WATCH_CPU_MS 150
 
+//  test_NAME runs s_NAME in a child in a network namespace of its own
+#define S_IN_NAMESPACE(name)                       \
+    static void test_##name (void **state)         \
+    {                                              \
+        (void) state;                              \
+        tu_child (s_##name, NULL, true, NULL, 60); \
+    }
+
 //  -------------------------------------------------------------------------
 //  Helpers (usable in a child: they report, they do not assert)
 
@@ -122,14 +130,18 @@ s_cpu_ms (void)
     return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-//  CPU the process uses over WATCH_MS of waiting on nothing: the window in
-//  which a busy loop would show (a measurement, not a synchronisation)
-static int64_t
-s_cpu_over_window (void)
+//  Whether the process uses less than WATCH_CPU_MS of CPU over WATCH_MS of
+//  waiting on nothing: the window in which a busy loop would show (a
+//  measurement, not a synchronisation). Too much is said on stderr.
+static bool
+s_quiet (void)
 {
     int64_t before = s_cpu_ms ();
     poll (NULL, 0, WATCH_MS);
-    return s_cpu_ms () - before;
+    int64_t cpu = s_cpu_ms () - before;
+    if (cpu >= WATCH_CPU_MS)
+        fprintf (stderr, "%lld ms of CPU in %d ms\n", (long long) cpu, WATCH_MS);
+    return cpu < WATCH_CPU_MS;
 }
 
 static asynrole_stats_t
@@ -155,6 +167,16 @@ s_agent (tu_collector_t *events, const char *const *ifaces, size_t count,
     return agent;
 }
 
+//  An echo Agent on count ifaces that rebinds every rebind ms, its events
+//  collected in a new *events; NULL (said on stderr) on failure
+static asynrole_agent_t *
+s_rebinding_agent (tu_collector_t **events, const char *const *ifaces, size_t count, int rebind)
+{
+    *events = tu_collector_new ();
+    asynrole_options_t options = { .rebind_interval = rebind };
+    return s_agent (*events, ifaces, count, &options);
+}
+
 //  -------------------------------------------------------------------------
 //  An address deleted and added again
 
@@ -169,16 +191,28 @@ s_veth (void)
         : 0;
 }
 
+//  Delete va's address 10.9.0.1 (add false) or add it again: whether that
+//  was done and events' error event index says so of the socket at local
+static bool
+s_va_address (bool add, tu_collector_t *events, size_t index, const asynrole_addr_t *local)
+{
+    const char *command = add ? "ip addr add 10.9.0.1/24 dev va" : "ip addr del 10.9.0.1/24 dev va";
+    if (system (command)) {
+        fprintf (stderr, "%s failed\n", command);
+        return false;
+    }
+    return s_interface_event (s_error_event (events, index), add ? 0 : EADDRNOTAVAIL, local);
+}
+
 static int
 s_address_away_and_back (void *arg)
 {
     (void) arg;
     if (s_veth ())
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "10.9.0.1:0", "127.0.0.1:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 2, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 2, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     uint16_t port = asynrole_addr_port (&local);
@@ -190,8 +224,7 @@ s_address_away_and_back (void *arg)
     TU_CHECK (s_echoed (client, "10.9.0.1", port, "before"), "served before");
 
     //  The address goes: one event, the other socket serves on
-    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
-    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    TU_CHECK (s_va_address (false, events, 0, &local), "down");
     TU_CHECK (s_echoed (lo_client, "127.0.0.1", lo_port, "meanwhile"), "the other serves");
     asynrole_stats_t stats = s_stats (agent, 0);
     TU_CHECK (stats.went_down == 1 && stats.down == 1 && stats.rebound == 0, "down %llu",
@@ -204,13 +237,11 @@ s_address_away_and_back (void *arg)
     const asynrole_error_t *failed = s_error_event (events, 1);
     TU_CHECK (failed && failed->op == ASYNROLE_OP_SEND && failed->sys_errno == EADDRNOTAVAIL,
               "the send failed");
-    int64_t cpu = s_cpu_over_window ();
-    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms down", (long long) cpu, WATCH_MS);
+    TU_CHECK (s_quiet (), "a busy loop while down");
     TU_CHECK (s_stats (agent, 0).tx_failed == 1, "tx_failed");
 
     //  It comes back: a notice, and the same address and port serve again
-    TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
-    TU_CHECK (s_interface_event (s_error_event (events, 2), 0, &local), "up again");
+    TU_CHECK (s_va_address (true, events, 2, &local), "up again");
     TU_CHECK (s_echoed (client, "10.9.0.1", port, "after"), "served after");
     stats = s_stats (agent, 0);
     TU_CHECK (stats.went_down == 1 && stats.down == 0 && stats.rebound == 1, "rebound");
@@ -223,12 +254,7 @@ s_address_away_and_back (void *arg)
     return 0;
 }
 
-static void
-test_address_away_and_back (void **state)
-{
-    (void) state;
-    tu_child (s_address_away_and_back, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (address_away_and_back)
 
 //  The same in pipe mode: the events arrive on the data socket
 static int
@@ -257,12 +283,7 @@ s_address_pipe_mode (void *arg)
     return 0;
 }
 
-static void
-test_address_pipe_mode (void **state)
-{
-    (void) state;
-    tu_child (s_address_pipe_mode, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (address_pipe_mode)
 
 //  An address deleted from one interface that another still has: nothing
 //  went, so nothing is closed (no event, no sends failed, no gap)
@@ -272,10 +293,9 @@ s_address_elsewhere (void *arg)
     (void) arg;
     if (s_veth () || system ("ip addr add 10.9.0.1/32 dev lo && ip addr add 10.9.1.4/24 dev va"))
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "10.9.0.1:0", "10.9.1.4:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 2, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 2, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t gone = *asynrole_agent_local (agent, 1);
     TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
@@ -297,12 +317,7 @@ s_address_elsewhere (void *arg)
     return 0;
 }
 
-static void
-test_address_elsewhere (void **state)
-{
-    (void) state;
-    tu_child (s_address_elsewhere, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (address_elsewhere)
 
 //  A socket that asked for any port, whose port another socket took while
 //  it was down: bound again at another port (its notice says which) rather
@@ -313,14 +328,12 @@ s_port_taken (void *arg)
     (void) arg;
     if (s_veth ())
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "10.9.0.1:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 1, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
-    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
-    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    TU_CHECK (s_va_address (false, events, 0, &local), "down");
     //  Its port, taken meanwhile on every address
     char any[32];
     snprintf (any, sizeof any, "0.0.0.0:%u", asynrole_addr_port (&local));
@@ -342,12 +355,7 @@ s_port_taken (void *arg)
     return 0;
 }
 
-static void
-test_port_taken (void **state)
-{
-    (void) state;
-    tu_child (s_port_taken, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (port_taken)
 
 //  -------------------------------------------------------------------------
 //  A device deleted and made again
@@ -379,8 +387,7 @@ s_device_gone (void *arg)
     TU_CHECK (system ("ip link del va") == 0, "ip link del");
     TU_CHECK (s_interface_event (s_error_event (events, 0), ENODEV, &local), "down");
     TU_CHECK (s_echoed (lo_client, "127.0.0.1", lo_port, "meanwhile"), "the other serves");
-    int64_t cpu = s_cpu_over_window ();
-    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms down", (long long) cpu, WATCH_MS);
+    TU_CHECK (s_quiet (), "a busy loop while down");
     TU_CHECK (s_stats (agent, 0).down == 1, "down");
 
     TU_CHECK (s_veth () == 0, "the veth pair again");
@@ -404,12 +411,7 @@ s_device_gone (void *arg)
     return 0;
 }
 
-static void
-test_device_gone (void **state)
-{
-    (void) state;
-    tu_child (s_device_gone, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (device_gone)
 
 //  A wildcard IPv6 Agent answers a request that came in by a link-local
 //  address on an interface deleted since: the reply names that interface
@@ -469,12 +471,7 @@ s_reply_device_gone (void *arg)
     return 0;
 }
 
-static void
-test_reply_device_gone (void **state)
-{
-    (void) state;
-    tu_child (s_reply_device_gone, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (reply_device_gone)
 
 //  -------------------------------------------------------------------------
 //  Descriptors that fail for good (loopback)
@@ -497,6 +494,24 @@ s_descriptor_of (const asynrole_addr_t *local)
     closedir (dir);
     assert_true (found >= 0);
     return found;
+}
+
+//  Hold every free descriptor number below fd, itself free (open
+//  /dev/null on each), so that the next descriptor opened gets fd; how
+//  many are held, in held
+#define HELD_MAX 256
+
+static size_t
+s_hold_below (int fd, int held[HELD_MAX])
+{
+    size_t nheld = 0;
+    for (int got = -1; got != fd && nheld < HELD_MAX;) {
+        got = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_true (got >= 0 && got <= fd);
+        held[nheld++] = got;
+    }
+    assert_int_equal (close (held[--nheld]), 0);
+    return nheld;
 }
 
 //  Send one datagram through an Agent's socket index to a port that
@@ -594,14 +609,8 @@ s_number_to_rebound (void)
     assert_int_equal (close (fd[0]), 0);
     assert_int_equal (close (fd[1]), 0);
     //  The first's number, the lowest free one: every lower free one held
-    int held[256];
-    size_t nheld = 0;
-    for (int got = -1; got != fd[first] && nheld < 256;) {
-        got = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-        assert_true (got >= 0 && got <= fd[first]);
-        held[nheld++] = got;
-    }
-    assert_int_equal (close (held[--nheld]), 0);
+    int held[HELD_MAX];
+    size_t nheld = s_hold_below (fd[first], held);
     s_send_through (agent, second);
     assert_true (s_interface_event (s_error_event (events, 1), EBADF, &local[second]));
     assert_true (s_interface_event (s_error_event (events, 2), 0, &local[second]));
@@ -661,14 +670,8 @@ s_number_to_new_role (asynrole_io_t *io)
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     int fd = s_descriptor_of (&local);
     assert_int_equal (close (fd), 0);
-    int held[256];
-    size_t nheld = 0;
-    for (int got = -1; got != fd && nheld < 256;) {
-        got = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-        assert_true (got >= 0 && got <= fd);
-        held[nheld++] = got;
-    }
-    assert_int_equal (close (held[--nheld]), 0);
+    int held[HELD_MAX];
+    size_t nheld = s_hold_below (fd, held);
     for (size_t i = 0; i < SPARE; i++)
         close (spare[i]);
     const char *ifaces[OPENED];
@@ -842,8 +845,7 @@ test_rebind_never (void **state)
     assert_non_null (s_error_event (events, 0));
     assert_true (s_interface_event (s_error_event (events, 1), EBADF, &local));
     //  Down for good: no busy loop, sends fail, the other socket serves
-    int64_t cpu = s_cpu_over_window ();
-    assert_true (cpu < WATCH_CPU_MS);
+    assert_true (s_quiet ());
     s_send_through (agent, 0);
     const asynrole_error_t *failed = s_error_event (events, 2);
     assert_non_null (failed);
@@ -1010,15 +1012,13 @@ s_destroyed_while_down (void *arg)
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     char text[ASYNROLE_ADDR_STRLEN];
     asynrole_addr_format (&local, text, sizeof text);
-    TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
-    TU_CHECK (s_interface_event (s_error_event (events, 0), EADDRNOTAVAIL, &local), "down");
+    TU_CHECK (s_va_address (false, events, 0, &local), "down");
     asynrole_agent_destroy (&agent);
     //  Its slot, taken by a new role's socket
     tu_collector_t *news = tu_collector_new ();
     asynrole_agent_t *fresh = s_agent (news, lo, 1, &options);
     TU_CHECK (fresh, "a new Agent");
-    int64_t cpu = s_cpu_over_window ();
-    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms", (long long) cpu, WATCH_MS);
+    TU_CHECK (s_quiet (), "a busy loop");
     TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
     const char *again[] = { text };
     agent = s_agent (events, again, 1, &options);
@@ -1047,12 +1047,7 @@ s_destroyed_while_down (void *arg)
     return 0;
 }
 
-static void
-test_destroyed_while_down (void **state)
-{
-    (void) state;
-    tu_child (s_destroyed_while_down, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (destroyed_while_down)
 
 //  Many sockets bound to one address that goes and comes back: every one
 //  reports, every one comes back on the kernel's news (the interval is
@@ -1065,18 +1060,16 @@ s_many_sockets (void *arg)
     (void) arg;
     if (s_veth ())
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = 60000 };
+    tu_collector_t *events;
     const char *ifaces[MANY];
     for (size_t i = 0; i < MANY; i++)
         ifaces[i] = "10.9.0.1:0";
-    asynrole_agent_t *agent = s_agent (events, ifaces, MANY, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, MANY, 60000);
     TU_CHECK (agent, "an Agent");
     TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
     TU_CHECK (tu_collector_wait_errors (events, MANY, TU_TIMEOUT_MS), "%zu down events",
               tu_collector_errors (events));
-    int64_t cpu = s_cpu_over_window ();
-    TU_CHECK (cpu < WATCH_CPU_MS, "%lld ms of CPU in %d ms", (long long) cpu, WATCH_MS);
+    TU_CHECK (s_quiet (), "a busy loop");
     TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
     TU_CHECK (tu_collector_wait_errors (events, 2 * MANY, TU_TIMEOUT_MS), "%zu events",
               tu_collector_errors (events));
@@ -1104,20 +1097,14 @@ s_many_sockets (void *arg)
     return 0;
 }
 
-static void
-test_many_sockets (void **state)
-{
-    (void) state;
-    tu_child (s_many_sockets, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (many_sockets)
 
 //  IPv6: an address (no DAD) and a link-local one, each deleted and added
 static int
 s_ipv6_one (const char *add, const char *del, const char *iface)
 {
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = 60000 };
-    asynrole_agent_t *agent = s_agent (events, &iface, 1, &options);
+    tu_collector_t *events;
+    asynrole_agent_t *agent = s_rebinding_agent (&events, &iface, 1, 60000);
     TU_CHECK (agent, "an Agent on %s", iface);
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     TU_CHECK (system (del) == 0, "%s", del);
@@ -1148,12 +1135,7 @@ s_ipv6 (void *arg)
     return rc;
 }
 
-static void
-test_ipv6 (void **state)
-{
-    (void) state;
-    tu_child (s_ipv6, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (ipv6)
 
 //  An IPv6 link-local address on a device deleted and made again (a new
 //  ifindex): it serves again on the device of that name
@@ -1163,10 +1145,9 @@ s_link_local_device (void *arg)
     (void) arg;
     if (s_veth () || system ("ip -6 addr add fe80::1/64 dev va nodad"))
         return TU_SKIP;
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = REBIND_MS };
+    tu_collector_t *events;
     const char *ifaces[] = { "[fe80::1%va]:0" };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 1, REBIND_MS);
     TU_CHECK (agent, "an Agent");
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     TU_CHECK (system ("ip link del va") == 0, "ip link del");
@@ -1189,12 +1170,7 @@ s_link_local_device (void *arg)
     return 0;
 }
 
-static void
-test_link_local_device (void **state)
-{
-    (void) state;
-    tu_child (s_link_local_device, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (link_local_device)
 
 //  A link that goes down and up: its own IPv6 link-local address goes with
 //  it, and comes back once DAD is done (news of a tentative address first:
@@ -1219,10 +1195,9 @@ s_link_down_up (void *arg)
             poll (NULL, 0, 50);
     }
     TU_CHECK (text[0], "va's link-local address");
-    tu_collector_t *events = tu_collector_new ();
-    asynrole_options_t options = { .rebind_interval = 60000 };
+    tu_collector_t *events;
     const char *ifaces[] = { text };
-    asynrole_agent_t *agent = s_agent (events, ifaces, 1, &options);
+    asynrole_agent_t *agent = s_rebinding_agent (&events, ifaces, 1, 60000);
     TU_CHECK (agent, "an Agent on %s", text);
     asynrole_addr_t local = *asynrole_agent_local (agent, 0);
     TU_CHECK (system ("ip link set va down") == 0, "down");
@@ -1234,12 +1209,7 @@ s_link_down_up (void *arg)
     return 0;
 }
 
-static void
-test_link_down_up (void **state)
-{
-    (void) state;
-    tu_child (s_link_down_up, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (link_down_up)
 
 //  What a request's one final callback said
 typedef struct {
@@ -1276,6 +1246,25 @@ s_request (asynrole_manager_t *manager, s_outcome_t *outcome)
     return rc;
 }
 
+//  Whether a request is made and the outcome's callbacks reach count
+static bool
+s_request_ends (asynrole_manager_t *manager, s_outcome_t *outcome, size_t count)
+{
+    return s_request (manager, outcome) == 0
+        && tu_wait_count (&outcome->mutex, &outcome->cond, &outcome->count, count, TU_TIMEOUT_MS);
+}
+
+//  The last callback's outcome, read under the lock
+static void
+s_outcome_read (s_outcome_t *outcome, bool *replied, int *attempts, int *code)
+{
+    pthread_mutex_lock (&outcome->mutex);
+    *replied = outcome->replied;
+    *attempts = outcome->attempts;
+    *code = outcome->code;
+    pthread_mutex_unlock (&outcome->mutex);
+}
+
 //  A Manager bound to an address that goes away while a request retries,
 //  and comes back before its retries run out: the request ends with the
 //  reply, once; a request while it is down and none after is just as fine
@@ -1300,9 +1289,7 @@ s_manager_request (void *arg)
     TU_CHECK (manager, "a Manager: %s", error.detail);
     s_outcome_t outcome = { .mutex = PTHREAD_MUTEX_INITIALIZER };
     tu_cond_init (&outcome.cond);
-    TU_CHECK (s_request (manager, &outcome) == 0, "request");
-    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 1, TU_TIMEOUT_MS),
-              "the first request's end");
+    TU_CHECK (s_request_ends (manager, &outcome, 1), "the first request's end");
     TU_CHECK (outcome.replied, "the first request's reply");
     TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
     size_t at = 0;
@@ -1315,19 +1302,16 @@ s_manager_request (void *arg)
     TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
     TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 2, TU_TIMEOUT_MS),
               "the second request's end");
-    pthread_mutex_lock (&outcome.mutex);
-    bool replied = outcome.replied;
-    int attempts = outcome.attempts, code = outcome.code;
-    pthread_mutex_unlock (&outcome.mutex);
+    bool replied;
+    int attempts, code;
+    s_outcome_read (&outcome, &replied, &attempts, &code);
     TU_CHECK (replied && attempts >= 3, "replied %d after %d attempts (code %d)", replied, attempts,
               code);
     const asynrole_error_t *up = s_event_op (events, 0, ASYNROLE_OP_INTERFACE, &at);
     TU_CHECK (up && (up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, NULL))
                   && up->code == ASYNROLE_OK,
               "up again");
-    TU_CHECK (s_request (manager, &outcome) == 0, "request after");
-    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 3, TU_TIMEOUT_MS),
-              "the third request's end");
+    TU_CHECK (s_request_ends (manager, &outcome, 3), "the third request's end");
     TU_CHECK (outcome.replied && outcome.attempts == 1, "the third");
     asynrole_manager_destroy (&manager);
     TU_CHECK (outcome.count == 3, "%zu callbacks", outcome.count);
@@ -1337,12 +1321,7 @@ s_manager_request (void *arg)
     return 0;
 }
 
-static void
-test_manager_request (void **state)
-{
-    (void) state;
-    tu_child (s_manager_request, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (manager_request)
 
 //  An echo peer in a network namespace of its own at the far end of the
 //  veth pair (vb, 10.9.0.2:PEER_PORT), so that what reaches it is routed
@@ -1428,9 +1407,7 @@ s_manager_any_source (void *arg)
     TU_CHECK (manager, "a Manager: %s", error.detail);
     s_outcome_t outcome = { .mutex = PTHREAD_MUTEX_INITIALIZER };
     tu_cond_init (&outcome.cond);
-    TU_CHECK (s_request (manager, &outcome) == 0, "request");
-    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 1, TU_TIMEOUT_MS),
-              "the first request's end");
+    TU_CHECK (s_request_ends (manager, &outcome, 1), "the first request's end");
     TU_CHECK (outcome.replied, "the first request's reply");
     asynrole_stats_t stats;
     TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
@@ -1443,13 +1420,10 @@ s_manager_any_source (void *arg)
     TU_CHECK (down && down->sys_errno == EADDRNOTAVAIL, "down");
     const asynrole_error_t *up = s_event_op (events, at + 1, ASYNROLE_OP_INTERFACE, &at);
     TU_CHECK (up && up->code == ASYNROLE_OK, "up again");
-    TU_CHECK (s_request (manager, &outcome) == 0, "request after");
-    TU_CHECK (tu_wait_count (&outcome.mutex, &outcome.cond, &outcome.count, 2, TU_TIMEOUT_MS),
-              "the second request's end");
-    pthread_mutex_lock (&outcome.mutex);
-    bool replied = outcome.replied;
-    int code = outcome.code;
-    pthread_mutex_unlock (&outcome.mutex);
+    TU_CHECK (s_request_ends (manager, &outcome, 2), "the second request's end");
+    bool replied;
+    int attempts, code;
+    s_outcome_read (&outcome, &replied, &attempts, &code);
     TU_CHECK (replied, "no reply after the address went (code %d)", code);
     TU_CHECK (asynrole_manager_stats (manager, &stats, &error) == 0, "stats");
     asynrole_addr_format (&stats.local, text, sizeof text);
@@ -1462,12 +1436,7 @@ s_manager_any_source (void *arg)
     return 0;
 }
 
-static void
-test_manager_any_source (void **state)
-{
-    (void) state;
-    tu_child (s_manager_any_source, NULL, true, NULL, 60);
-}
+S_IN_NAMESPACE (manager_any_source)
 
 int
 main (int argc, char **argv)

@@ -188,16 +188,6 @@ s_all_fds (void)
 }
 
 static int
-s_set_nofile (rlim_t soft)
-{
-    struct rlimit limit;
-    if (getrlimit (RLIMIT_NOFILE, &limit))
-        return -1;
-    limit.rlim_cur = soft;
-    return setrlimit (RLIMIT_NOFILE, &limit);
-}
-
-static int
 s_sweep (void *arg)
 {
     (void) arg;
@@ -214,9 +204,10 @@ s_sweep (void *arg)
                 shared = asynrole_io_new (&error);
                 TU_CHECK (shared, "asynrole_io_new: %s", error.detail);
             }
-            TU_CHECK (s_set_nofile (limit) == 0, "setrlimit %d: %s", (int) limit, strerror (errno));
+            TU_CHECK (tu_set_nofile (limit) == 0, "setrlimit %d: %s", (int) limit,
+                      strerror (errno));
             int rc = s_try ((make_t) kind, shared);
-            TU_CHECK (s_set_nofile (start.rlim_cur) == 0, "setrlimit: %s", strerror (errno));
+            TU_CHECK (tu_set_nofile (start.rlim_cur) == 0, "setrlimit: %s", strerror (errno));
             TU_CHECK (rc >= 0, "limit %d, kind %d: not the typed error", (int) limit, kind);
             made += rc == 0;
             refused += rc == 1;
@@ -235,10 +226,10 @@ s_sweep (void *arg)
             if (kind == MAKE_MANAGER_SHARED)
                 continue;  //  a shared I/O object would have started it already
             int before = tu_open_fds ();
-            TU_CHECK (s_set_nofile ((rlim_t) (s_all_fds () + k)) == 0, "setrlimit: %s",
+            TU_CHECK (tu_set_nofile ((rlim_t) (s_all_fds () + k)) == 0, "setrlimit: %s",
                       strerror (errno));
             int rc = s_try ((make_t) kind, NULL);
-            TU_CHECK (s_set_nofile (start.rlim_cur) == 0, "setrlimit: %s", strerror (errno));
+            TU_CHECK (tu_set_nofile (start.rlim_cur) == 0, "setrlimit: %s", strerror (errno));
             TU_CHECK (rc >= 0, "%d above the open ones, kind %d: not the typed error", k, kind);
             made += rc == 0;
             refused += rc == 1;

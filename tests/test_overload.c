@@ -469,16 +469,6 @@ typedef struct {
     tally_t datagrams;                    //  what reached the Manager's own callback
 } engine_t;
 
-static bool
-s_key (void *ctx, const uint8_t *data, size_t size, uint64_t *key)
-{
-    (void) ctx;
-    if (size < 8)
-        return false;
-    memcpy (key, data, 8);
-    return true;
-}
-
 static void
 s_result (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *result)
 {
@@ -613,7 +603,7 @@ test_request_engine (void **state)
     //  A reply's key is its first 8 bytes: replies to one destination are
     //  told apart, so IN_FLIGHT may be in flight to the one peer
     asynrole_requests_t requests = {
-        .key = s_key,
+        .key = tu_key_first8,
         .max_in_flight = IN_FLIGHT,
         .max_per_destination = IN_FLIGHT,
         .max_queued = QUEUED,
@@ -653,22 +643,13 @@ test_request_engine (void **state)
     free (self);
 }
 
-//  The registered roles, then a peer a failed case left
-static int
-s_teardown (void **state)
-{
-    int rc = tu_teardown (state);
-    fp_destroy_all ();
-    return rc;
-}
-
 int
 main (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown (test_agent_callback, s_teardown),
-        cmocka_unit_test_teardown (test_agent_pipe, s_teardown),
-        cmocka_unit_test_teardown (test_request_engine, s_teardown),
+        cmocka_unit_test_teardown (test_agent_callback, fp_teardown),
+        cmocka_unit_test_teardown (test_agent_pipe, fp_teardown),
+        cmocka_unit_test_teardown (test_request_engine, fp_teardown),
     };
     return tu_main (tests, argc, argv);
 }

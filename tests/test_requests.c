@@ -189,17 +189,6 @@ s_stats (asynrole_manager_t *manager)
     return stats;
 }
 
-//  The key of a datagram: its first 8 bytes
-static bool
-s_key (void *ctx, const uint8_t *data, size_t size, uint64_t *key)
-{
-    (void) ctx;
-    if (size < 8)
-        return false;
-    memcpy (key, data, 8);
-    return true;
-}
-
 //  Each attempt after the first carries its number in byte 7 (its key changes)
 static size_t
 s_rewrite (void *ctx, uint64_t handle, int attempt, uint8_t *data, size_t size, size_t room)
@@ -318,7 +307,7 @@ test_late_reply (void **state)
     fp_action_t script[] = { { .drop = false }, { .drop = true } };
     fp_options_t options = { .script = script, .script_len = 2, .hold = true };
     fault_peer_t *peer = s_peer (&options);
-    asynrole_requests_t requests = { .key = s_key, .on_attempt = s_rewrite };
+    asynrole_requests_t requests = { .key = tu_key_first8, .on_attempt = s_rewrite };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (4);
     //  Attempt 0 waits 1 s, attempt 1 waits 2 s: time enough to let it go
@@ -441,7 +430,7 @@ test_keys_out_of_order (void **state)
     (void) state;
     fp_options_t options = { .hold = true };
     fault_peer_t *peer = s_peer (&options);
-    asynrole_requests_t requests = { .key = s_key };
+    asynrole_requests_t requests = { .key = tu_key_first8 };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (16);
     asynrole_policy_t policy = { .timeout = TU_TIMEOUT_MS };
@@ -482,7 +471,7 @@ s_check_case (const check_case_t *c)
     fp_options_t options = { .other = c->other, .otherwise = { .other = true } };
     fault_peer_t *peer = s_peer (&options);
     tu_collector_t *plain = tu_collector_new ();
-    asynrole_requests_t requests = { .check = c->check, .key = c->keyed ? s_key : NULL };
+    asynrole_requests_t requests = { .check = c->check, .key = c->keyed ? tu_key_first8 : NULL };
     asynrole_manager_t *manager = s_manager (&requests, plain);
     results_t *results = s_results_new (4);
     asynrole_policy_t policy = { .timeout = c->accepted ? TU_TIMEOUT_MS : 200 };
@@ -907,7 +896,9 @@ test_100k_outstanding (void **state)
         tu_skip ("a 64 MiB receive buffer needs root (SO_RCVBUFFORCE)");
         return;
     }
-    asynrole_requests_t requests = { .key = s_key, .max_in_flight = TOTAL, .max_queued = TOTAL };
+    asynrole_requests_t requests = { .key = tu_key_first8,
+                                     .max_in_flight = TOTAL,
+                                     .max_queued = TOTAL };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (TOTAL);
     asynrole_policy_t policy = { .timeout = 600000 };
@@ -976,7 +967,7 @@ test_send_queue_full (void **state)
         .answer = s_note_order, .answer_ctx = order, .rcvbuf = 8 << 20, .capacity = TOTAL
     };
     fault_peer_t *peer = s_peer (&options);
-    asynrole_requests_t requests = { .key = s_key };
+    asynrole_requests_t requests = { .key = tu_key_first8 };
     //  The peer answers at once: under TSan the Manager's I/O actor can fall
     //  behind 2,000 replies, so its receive buffer holds them all (none retried)
     asynrole_options_t manager_options = { .requests = &requests,
@@ -1643,7 +1634,7 @@ test_blocked_order (void **state)
     hook_log_t log = { .length = 0 };
     pthread_mutex_init (&log.mutex, NULL);
     asynrole_requests_t requests = {
-        .key = s_key, .max_per_destination = 2, .hook = s_log_hook, .hook_ctx = &log
+        .key = tu_key_first8, .max_per_destination = 2, .hook = s_log_hook, .hook_ctx = &log
     };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     asynrole_policy_t policy = { .timeout = 30000 };
@@ -1688,7 +1679,7 @@ test_one_key_many (void **state)
     };
     fp_options_t options = { .hold = true, .capacity = TOTAL, .rcvbuf = 8 << 20 };
     fault_peer_t *peer = s_peer (&options);
-    asynrole_requests_t requests = { .key = s_key, .max_queued = TOTAL };
+    asynrole_requests_t requests = { .key = tu_key_first8, .max_queued = TOTAL };
     asynrole_manager_t *manager = s_manager (&requests, NULL);
     results_t *results = s_results_new (TOTAL);
     asynrole_policy_t policy = { .timeout = 600000 };

@@ -204,16 +204,6 @@ s_result_cb (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *re
     s_progress ();
 }
 
-static bool
-s_key (void *ctx, const uint8_t *data, size_t size, uint64_t *key)
-{
-    (void) ctx;
-    if (size < 8)
-        return false;
-    memcpy (key, data, 8);
-    return true;
-}
-
 //  Keys of requests: unique across the Managers that share the peer
 static atomic_uint_fast64_t s_next_key;
 
@@ -362,7 +352,7 @@ s_read_events (void *socket, counts_t *counts, int ms)
 static void
 s_churn_manager (soak_t *self, counts_t *counts, bool pipe)
 {
-    asynrole_requests_t requests = { .key = s_key };
+    asynrole_requests_t requests = { .key = tu_key_first8 };
     asynrole_options_t options = { .io = self->io,
                                    .pipe_mode = pipe,
                                    .requests = &requests,
@@ -504,7 +494,7 @@ s_setup (soak_t *self)
     self->made = calloc (RING, 1);
     self->ended = calloc (RING, 1);
     assert_true (self->made && self->ended);
-    asynrole_requests_t requests = { .key = s_key };
+    asynrole_requests_t requests = { .key = tu_key_first8 };
     asynrole_options_t options = {
         .io = self->io, .requests = &requests, .max_bytes = ROLE_BYTES, .send_queue = CHURN_BYTES
     };
@@ -786,21 +776,12 @@ test_soak_mixed (void **state)
     free (self);
 }
 
-//  The registered roles, then a peer a failed case left
-static int
-s_teardown (void **state)
-{
-    int rc = tu_teardown (state);
-    fp_destroy_all ();
-    return rc;
-}
-
 int
 main (int argc, char **argv)
 {
     tu_cond_init (&s_cond);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown (test_soak_mixed, s_teardown),
+        cmocka_unit_test_teardown (test_soak_mixed, fp_teardown),
     };
     return tu_main (tests, argc, argv);
 }

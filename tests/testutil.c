@@ -514,6 +514,16 @@ tu_release_port (int fd)
 }
 
 bool
+tu_key_first8 (void *ctx, const uint8_t *data, size_t size, uint64_t *key)
+{
+    (void) ctx;
+    if (size < 8)
+        return false;
+    memcpy (key, data, 8);
+    return true;
+}
+
+bool
 tu_can_bind (const asynrole_addr_t *addr)
 {
     int fd = s_bind (addr, NULL);
@@ -750,6 +760,16 @@ tu_open_fds (void)
     }
     closedir (dir);
     return count;
+}
+
+int
+tu_set_nofile (rlim_t soft)
+{
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit))
+        return -1;
+    limit.rlim_cur = soft;
+    return setrlimit (RLIMIT_NOFILE, &limit);
 }
 
 //  -------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include <czmq.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 
 //  How long any single wait may take before the test fails
 #define TU_TIMEOUT_MS 5000
@@ -154,6 +155,10 @@ asynrole_addr_t tu_closed_port (int family);
 int tu_hold_port (const char *ip, asynrole_addr_t *bound);
 void tu_release_port (int fd);
 
+//  A request engine's key (asynrole_requests_t.key): a datagram's first 8
+//  bytes; none for a shorter one
+bool tu_key_first8 (void *ctx, const uint8_t *data, size_t size, uint64_t *key);
+
 //  Can a plain UDP socket bind to addr right now?
 bool tu_can_bind (const asynrole_addr_t *addr);
 
@@ -235,6 +240,9 @@ bool tu_wait_flag (pthread_mutex_t *mutex, pthread_cond_t *cond, const bool *fla
 
 //  Sockets, eventfds and epoll sets open in this process now
 int tu_open_fds (void);
+
+//  Set the soft RLIMIT_NOFILE; 0, or -1 with errno
+int tu_set_nofile (rlim_t soft);
 
 //  Bytes the process has allocated on the heap and not freed (the
 //  sanitizer's count under ASan and TSan, malloc's otherwise)

@@ -17,17 +17,9 @@
 
 #define TEXT_MAX 512
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-    fuzz_keep_stderr ();
-    return 0;
-}
+FUZZ_INITIALIZE_KEEP_STDERR
 
 static void
 s_check_refusal (const char *text, const asynrole_error_t *error)

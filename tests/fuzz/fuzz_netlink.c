@@ -17,17 +17,9 @@
 #include <netinet/in.h>
 #include <string.h>
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-    fuzz_keep_stderr ();
-    return 0;
-}
+FUZZ_INITIALIZE_KEEP_STDERR
 
 static void
 s_check_address (const io_watch_event_t *event)

@@ -17,21 +17,13 @@
 #include "snmp_msg.h"
 #include <string.h>
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static snmp_msg_t s_msg, s_again;  //  large: not on the stack
 static uint8_t s_out[SNMP_MSG_MAX];
 static uint8_t s_out2[SNMP_MSG_MAX];
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-    fuzz_keep_stderr ();
-    return 0;
-}
+FUZZ_INITIALIZE_KEEP_STDERR
 
 static bool
 s_oid_equal (const snmp_oid_t *a, const snmp_oid_t *b)

@@ -22,6 +22,18 @@
 //  Keep a copy of stderr for fuzz_fail (call from LLVMFuzzerInitialize)
 void fuzz_keep_stderr (void);
 
+//  The LLVMFuzzerInitialize of a target that needs nothing else set up:
+//  it keeps the copy of stderr
+#define FUZZ_INITIALIZE_KEEP_STDERR                     \
+    int LLVMFuzzerInitialize (int *argc, char ***argv); \
+    int LLVMFuzzerInitialize (int *argc, char ***argv)  \
+    {                                                   \
+        (void) argc;                                    \
+        (void) argv;                                    \
+        fuzz_keep_stderr ();                            \
+        return 0;                                       \
+    }
+
 //  Report a finding and abort
 void fuzz_fail (const char *format, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
 
