@@ -203,19 +203,29 @@ io_rebind_news (io_rebind_t *self, io_table_t *table, const io_watch_event_t *ev
         s_soon (self, table);
         return;
     }
-    //  An address deleted from one interface may be another's too (the
-    //  same address on two, a secondary promoted): then nothing went
-    if (event->kind == IO_WATCH_ADDR_GONE && s_absent (&event->addr) == 0)
-        return;
-    //  Rare (an address or a link deleted): a look at every socket
+    //  Rare (an address or a link deleted): a look at every socket. An
+    //  address deleted from one interface may be another's too (the same
+    //  address on two, a secondary promoted): one probe, once a socket
+    //  bound to it is found, says whether it really went
+    bool asked = false;
+    int absent = 0;
     for (uint32_t slot = 0; slot < table->used; slot++) {
         io_socket_t *sock = table->slots[slot];
         if (!sock || sock->failed)
             continue;
-        if (event->kind == IO_WATCH_ADDR_GONE && s_bound_to (sock, &event->addr))
-            io_rebind_mark (self, sock, EADDRNOTAVAIL);
-        else if (event->kind == IO_WATCH_LINK_GONE && s_on_link (sock, event))
-            io_rebind_mark (self, sock, ENODEV);
+        if (event->kind == IO_WATCH_LINK_GONE) {
+            if (s_on_link (sock, event))
+                io_rebind_mark (self, sock, ENODEV);
+            continue;
+        }
+        if (!s_bound_to (sock, &event->addr))
+            continue;
+        if (!asked)
+            absent = s_absent (&event->addr);
+        asked = true;
+        if (absent == 0)
+            return;
+        io_rebind_mark (self, sock, EADDRNOTAVAIL);
     }
 }
 

@@ -300,26 +300,21 @@ s_backlog (io_tx_t *self, io_socket_t *sock, const uint8_t *record, const struct
 //  -------------------------------------------------------------------------
 //  Runs
 
-//  A send behind a backlog joins it. Not inlined: io_tx_queue's common
-//  case then sets up no stack for it (about 6 instructions fewer a send).
+//  A send that joins no run: behind a backlog it joins the backlog; to a
+//  socket that is down it fails, reported with the reason. Not inlined:
+//  io_tx_queue's common case then sets up no stack for it (about 6
+//  instructions fewer a send).
 __attribute__ ((noinline)) static void
-s_behind (io_tx_t *self, io_socket_t *sock, const uint8_t *record)
+s_off_run (io_tx_t *self, io_socket_t *sock, const uint8_t *record)
 {
     struct mmsghdr mm;
     struct iovec iov;
     uint8_t control[IO_TX_CONTROL];
     s_prepare (&mm, &iov, record, sock, control);
-    s_backlog (self, sock, record, &mm.msg_hdr);
-}
-
-//  A send to a socket that is down fails, reported with the reason
-__attribute__ ((noinline)) static void
-s_down (io_tx_t *self, io_socket_t *sock, const uint8_t *record)
-{
-    struct mmsghdr mm;
-    struct iovec iov;
-    uint8_t control[IO_TX_CONTROL];
-    s_prepare (&mm, &iov, record, sock, control);
+    if (!sock->failed) {
+        s_backlog (self, sock, record, &mm.msg_hdr);
+        return;
+    }
     s_failed (self, sock, &mm.msg_hdr, sock->failed);
     link_tx_release (sock->link, sock->tag, wire_rec_span (iov.iov_len));
 }
@@ -338,11 +333,11 @@ io_tx_queue (io_tx_t *self, io_table_t *table, const wire_rec_t *rec, const uint
         return false;
     }
     if (sock->failed) {
-        s_down (self, sock, record);
+        s_off_run (self, sock, record);
         return false;
     }
     if (sock->backlog.count) {
-        s_behind (self, sock, record);
+        s_off_run (self, sock, record);
         return false;
     }
     if (self->sock != sock || self->count == LIMIT_TX_BATCH)
