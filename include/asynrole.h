@@ -24,5 +24,6 @@
 #include "asynrole_event.h"
 #include "asynrole_request.h"
 #include "asynrole_blocking.h"
+#include "asynrole_remote.h"
 
 #endif

@@ -21,6 +21,13 @@
      |                          destroyed from its own callback, and the end of
      |                          each of its requests still under way
      +- ASYNROLE_ECANCELLED     a request was cancelled (asynrole_request.h)
+     +- ASYNROLE_EDISCONNECTED  the other end of a remote link (a worker, the
+     |                          Agent's workers actor, a request server or
+     |                          client: asynrole_remote.h) stopped answering
+     |                          heartbeats, went away or no longer knows us
+     +- ASYNROLE_EPROTOCOL      a message from the network was malformed or of
+                                a protocol version we do not speak
+                                (docs/protocol.md); it was dropped and counted
 
     Every call that can fail returns 0 / -1 (or NULL) and, when given an
     asynrole_error_t *, fills it. If a call fails, no callback or event is ever
@@ -54,7 +61,9 @@ typedef enum {
     ASYNROLE_ERESOURCE = 9,
     ASYNROLE_EINTERNAL = 10,
     ASYNROLE_ECLOSED = 11,
-    ASYNROLE_ECANCELLED = 12
+    ASYNROLE_ECANCELLED = 12,
+    ASYNROLE_EDISCONNECTED = 13,
+    ASYNROLE_EPROTOCOL = 14
 } asynrole_code_t;
 
 //  The operation that failed
@@ -78,11 +87,16 @@ typedef enum {
     ASYNROLE_OP_CAPTURE,     //  writing a capture file
     ASYNROLE_OP_ADOPT,       //  taking over a descriptor bound elsewhere
     ASYNROLE_OP_DEVICE,      //  binding a socket to a device (SO_BINDTODEVICE)
-    ASYNROLE_OP_INTERFACE    //  a socket's address or device went away
+    ASYNROLE_OP_INTERFACE,   //  a socket's address or device went away
                              //  (EADDRNOTAVAIL, ENODEV), or the socket failed
                              //  for good (EBADF, ENOTSOCK, ENXIO): it is closed,
                              //  and bound again (options.rebind_interval); the
                              //  notice that it serves again has code ASYNROLE_OK
+    ASYNROLE_OP_REMOTE,      //  a link to another process or host over libzmq
+                             //  (tcp://, ipc://): binding, connecting, a peer
+                             //  joining, leaving, or sending what we refuse
+    ASYNROLE_OP_WORKER       //  handing a datagram to a worker, or its reply
+                             //  back (asynrole_remote.h): count says how many
 } asynrole_op_t;
 
 #define ASYNROLE_DETAIL_MAX 192

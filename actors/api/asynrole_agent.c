@@ -100,6 +100,17 @@ asynrole_agent_reply (asynrole_agent_t *self, const asynrole_datagram_t *request
 }
 
 int
+asynrole_agent_try_reply (asynrole_agent_t *self, const asynrole_datagram_t *request,
+                          const void *data, size_t size, asynrole_error_t *error)
+{
+    if (!request)
+        return error_badarg (error, "no request to reply to");
+    if (!request->peer.via)
+        return error_badarg (error, "the request names no socket of the Agent's (peer.via is 0)");
+    return s_send (self, data, size, &request->peer, true, request, error);
+}
+
+int
 asynrole_agent_hold (asynrole_agent_t *self, asynrole_error_t *error)
 {
     if (!self)

@@ -18,6 +18,8 @@ asynrole_strerror (asynrole_code_t code)
         case ASYNROLE_EINTERNAL: return "internal error";
         case ASYNROLE_ECLOSED: return "closed";
         case ASYNROLE_ECANCELLED: return "cancelled";
+        case ASYNROLE_EDISCONNECTED: return "disconnected";
+        case ASYNROLE_EPROTOCOL: return "protocol error";
     }
     return "unknown error";
 }
@@ -46,6 +48,8 @@ asynrole_op_name (asynrole_op_t op)
         case ASYNROLE_OP_ADOPT: return "adopt";
         case ASYNROLE_OP_DEVICE: return "bind to device";
         case ASYNROLE_OP_INTERFACE: return "interface";
+        case ASYNROLE_OP_REMOTE: return "remote";
+        case ASYNROLE_OP_WORKER: return "worker";
     }
     return "unknown";
 }

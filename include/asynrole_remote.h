@@ -1,0 +1,313 @@
+/*  asynrole_remote.h - role work in other processes and on other hosts,
+    over libzmq's own transports (tcp://, ipc://, inproc://)
+
+    Agent workers. An asynrole_workers_t takes over a pipe-mode Agent's
+    data socket and hands its datagrams to worker processes that connect to
+    it; a worker (asynrole_worker_t) runs a callback for each datagram and
+    answers through the Agent, whose reply leaves from the socket and the
+    address the datagram came in on:
+
+        Agent (UDP) -> workers actor -- tcp:// --> worker: callback
+                                     <-- reply --
+
+    Each worker says how many datagrams it may hold (its credit); the
+    workers actor never sends a worker more than that, and spreads the
+    datagrams round-robin over the workers that have credit left. When no
+    worker has any, options.overflow applies: drop and count each datagram
+    (ASYNROLE_EDROPPED events, op ASYNROLE_OP_WORKER), or stop reading the
+    Agent's socket so that the Agent fills its max_bytes and its I/O actor
+    stops reading the UDP sockets: the kernel holds the backlog and counts
+    what it drops (stats.kernel_dropped). Both ends send a heartbeat every
+    options.heartbeat ms when they have nothing else to send; a worker
+    silent for options.heartbeat_timeout is gone: the datagrams it held
+    (at most its credit) are counted as lost to it, and its share goes to
+    the others. A worker that comes back says HELLO again and rejoins.
+
+    Remote Managers. An asynrole_server_t takes requests from clients
+    (asynrole_client_t, in other processes or on other hosts) and makes
+    them on its Manager, with the request engine's policy; each request a
+    client makes ends with exactly one result on that client: the
+    server's (the reply, ENORESPONSE, ...) or the client's own when the
+    server cannot give one (ASYNROLE_EDISCONNECTED: it went silent, went
+    away, or restarted and no longer knows the request; ASYNROLE_ECLOSED:
+    the client was destroyed). A server cancels the requests of a client
+    that went silent. Bulk dispatch works as on a local Manager.
+
+    The protocol (docs/protocol.md) is versioned; a message from the
+    network that is malformed or of another version is dropped, counted
+    (stats.malformed, stats.bad_version) and reported as an
+    ASYNROLE_EPROTOCOL event, never more than one event a second per
+    peer. inproc:// endpoints speak the same protocol.
+
+    Security. With options.curve_secret_key (and _public_key), the binding
+    end (workers actor, server) is a CURVE server: a connecting end must
+    hold the server's public key (options.curve_server_key) and a key pair
+    of its own, and when options.curve_allow lists public keys, its public
+    key must be one of them. Without keys, a tcp:// endpoint must be on a
+    loopback address ("tcp://127.0.0.1:*", "tcp://[::1]:5555") unless
+    options.insecure is set: traffic in clear across hosts is a choice,
+    never a default. Keys are Z85 text, 40 characters (zmq_curve_keypair,
+    or asynrole_remote_keypair).
+
+    Threads: every call is safe from any thread. The callbacks of a
+    workers actor, a worker and a client run in that object's own thread;
+    a result's callback may call anything on its client, its destroy
+    included. Every call that asks the object's thread waits at most
+    options.timeout.
+*/
+#ifndef ASYNROLE_REMOTE_H_INCLUDED
+#define ASYNROLE_REMOTE_H_INCLUDED
+
+#include "asynrole_agent.h"
+#include "asynrole_blocking.h"
+#include "asynrole_request.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct asynrole_workers_s asynrole_workers_t;
+typedef struct asynrole_worker_s asynrole_worker_t;
+typedef struct asynrole_server_s asynrole_server_t;
+typedef struct asynrole_client_s asynrole_client_t;
+
+//  The version of docs/protocol.md that this library speaks
+#define ASYNROLE_PROTOCOL_VERSION 1
+
+#define ASYNROLE_DEFAULT_HEARTBEAT 1000
+#define ASYNROLE_DEFAULT_CREDIT 64
+#define ASYNROLE_DEFAULT_MAX_CREDIT 10000
+#define ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT 100000
+
+//  What the workers actor does with a datagram when no worker has credit
+typedef enum {
+    ASYNROLE_OVERFLOW_DROP = 0,  //  drop it, count it (stats.dropped), report it
+    ASYNROLE_OVERFLOW_PAUSE = 1  //  stop reading the Agent's socket until a
+                                 //  worker has credit: the Agent holds up to
+                                 //  its max_bytes, then its I/O actor stops
+                                 //  reading the UDP sockets and the kernel
+                                 //  holds (and counts the drops of) the backlog
+} asynrole_overflow_t;
+
+//  Something a workers actor, worker, server or client tells its owner:
+//  a peer joined (code ASYNROLE_OK, op ASYNROLE_OP_REMOTE, address empty,
+//  detail names it), left or went silent (ASYNROLE_EDISCONNECTED; count:
+//  datagrams lost with it), datagrams dropped (ASYNROLE_EDROPPED, op
+//  ASYNROLE_OP_WORKER, count), a message refused (ASYNROLE_EPROTOCOL), a
+//  reply the Agent refused (op ASYNROLE_OP_WORKER), or any error event of
+//  the Agent's own (an ICMP error, its drops): runs in the object's thread
+typedef void (asynrole_remote_event_fn) (void *ctx, const asynrole_error_t *event);
+
+//  Options of all four classes; zero-initialise and set what you need
+typedef struct {
+    const char *name;      //  in log lines and in HELLO; NULL = the class's name
+    int timeout;           //  ms a call waits for the object's thread, and
+                           //  _new for its start; 0 = ASYNROLE_DEFAULT_TIMEOUT
+    int heartbeat;         //  ms between heartbeats; 0 = ASYNROLE_DEFAULT_HEARTBEAT
+    int heartbeat_timeout;  //  ms of silence after which the peer is gone;
+                            //  0 = 3 * heartbeat; at least 2 * heartbeat
+    //  Security
+    const char *curve_secret_key;  //  this end's key pair (Z85, 40 characters);
+    const char *curve_public_key;  //  both or neither; NULL = no CURVE
+    const char *curve_server_key;  //  connecting ends: the server's public key
+    const char *const *curve_allow;  //  binding ends: the client keys let in;
+    size_t curve_allow_count;        //  none = any that holds the server key
+    bool insecure;         //  binding ends: allow tcp:// off loopback without CURVE
+    bool verbose;          //  log what happens (stderr)
+    //  Workers actor (Agent side)
+    asynrole_overflow_t overflow;  //  when no worker has credit
+    uint32_t max_credit;   //  the most credit one worker is granted; 0 =
+                           //  ASYNROLE_DEFAULT_MAX_CREDIT
+    //  Worker
+    uint32_t credit;       //  datagrams this worker may hold at once (queued
+                           //  towards it or in its callback); 0 = ASYNROLE_DEFAULT_CREDIT
+    //  Client
+    size_t max_in_flight;  //  requests awaiting their result; past it a request
+                           //  fails with ASYNROLE_EWOULDBLOCK; 0 =
+                           //  ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT
+    //  Events (all four): NULL = logged when verbose, else only counted
+    asynrole_remote_event_fn *on_event;
+    void *event_ctx;
+} asynrole_remote_options_t;
+
+//  Counters of a workers actor, a worker, a server or a client (the fields
+//  that do not apply stay 0)
+typedef struct {
+    uint64_t peers;          //  peers connected now (workers, clients; 0 or 1 on
+                             //  a connecting end)
+    uint64_t joined;         //  peers that said HELLO
+    uint64_t left;           //  peers that said BYE
+    uint64_t lost;           //  peers that went silent (heartbeat_timeout)
+    uint64_t malformed;      //  messages refused as malformed
+    uint64_t bad_version;    //  messages of another protocol version
+    uint64_t unknown_peer;   //  messages from a peer that had not said HELLO
+    uint64_t heartbeats;     //  heartbeats received
+    //  Workers actor, worker
+    uint64_t datagrams;      //  datagrams handed to workers (worker: received)
+    uint64_t done;           //  of those, ended by their worker (credit back)
+    uint64_t lost_datagrams;  //  of those, lost with a worker that went away
+    uint64_t dropped;        //  datagrams dropped: no worker had credit
+                             //  (ASYNROLE_OVERFLOW_DROP)
+    uint64_t paused;         //  times reading stopped for want of credit
+    uint64_t replies;        //  replies and sends from workers, sent by the Agent
+    uint64_t replies_failed;  //  of those the Agent refused (each reported)
+    uint64_t in_worker;      //  datagrams with workers now (handed, not done)
+    uint64_t credit;         //  credit free now, over all workers
+    //  Server, client
+    uint64_t requests;       //  requests received (client: made)
+    uint64_t results;        //  results sent (client: received and delivered)
+    uint64_t cancelled;      //  server: requests cancelled for a client that
+                             //  went silent or said BYE
+    uint64_t orphaned;       //  server: results whose client was gone; client:
+                             //  results for no request of ours (counted, dropped)
+    uint64_t disconnected;   //  client: requests ended ASYNROLE_EDISCONNECTED
+    uint64_t in_flight;      //  requests awaiting their result now
+} asynrole_remote_stats_t;
+
+//  A CURVE key pair, Z85 with its terminator (41 bytes each). 0, or -1
+//  with ASYNROLE_EBADARG when libzmq was built without CURVE.
+ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
+                                             asynrole_error_t *error);
+
+//  ------------------------------------------------------------------
+//  Agent side: the workers actor
+
+//  Take over agent's data socket (it must be in pipe mode, and nothing
+//  else may read that socket while the workers actor lives) and bind
+//  endpoint for workers ("tcp://127.0.0.1:5555", "tcp://127.0.0.1:*",
+//  "ipc:///run/traps.sock", "inproc://traps"). local, when given, runs in
+//  the workers actor's thread first for each datagram, and keeps it when
+//  it returns true (it may reply with asynrole_agent_reply): the Agent's
+//  own callback besides its workers. Returns NULL with error filled:
+//  ASYNROLE_EBADARG (no agent, callback mode, a bad endpoint, tcp:// off
+//  loopback without CURVE or insecure, bad keys), ASYNROLE_ENETWORK (op
+//  ASYNROLE_OP_REMOTE: the bind failed, sys_errno why, EADDRINUSE), ...
+//  Destroy it before the Agent.
+typedef bool (asynrole_local_fn) (void *ctx, asynrole_agent_t *agent,
+                                  const asynrole_datagram_t *datagram);
+ASYNROLE_EXPORT asynrole_workers_t *
+asynrole_workers_new (asynrole_agent_t *agent, const char *endpoint,
+                      asynrole_local_fn *local, void *local_ctx,
+                      const asynrole_remote_options_t *options, asynrole_error_t *error);
+
+//  Say BYE to every worker, close, free, null *self_p; the Agent is left
+//  as it was (its data socket unread: destroy it next, or read it)
+ASYNROLE_EXPORT void asynrole_workers_destroy (asynrole_workers_t **self_p);
+
+//  The endpoint bound, with the port the kernel chose for "tcp://...:*"
+ASYNROLE_EXPORT const char *asynrole_workers_endpoint (asynrole_workers_t *self);
+
+ASYNROLE_EXPORT int asynrole_workers_stats (asynrole_workers_t *self,
+                                            asynrole_remote_stats_t *stats,
+                                            asynrole_error_t *error);
+
+//  ------------------------------------------------------------------
+//  Worker side
+
+//  Exactly one of datagram and error is non-NULL; error: joined (ASYNROLE_OK),
+//  the workers actor lost (ASYNROLE_EDISCONNECTED), ... as on_event
+typedef void (asynrole_worker_fn) (asynrole_worker_t *worker, void *ctx,
+                                   const asynrole_datagram_t *datagram,
+                                   const asynrole_error_t *error);
+
+//  Connect to a workers actor's endpoint and say HELLO with options.credit;
+//  callback runs in the worker's own thread for each datagram, which is
+//  done (its credit given back) when the callback returns. Returns at once
+//  (libzmq connects, and reconnects, in the background); NULL with error
+//  filled (ASYNROLE_EBADARG: no callback, a bad endpoint, bad keys).
+ASYNROLE_EXPORT asynrole_worker_t *
+asynrole_worker_new (const char *endpoint, asynrole_worker_fn *callback, void *ctx,
+                     const asynrole_remote_options_t *options, asynrole_error_t *error);
+
+//  Say BYE, close, free, null *self_p. From the worker's own callback:
+//  deferred until the callback returns.
+ASYNROLE_EXPORT void asynrole_worker_destroy (asynrole_worker_t **self_p);
+
+//  Answer a datagram this worker received, from its callback: the Agent
+//  sends data to its sender from the socket and address it came in on.
+//  0 once queued towards the workers actor, or -1: ASYNROLE_EBADARG (not
+//  from the callback, data too long), ASYNROLE_EDISCONNECTED (no workers
+//  actor now). A reply the Agent refuses is counted and reported there.
+ASYNROLE_EXPORT int asynrole_worker_reply (asynrole_worker_t *self,
+                                           const asynrole_datagram_t *request, const void *data,
+                                           size_t size, asynrole_error_t *error);
+
+//  Send a datagram through the Agent to destination (its via names the
+//  Agent's socket, as a datagram's peer does; 0 = the first of its family)
+ASYNROLE_EXPORT int asynrole_worker_send (asynrole_worker_t *self, const void *data, size_t size,
+                                          const asynrole_addr_t *destination,
+                                          asynrole_error_t *error);
+
+ASYNROLE_EXPORT int asynrole_worker_stats (asynrole_worker_t *self, asynrole_remote_stats_t *stats,
+                                           asynrole_error_t *error);
+
+//  ------------------------------------------------------------------
+//  Manager side: the request server
+
+//  Serve requests for manager on endpoint (as for asynrole_workers_new).
+//  The Manager's key function, limits and default policy apply to remote
+//  requests as to local ones. Destroy it before the Manager. NULL with
+//  error filled.
+ASYNROLE_EXPORT asynrole_server_t *asynrole_server_new (asynrole_manager_t *manager,
+                                                        const char *endpoint,
+                                                        const asynrole_remote_options_t *options,
+                                                        asynrole_error_t *error);
+
+//  Cancel what clients have under way (each gets its result, ECANCELLED),
+//  say BYE, close, free, null *self_p
+ASYNROLE_EXPORT void asynrole_server_destroy (asynrole_server_t **self_p);
+
+ASYNROLE_EXPORT const char *asynrole_server_endpoint (asynrole_server_t *self);
+
+ASYNROLE_EXPORT int asynrole_server_stats (asynrole_server_t *self, asynrole_remote_stats_t *stats,
+                                           asynrole_error_t *error);
+
+//  ------------------------------------------------------------------
+//  Client side
+
+//  A result, in the client's thread (asynrole_result_t as on a Manager;
+//  reply->peer.via is 0)
+typedef void (asynrole_client_result_fn) (asynrole_client_t *client, void *ctx,
+                                          const asynrole_result_t *result);
+
+//  Connect to a server's endpoint; returns at once (libzmq connects in the
+//  background), NULL with error filled (ASYNROLE_EBADARG ...)
+ASYNROLE_EXPORT asynrole_client_t *asynrole_client_new (const char *endpoint,
+                                                        const asynrole_remote_options_t *options,
+                                                        asynrole_error_t *error);
+
+//  End every request under way (ASYNROLE_ECLOSED, callbacks run before
+//  this returns; the server cancels them), say BYE, free, null *self_p.
+//  From a result's callback: deferred until it returns.
+ASYNROLE_EXPORT void asynrole_client_destroy (asynrole_client_t **self_p);
+
+//  Make a request on the server's Manager. request->destination is
+//  required (numeric; the server's Manager may have no default), policy
+//  NULL = the server engine's; validate and room must be NULL / 0
+//  (ASYNROLE_EBADARG: they cannot cross to another process); ctx goes to
+//  the callback. Returns 0 (the callback runs exactly once, never inside
+//  this call), or -1 with ASYNROLE_EBADARG, ASYNROLE_EWOULDBLOCK
+//  (max_in_flight), ASYNROLE_ENOMEM, ASYNROLE_ECLOSED; then it never runs.
+ASYNROLE_EXPORT int asynrole_client_request (asynrole_client_t *self,
+                                             const asynrole_request_t *request,
+                                             asynrole_client_result_fn *callback, uint64_t *handle,
+                                             asynrole_error_t *error);
+
+//  Cancel a request: as asynrole_manager_cancel (0: its callback ran with
+//  ASYNROLE_ECANCELLED; 1: it had ended; -1)
+ASYNROLE_EXPORT int asynrole_client_cancel (asynrole_client_t *self, uint64_t handle,
+                                            asynrole_error_t *error);
+
+//  Bulk dispatch through the server, as asynrole_manager_bulk: every
+//  entry gets its own result; returns how many got a reply, or -1. Not
+//  from a result's callback (ASYNROLE_EBADARG). Free with asynrole_bulk_free.
+ASYNROLE_EXPORT int asynrole_client_bulk (asynrole_client_t *self, asynrole_bulk_entry_t *entries,
+                                          size_t count, asynrole_error_t *error);
+
+ASYNROLE_EXPORT int asynrole_client_stats (asynrole_client_t *self, asynrole_remote_stats_t *stats,
+                                           asynrole_error_t *error);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
