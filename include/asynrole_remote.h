@@ -100,27 +100,27 @@ typedef void (asynrole_remote_event_fn) (void *ctx, const asynrole_error_t *even
 
 //  Options of all four classes; zero-initialise and set what you need
 typedef struct {
-    const char *name;      //  in log lines and in HELLO; NULL = the class's name
-    int timeout;           //  ms a call waits for the object's thread, and
-                           //  _new for its start; 0 = ASYNROLE_DEFAULT_TIMEOUT
-    int heartbeat;         //  ms between heartbeats; 0 = ASYNROLE_DEFAULT_HEARTBEAT
+    const char *name;       //  in log lines and in HELLO; NULL = the class's name
+    int timeout;            //  ms a call waits for the object's thread, and
+                            //  _new for its start; 0 = ASYNROLE_DEFAULT_TIMEOUT
+    int heartbeat;          //  ms between heartbeats; 0 = ASYNROLE_DEFAULT_HEARTBEAT
     int heartbeat_timeout;  //  ms of silence after which the peer is gone;
                             //  0 = 3 * heartbeat; at least 2 * heartbeat
     //  Security
-    const char *curve_secret_key;  //  this end's key pair (Z85, 40 characters);
-    const char *curve_public_key;  //  both or neither; NULL = no CURVE
-    const char *curve_server_key;  //  connecting ends: the server's public key
+    const char *curve_secret_key;    //  this end's key pair (Z85, 40 characters);
+    const char *curve_public_key;    //  both or neither; NULL = no CURVE
+    const char *curve_server_key;    //  connecting ends: the server's public key
     const char *const *curve_allow;  //  binding ends: the client keys let in;
     size_t curve_allow_count;        //  none = any that holds the server key
-    bool insecure;         //  binding ends: allow tcp:// off loopback without CURVE
-    bool verbose;          //  log what happens (stderr)
+    bool insecure;                   //  binding ends: allow tcp:// off loopback without CURVE
+    bool verbose;                    //  log what happens (stderr)
     //  Workers actor (Agent side)
     asynrole_overflow_t overflow;  //  when no worker has credit
-    uint32_t max_credit;   //  the most credit one worker is granted; 0 =
-                           //  ASYNROLE_DEFAULT_MAX_CREDIT
+    uint32_t max_credit;           //  the most credit one worker is granted; 0 =
+                                   //  ASYNROLE_DEFAULT_MAX_CREDIT
     //  Worker
-    uint32_t credit;       //  datagrams this worker may hold at once (queued
-                           //  towards it or in its callback); 0 = ASYNROLE_DEFAULT_CREDIT
+    uint32_t credit;  //  datagrams this worker may hold at once (queued
+                      //  towards it or in its callback); 0 = ASYNROLE_DEFAULT_CREDIT
     //  Client
     size_t max_in_flight;  //  requests awaiting their result; past it a request
                            //  fails with ASYNROLE_EWOULDBLOCK; 0 =
@@ -133,35 +133,35 @@ typedef struct {
 //  Counters of a workers actor, a worker, a server or a client (the fields
 //  that do not apply stay 0)
 typedef struct {
-    uint64_t peers;          //  peers connected now (workers, clients; 0 or 1 on
-                             //  a connecting end)
-    uint64_t joined;         //  peers that said HELLO
-    uint64_t left;           //  peers that said BYE
-    uint64_t lost;           //  peers that went silent (heartbeat_timeout)
-    uint64_t malformed;      //  messages refused as malformed
-    uint64_t bad_version;    //  messages of another protocol version
-    uint64_t unknown_peer;   //  messages from a peer that had not said HELLO
-    uint64_t heartbeats;     //  heartbeats received
+    uint64_t peers;         //  peers connected now (workers, clients; 0 or 1 on
+                            //  a connecting end)
+    uint64_t joined;        //  peers that said HELLO
+    uint64_t left;          //  peers that said BYE
+    uint64_t lost;          //  peers that went silent (heartbeat_timeout)
+    uint64_t malformed;     //  messages refused as malformed
+    uint64_t bad_version;   //  messages of another protocol version
+    uint64_t unknown_peer;  //  messages from a peer that had not said HELLO
+    uint64_t heartbeats;    //  heartbeats received
     //  Workers actor, worker
-    uint64_t datagrams;      //  datagrams handed to workers (worker: received)
-    uint64_t done;           //  of those, ended by their worker (credit back)
+    uint64_t datagrams;       //  datagrams handed to workers (worker: received)
+    uint64_t done;            //  of those, ended by their worker (credit back)
     uint64_t lost_datagrams;  //  of those, lost with a worker that went away
-    uint64_t dropped;        //  datagrams dropped: no worker had credit
-                             //  (ASYNROLE_OVERFLOW_DROP)
-    uint64_t paused;         //  times reading stopped for want of credit
-    uint64_t replies;        //  replies and sends from workers, sent by the Agent
+    uint64_t dropped;         //  datagrams dropped: no worker had credit
+                              //  (ASYNROLE_OVERFLOW_DROP)
+    uint64_t paused;          //  times reading stopped for want of credit
+    uint64_t replies;         //  replies and sends from workers, sent by the Agent
     uint64_t replies_failed;  //  of those the Agent refused (each reported)
-    uint64_t in_worker;      //  datagrams with workers now (handed, not done)
-    uint64_t credit;         //  credit free now, over all workers
+    uint64_t in_worker;       //  datagrams with workers now (handed, not done)
+    uint64_t credit;          //  credit free now, over all workers
     //  Server, client
-    uint64_t requests;       //  requests received (client: made)
-    uint64_t results;        //  results sent (client: received and delivered)
-    uint64_t cancelled;      //  server: requests cancelled for a client that
-                             //  went silent or said BYE
-    uint64_t orphaned;       //  server: results whose client was gone; client:
-                             //  results for no request of ours (counted, dropped)
-    uint64_t disconnected;   //  client: requests ended ASYNROLE_EDISCONNECTED
-    uint64_t in_flight;      //  requests awaiting their result now
+    uint64_t requests;      //  requests received (client: made)
+    uint64_t results;       //  results sent (client: received and delivered)
+    uint64_t cancelled;     //  server: requests cancelled for a client that
+                            //  went silent or said BYE
+    uint64_t orphaned;      //  server: results whose client was gone; client:
+                            //  results for no request of ours (counted, dropped)
+    uint64_t disconnected;  //  client: requests ended ASYNROLE_EDISCONNECTED
+    uint64_t in_flight;     //  requests awaiting their result now
 } asynrole_remote_stats_t;
 
 //  A CURVE key pair, Z85 with its terminator (41 bytes each). 0, or -1
@@ -185,10 +185,11 @@ ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
 //  Destroy it before the Agent.
 typedef bool (asynrole_local_fn) (void *ctx, asynrole_agent_t *agent,
                                   const asynrole_datagram_t *datagram);
-ASYNROLE_EXPORT asynrole_workers_t *
-asynrole_workers_new (asynrole_agent_t *agent, const char *endpoint,
-                      asynrole_local_fn *local, void *local_ctx,
-                      const asynrole_remote_options_t *options, asynrole_error_t *error);
+ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agent,
+                                                          const char *endpoint,
+                                                          asynrole_local_fn *local, void *local_ctx,
+                                                          const asynrole_remote_options_t *options,
+                                                          asynrole_error_t *error);
 
 //  Say BYE to every worker, close, free, null *self_p; the Agent is left
 //  as it was (its data socket unread: destroy it next, or read it)
@@ -215,9 +216,10 @@ typedef void (asynrole_worker_fn) (asynrole_worker_t *worker, void *ctx,
 //  done (its credit given back) when the callback returns. Returns at once
 //  (libzmq connects, and reconnects, in the background); NULL with error
 //  filled (ASYNROLE_EBADARG: no callback, a bad endpoint, bad keys).
-ASYNROLE_EXPORT asynrole_worker_t *
-asynrole_worker_new (const char *endpoint, asynrole_worker_fn *callback, void *ctx,
-                     const asynrole_remote_options_t *options, asynrole_error_t *error);
+ASYNROLE_EXPORT asynrole_worker_t *asynrole_worker_new (const char *endpoint,
+                                                        asynrole_worker_fn *callback, void *ctx,
+                                                        const asynrole_remote_options_t *options,
+                                                        asynrole_error_t *error);
 
 //  Say BYE, close, free, null *self_p. From the worker's own callback:
 //  deferred until the callback returns.

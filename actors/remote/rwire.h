@@ -63,20 +63,20 @@ typedef enum {
 //  One decoded message; the fields its type has are set, the others zero
 typedef struct {
     rwire_type_t type;
-    uint8_t version;           //  frame 0's version byte (BAD_VERSION: theirs)
+    uint8_t version;  //  frame 0's version byte (BAD_VERSION: theirs)
     //  HELLO, WELCOME
-    uint32_t credit;           //  HELLO: asked; WELCOME: granted
-    uint32_t heartbeat;        //  ms
+    uint32_t credit;             //  HELLO: asked; WELCOME: granted
+    uint32_t heartbeat;          //  ms
     uint32_t heartbeat_timeout;  //  WELCOME: ms
     //  ERROR
-    uint32_t code;             //  asynrole_code_t
-    uint32_t spoken;           //  the version its sender speaks
+    uint32_t code;    //  asynrole_code_t
+    uint32_t spoken;  //  the version its sender speaks
     //  HELLO: name; ERROR, RESULT: text (NUL-terminated copies)
     char text[RWIRE_TEXT_MAX + 1];
     //  DATAGRAM (peer, local, ifindex, flags, original_size), SEND
     //  (peer = destination, local, ifindex), RESULT (peer = who replied)
-    uint64_t seq;              //  DATAGRAM
-    asynrole_addr_t peer;      //  with .via from the frame's via
+    uint64_t seq;          //  DATAGRAM
+    asynrole_addr_t peer;  //  with .via from the frame's via
     asynrole_addr_t local;
     uint32_t ifindex;
     uint32_t flags;
@@ -85,12 +85,12 @@ typedef struct {
     uint32_t done;
     //  REQUEST, CANCEL, RESULT
     uint64_t token;
-    bool has_policy;           //  REQUEST
-    asynrole_policy_t policy;  //  REQUEST
-    int32_t attempts, attempt; //  RESULT
-    int64_t rtt_us;            //  RESULT
-    uint32_t op;               //  RESULT: asynrole_op_t
-    int32_t sys_errno;         //  RESULT
+    bool has_policy;            //  REQUEST
+    asynrole_policy_t policy;   //  REQUEST
+    int32_t attempts, attempt;  //  RESULT
+    int64_t rtt_us;             //  RESULT
+    uint32_t op;                //  RESULT: asynrole_op_t
+    int32_t sys_errno;          //  RESULT
     //  DATAGRAM, SEND, REQUEST, RESULT
     const uint8_t *data;
     size_t size;
