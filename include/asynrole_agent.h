@@ -98,9 +98,8 @@ ASYNROLE_EXPORT int asynrole_agent_reply (asynrole_agent_t *self,
 //  The same, but never waits: ASYNROLE_EWOULDBLOCK at once when the queue
 //  is full (the Agent's workers actor replies so: asynrole_remote.h)
 ASYNROLE_EXPORT int asynrole_agent_try_reply (asynrole_agent_t *self,
-                                              const asynrole_datagram_t *request,
-                                              const void *data, size_t size,
-                                              asynrole_error_t *error);
+                                              const asynrole_datagram_t *request, const void *data,
+                                              size_t size, asynrole_error_t *error);
 
 //  Pipe mode: hold this thread's sends on this Agent (asynrole_agent_reply,
 //  _send, _try_send), to leave as one message at asynrole_agent_flush, as a
