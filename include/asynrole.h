@@ -9,7 +9,7 @@
 #define ASYNROLE_H_INCLUDED
 
 #define ASYNROLE_VERSION_MAJOR 0
-#define ASYNROLE_VERSION_MINOR 5
+#define ASYNROLE_VERSION_MINOR 6
 #define ASYNROLE_VERSION_PATCH 0
 
 #include "asynrole_export.h"
