@@ -494,8 +494,9 @@ test_link_denied (void **state)
     s_link_close (&link);
 }
 
-//  Two servers with lists of their own, and one without a list, at once:
-//  each domain answers for itself
+//  Two servers with lists of their own, one with keys but no list and one
+//  without keys, at once: each domain answers for itself, and the handler
+//  leaves the others alone
 static void
 test_link_two_servers (void **state)
 {
@@ -507,10 +508,11 @@ test_link_two_servers (void **state)
     asynrole_remote_options_t so_any = s_server_options (&server, NULL, 0);
     asynrole_remote_options_t co_a = s_client_options (&a, server.public_key);
     asynrole_remote_options_t co_b = s_client_options (&b, server.public_key);
-    s_link_t la = { 0 }, lb = { 0 }, lb_on_a = { 0 }, lany = { 0 };
+    s_link_t la = { 0 }, lb = { 0 }, lb_on_a = { 0 }, lany = { 0 }, lplain = { 0 };
     s_server (&la, &so_a);
     s_server (&lb, &so_b);
     s_server (&lany, &so_any);
+    s_server (&lplain, NULL);
     assert_non_null (la.zap);
     assert_non_null (lb.zap);
     assert_string_not_equal (rsec_zap_domain (la.zap), rsec_zap_domain (lb.zap));
@@ -520,6 +522,8 @@ test_link_two_servers (void **state)
     s_through (&la);
     s_through (&lb);
     s_through (&lany);
+    s_client (&lplain, NULL);
+    s_through (&lplain);
     //  b's key at a's server: refused there, counted there only
     lb_on_a.server = la.server;
     memcpy (lb_on_a.endpoint, la.endpoint, sizeof la.endpoint);
@@ -534,6 +538,7 @@ test_link_two_servers (void **state)
     s_link_close (&lb);
     assert_false (rsec_zap_running ());
     s_link_close (&lany);
+    s_link_close (&lplain);
 }
 
 //  ZAP requests sent by hand: a malformed one gets a 500, an unknown
