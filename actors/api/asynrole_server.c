@@ -26,7 +26,7 @@ asynrole_server_new (asynrole_manager_t *manager, const char *endpoint,
         return NULL;
     }
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
-    self->mail = rmail_new (NULL, error);
+    self->mail = rmail_new (rserver_item_free, error);
     if (!self->mail) {
         free (self);
         return NULL;

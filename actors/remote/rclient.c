@@ -136,7 +136,7 @@ s_on_result (self_t *self, const rwire_msg_t *m)
                                .op = (asynrole_op_t) m->op,
                                .sys_errno = m->sys_errno,
                                .address = m->peer };
-    snprintf (error.detail, sizeof error.detail, "%s", m->text);
+    snprintf (error.detail, sizeof error.detail, "%.*s", (int) sizeof error.detail - 1, m->text);
     asynrole_result_t result = { .reply = m->code ? NULL : &reply,
                                  .error = m->code ? &error : NULL,
                                  .attempts = m->attempts,
@@ -389,12 +389,6 @@ rclient_stats_here (asynrole_client_t *client, asynrole_remote_stats_t *stats)
 
 //  -------------------------------------------------------------------------
 //  Construction, destruction
-
-static void
-s_item_free (rmail_item_t *item)
-{
-    free (item);
-}
 
 static void
 s_self_destroy (self_t **self_p)

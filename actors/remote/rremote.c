@@ -3,6 +3,7 @@
 #include "ctx.h"
 #include "error_fill.h"
 #include "log.h"
+#include "rsecurity.h"
 #include <errno.h>
 #include <string.h>
 
@@ -33,45 +34,11 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
     return 0;
 }
 
-//  Is host (of tcp://host:port) a loopback address?
-static bool
-s_loopback (const char *host, size_t size)
-{
-    if (size >= 4 && memcmp (host, "127.", 4) == 0)
-        return true;
-    return (size == 5 && memcmp (host, "[::1]", 5) == 0)
-        || (size == 9 && memcmp (host, "localhost", 9) == 0);
-}
-
 int
 rremote_check_endpoint (const char *endpoint, const rremote_options_t *options, bool binding,
                         asynrole_error_t *error)
 {
-    char quoted[ERROR_QUOTE_MAX];
-    if (!endpoint)
-        return error_badarg (error, "no endpoint");
-    if (strlen (endpoint) >= RREMOTE_ENDPOINT_MAX)
-        return error_badarg (error, "endpoint too long: %s",
-                             error_quote (endpoint, quoted, sizeof quoted));
-    bool tcp = strncmp (endpoint, "tcp://", 6) == 0;
-    if (!tcp && strncmp (endpoint, "ipc://", 6) != 0 && strncmp (endpoint, "inproc://", 9) != 0)
-        return error_badarg (error, "endpoint must be tcp://, ipc:// or inproc://: %s",
-                             error_quote (endpoint, quoted, sizeof quoted));
-    if (!tcp || options->given.curve_secret_key || options->given.insecure)
-        return 0;
-    const char *host = endpoint + 6;
-    const char *colon = strrchr (host, ':');
-    if (!colon)
-        return error_badarg (error, "a tcp:// endpoint needs a port: %s",
-                             error_quote (endpoint, quoted, sizeof quoted));
-    //  A connecting end may go to any host of the operator's choosing only
-    //  with the server's key; without, loopback as for binding
-    (void) binding;
-    if (!s_loopback (host, (size_t) (colon - host)))
-        return error_badarg (error,
-                             "tcp:// off loopback needs CURVE keys or options.insecure: %s",
-                             error_quote (endpoint, quoted, sizeof quoted));
-    return 0;
+    return rsec_check_endpoint (endpoint, &options->given, binding, error);
 }
 
 void *
@@ -88,6 +55,12 @@ rremote_bind (const char *endpoint, const rremote_options_t *options, char *boun
         ctx_close (&sock);
         return NULL;
     }
+    rsec_zap_t *registration = NULL;
+    if (rsec_server (sock, &options->given, &registration, error)) {
+        ctx_close (&sock);
+        return NULL;
+    }
+    *zap = registration;
     if (zmq_bind (sock, endpoint)) {
         int code = errno;
         char quoted[ERROR_QUOTE_MAX];
@@ -95,12 +68,12 @@ rremote_bind (const char *endpoint, const rremote_options_t *options, char *boun
                    ASYNROLE_OP_REMOTE, code, "%s: cannot bind %s", zmq_strerror (code),
                    error_quote (endpoint, quoted, sizeof quoted));
         ctx_close (&sock);
+        rremote_unbind (zap);
         return NULL;
     }
     size_t size = RREMOTE_ENDPOINT_MAX;
     if (zmq_getsockopt (sock, ZMQ_LAST_ENDPOINT, bound, &size))
         snprintf (bound, RREMOTE_ENDPOINT_MAX, "%s", endpoint);
-    (void) options;
     return sock;
 }
 
@@ -110,6 +83,10 @@ rremote_connect (const char *endpoint, const rremote_options_t *options, asynrol
     void *sock = ctx_socket (ZMQ_DEALER, error);
     if (!sock)
         return NULL;
+    if (rsec_client (sock, &options->given, error)) {
+        ctx_close (&sock);
+        return NULL;
+    }
     if (zmq_connect (sock, endpoint)) {
         int code = errno;
         char quoted[ERROR_QUOTE_MAX];
@@ -118,13 +95,14 @@ rremote_connect (const char *endpoint, const rremote_options_t *options, asynrol
         ctx_close (&sock);
         return NULL;
     }
-    (void) options;
     return sock;
 }
 
 void
 rremote_unbind (void **zap)
 {
+    rsec_zap_t *registration = (rsec_zap_t *) *zap;
+    rsec_zap_release (&registration);
     *zap = NULL;
 }
 

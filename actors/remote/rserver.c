@@ -46,7 +46,7 @@ typedef struct {
     void *router;                   //  clients connect here
     void *zap;                      //  the security layer's ZAP handler, or NULL
     zhash_t *peers;                 //  hex id -> speer_t
-    zhash_t *strangers;             //  hex id -> clock_ms of our last ERROR to it
+    zhashx_t *strangers;            //  hex id -> clock_ms of our last ERROR to it
     asynrole_remote_stats_t stats;  //  our counters
     bool terminated;                //  $TERM came
 } self_t;
@@ -61,11 +61,17 @@ s_srec_free (srec_t *rec)
     free (rec);
 }
 
-//  The mailbox's free function: a result nobody sent
-static void
-s_item_free (rmail_item_t *item)
+void
+rserver_item_free (rmail_item_t *item)
 {
     s_srec_free ((srec_t *) item);
+}
+
+static void
+s_free_value (void **item)
+{
+    free (*item);
+    *item = NULL;
 }
 
 static void
@@ -340,18 +346,17 @@ s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrol
     int64_t now = clock_ms ();
     char hex[HEX_MAX];
     s_hex (id, size, hex);
-    int64_t *last = peer ? &peer->complained : (int64_t *) zhash_lookup (self->strangers, hex);
+    int64_t *last = peer ? &peer->complained : (int64_t *) zhashx_lookup (self->strangers, hex);
     if (last && now - *last < 1000)
         return;
     if (!last) {
-        if (zhash_size (self->strangers) >= 4096)
-            zhash_purge (self->strangers);  //  bounded: forget them all
+        if (zhashx_size (self->strangers) >= 4096)
+            zhashx_purge (self->strangers);  //  bounded: forget them all
         last = (int64_t *) malloc (sizeof *last);
-        if (!last || zhash_insert (self->strangers, hex, last)) {
+        if (!last || zhashx_insert (self->strangers, hex, last)) {
             free (last);
             return;
         }
-        zhash_freefn (self->strangers, hex, free);
     }
     *last = now;
     s_send_to (self, id, size, rwire_error (code, what));
@@ -478,7 +483,7 @@ s_self_destroy (self_t **self_p)
         }
         zhash_destroy (&self->peers);
     }
-    zhash_destroy (&self->strangers);
+    zhashx_destroy (&self->strangers);
     ctx_close (&self->router);
     rremote_unbind (&self->zap);
     rmail_unref (&self->mail);
@@ -500,7 +505,9 @@ s_self_new (actor_t *actor, asynrole_server_t *owner, asynrole_error_t *error)
     self->opt = &owner->options;
     self->mail = rmail_ref (owner->mail);
     self->peers = zhash_new ();
-    self->strangers = zhash_new ();
+    self->strangers = zhashx_new ();
+    if (self->strangers)
+        zhashx_set_destructor (self->strangers, s_free_value);
     if (!self->peers || !self->strangers) {
         error_nomem (error, "a server's tables");
         s_self_destroy (&self);

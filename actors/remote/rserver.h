@@ -30,4 +30,7 @@ struct asynrole_server_s {
 
 void rserver_actor (actor_t *actor, void *args);
 
+//  The mailbox's free function: a result nobody sent (the server gone)
+void rserver_item_free (rmail_item_t *item);
+
 #endif
