@@ -14,17 +14,17 @@
 
 typedef struct {
     pthread_mutex_t mutex;
-    pthread_cond_t cond;               //  on every result (CLOCK_MONOTONIC)
-    size_t count;                      //  results so far
-    uint8_t seen[MAX_HANDLES + 1];     //  results per handle (2 = a duplicate)
+    pthread_cond_t cond;            //  on every result (CLOCK_MONOTONIC)
+    size_t count;                   //  results so far
+    uint8_t seen[MAX_HANDLES + 1];  //  results per handle (2 = a duplicate)
     asynrole_code_t code[MAX_HANDLES + 1];
     int attempt[MAX_HANDLES + 1];
     int attempts[MAX_HANDLES + 1];
     uint8_t first[MAX_HANDLES + 1][8];  //  the reply's first bytes
     size_t size[MAX_HANDLES + 1];
-    size_t by_code[16];                //  results per code
-    size_t duplicates;                 //  second results for a handle
-    asynrole_client_t **destroy;       //  destroy this client from the first result
+    size_t by_code[16];           //  results per code
+    size_t duplicates;            //  second results for a handle
+    asynrole_client_t **destroy;  //  destroy this client from the first result
 } results_t;
 
 static results_t *
@@ -104,7 +104,7 @@ s_results_count (results_t *self)
 typedef struct {
     pthread_mutex_t mutex;
     pthread_cond_t cond;
-    size_t by_code[16];  //  events per code
+    size_t by_code[16];   //  events per code
     uint64_t counts[16];  //  their counts, summed
 } events_t;
 
@@ -140,10 +140,10 @@ s_events_wait (events_t *self, asynrole_code_t code, size_t n, int timeout_ms)
 //  Fixtures
 
 typedef struct {
-    tu_collector_t *echoes;     //  what the echo Agent saw
-    asynrole_agent_t *agent;    //  the UDP responder
-    asynrole_addr_t echo;       //  its address
-    asynrole_addr_t closed;     //  a port nobody answers on
+    tu_collector_t *echoes;   //  what the echo Agent saw
+    asynrole_agent_t *agent;  //  the UDP responder
+    asynrole_addr_t echo;     //  its address
+    asynrole_addr_t closed;   //  a port nobody answers on
     asynrole_manager_t *manager;
     asynrole_server_t *server;
     asynrole_client_t *client;
@@ -192,7 +192,7 @@ s_start (const char *endpoint, size_t max_queued)
     asynrole_requests_t requests = { .key = tu_key_first8, .max_queued = max_queued };
     if (max_queued)
         requests.max_in_flight = 1;
-    asynrole_options_t options = { .requests = &requests };
+    asynrole_options_t options = { .requests = &requests, .rcvbuf = 8 << 20 };
     s_fix.manager = tu_manager_new (NULL, NULL, NULL, NULL, &options);
     asynrole_error_t error;
     s_fix.server = asynrole_server_new (s_fix.manager, endpoint, &s_fix.options, &error);
@@ -828,8 +828,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_server_destroyed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_restarted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_client_destroyed, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_client_destroyed_from_callback, s_setup,
-                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_client_destroyed_from_callback, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_silent_client, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_messages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_duplicate_token, s_setup, s_teardown),

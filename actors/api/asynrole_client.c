@@ -73,8 +73,9 @@ s_check (const asynrole_request_t *request, asynrole_client_result_fn *callback,
     if (!request || !callback)
         return error_badarg (error, "no request, or no callback");
     const asynrole_addr_t *to = request->destination;
-    if (!to || !((to->u.sa.sa_family == AF_INET && to->len == sizeof (struct sockaddr_in))
-                 || (to->u.sa.sa_family == AF_INET6 && to->len == sizeof (struct sockaddr_in6))))
+    if (!to
+        || !((to->u.sa.sa_family == AF_INET && to->len == sizeof (struct sockaddr_in))
+             || (to->u.sa.sa_family == AF_INET6 && to->len == sizeof (struct sockaddr_in6))))
         return error_badarg (error, "a remote request needs a numeric IPv4 or IPv6 destination");
     if (request->validate || request->room)
         return error_badarg (error, "validate and room cannot cross to another process");

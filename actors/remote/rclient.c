@@ -8,27 +8,27 @@
 #include <string.h>
 
 typedef struct rclient_self_s {
-    actor_t *actor;                  //  our thread and pipe
-    void *pipe;                      //  our end of the pipe
-    asynrole_client_t *owner;        //  the public object
-    const rremote_options_t *opt;    //  owner's options
-    rmail_t *mail;                   //  requests and calls (owner's, referenced)
-    void *dealer;                    //  to the server (made again on each HELLO)
-    zhashx_t *requests;              //  handle -> creq_t, not ended
-    uint64_t *pending;               //  handles held until WELCOME, in order
-    size_t pending_count;            //  how many
-    size_t pending_max;              //  room for them
-    bool welcomed;                   //  the server answered our HELLO
-    int heartbeat;                   //  ms (the server's, once welcomed)
-    int heartbeat_timeout;           //  ms (likewise)
-    int64_t hello_at;                //  clock_ms of our HELLO
-    int64_t heard;                   //  clock_ms of the server's last message
-    int64_t sent;                    //  clock_ms of our last message
-    int64_t complained;              //  clock_ms of our last EPROTOCOL
-    asynrole_remote_stats_t stats;   //  our counters
-    int in_callback;                 //  a result callback runs (nested: depth)
-    bool terminating;                //  ending: destroy calls are no-ops
-    bool terminated;                 //  $TERM came
+    actor_t *actor;                 //  our thread and pipe
+    void *pipe;                     //  our end of the pipe
+    asynrole_client_t *owner;       //  the public object
+    const rremote_options_t *opt;   //  owner's options
+    rmail_t *mail;                  //  requests and calls (owner's, referenced)
+    void *dealer;                   //  to the server (made again on each HELLO)
+    zhashx_t *requests;             //  handle -> creq_t, not ended
+    uint64_t *pending;              //  handles held until WELCOME, in order
+    size_t pending_count;           //  how many
+    size_t pending_max;             //  room for them
+    bool welcomed;                  //  the server answered our HELLO
+    int heartbeat;                  //  ms (the server's, once welcomed)
+    int heartbeat_timeout;          //  ms (likewise)
+    int64_t hello_at;               //  clock_ms of our HELLO
+    int64_t heard;                  //  clock_ms of the server's last message
+    int64_t sent;                   //  clock_ms of our last message
+    int64_t complained;             //  clock_ms of our last EPROTOCOL
+    asynrole_remote_stats_t stats;  //  our counters
+    int in_callback;                //  a result callback runs (nested: depth)
+    bool terminating;               //  ending: destroy calls are no-ops
+    bool terminated;                //  $TERM came
 } self_t;
 
 //  -------------------------------------------------------------------------
@@ -127,10 +127,9 @@ s_on_result (self_t *self, const rwire_msg_t *m)
         return;
     }
     self->stats.results++;
-    asynrole_datagram_t reply = { .data = m->data,
-                                  .size = m->size,
-                                  .original_size = m->size,
-                                  .peer = m->peer };
+    asynrole_datagram_t reply = {
+        .data = m->data, .size = m->size, .original_size = m->size, .peer = m->peer
+    };
     reply.peer.via = 0;
     asynrole_error_t error = { .code = (asynrole_code_t) m->code,
                                .op = (asynrole_op_t) m->op,
@@ -196,8 +195,8 @@ s_welcome (self_t *self, const rwire_msg_t *m)
     self->stats.joined++;
     self->stats.peers = 1;
     //  The server's heartbeat rules the link (within sane bounds)
-    if (m->heartbeat >= 1 && m->heartbeat <= 3600 * 1000
-        && m->heartbeat_timeout >= 2 * m->heartbeat && m->heartbeat_timeout <= 3 * 3600 * 1000) {
+    if (m->heartbeat >= 1 && m->heartbeat <= 3600 * 1000 && m->heartbeat_timeout >= 2 * m->heartbeat
+        && m->heartbeat_timeout <= 3 * 3600 * 1000) {
         self->heartbeat = (int) m->heartbeat;
         self->heartbeat_timeout = (int) m->heartbeat_timeout;
     }
@@ -227,29 +226,21 @@ static void
 s_dispatch (self_t *self, const rwire_msg_t *m)
 {
     switch (m->type) {
-    case RWIRE_WELCOME:
-        s_welcome (self, m);
-        break;
-    case RWIRE_RESULT:
-        s_on_result (self, m);
-        break;
-    case RWIRE_HEARTBEAT:
-        self->stats.heartbeats++;
-        break;
-    case RWIRE_BYE:
-        self->stats.left++;
-        s_disconnected (self, "the server said BYE");
-        break;
-    case RWIRE_ERROR:
-        if (m->code == ASYNROLE_EDISCONNECTED)
-            s_disconnected (self, "the server does not know us (it restarted)");
-        else
-            rremote_event (self->opt, (asynrole_code_t) m->code, ASYNROLE_OP_REMOTE, 0,
-                           "the server refused a message: %s", m->text);
-        break;
-    default:
-        self->stats.malformed++;
-        s_complain (self, "a message a client does not take");
+        case RWIRE_WELCOME: s_welcome (self, m); break;
+        case RWIRE_RESULT: s_on_result (self, m); break;
+        case RWIRE_HEARTBEAT: self->stats.heartbeats++; break;
+        case RWIRE_BYE:
+            self->stats.left++;
+            s_disconnected (self, "the server said BYE");
+            break;
+        case RWIRE_ERROR:
+            if (m->code == ASYNROLE_EDISCONNECTED)
+                s_disconnected (self, "the server does not know us (it restarted)");
+            else
+                rremote_event (self->opt, (asynrole_code_t) m->code, ASYNROLE_OP_REMOTE, 0,
+                               "the server refused a message: %s", m->text);
+            break;
+        default: self->stats.malformed++; s_complain (self, "a message a client does not take");
     }
 }
 

@@ -31,16 +31,16 @@ typedef void (rmail_free_fn) (rmail_item_t *item);
 
 //  A call another thread waits on
 typedef struct {
-    rmail_item_t item;               //  first: kind RMAIL_CALL
-    int what;                        //  which call (the owner's numbers)
-    uint64_t handle;                 //  its argument
-    int rc;                          //  the answer: 0 or 1, or -1 with error
-    asynrole_error_t error;          //  why not
-    asynrole_remote_stats_t stats;   //  counters, when asked for
-    atomic_int refs;                 //  the caller's and the actor's
-    pthread_mutex_t mutex;           //  guards done
-    pthread_cond_t cond;             //  signalled when done (CLOCK_MONOTONIC)
-    bool done;                       //  answered
+    rmail_item_t item;              //  first: kind RMAIL_CALL
+    int what;                       //  which call (the owner's numbers)
+    uint64_t handle;                //  its argument
+    int rc;                         //  the answer: 0 or 1, or -1 with error
+    asynrole_error_t error;         //  why not
+    asynrole_remote_stats_t stats;  //  counters, when asked for
+    atomic_int refs;                //  the caller's and the actor's
+    pthread_mutex_t mutex;          //  guards done
+    pthread_cond_t cond;            //  signalled when done (CLOCK_MONOTONIC)
+    bool done;                      //  answered
 } rcall_t;
 
 //  NULL with error filled

@@ -26,8 +26,10 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
                              out->heartbeat);
     out->heartbeat_timeout = o->heartbeat_timeout ? o->heartbeat_timeout : 3 * out->heartbeat;
     if (out->heartbeat_timeout < 2 * out->heartbeat)
-        return error_badarg (error, "heartbeat_timeout (%d ms) must be at least twice the "
-                             "heartbeat (%d ms)", out->heartbeat_timeout, out->heartbeat);
+        return error_badarg (error,
+                             "heartbeat_timeout (%d ms) must be at least twice the "
+                             "heartbeat (%d ms)",
+                             out->heartbeat_timeout, out->heartbeat);
     out->max_in_flight = o->max_in_flight ? o->max_in_flight : ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT;
     if ((o->curve_secret_key == NULL) != (o->curve_public_key == NULL))
         return error_badarg (error, "curve_secret_key and curve_public_key: both or neither");
@@ -64,8 +66,8 @@ rremote_bind (const char *endpoint, const rremote_options_t *options, char *boun
     if (zmq_bind (sock, endpoint)) {
         int code = errno;
         char quoted[ERROR_QUOTE_MAX];
-        error_set (error, code == EINVAL ? ASYNROLE_EBADARG : ASYNROLE_ENETWORK,
-                   ASYNROLE_OP_REMOTE, code, "%s: cannot bind %s", zmq_strerror (code),
+        error_set (error, code == EINVAL ? ASYNROLE_EBADARG : ASYNROLE_ENETWORK, ASYNROLE_OP_REMOTE,
+                   code, "%s: cannot bind %s", zmq_strerror (code),
                    error_quote (endpoint, quoted, sizeof quoted));
         ctx_close (&sock);
         rremote_unbind (zap);

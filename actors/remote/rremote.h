@@ -33,8 +33,8 @@ int rremote_check_endpoint (const char *endpoint, const rremote_options_t *optio
 //  A ROUTER bound to endpoint (security applied); the endpoint bound goes
 //  to bound (RREMOTE_ENDPOINT_MAX bytes), the ZAP handler (CURVE allow
 //  list) to *zap. NULL with error filled (ENETWORK op REMOTE when bind fails).
-void *rremote_bind (const char *endpoint, const rremote_options_t *options, char *bound,
-                    void **zap, asynrole_error_t *error);
+void *rremote_bind (const char *endpoint, const rremote_options_t *options, char *bound, void **zap,
+                    asynrole_error_t *error);
 
 //  A DEALER connected to endpoint (security applied); NULL with error filled
 void *rremote_connect (const char *endpoint, const rremote_options_t *options,
@@ -45,7 +45,8 @@ void rremote_unbind (void **zap);
 
 //  Tell the owner: on_event, else a log line when verbose
 void rremote_event (const rremote_options_t *options, asynrole_code_t code, asynrole_op_t op,
-                    uint64_t count, const char *format, ...) __attribute__ ((format (printf, 5, 6)));
+                    uint64_t count, const char *format, ...)
+    __attribute__ ((format (printf, 5, 6)));
 
 //  A table keyed by the uint64_t its items hold at *key (the key pointer
 //  is stored, not copied: it must live as long as the item)

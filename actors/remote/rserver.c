@@ -28,13 +28,13 @@ typedef struct {
 
 //  A client that said HELLO
 typedef struct {
-    char hex[HEX_MAX];    //  its routing id in hex (the peers table's key)
-    uint8_t id[ID_MAX];   //  its routing id
-    size_t id_size;       //  its bytes
-    zhashx_t *requests;   //  token -> srec_t, under way
-    int64_t heard;        //  clock_ms of its last message
-    int64_t sent;         //  clock_ms of our last message to it
-    int64_t complained;   //  clock_ms of our last EPROTOCOL to it
+    char hex[HEX_MAX];   //  its routing id in hex (the peers table's key)
+    uint8_t id[ID_MAX];  //  its routing id
+    size_t id_size;      //  its bytes
+    zhashx_t *requests;  //  token -> srec_t, under way
+    int64_t heard;       //  clock_ms of its last message
+    int64_t sent;        //  clock_ms of our last message to it
+    int64_t complained;  //  clock_ms of our last EPROTOCOL to it
 } speer_t;
 
 typedef struct {
@@ -211,8 +211,8 @@ s_peer_gone (self_t *self, speer_t *peer, bool silent)
     else
         self->stats.left++;
     rremote_event (self->opt, ASYNROLE_EDISCONNECTED, ASYNROLE_OP_REMOTE, cancelled,
-                   "client %s %s: %zu requests cancelled", hex,
-                   silent ? "went silent" : "said BYE", cancelled);
+                   "client %s %s: %zu requests cancelled", hex, silent ? "went silent" : "said BYE",
+                   cancelled);
 }
 
 static void
@@ -368,24 +368,16 @@ s_dispatch (self_t *self, speer_t *peer, const rwire_msg_t *m, const uint8_t *id
 {
     peer->heard = clock_ms ();
     switch (m->type) {
-    case RWIRE_REQUEST:
-        s_request (self, peer, m);
-        break;
-    case RWIRE_CANCEL:
-        s_cancel (self, peer, m);
-        break;
-    case RWIRE_HEARTBEAT:
-        self->stats.heartbeats++;
-        break;
-    case RWIRE_BYE:
-        s_peer_gone (self, peer, false);
-        break;
-    case RWIRE_ERROR:
-        break;  //  never answered
-    default:
-        self->stats.malformed++;
-        s_complain (self, id, size, peer, ASYNROLE_EPROTOCOL, "a message a server does not take");
-        break;
+        case RWIRE_REQUEST: s_request (self, peer, m); break;
+        case RWIRE_CANCEL: s_cancel (self, peer, m); break;
+        case RWIRE_HEARTBEAT: self->stats.heartbeats++; break;
+        case RWIRE_BYE: s_peer_gone (self, peer, false); break;
+        case RWIRE_ERROR: break;  //  never answered
+        default:
+            self->stats.malformed++;
+            s_complain (self, id, size, peer, ASYNROLE_EPROTOCOL,
+                        "a message a server does not take");
+            break;
     }
 }
 
