@@ -340,7 +340,7 @@ static void
 s_stats (self_t *self, asynrole_remote_stats_t *stats)
 {
     *stats = self->stats;
-    stats->in_flight = zhashx_size (self->requests);
+    stats->in_flight = atomic_load (&self->owner->in_flight);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include "ctx.h"
 #include "error_fill.h"
 #include "log.h"
+#include "rsecurity.h"
 #include <errno.h>
 #include <string.h>
 
@@ -37,7 +38,7 @@ typedef struct {
     int64_t complained;  //  clock_ms of our last EPROTOCOL to it
 } speer_t;
 
-typedef struct {
+typedef struct rserver_self_s {
     actor_t *actor;                 //  our thread and pipe
     void *pipe;                     //  our end of the pipe
     asynrole_server_t *owner;       //  the public object (options, manager)
@@ -253,6 +254,11 @@ static void
 s_request (self_t *self, speer_t *peer, const rwire_msg_t *m)
 {
     self->stats.requests++;
+    if (m->peer.len == 0) {
+        //  Never the Manager's default: a client names where it goes
+        s_result_now (self, peer, m->token, ASYNROLE_EBADARG, "a request needs a destination");
+        return;
+    }
     if (zhashx_lookup (peer->requests, &m->token)) {
         s_result_now (self, peer, m->token, ASYNROLE_EBADARG,
                       "a request of this client with this token is under way");
@@ -309,7 +315,7 @@ s_handle_mail (self_t *self)
         rmail_item_t *next = item->next;
         if (item->kind == RMAIL_CALL) {
             rcall_t *call = (rcall_t *) item;
-            call->stats = self->stats;
+            rserver_stats_here (self->owner, &call->stats);
             call->rc = 0;
             rcall_answer (call);
             item = next;
@@ -332,6 +338,14 @@ s_handle_mail (self_t *self)
         s_srec_free (rec);
         item = next;
     }
+}
+
+void
+rserver_stats_here (asynrole_server_t *server, asynrole_remote_stats_t *stats)
+{
+    self_t *self = server->inner;
+    *stats = self->stats;
+    stats->denied = rsec_zap_denied ((rsec_zap_t *) self->zap);
 }
 
 //  -------------------------------------------------------------------------
@@ -512,6 +526,7 @@ s_self_new (actor_t *actor, asynrole_server_t *owner, asynrole_error_t *error)
         return NULL;
     }
     memcpy (owner->endpoint, bound, sizeof bound);
+    owner->inner = self;
     return self;
 }
 
@@ -582,5 +597,6 @@ rserver_actor (actor_t *actor, void *args)
         }
     }
     s_shutdown (self);
+    self->owner->inner = NULL;
     s_self_destroy (&self);
 }
