@@ -794,6 +794,55 @@ test_duplicate_token (void **state)
     zsock_destroy (&raw);
 }
 
+//  CURVE with an allow list: the client let in is served; one with a key
+//  not in the list never gets a WELCOME (its request ends EDISCONNECTED),
+//  and the server counts the refusal
+static void
+test_curve (void **state)
+{
+    (void) state;
+    char server_pub[41], server_sec[41], good_pub[41], good_sec[41], bad_pub[41], bad_sec[41];
+    asynrole_error_t error;
+    if (asynrole_remote_keypair (server_pub, server_sec, &error))
+        tu_skip (error.detail);
+    assert_int_equal (asynrole_remote_keypair (good_pub, good_sec, &error), 0);
+    assert_int_equal (asynrole_remote_keypair (bad_pub, bad_sec, &error), 0);
+    const char *allow[] = { good_pub };
+    s_fix.options.curve_public_key = server_pub;
+    s_fix.options.curve_secret_key = server_sec;
+    s_fix.options.curve_allow = allow;
+    s_fix.options.curve_allow_count = 1;
+    s_fix.options.curve_server_key = server_pub;  //  a binding end ignores it
+    s_start ("tcp://127.0.0.1:*", 0);             //  its client has the server's own pair: refused
+    asynrole_client_destroy (&s_fix.client);
+    asynrole_remote_options_t good = { .heartbeat = 100,
+                                       .curve_public_key = good_pub,
+                                       .curve_secret_key = good_sec,
+                                       .curve_server_key = server_pub };
+    asynrole_remote_options_t bad = good;
+    bad.curve_public_key = bad_pub;
+    bad.curve_secret_key = bad_sec;
+    const char *endpoint = asynrole_server_endpoint (s_fix.server);
+    s_fix.client = asynrole_client_new (endpoint, &good, &error);
+    assert_non_null (s_fix.client);
+    asynrole_client_t *refused = asynrole_client_new (endpoint, &bad, &error);
+    assert_non_null (refused);
+    results_t *others = s_results_new ();
+    uint64_t handle = s_request (s_fix.client, 3, &s_fix.echo, NULL, s_fix.results);
+    uint64_t other = s_request (refused, 4, &s_fix.echo, NULL, others);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    bool ended = s_results_wait (others, 1, TU_TIMEOUT_MS);
+    asynrole_code_t code = others->code[other];
+    asynrole_client_destroy (&refused);
+    s_results_destroy (&others);
+    assert_true (ended);
+    assert_int_equal (code, ASYNROLE_EDISCONNECTED);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_true (server.denied >= 1);
+    assert_int_equal (server.requests, 1);
+}
+
 //  Requests/s: the same load on the Manager itself, for comparison
 static results_t *s_local;
 
@@ -851,6 +900,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_silent_client, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_messages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_duplicate_token, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_curve, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_local_rate, s_setup, s_teardown),
     };
     return tu_main (tests, argc, argv);
