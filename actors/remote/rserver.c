@@ -5,6 +5,7 @@
 #include "ctx.h"
 #include "error_fill.h"
 #include "log.h"
+#include "manager_internal.h"
 #include "rsecurity.h"
 #include <errno.h>
 #include <string.h>
@@ -179,20 +180,38 @@ s_peer_find (self_t *self, const uint8_t *id, size_t size)
     return (speer_t *) zhash_lookup (self->peers, hex);
 }
 
+//  Cancel every request of peer on the Manager, in one call (each result
+//  comes back through the mailbox); how many were cancelled
+static size_t
+s_peer_cancel (self_t *self, speer_t *peer, bool gone)
+{
+    size_t count = zhashx_size (peer->requests);
+    if (!count)
+        return 0;
+    uint64_t *handles = (uint64_t *) malloc (count * sizeof *handles);
+    size_t n = 0;
+    for (srec_t *rec = (srec_t *) zhashx_first (peer->requests); rec;
+         rec = (srec_t *) zhashx_next (peer->requests)) {
+        rec->gone |= gone;
+        if (handles)
+            handles[n++] = rec->handle;
+    }
+    asynrole_error_t error;
+    int cancelled = handles ? manager_cancel_many (self->owner->manager, handles, n, &error) : -1;
+    if (cancelled < 0) {
+        log_error ("%s: cannot cancel %zu requests: %s", self->opt->name, count,
+                   handles ? error.detail : "out of memory");
+        return 0;
+    }
+    return (size_t) cancelled;
+}
+
 //  Cancel every request of peer (it left), forget it: the results come
 //  back through the mailbox and are counted orphaned there
 static size_t
 s_peer_forget (self_t *self, speer_t *peer)
 {
-    size_t cancelled = 0;
-    srec_t *rec = (srec_t *) zhashx_first (peer->requests);
-    while (rec) {
-        rec->gone = true;
-        asynrole_error_t error;
-        if (asynrole_manager_cancel (self->owner->manager, rec->handle, &error) == 0)
-            cancelled++;
-        rec = (srec_t *) zhashx_next (peer->requests);
-    }
+    size_t cancelled = s_peer_cancel (self, peer, true);
     self->stats.cancelled += cancelled;
     zhashx_destroy (&peer->requests);
     zhash_delete (self->peers, peer->hex);
@@ -535,16 +554,10 @@ s_self_new (actor_t *actor, asynrole_server_t *owner, asynrole_error_t *error)
 static void
 s_shutdown (self_t *self)
 {
-    speer_t *peer = (speer_t *) zhash_first (self->peers);
-    while (peer) {
-        srec_t *rec = (srec_t *) zhashx_first (peer->requests);
-        while (rec) {
-            asynrole_error_t error;
-            asynrole_manager_cancel (self->owner->manager, rec->handle, &error);
-            rec = (srec_t *) zhashx_next (peer->requests);
-        }
-        peer = (speer_t *) zhash_next (self->peers);
-    }
+    speer_t *peer;
+    for (peer = (speer_t *) zhash_first (self->peers); peer;
+         peer = (speer_t *) zhash_next (self->peers))
+        s_peer_cancel (self, peer, false);
     s_handle_mail (self);
     for (peer = (speer_t *) zhash_first (self->peers); peer;
          peer = (speer_t *) zhash_next (self->peers))
