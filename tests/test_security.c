@@ -614,6 +614,37 @@ test_zap_handler (void **state)
     assert_int_equal (rsec_zap_denied (NULL), 0);
 }
 
+//  Something else bound at the ZAP endpoint of our context: the handler
+//  cannot start, and the registration fails with why
+static void
+test_zap_handler_cannot_start (void **state)
+{
+    (void) state;
+    s_pair_t server = s_pair (), client = s_pair ();
+    const char *allow[] = { client.public_key };
+    asynrole_error_t error;
+    void *squatter = ctx_socket (ZMQ_REP, &error);
+    assert_non_null (squatter);
+    assert_int_equal (zmq_bind (squatter, "inproc://zeromq.zap.01"), 0);
+    void *sock = ctx_socket (ZMQ_ROUTER, &error);
+    assert_non_null (sock);
+    rsec_zap_t *zap = NULL;
+    asynrole_remote_options_t so = s_server_options (&server, allow, 1);
+    assert_int_equal (rsec_server (sock, &so, &zap, &error), -1);
+    assert_int_equal (error.code, ASYNROLE_EINTERNAL);
+    assert_non_null (strstr (error.detail, "cannot bind inproc://zeromq.zap.01"));
+    assert_null (zap);
+    assert_false (rsec_zap_running ());
+    //  (unbound first: a close frees an inproc endpoint later, in libzmq's reaper)
+    assert_int_equal (zmq_unbind (squatter, "inproc://zeromq.zap.01"), 0);
+    ctx_close (&squatter);
+    //  Free again: the next registration starts it
+    assert_int_equal (rsec_server (sock, &so, &zap, &error), 0);
+    assert_true (rsec_zap_running ());
+    ctx_close (&sock);
+    rsec_zap_release (&zap);
+}
+
 static void
 test_server_client_refuse_bad_options (void **state)
 {
@@ -652,6 +683,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_link_denied, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_link_two_servers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_zap_handler, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_zap_handler_cannot_start, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_client_refuse_bad_options, s_setup,
                                          s_teardown),
     };
