@@ -27,8 +27,11 @@
 #include <string.h>
 #include <unistd.h>
 
-//  Datagrams sent while the role's reader does not read
+//  Datagrams sent once the role's socket is paused
 #define PAUSE_N 5000
+
+//  Datagrams sent at a time until the socket is paused
+#define FILL_ROUND 100
 
 //  Datagrams sent one at a time after the drain, each awaited
 #define PING_N 20
@@ -187,16 +190,31 @@ s_local (role_ref_t *role)
     return local;
 }
 
-//  Ask for the counters until the I/O actor says the socket is paused
-static asynrole_stats_t
-s_wait_paused (role_ref_t *role)
+//  Send rounds of FILL_ROUND numbered datagrams from fd (-1: a socket of
+//  its own) until the I/O actor says the socket is paused (each round read
+//  or not: a slow I/O thread, as under valgrind, may find only what the
+//  kernel kept of the first), then PAUSE_N more, of which the kernel keeps
+//  what its buffer holds and drops the rest. How many were sent in all.
+static uint32_t
+s_fill (role_ref_t *role, int fd)
 {
+    asynrole_addr_t to = s_local (role);
+    int sender = fd >= 0 ? fd : tu_udp_socket ("127.0.0.1", NULL);
+    S_CHECK (sender >= 0, "a sender: %s", strerror (errno));
+    uint32_t sent = 0;
     asynrole_stats_t stats = s_stats (role);
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
-    for (int i = 0; i < 100000 && !stats.paused && tu_now () < deadline; i++)
+    while (!stats.paused && sent < 100 * PAUSE_N && tu_now () < deadline) {
+        s_send_from (sender, &to, sent, FILL_ROUND);
+        sent += FILL_ROUND;
         stats = s_stats (role);
-    S_CHECK (stats.paused > 0, "not paused within %d ms", TU_TIMEOUT_MS);
-    return stats;
+    }
+    S_CHECK (stats.paused > 0, "not paused after %u datagrams", sent);
+    s_send_from (sender, &to, sent, PAUSE_N);
+    sent += PAUSE_N;
+    if (fd < 0)
+        close (sender);
+    return sent;
 }
 
 //  Read events until sent datagrams are accounted for
@@ -244,18 +262,16 @@ s_ping (role_ref_t *role, account_t *account, uint32_t first)
 static void
 s_pipe_case (role_ref_t *role, const char *what)
 {
-    asynrole_addr_t to = s_local (role);
-    s_send (&to, 0, PAUSE_N);
-    s_wait_paused (role);
+    uint32_t sent = s_fill (role, -1);
     account_t account = { .last_seq = -1 };
-    asynrole_stats_t stats = s_drain (role, &account, PAUSE_N);
-    s_check (what, &account, &stats, PAUSE_N, 0);
+    asynrole_stats_t stats = s_drain (role, &account, sent);
+    s_check (what, &account, &stats, sent, 0);
     uint64_t dropped = stats.dropped, kernel_dropped = stats.kernel_dropped;
-    s_ping (role, &account, PAUSE_N);
+    s_ping (role, &account, sent);
     stats = s_stats (role);
     assert_int_equal (stats.dropped, dropped);
     assert_int_equal (stats.kernel_dropped, kernel_dropped);
-    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, PAUSE_N + PING_N);
+    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, sent + PING_N);
     assert_int_equal (stats.held, 0);
 }
 
@@ -422,16 +438,14 @@ test_pause_agent_callback (void **state)
     s_gate_init (&gate);
     asynrole_options_t options = s_options (false);
     role_ref_t role = { .agent = tu_agent_new (s_gated_cb, &gate, "127.0.0.1:0", &options) };
-    asynrole_addr_t to = s_local (&role);
-    s_send (&to, 0, PAUSE_N);
-    s_wait_paused (&role);
+    uint32_t sent = s_fill (&role, -1);
     s_gate_open (&gate);
-    asynrole_stats_t stats = s_gate_drain (&gate, role.agent, PAUSE_N);
-    s_check ("agent, callback mode", &gate.account, &stats, PAUSE_N, 0);
-    s_gate_ping (&gate, role.agent, PAUSE_N);
+    asynrole_stats_t stats = s_gate_drain (&gate, role.agent, sent);
+    s_check ("agent, callback mode", &gate.account, &stats, sent, 0);
+    s_gate_ping (&gate, role.agent, sent);
     asynrole_stats_t after = tu_agent_stats (role.agent, 0);
     assert_int_equal (after.dropped, stats.dropped);
-    assert_int_equal (after.rx_datagrams + after.kernel_dropped, PAUSE_N + PING_N);
+    assert_int_equal (after.rx_datagrams + after.kernel_dropped, sent + PING_N);
     tu_agent_destroy (&role.agent);
     s_gate_fini (&gate);
 }
@@ -449,31 +463,32 @@ test_pause_to_drop (void **state)
     s_gate_init (&gate);
     asynrole_options_t options = s_options (false);
     role_ref_t role = { .agent = tu_agent_new (s_gated_cb, &gate, "127.0.0.1:0", &options) };
-    asynrole_addr_t to = s_local (&role);
-    s_send (&to, 0, PAUSE_N);
-    asynrole_stats_t stats = s_wait_paused (&role);
+    uint32_t sent = s_fill (&role, -1);
+    asynrole_stats_t stats = s_stats (&role);
     //  Paused, the kernel holds what it did not drop: nothing reads it
-    assert_true (stats.rx_datagrams + stats.kernel_dropped < PAUSE_N);
+    assert_true (stats.rx_datagrams + stats.kernel_dropped < sent);
     asynrole_error_t error;
     assert_int_equal (agent_set_overflow (role.agent, ASYNROLE_OVERFLOW_DROP, &error), 0);
     //  The callback still waits: only the switch makes the I/O actor read
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
     for (int i = 0;
-         i < 100000 && stats.rx_datagrams + stats.kernel_dropped < PAUSE_N && tu_now () < deadline;
+         i < 100000 && stats.rx_datagrams + stats.kernel_dropped < sent && tu_now () < deadline;
          i++)
         stats = s_stats (&role);
-    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, PAUSE_N);
+    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, sent);
     uint64_t paused = stats.paused;
     //  In DROP, what comes now is read and dropped, never paused
-    s_send (&to, PAUSE_N, PAUSE_N);
+    asynrole_addr_t to = s_local (&role);
+    s_send (&to, sent, PAUSE_N);
+    sent += PAUSE_N;
     s_gate_open (&gate);
-    stats = s_gate_drain (&gate, role.agent, 2 * PAUSE_N);
+    stats = s_gate_drain (&gate, role.agent, sent);
     assert_int_equal (stats.paused, paused);
     assert_int_equal (gate.account.delivered + stats.dropped, stats.rx_datagrams);
     assert_int_equal (gate.account.noticed, stats.dropped);
     //  And back to PAUSE
     assert_int_equal (agent_set_overflow (role.agent, ASYNROLE_OVERFLOW_PAUSE, &error), 0);
-    s_gate_ping (&gate, role.agent, 2 * PAUSE_N);
+    s_gate_ping (&gate, role.agent, sent);
     tu_agent_destroy (&role.agent);
     s_gate_fini (&gate);
 }
@@ -494,9 +509,7 @@ test_pause_shared_io (void **state)
     tu_collector_t *echoed = tu_collector_new ();
     asynrole_options_t other = { .io = io, .overflow = ASYNROLE_OVERFLOW_PAUSE };
     asynrole_agent_t *served = tu_agent_new (tu_agent_echo_cb, echoed, "127.0.0.1:0", &other);
-    asynrole_addr_t to = s_local (&paused);
-    s_send (&to, 0, PAUSE_N);
-    s_wait_paused (&paused);
+    uint32_t sent = s_fill (&paused, -1);
     asynrole_addr_t bound;
     int client = tu_client ("127.0.0.1", &bound);
     uint16_t port = asynrole_addr_port (asynrole_agent_local (served, 0));
@@ -507,7 +520,7 @@ test_pause_shared_io (void **state)
     }
     //  The paused role is still paused and still full
     asynrole_stats_t stats = s_stats (&paused);
-    assert_true (stats.rx_datagrams + stats.kernel_dropped < PAUSE_N);
+    assert_true (stats.paused > 0 && stats.rx_datagrams + stats.kernel_dropped < sent);
     asynrole_event_t *kept = tu_event_wait (s_socket (&paused), TU_TIMEOUT_MS);
     assert_non_null (kept);
     tu_agent_destroy (&paused.agent);
@@ -554,14 +567,13 @@ s_down_and_back (void *arg)
     asynrole_addr_t to = s_local (&role);
     int sender = tu_udp_socket ("10.9.0.2", NULL);
     TU_CHECK (sender >= 0, "a sender: %s", strerror (errno));
-    s_send_from (sender, &to, 0, PAUSE_N);
-    s_wait_paused (&role);
+    uint32_t sent = s_fill (&role, sender);
     TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
     asynrole_stats_t stats = s_wait_down (&role, 1, 0);
     TU_CHECK (stats.down == 1 && stats.went_down == 1, "down: %llu",
               (unsigned long long) stats.down);
     //  Read to its end as it went: every datagram sent is accounted for
-    TU_CHECK (stats.rx_datagrams + stats.kernel_dropped == PAUSE_N, "read %llu, kernel %llu",
+    TU_CHECK (stats.rx_datagrams + stats.kernel_dropped == sent, "read %llu, kernel %llu",
               (unsigned long long) stats.rx_datagrams, (unsigned long long) stats.kernel_dropped);
     TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
     stats = s_wait_down (&role, 0, 1);
@@ -570,18 +582,18 @@ s_down_and_back (void *arg)
     TU_CHECK (tu_wait_local ("10.9.0.1", TU_TIMEOUT_MS), "the address is not local again");
     //  The reader drains: reading goes on, on the new descriptor
     account_t account = { .last_seq = -1 };
-    stats = s_drain (&role, &account, PAUSE_N);
-    s_check ("a paused socket down and back", &account, &stats, PAUSE_N, 1);
+    stats = s_drain (&role, &account, sent);
+    s_check ("a paused socket down and back", &account, &stats, sent, 1);
     TU_CHECK (account.interface + account.lost_errors == 2, "interface events: %llu + %llu lost",
               (unsigned long long) account.interface, (unsigned long long) account.lost_errors);
     //  One at a time, each delivered before the next goes
     uint32_t got = 0;
     for (; got < PING_N; got++) {
-        s_send_from (sender, &to, PAUSE_N + got, 1);
+        s_send_from (sender, &to, sent + got, 1);
         asynrole_event_t *event = tu_event_wait (s_socket (&role), TU_TIMEOUT_MS);
         const asynrole_datagram_t *datagram = event ? asynrole_event_datagram (event) : NULL;
         bool ok = datagram && s_account (&account, datagram, NULL)
-            && account.last_seq == (int64_t) (PAUSE_N + got);
+            && account.last_seq == (int64_t) (sent + got);
         asynrole_event_destroy (&event);
         if (!ok)
             break;
