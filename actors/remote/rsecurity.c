@@ -342,6 +342,26 @@ rsec_client (void *sock, const asynrole_remote_options_t *options, asynrole_erro
 }
 
 int
+rsec_endpoint (void *sock, const char *endpoint, asynrole_error_t *error)
+{
+    if (!endpoint || strncmp (endpoint, "tcp://", 6) != 0)
+        return 0;
+    const char *host = endpoint + 6;
+    const char *colon = strrchr (host, ':');
+    size_t len = colon ? (size_t) (colon - host) : strlen (host);
+    char text[INET_ADDRSTRLEN];
+    struct in_addr v4;
+    if (len < sizeof text) {
+        memcpy (text, host, len);
+        text[len] = '\0';
+        if (strcmp (text, "*") == 0 || inet_pton (AF_INET, text, &v4) == 1)
+            return 0;
+    }
+    int on = 1;
+    return s_set (sock, ZMQ_IPV6, &on, sizeof on, "ZMQ_IPV6", error);
+}
+
+int
 asynrole_remote_keypair (char *public_key, char *secret_key, asynrole_error_t *error)
 {
     if (!public_key || !secret_key)
