@@ -600,6 +600,11 @@ test_zap_handler (void **state)
     s_zap_ask (req, too_long, 9, "500");
     const char *unknown[] = { "1.0", "10", "nobody", "127.0.0.1", "", "CURVE", "k" };
     s_zap_ask (req, unknown, 7, "400");
+    char domain[201];
+    memset (domain, 'd', sizeof domain - 1);
+    domain[sizeof domain - 1] = '\0';
+    const char *long_domain[] = { "1.0", "13", domain, "127.0.0.1", "", "CURVE", "k" };
+    s_zap_ask (req, long_domain, 7, "400");
     const char *null_mech[] = { "1.0", "11", rsec_zap_domain (zap), "127.0.0.1", "", "NULL" };
     s_zap_ask (req, null_mech, 6, "400");
     assert_int_equal (rsec_zap_denied (zap), 1);

@@ -296,6 +296,8 @@ int
 rsec_server (void *sock, const asynrole_remote_options_t *options, rsec_zap_t **zap,
              asynrole_error_t *error)
 {
+    if (!zap)
+        return error_badarg (error, "rsec_server needs somewhere to put the registration");
     *zap = NULL;
     if (!options)
         options = &s_defaults;
