@@ -224,7 +224,7 @@ s_check_tcp (const char *rest, const asynrole_remote_options_t *options, bool bi
              const char *quoted, asynrole_error_t *error)
 {
     bool loopback;
-    const char *port;
+    const char *port = NULL;
     if (s_check_host (rest, binding, &loopback, &port, quoted, error)
         || s_check_port (port, binding, quoted, error))
         return -1;
