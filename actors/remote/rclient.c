@@ -173,12 +173,12 @@ s_hello (self_t *self)
 //  The server is gone, went silent, or forgot us: end what is under way,
 //  start over
 static void
-s_disconnected (self_t *self, const char *why)
+s_disconnected (self_t *self, const char *why, bool silent)
 {
     bool was = self->welcomed;
     size_t ended = s_end_all (self, ASYNROLE_EDISCONNECTED, why);
     self->stats.disconnected += ended;
-    if (was)
+    if (was && silent)
         self->stats.lost++;
     if (was || ended)
         rremote_event (self->opt, ASYNROLE_EDISCONNECTED, ASYNROLE_OP_REMOTE, ended,
@@ -231,12 +231,14 @@ s_dispatch (self_t *self, const rwire_msg_t *m)
         case RWIRE_HEARTBEAT: self->stats.heartbeats++; break;
         case RWIRE_BYE:
             self->stats.left++;
-            s_disconnected (self, "the server said BYE");
+            s_disconnected (self, "the server said BYE", false);
             break;
         case RWIRE_ERROR:
-            if (m->code == ASYNROLE_EDISCONNECTED)
-                s_disconnected (self, "the server does not know us (it restarted)");
-            else
+            //  Before the WELCOME, one answers a message of an earlier
+            //  session (protocol rule 6; a fresh socket makes them rare)
+            if (m->code == ASYNROLE_EDISCONNECTED && self->welcomed)
+                s_disconnected (self, "the server does not know us (it restarted)", false);
+            else if (m->code != ASYNROLE_EDISCONNECTED)
                 rremote_event (self->opt, (asynrole_code_t) m->code, ASYNROLE_OP_REMOTE, 0,
                                "the server refused a message: %s", m->text);
             break;
@@ -276,9 +278,9 @@ s_heartbeat (self_t *self)
 {
     int64_t now = clock_ms ();
     if (self->welcomed && now - self->heard > self->heartbeat_timeout)
-        s_disconnected (self, "the server went silent");
+        s_disconnected (self, "the server went silent", true);
     else if (!self->welcomed && now - self->hello_at > self->heartbeat_timeout)
-        s_disconnected (self, "the server did not answer our HELLO");
+        s_disconnected (self, "the server did not answer our HELLO", true);
     else if (self->welcomed && now - self->sent >= self->heartbeat)
         s_send (self, rwire_simple (RWIRE_HEARTBEAT));
 }
