@@ -619,6 +619,89 @@ test_server_restarted (void **state)
     assert_int_equal (s_fix.results->duplicates, 0);
 }
 
+//  A fake server: the next message, its routing id in *id_p (the caller's)
+static void
+s_fake_recv (zsock_t *fake, zframe_t **id_p, rwire_msg_t *m, zmsg_t **msg_p)
+{
+    assert_true (tu_readable (zsock_resolve (fake), TU_TIMEOUT_MS));
+    *msg_p = zmsg_recv (fake);
+    assert_non_null (*msg_p);
+    *id_p = zmsg_pop (*msg_p);
+    assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
+}
+
+//  A server that welcomes, then sends another version and junk (counted,
+//  answered once), then goes silent: the request ends EDISCONNECTED and
+//  the client says HELLO again on a fresh socket
+static void
+test_server_silent (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    zsock_t *fake = zsock_new (ZMQ_ROUTER);
+    assert_non_null (fake);
+    zsock_set_linger (fake, 0);
+    int port = zsock_bind (fake, "tcp://127.0.0.1:*");
+    assert_true (port > 0);
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    asynrole_client_destroy (&s_fix.client);
+    asynrole_error_t error;
+    s_fix.client = asynrole_client_new (endpoint, &s_fix.options, &error);
+    assert_non_null (s_fix.client);
+    zframe_t *id;
+    rwire_msg_t m;
+    zmsg_t *msg;
+    s_fake_recv (fake, &id, &m, &msg);
+    assert_int_equal (m.type, RWIRE_HELLO);
+    zmsg_destroy (&msg);
+    rwire_msg_t welcome = { .type = RWIRE_WELCOME, .heartbeat = 200, .heartbeat_timeout = 1000 };
+    zmsg_t *out = rwire_encode (&welcome);
+    zmsg_pushmem (out, zframe_data (id), zframe_size (id));
+    assert_int_equal (zmsg_send (&out, fake), 0);
+    uint64_t handle = s_request (s_fix.client, 1, &s_fix.echo, NULL, s_fix.results);
+    uint8_t v2[4] = { 'A', 'R', 2, RWIRE_HEARTBEAT };
+    for (int i = 0; i < 2; i++) {
+        out = zmsg_new ();
+        zmsg_addmem (out, zframe_data (id), zframe_size (id));
+        zmsg_addmem (out, i ? (const void *) "junk" : v2, 4);
+        assert_int_equal (zmsg_send (&out, fake), 0);
+    }
+    //  The REQUEST, heartbeats, one ERROR EPROTOCOL
+    bool request = false, heartbeat = false, complained = false;
+    while (!complained) {
+        zframe_t *from;
+        s_fake_recv (fake, &from, &m, &msg);
+        request |= m.type == RWIRE_REQUEST;
+        heartbeat |= m.type == RWIRE_HEARTBEAT;
+        complained = m.type == RWIRE_ERROR && m.code == ASYNROLE_EPROTOCOL;
+        zframe_destroy (&from);
+        zmsg_destroy (&msg);
+    }
+    assert_true (request);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_EDISCONNECTED);
+    //  HELLO again, from another routing id (a fresh socket)
+    zframe_t *from = NULL;
+    do {
+        zframe_destroy (&from);
+        s_fake_recv (fake, &from, &m, &msg);
+        heartbeat |= m.type == RWIRE_HEARTBEAT;
+        zmsg_destroy (&msg);
+    } while (m.type != RWIRE_HELLO);
+    assert_false (zframe_eq (from, id));
+    zframe_destroy (&from);
+    zframe_destroy (&id);
+    zsock_destroy (&fake);
+    assert_true (heartbeat);
+    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    assert_int_equal (client.lost, 1);
+    assert_int_equal (client.bad_version, 1);
+    assert_int_equal (client.malformed, 1);
+    assert_int_equal (client.disconnected, 1);
+    assert_int_equal (client.joined, 1);
+}
+
 //  The client destroyed with requests under way: ECLOSED before destroy
 //  returns; the server cancels them (BYE)
 static void
@@ -907,6 +990,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_bulk, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_destroyed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_restarted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_server_silent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_client_destroyed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_client_destroyed_from_callback, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_silent_client, s_setup, s_teardown),
