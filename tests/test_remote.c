@@ -505,6 +505,48 @@ test_bulk (void **state)
     asynrole_bulk_free (entries, 5);
 }
 
+//  A bulk dispatch waiting while its client is destroyed: every entry ends
+//  (ECLOSED), the call returns, and destroy waits for it to leave
+typedef struct {
+    asynrole_client_t *client;
+    asynrole_bulk_entry_t entries[8];
+    int rc;
+} bulk_call_t;
+
+static void *
+s_bulk_thread (void *arg)
+{
+    bulk_call_t *call = (bulk_call_t *) arg;
+    asynrole_error_t error;
+    call->rc = asynrole_client_bulk (call->client, call->entries, 8, &error);
+    return NULL;
+}
+
+static void
+test_bulk_destroyed (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    bulk_call_t call = { .client = s_fix.client };
+    uint8_t data[8] = "12345678";
+    for (int i = 0; i < 8; i++)
+        call.entries[i].request = (asynrole_request_t){
+            .data = data, .size = 8, .destination = &s_fix.closed, .policy = &s_long
+        };
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_bulk_thread, &call), 0);
+    //  Until the bulk's requests are all in the client (a round trip each)
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    while (s_client_stats (s_fix.client).in_flight < 8 && tu_now () < deadline)
+        ;
+    asynrole_client_destroy (&s_fix.client);
+    pthread_join (thread, NULL);
+    assert_int_equal (call.rc, 0);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal (call.entries[i].error.code, ASYNROLE_ECLOSED);
+    asynrole_bulk_free (call.entries, 8);
+}
+
 //  The server destroyed while requests run: each ends once (ECANCELLED
 //  from the server's destroy, or EDISCONNECTED)
 static void
@@ -988,6 +1030,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_cancel, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_wouldblock, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bulk, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk_destroyed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_destroyed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_restarted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_silent, s_setup, s_teardown),

@@ -469,9 +469,7 @@ s_handle_pipe (self_t *self)
 static void
 s_finalize (void *arg)
 {
-    asynrole_client_t *owner = (asynrole_client_t *) arg;
-    rmail_unref (&owner->mail);
-    free (owner);
+    rclient_free ((asynrole_client_t *) arg);
 }
 
 void
