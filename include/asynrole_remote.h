@@ -328,7 +328,10 @@ ASYNROLE_EXPORT asynrole_client_t *asynrole_client_new (const char *endpoint,
 
 //  End every request under way (ASYNROLE_ECLOSED, callbacks run before
 //  this returns; the server cancels them), say BYE, free, null *self_p.
-//  From a result's callback or on_event: deferred until it returns.
+//  Calls that begin meanwhile fail with ASYNROLE_ECLOSED; a bulk dispatch
+//  under way in another thread returns (its entries ECLOSED) before the
+//  client is freed. From a result's callback or on_event: deferred until
+//  it returns.
 ASYNROLE_EXPORT void asynrole_client_destroy (asynrole_client_t **self_p);
 
 //  Make a request on the server's Manager. request->destination is
