@@ -26,7 +26,6 @@ typedef struct rclient_self_s {
     int64_t sent;                   //  clock_ms of our last message
     int64_t complained;             //  clock_ms of our last EPROTOCOL
     asynrole_remote_stats_t stats;  //  our counters
-    int in_callback;                //  a result callback runs (nested: depth)
     bool terminating;               //  ending: destroy calls are no-ops
     bool terminated;                //  $TERM came
 } self_t;
@@ -67,9 +66,7 @@ s_end (self_t *self, creq_t *req, asynrole_result_t *result)
 {
     zhashx_delete (self->requests, &req->handle);
     result->handle = req->handle;
-    self->in_callback++;
     req->callback (self->owner, req->ctx, result);
-    self->in_callback--;
     atomic_fetch_sub (&self->owner->in_flight, 1);
     free (req);
 }
@@ -460,8 +457,8 @@ s_handle_pipe (self_t *self)
     char *command = msg ? zmsg_popstr (msg) : NULL;
     if (command && streq (command, "$TERM") && actor_stopping (self->actor))
         self->terminated = true;
-    else
-        zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command");
+    else if (zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command"))
+        log_error ("%s: cannot answer on its pipe: %s", self->opt->name, zmq_strerror (errno));
     zstr_free (&command);
     zmsg_destroy (&msg);
 }

@@ -399,7 +399,6 @@ s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrol
 static void
 s_dispatch (self_t *self, speer_t *peer, const rwire_msg_t *m, const uint8_t *id, size_t size)
 {
-    peer->heard = clock_ms ();
     switch (m->type) {
         case RWIRE_REQUEST: s_request (self, peer, m); break;
         case RWIRE_CANCEL: s_cancel (self, peer, m); break;
@@ -429,6 +428,8 @@ s_handle_message (self_t *self, zmsg_t *msg)
     rwire_msg_t m;
     rwire_status_t status = rwire_decode (msg, &m);
     speer_t *peer = s_peer_find (self, id, size);
+    if (peer)
+        peer->heard = clock_ms ();  //  any message proves its sender alive
     if (status == RWIRE_MALFORMED || status == RWIRE_BAD_VERSION) {
         if (status == RWIRE_MALFORMED)
             self->stats.malformed++;
@@ -574,8 +575,8 @@ s_handle_pipe (self_t *self)
     char *command = msg ? zmsg_popstr (msg) : NULL;
     if (command && streq (command, "$TERM") && actor_stopping (self->actor))
         self->terminated = true;
-    else
-        zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command");
+    else if (zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command"))
+        log_error ("%s: cannot answer on its pipe: %s", self->opt->name, zmq_strerror (errno));
     zstr_free (&command);
     zmsg_destroy (&msg);
 }
