@@ -391,8 +391,10 @@ s_gate_drain (gate_t *gate, asynrole_agent_t *agent, uint64_t sent)
 {
     asynrole_stats_t stats = tu_agent_stats (agent, 0);
     uint64_t seen_at_stats = UINT64_MAX;
-    for (uint64_t round = 0; round < 2 * sent + 100 && !gate->bad; round++) {
+    bool bad = false;
+    for (uint64_t round = 0; round < 2 * sent + 100 && !bad; round++) {
         pthread_mutex_lock (&gate->mutex);
+        bad = gate->bad;
         uint64_t seen = gate->account.delivered + gate->account.noticed;
         bool done = s_accounted (&gate->account, &stats, sent);
         int rc = 0;
@@ -408,7 +410,10 @@ s_gate_drain (gate_t *gate, asynrole_agent_t *agent, uint64_t sent)
         stats = tu_agent_stats (agent, 0);
         seen_at_stats = seen;
     }
-    assert_false (gate->bad);
+    pthread_mutex_lock (&gate->mutex);
+    bad = gate->bad;
+    pthread_mutex_unlock (&gate->mutex);
+    assert_false (bad);
     return stats;
 }
 
