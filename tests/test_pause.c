@@ -596,6 +596,20 @@ test_pause_shared_io (void **state)
     tu_io_destroy (&io);
 }
 
+//  A role with its own I/O actor, destroyed while paused with its events
+//  unread and the kernel holding datagrams: nothing is left
+static void
+test_pause_destroy_paused (void **state)
+{
+    (void) state;
+    asynrole_options_t options = s_options (true);
+    role_ref_t role = { .agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &options) };
+    uint32_t sent = s_fill (&role, -1);
+    asynrole_stats_t stats = s_stats (&role);
+    assert_true (stats.paused > 0 && stats.rx_datagrams + stats.kernel_dropped < sent);
+    tu_agent_destroy (&role.agent);
+}
+
 //  -------------------------------------------------------------------------
 //  A paused socket whose address goes, and comes back
 
@@ -686,6 +700,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_pause_agent_callback, tu_teardown),
         cmocka_unit_test_teardown (test_pause_to_drop, tu_teardown),
         cmocka_unit_test_teardown (test_pause_shared_io, tu_teardown),
+        cmocka_unit_test_teardown (test_pause_destroy_paused, tu_teardown),
         cmocka_unit_test_teardown (test_pause_down_and_back, tu_teardown),
     };
     return tu_main (tests, argc, argv);
