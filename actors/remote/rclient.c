@@ -352,14 +352,14 @@ s_handle_mail (self_t *self)
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             if (call->what == RCLIENT_CANCEL)
                 call->rc = s_cancel (self, call->handle, &call->error);
             else {
                 s_stats (self, &call->stats);
                 call->rc = 0;
             }
-            rcall_answer (call);
+            rmail_answer (call);
         }
         item = next;
     }
@@ -435,10 +435,10 @@ s_shutdown (self_t *self)
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             call->rc = error_set (&call->error, ASYNROLE_ECLOSED, ASYNROLE_OP_CONTROL, 0,
                                   "the client is being destroyed");
-            rcall_answer (call);
+            rmail_answer (call);
         }
         item = next;
     }

@@ -333,10 +333,10 @@ s_handle_mail (self_t *self)
     while (item) {
         rmail_item_t *next = item->next;
         if (item->kind == RMAIL_CALL) {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             rserver_stats_here (self->owner, &call->stats);
             call->rc = 0;
-            rcall_answer (call);
+            rmail_answer (call);
             item = next;
             continue;
         }
