@@ -560,12 +560,29 @@ test_server_destroyed (void **state)
     assert_true (s_events_wait (&s_events, ASYNROLE_OK, 2, TU_TIMEOUT_MS) >= 0);
     for (int i = 0; i < 100 && s_server_stats (s_fix.server).in_flight < 50; i++)
         s_client_stats (s_fix.client);  //  a round trip each
+    char endpoint[256];
+    snprintf (endpoint, sizeof endpoint, "%s", asynrole_server_endpoint (s_fix.server));
     asynrole_server_destroy (&s_fix.server);
     assert_true (s_results_wait (s_fix.results, 50, TU_TIMEOUT_MS));
     assert_int_equal (s_fix.results->duplicates, 0);
     assert_int_equal (s_fix.results->by_code[ASYNROLE_ECANCELLED]
                           + s_fix.results->by_code[ASYNROLE_EDISCONNECTED],
                       50);
+    assert_true (s_events_wait (&s_events, ASYNROLE_EDISCONNECTED, 1, TU_TIMEOUT_MS) >= 0);
+    //  The client took the BYE (its event), then a server on the same
+    //  endpoint again: the client says HELLO to it
+    //  (libzmq closes the old listener in its I/O thread: EADDRINUSE until)
+    asynrole_error_t error;
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    do
+        s_fix.server = asynrole_server_new (s_fix.manager, endpoint, &s_fix.options, &error);
+    while (!s_fix.server && error.sys_errno == EADDRINUSE && tu_now () < deadline);
+    if (!s_fix.server)
+        fail_msg ("asynrole_server_new again: %s", error.detail);
+    uint64_t handle = s_request (s_fix.client, 99, &s_fix.echo, NULL, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 51, 10000));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    assert_int_equal (s_fix.results->duplicates, 0);
 }
 
 //  A raw DEALER (zsock) speaking the protocol
