@@ -579,9 +579,15 @@ test_server_destroyed (void **state)
     while (!s_fix.server && error.sys_errno == EADDRINUSE && tu_now () < deadline);
     if (!s_fix.server)
         fail_msg ("asynrole_server_new again: %s", error.detail);
-    uint64_t handle = s_request (s_fix.client, 99, &s_fix.echo, NULL, s_fix.results);
-    assert_true (s_results_wait (s_fix.results, 51, 10000));
-    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    //  A request made while the client's HELLO went unanswered (the old
+    //  listener slow to close) ends EDISCONNECTED: the next one is served
+    asynrole_code_t code = ASYNROLE_EDISCONNECTED;
+    for (size_t i = 0; i < 3 && code == ASYNROLE_EDISCONNECTED; i++) {
+        uint64_t handle = s_request (s_fix.client, 99, &s_fix.echo, NULL, s_fix.results);
+        assert_true (s_results_wait (s_fix.results, 51 + i, 10000));
+        code = s_fix.results->code[handle];
+    }
+    assert_int_equal (code, ASYNROLE_OK);
     assert_int_equal (s_fix.results->duplicates, 0);
 }
 
