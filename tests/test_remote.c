@@ -503,6 +503,22 @@ test_bulk (void **state)
     assert_int_equal (entries[3].error.code, ASYNROLE_EBADARG);
     assert_int_equal (entries[4].error.code, ASYNROLE_EBADARG);
     asynrole_bulk_free (entries, 5);
+    //  More entries than the client's max_in_flight: they go as others end
+    asynrole_remote_options_t two = s_fix.options;
+    two.max_in_flight = 2;
+    asynrole_client_t *client =
+        asynrole_client_new (asynrole_server_endpoint (s_fix.server), &two, &error);
+    assert_non_null (client);
+    for (int i = 0; i < 5; i++)
+        entries[i] = (asynrole_bulk_entry_t){
+            .request = { .data = data[i], .size = 16, .destination = &s_fix.echo }
+        };
+    replies = asynrole_client_bulk (client, entries, 5, &error);
+    asynrole_client_destroy (&client);
+    assert_int_equal (replies, 5);
+    for (int i = 0; i < 5; i++)
+        assert_memory_equal (entries[i].reply.data, data[i], 16);
+    asynrole_bulk_free (entries, 5);
 }
 
 //  A bulk dispatch waiting while its client is destroyed: every entry ends
