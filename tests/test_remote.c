@@ -6,6 +6,7 @@
 #include "rwire.h"
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 //  -------------------------------------------------------------------------
 //  Results: every handle's results, counted (exactly one each)
@@ -305,6 +306,15 @@ test_request_reply_inproc (void **state)
 {
     (void) state;
     s_one_reply ("inproc://test-remote");
+}
+
+static void
+test_request_reply_ipc (void **state)
+{
+    (void) state;
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "ipc://@asynrole-test-remote-%d", (int) getpid ());
+    s_one_reply (endpoint);
 }
 
 //  The client's policy crosses: 3 attempts, then ENORESPONSE
@@ -1063,6 +1073,7 @@ main (int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_request_reply_tcp, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_request_reply_inproc, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_request_reply_ipc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_response, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_arguments, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_many_threads, s_setup, s_teardown),
