@@ -934,6 +934,52 @@ test_bad_messages (void **state)
     assert_true (s_events_wait (&s_events, ASYNROLE_EPROTOCOL, 2, TU_TIMEOUT_MS) >= 0);
 }
 
+//  Random messages (never a REQUEST: nothing leaves for a random address;
+//  never a HELLO: the WELCOMEs count ours) from a client that said HELLO:
+//  counted, the server keeps serving
+static void
+test_random_messages (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 1000 };
+    s_raw_send (raw, &hello);
+    unsigned seed = 14;
+    for (int i = 0; i < 2000; i++) {
+        zmsg_t *msg = zmsg_new ();
+        uint8_t head[4] = { 'A', 'R', (uint8_t) (rand_r (&seed) % 8 ? 1 : rand_r (&seed)),
+                            (uint8_t) (rand_r (&seed) % 13) };
+        if (head[3] == RWIRE_REQUEST || head[3] == RWIRE_HELLO)
+            head[3] = RWIRE_CANCEL;
+        zmsg_addmem (msg, head, rand_r (&seed) % 8 ? 4 : (size_t) (rand_r (&seed) % 5));
+        for (int f = rand_r (&seed) % 4; f > 0; f--) {
+            uint8_t bytes[64];
+            size_t size = (size_t) (rand_r (&seed) % sizeof bytes);
+            for (size_t b = 0; b < size; b++)
+                bytes[b] = (uint8_t) rand_r (&seed);
+            zmsg_addmem (msg, bytes, size);
+        }
+        assert_int_equal (zmsg_send (&msg, raw), 0);
+    }
+    //  A HELLO after them all: its WELCOME says the server read them
+    s_raw_send (raw, &hello);
+    rwire_msg_t m;
+    zmsg_t *msg;
+    int welcomes = 0;
+    while (welcomes < 2) {
+        s_raw_recv (raw, &m, &msg);
+        welcomes += m.type == RWIRE_WELCOME;
+        zmsg_destroy (&msg);
+    }
+    zsock_destroy (&raw);
+    uint64_t handle = s_request (s_fix.client, 5, &s_fix.echo, NULL, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_true (server.malformed + server.bad_version > 1000);
+}
+
 //  A token of a client's that is under way: EBADARG for the second
 static void
 test_duplicate_token (void **state)
@@ -1088,6 +1134,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_client_destroyed_from_callback, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_silent_client, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_messages, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_random_messages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_duplicate_token, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_curve, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_local_rate, s_setup, s_teardown),
