@@ -130,8 +130,7 @@ s_on_result (self_t *self, const rwire_msg_t *m)
     reply.peer.via = 0;
     asynrole_error_t error = { .code = (asynrole_code_t) m->code,
                                .op = (asynrole_op_t) m->op,
-                               .sys_errno = m->sys_errno,
-                               .address = m->peer };
+                               .sys_errno = m->sys_errno };
     snprintf (error.detail, sizeof error.detail, "%.*s", (int) sizeof error.detail - 1, m->text);
     asynrole_result_t result = { .reply = m->code ? NULL : &reply,
                                  .error = m->code ? &error : NULL,

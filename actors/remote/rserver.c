@@ -112,7 +112,6 @@ s_encode_result (uint64_t token, const asynrole_result_t *result, const asynrole
         m.code = error->code;
         m.op = error->op;
         m.sys_errno = error->sys_errno;
-        m.peer = error->address;
         snprintf (m.text, sizeof m.text, "%s", error->detail);
     }
     return rwire_encode (&m);
