@@ -28,7 +28,9 @@ static int
 s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
             asynrole_error_t *error)
 {
-    asynrole_remote_options_t none = { 0 };
+    //  The caller's own (NULL = defaults) goes to the actor, for the keys
+    const asynrole_remote_options_t *given = options;
+    static const asynrole_remote_options_t none;
     if (!options)
         options = &none;
     worker_args_t *args = &self->args;
@@ -43,7 +45,7 @@ s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
                              args->name);
     args->credit = options->credit ? options->credit : ASYNROLE_DEFAULT_CREDIT;
     args->verbose = options->verbose;
-    args->options = options;
+    args->options = given;
     return 0;
 }
 

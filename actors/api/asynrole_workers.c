@@ -3,6 +3,7 @@
 #include "asynrole_remote.h"
 #include "agent_internal.h"
 #include "error_fill.h"
+#include "link.h"
 #include "log.h"
 #include "rcall.h"
 #include "rsecurity.h"
@@ -16,6 +17,7 @@ struct asynrole_workers_s {
     workers_args_t args;   //  its settings (it reads them for its whole life)
     int timeout;           //  ms a call waits
     bool overflow_set;     //  we set the Agent's overflow to PAUSE: set it back
+    asynrole_overflow_t overflow_was;  //  to this
 };
 
 //  Settings from the options, with their defaults
@@ -23,7 +25,9 @@ static int
 s_settings (asynrole_workers_t *self, const asynrole_remote_options_t *options,
             asynrole_error_t *error)
 {
-    asynrole_remote_options_t none = { 0 };
+    //  The caller's own (NULL = defaults) goes to the actor, for the keys
+    const asynrole_remote_options_t *given = options;
+    static const asynrole_remote_options_t none;
     if (!options)
         options = &none;
     workers_args_t *args = &self->args;
@@ -44,7 +48,7 @@ s_settings (asynrole_workers_t *self, const asynrole_remote_options_t *options,
     args->on_event = options->on_event;
     args->event_ctx = options->event_ctx;
     args->verbose = options->verbose;
-    args->options = options;
+    args->options = given;
     return 0;
 }
 
@@ -52,7 +56,7 @@ static void
 s_free (asynrole_workers_t *self)
 {
     if (self->overflow_set)
-        agent_set_overflow (self->args.agent, ASYNROLE_OVERFLOW_DROP, NULL);
+        agent_set_overflow (self->args.agent, self->overflow_was, NULL);
     free (self);
 }
 
@@ -83,6 +87,7 @@ asynrole_workers_new (asynrole_agent_t *agent, const char *endpoint, asynrole_lo
         return NULL;
     }
     if (self->args.overflow == ASYNROLE_OVERFLOW_PAUSE) {
+        self->overflow_was = link_overflow (agent_role (agent)->link);
         if (agent_set_overflow (agent, ASYNROLE_OVERFLOW_PAUSE, error)) {
             free (self);
             return NULL;

@@ -221,9 +221,10 @@ s_message (self_t *self, const rwire_msg_t *m)
         break;
     case RWIRE_ERROR:
         if (m->code == ASYNROLE_EDISCONNECTED) {
-            if (!self->joined)
-                self->stats.unknown_peer++;
-            s_hub_lost (self, "the workers actor no longer knows us", false);
+            //  Awaiting WELCOME, it answers what we sent before our HELLO
+            //  (queued across a reconnection): the WELCOME comes next
+            if (self->joined || self->hello_due)
+                s_hub_lost (self, "the workers actor no longer knows us", false);
         }
         else if (!self->complained || self->now - self->complained >= 1000) {
             self->complained = self->now;

@@ -364,11 +364,18 @@ s_datagram (self_t *self, const asynrole_datagram_t *datagram)
                       .original_size = (uint32_t) datagram->original_size,
                       .data = datagram->data,
                       .size = datagram->size };
+    zmsg_t *msg = rwire_encode (&m);
+    if (!msg) {
+        //  Out of memory, or an address the protocol cannot carry
+        self->stats.dropped++;
+        self->burst_dropped++;
+        return;
+    }
     //  Counted handed first: a worker gone counts it lost with the rest
     peer->info.datagrams++;
     peer->info.in_worker++;
     self->stats.datagrams++;
-    if (s_send_peer (self, peer, rwire_encode (&m)) == 0)
+    if (s_send_peer (self, peer, msg) == 0)
         workers_table_update (&self->table, peer);
 }
 
