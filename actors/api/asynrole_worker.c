@@ -10,10 +10,10 @@
 #include <string.h>
 
 struct asynrole_worker_s {
-    actor_t *actor;       //  the worker actor
-    rcall_t call;         //  calls to it from other threads
-    worker_args_t args;   //  its settings (it reads them for its whole life)
-    int timeout;          //  ms a call waits
+    actor_t *actor;      //  the worker actor
+    rcall_t call;        //  calls to it from other threads
+    worker_args_t args;  //  its settings (it reads them for its whole life)
+    int timeout;         //  ms a call waits
 };
 
 static void
@@ -28,7 +28,7 @@ static int
 s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
             asynrole_error_t *error)
 {
-    //  The caller's own (NULL = defaults) goes to the actor, for the keys
+    //  The keys are copied: the actor makes a socket for each new link
     const asynrole_remote_options_t *given = options;
     static const asynrole_remote_options_t none;
     if (!options)
@@ -45,7 +45,11 @@ s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
                              args->name);
     args->credit = options->credit ? options->credit : ASYNROLE_DEFAULT_CREDIT;
     args->verbose = options->verbose;
-    args->options = given;
+    if (given && given->curve_secret_key && given->curve_public_key && given->curve_server_key) {
+        snprintf (args->secret_key, sizeof args->secret_key, "%s", given->curve_secret_key);
+        snprintf (args->public_key, sizeof args->public_key, "%s", given->curve_public_key);
+        snprintf (args->server_key, sizeof args->server_key, "%s", given->curve_server_key);
+    }
     return 0;
 }
 
@@ -65,10 +69,11 @@ asynrole_worker_new (const char *endpoint, asynrole_worker_fn *callback, void *c
     self->args.worker = self;
     self->args.callback = callback;
     self->args.ctx = ctx;
-    self->args.endpoint = endpoint;
+    snprintf (self->args.endpoint, sizeof self->args.endpoint, "%s", endpoint);
     self->args.finalize = s_free;
     atomic_init (&self->args.destroying, false);
-    if (s_settings (self, options, error) || rsec_check_endpoint (endpoint, options, false, error)) {
+    if (s_settings (self, options, error)
+        || rsec_check_endpoint (endpoint, options, false, error)) {
         free (self);
         return NULL;
     }
@@ -77,8 +82,6 @@ asynrole_worker_new (const char *endpoint, asynrole_worker_fn *callback, void *c
         free (self);
         return NULL;
     }
-    self->args.endpoint = NULL;
-    self->args.options = NULL;
     rcall_init (&self->call, self->actor);
     return self;
 }
@@ -130,8 +133,7 @@ asynrole_worker_reply (asynrole_worker_t *self, const asynrole_datagram_t *reque
     if (!actor_is_self (self->actor) || !worker_in_callback (self->args.state))
         return error_badarg (error, "a reply comes from the worker's callback: %s",
                              self->args.name);
-    zmsg_t *msg =
-        s_send_msg (data, size, &request->peer, &request->local, request->ifindex, error);
+    zmsg_t *msg = s_send_msg (data, size, &request->peer, &request->local, request->ifindex, error);
     return msg ? worker_send_now (self->args.state, &msg, error) : -1;
 }
 

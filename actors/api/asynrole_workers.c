@@ -12,11 +12,11 @@
 #include <string.h>
 
 struct asynrole_workers_s {
-    actor_t *actor;        //  the workers actor
-    rcall_t call;          //  calls to it
-    workers_args_t args;   //  its settings (it reads them for its whole life)
-    int timeout;           //  ms a call waits
-    bool overflow_set;     //  we set the Agent's overflow to PAUSE: set it back
+    actor_t *actor;                    //  the workers actor
+    rcall_t call;                      //  calls to it
+    workers_args_t args;               //  its settings (it reads them for its whole life)
+    int timeout;                       //  ms a call waits
+    bool overflow_set;                 //  we set the Agent's overflow to PAUSE: set it back
     asynrole_overflow_t overflow_was;  //  to this
 };
 

@@ -60,10 +60,12 @@ s_event (self_t *self, asynrole_code_t code, asynrole_op_t op, uint64_t count, c
 //  -------------------------------------------------------------------------
 //  Sending
 
+static int s_connect (self_t *self, asynrole_error_t *error);
+
 static int
 s_send (self_t *self, zmsg_t *msg)
 {
-    int rc = msg ? rmsg_send (self->dealer, NULL, 0, &msg) : -1;
+    int rc = msg && self->dealer ? rmsg_send (self->dealer, NULL, 0, &msg) : -1;
     zmsg_destroy (&msg);
     if (rc == 0)
         self->sent = self->now;
@@ -105,7 +107,7 @@ worker_send_now (worker_state_t *self, zmsg_t **msg_p, asynrole_error_t *error)
         return error_set (error, ASYNROLE_EDISCONNECTED, ASYNROLE_OP_REMOTE, 0,
                           "not joined to a workers actor: %s", self->args->name);
     }
-    if (rmsg_send (self->dealer, NULL, 0, msg_p)) {
+    if (!self->dealer || rmsg_send (self->dealer, NULL, 0, msg_p)) {
         int sys_errno = errno;
         zmsg_destroy (msg_p);
         return error_set (error, ASYNROLE_EDISCONNECTED, ASYNROLE_OP_REMOTE, sys_errno,
@@ -141,6 +143,9 @@ s_hub_lost (self_t *self, const char *why, bool left)
 {
     self->hello_due = true;
     self->done = 0;
+    asynrole_error_t error;
+    if (s_connect (self, &error))
+        log_error ("%s", error.detail);  //  the next tick tries again
     if (!self->joined)
         return;
     self->joined = false;
@@ -207,34 +212,26 @@ static void
 s_message (self_t *self, const rwire_msg_t *m)
 {
     switch (m->type) {
-    case RWIRE_WELCOME:
-        s_welcome (self, m);
-        break;
-    case RWIRE_DATAGRAM:
-        s_datagram (self, m);
-        break;
-    case RWIRE_HEARTBEAT:
-        self->stats.heartbeats++;
-        break;
-    case RWIRE_BYE:
-        s_hub_lost (self, "the workers actor left", true);
-        break;
-    case RWIRE_ERROR:
-        if (m->code == ASYNROLE_EDISCONNECTED) {
-            //  Awaiting WELCOME, it answers what we sent before our HELLO
-            //  (queued across a reconnection): the WELCOME comes next
-            if (self->joined || self->hello_due)
-                s_hub_lost (self, "the workers actor no longer knows us", false);
-        }
-        else if (!self->complained || self->now - self->complained >= 1000) {
-            self->complained = self->now;
-            s_event (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
-                     "the workers actor refused a message of ours");
-        }
-        break;
-    default:
-        self->stats.malformed++;
-        s_refuse (self, m->type, "a message a workers actor never sends");
+        case RWIRE_WELCOME: s_welcome (self, m); break;
+        case RWIRE_DATAGRAM: s_datagram (self, m); break;
+        case RWIRE_HEARTBEAT: self->stats.heartbeats++; break;
+        case RWIRE_BYE: s_hub_lost (self, "the workers actor left", true); break;
+        case RWIRE_ERROR:
+            if (m->code == ASYNROLE_EDISCONNECTED) {
+                //  Awaiting WELCOME, it answers what we sent before our HELLO
+                //  (queued across a reconnection): the WELCOME comes next
+                if (self->joined || self->hello_due)
+                    s_hub_lost (self, "the workers actor no longer knows us", false);
+            }
+            else if (!self->complained || self->now - self->complained >= 1000) {
+                self->complained = self->now;
+                s_event (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
+                         "the workers actor refused a message of ours");
+            }
+            break;
+        default:
+            self->stats.malformed++;
+            s_refuse (self, m->type, "a message a workers actor never sends");
     }
 }
 
@@ -242,7 +239,7 @@ static void
 s_handle_dealer (self_t *self)
 {
     for (int i = 0; i < WORKER_BURST && !atomic_load (&self->args->destroying); i++) {
-        zmsg_t *msg = rmsg_recv_nowait (self->dealer);
+        zmsg_t *msg = self->dealer ? rmsg_recv_nowait (self->dealer) : NULL;
         if (!msg)
             break;
         zframe_t *first = zmsg_first (msg);
@@ -274,9 +271,10 @@ s_timers (self_t *self)
 {
     if (self->joined && self->now - self->heard >= self->heartbeat_timeout)
         s_hub_lost (self, "the workers actor went silent", false);
-    else if (!self->joined && !self->hello_due
-             && self->now - self->hello_at >= self->args->heartbeat_timeout)
-        self->hello_due = true;  //  no WELCOME: HELLO again
+    else if (!self->dealer
+             || (!self->joined && !self->hello_due
+                 && self->now - self->hello_at >= self->args->heartbeat_timeout))
+        s_hub_lost (self, "no WELCOME", false);  //  a new socket, HELLO again
     else if (self->joined && self->now - self->sent >= self->heartbeat)
         s_send (self, rwire_simple (RWIRE_HEARTBEAT));
 }
@@ -334,12 +332,13 @@ static void
 s_loop (self_t *self)
 {
     while (!self->terminated) {
-        zmq_pollitem_t items[2] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
-                                    { self->dealer, 0,
-                                      (short) (ZMQ_POLLIN | (self->hello_due ? ZMQ_POLLOUT : 0)),
-                                      0 } };
+        zmq_pollitem_t items[2] = {
+            { self->pipe, 0, ZMQ_POLLIN, 0 },
+            { self->dealer, 0, (short) (ZMQ_POLLIN | (self->hello_due ? ZMQ_POLLOUT : 0)), 0 }
+        };
         self->now = clock_ms ();
-        if (zmq_poll (items, 2, s_wait (self)) < 0) {
+        //  Without a socket (making one failed), the timers try again
+        if (zmq_poll (items, self->dealer ? 2 : 1, s_wait (self)) < 0) {
             if (errno == EINTR)
                 continue;
             log_error ("%s: zmq_poll failed: %s", self->args->name, zmq_strerror (errno));
@@ -348,7 +347,7 @@ s_loop (self_t *self)
         self->now = clock_ms ();
         if (items[0].revents & ZMQ_POLLIN)
             s_handle_pipe (self);
-        if (self->hello_due)
+        if (self->hello_due && self->dealer)
             s_hello (self);
         if (items[1].revents & ZMQ_POLLIN)
             s_handle_dealer (self);
@@ -361,23 +360,37 @@ s_loop (self_t *self)
 //  -------------------------------------------------------------------------
 //  Start and end
 
+//  A new DEALER, connected: each link to a workers actor starts on a new
+//  socket, so that nothing queued for the last one (its HELLO, CREDIT,
+//  SEND) reaches the next
 static int
 s_connect (self_t *self, asynrole_error_t *error)
 {
+    ctx_close (&self->dealer);
     self->dealer = ctx_socket (ZMQ_DEALER, error);
     if (!self->dealer)
         return -1;
     //  Nothing queued for a connection not made: HELLO waits for one
     int on = 1;
+    worker_args_t *args = self->args;
+    asynrole_remote_options_t keys = { 0 };
+    if (*args->secret_key) {
+        keys.curve_secret_key = args->secret_key;
+        keys.curve_public_key = args->public_key;
+        keys.curve_server_key = args->server_key;
+    }
+    int rc = 0;
     if (zmq_setsockopt (self->dealer, ZMQ_IMMEDIATE, &on, sizeof on))
-        return error_zmq (error, errno, "cannot set ZMQ_IMMEDIATE");
-    if (rsec_client (self->dealer, self->args->options, error))
-        return -1;
-    if (zmq_connect (self->dealer, self->args->endpoint))
-        return error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_REMOTE, errno,
-                          "cannot connect to %s: %s: %s", self->args->endpoint,
-                          zmq_strerror (errno), self->args->name);
-    return 0;
+        rc = error_zmq (error, errno, "cannot set ZMQ_IMMEDIATE");
+    else if (rsec_client (self->dealer, &keys, error))
+        rc = -1;
+    else if (zmq_connect (self->dealer, args->endpoint))
+        rc = error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_REMOTE, errno,
+                        "cannot connect to %s: %s: %s", args->endpoint, zmq_strerror (errno),
+                        args->name);
+    if (rc)
+        ctx_close (&self->dealer);
+    return rc;
 }
 
 static void

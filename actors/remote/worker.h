@@ -21,20 +21,22 @@ typedef struct worker_state_s worker_state_t;
 
 //  What the actor starts with; it lives in the public object
 typedef struct {
-    asynrole_worker_t *worker;                 //  the public object, for the callback
-    asynrole_worker_fn *callback;              //  per datagram and per event
-    void *ctx;                                 //  its ctx
-    const char *endpoint;                      //  to connect (valid during the start)
-    const asynrole_remote_options_t *options;  //  likewise (keys: read at the start)
-    uint32_t credit;                           //  asked in HELLO
-    int heartbeat;                             //  ms, until WELCOME says otherwise
-    int heartbeat_timeout;                     //  likewise
-    bool verbose;                              //  log what happens
-    char name[64];                             //  in HELLO and in log lines
-    atomic_bool destroying;                    //  destroyed from the callback: end
-                                               //  once it returns, then free
-    void (*finalize) (void *);                 //  frees the public object then
-    worker_state_t *state;                     //  the actor's own (its thread only)
+    asynrole_worker_t *worker;     //  the public object, for the callback
+    asynrole_worker_fn *callback;  //  per datagram and per event
+    void *ctx;                     //  its ctx
+    char endpoint[256];            //  to connect (checked: at most 255 bytes)
+    char secret_key[41];           //  CURVE keys (Z85), "" = none: a new
+    char public_key[41];           //  socket is made for each new link
+    char server_key[41];
+    uint32_t credit;            //  asked in HELLO
+    int heartbeat;              //  ms, until WELCOME says otherwise
+    int heartbeat_timeout;      //  likewise
+    bool verbose;               //  log what happens
+    char name[64];              //  in HELLO and in log lines
+    atomic_bool destroying;     //  destroyed from the callback: end
+                                //  once it returns, then free
+    void (*finalize) (void *);  //  frees the public object then
+    worker_state_t *state;      //  the actor's own (its thread only)
 } worker_args_t;
 
 void worker_actor (actor_t *actor, void *args);

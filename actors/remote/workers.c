@@ -18,27 +18,30 @@
 //  Messages read from one socket before the others get a turn
 #define WORKERS_BURST 256
 
+//  ms the BYEs to the workers may take to leave once we close
+#define WORKERS_BYE_LINGER 100
+
 //  Slots of the rate limit on complaints to peers we do not know
 #define WORKERS_STRANGERS 256
 
 typedef struct {
-    actor_t *actor;                          //  our thread
-    void *pipe;                              //  its pipe (commands)
-    workers_args_t *args;                    //  settings, in the public object
-    void *data;                              //  the Agent's data socket
-    void *router;                            //  the workers connect here
-    rsec_zap_t *zap;                         //  CURVE's ZAP handler, NULL without keys
-    workers_table_t table;                   //  the workers, the ring of those with credit
-    asynrole_remote_stats_t stats;           //  counters (peers, in_worker, credit: live)
-    uint64_t seq;                            //  the last DATAGRAM's number
-    uint64_t burst_dropped;                  //  dropped in this burst, one event at its end
-    bool paused;                             //  not reading the Agent (PAUSE, no credit)
-    bool holding;                            //  the Agent holds our sends (a burst of replies)
-    bool terminated;                         //  $TERM came
-    int64_t now;                             //  clock_ms of this turn
-    int64_t next_tick;                       //  clock_ms of the next heartbeat round
-    int64_t strangers[WORKERS_STRANGERS];    //  clock_ms of the last complaint to an
-                                             //  unknown peer, by a hash of its id
+    actor_t *actor;                        //  our thread
+    void *pipe;                            //  its pipe (commands)
+    workers_args_t *args;                  //  settings, in the public object
+    void *data;                            //  the Agent's data socket
+    void *router;                          //  the workers connect here
+    rsec_zap_t *zap;                       //  CURVE's ZAP handler, NULL without keys
+    workers_table_t table;                 //  the workers, the ring of those with credit
+    asynrole_remote_stats_t stats;         //  counters (peers, in_worker, credit: live)
+    uint64_t seq;                          //  the last DATAGRAM's number
+    uint64_t burst_dropped;                //  dropped in this burst, one event at its end
+    bool paused;                           //  not reading the Agent (PAUSE, no credit)
+    bool holding;                          //  the Agent holds our sends (a burst of replies)
+    bool terminated;                       //  $TERM came
+    int64_t now;                           //  clock_ms of this turn
+    int64_t next_tick;                     //  clock_ms of the next heartbeat round
+    int64_t strangers[WORKERS_STRANGERS];  //  clock_ms of the last complaint to an
+                                           //  unknown peer, by a hash of its id
 } self_t;
 
 //  -------------------------------------------------------------------------
@@ -53,9 +56,8 @@ s_event (self_t *self, asynrole_error_t *event)
         log_info ("%s: %s", self->args->name, event->detail);
 }
 
-static void
-s_notify (self_t *self, asynrole_code_t code, asynrole_op_t op, uint64_t count, const char *format,
-          ...) ERROR_PRINTF (5, 6);
+static void s_notify (self_t *self, asynrole_code_t code, asynrole_op_t op, uint64_t count,
+                      const char *format, ...) ERROR_PRINTF (5, 6);
 
 static void
 s_notify (self_t *self, asynrole_code_t code, asynrole_op_t op, uint64_t count, const char *format,
@@ -169,7 +171,8 @@ s_credit (self_t *self, workers_peer_t *peer, zframe_t *id, uint32_t done)
 {
     if (done > peer->info.in_worker) {
         self->stats.malformed++;
-        s_refuse (self, peer, id, RWIRE_CREDIT, ASYNROLE_EPROTOCOL, "CREDIT for more than it holds");
+        s_refuse (self, peer, id, RWIRE_CREDIT, ASYNROLE_EPROTOCOL,
+                  "CREDIT for more than it holds");
         return;
     }
     peer->info.in_worker -= done;
@@ -194,8 +197,8 @@ s_hello (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t *m)
         peer->info.in_worker = 0;
         self->stats.lost_datagrams += lost;
         s_notify (self, ASYNROLE_EDISCONNECTED, ASYNROLE_OP_REMOTE, lost,
-                  "worker %s started over: %" PRIu64 " datagrams lost with it: %s",
-                  peer->info.name, lost, self->args->name);
+                  "worker %s started over: %" PRIu64 " datagrams lost with it: %s", peer->info.name,
+                  lost, self->args->name);
     }
     if (!peer) {
         peer = workers_table_add (&self->table, zframe_data (id), zframe_size (id));
@@ -232,10 +235,9 @@ s_reply (self_t *self, const rwire_msg_t *m)
         self->holding = true;
     asynrole_datagram_t request = { .peer = m->peer, .local = m->local, .ifindex = m->ifindex };
     asynrole_error_t error;
-    int rc = m->peer.via ? asynrole_agent_try_reply (self->args->agent, &request, m->data,
-                                                     m->size, &error)
-                         : asynrole_agent_try_send (self->args->agent, m->data, m->size,
-                                                    &m->peer, &error);
+    int rc = m->peer.via
+        ? asynrole_agent_try_reply (self->args->agent, &request, m->data, m->size, &error)
+        : asynrole_agent_try_send (self->args->agent, m->data, m->size, &m->peer, &error);
     if (rc == 0) {
         self->stats.replies++;
         return;
@@ -252,26 +254,19 @@ s_from_peer (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t
 {
     peer->heard = self->now;
     switch (m->type) {
-    case RWIRE_HEARTBEAT:
-        self->stats.heartbeats++;
-        break;
-    case RWIRE_CREDIT:
-        s_credit (self, peer, id, m->done);
-        break;
-    case RWIRE_SEND:
-        s_reply (self, m);
-        break;
-    case RWIRE_BYE:
-        s_gone (self, peer, true, "left");
-        break;
-    case RWIRE_ERROR:
-        s_notify (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
-                  "worker %s sent ERROR %" PRIu32 ": %s: %s", peer->info.name, m->code, m->text,
-                  self->args->name);
-        break;
-    default:
-        self->stats.malformed++;
-        s_refuse (self, peer, id, m->type, ASYNROLE_EPROTOCOL, "a message a worker never sends");
+        case RWIRE_HEARTBEAT: self->stats.heartbeats++; break;
+        case RWIRE_CREDIT: s_credit (self, peer, id, m->done); break;
+        case RWIRE_SEND: s_reply (self, m); break;
+        case RWIRE_BYE: s_gone (self, peer, true, "left"); break;
+        case RWIRE_ERROR:
+            s_notify (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
+                      "worker %s sent ERROR %" PRIu32 ": %s: %s", peer->info.name, m->code, m->text,
+                      self->args->name);
+            break;
+        default:
+            self->stats.malformed++;
+            s_refuse (self, peer, id, m->type, ASYNROLE_EPROTOCOL,
+                      "a message a worker never sends");
     }
 }
 
@@ -561,6 +556,11 @@ s_self_destroy (self_t **self_p)
     }
     if (self->holding)
         asynrole_agent_flush (self->args->agent, NULL);
+    //  The BYEs may leave after the close, for a moment: without them a
+    //  worker learns of our end only at its heartbeat timeout
+    int linger = WORKERS_BYE_LINGER;
+    if (self->table.count && self->router)
+        zmq_setsockopt (self->router, ZMQ_LINGER, &linger, sizeof linger);
     workers_table_destroy (&self->table);
     ctx_close (&self->router);
     rsec_zap_release (&self->zap);

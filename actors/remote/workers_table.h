@@ -20,17 +20,17 @@
 
 typedef struct workers_peer_s workers_peer_t;
 struct workers_peer_s {
-    uint8_t id[WORKERS_ID_MAX];  //  its routing id on the ROUTER
-    size_t id_size;              //  bytes of id
-    uint64_t key;                //  hash of id, its key in the map
-    size_t index;                //  its place in the table's array
+    uint8_t id[WORKERS_ID_MAX];   //  its routing id on the ROUTER
+    size_t id_size;               //  bytes of id
+    uint64_t key;                 //  hash of id, its key in the map
+    size_t index;                 //  its place in the table's array
     asynrole_worker_info_t info;  //  name, credit, counters (connected: true)
-    int64_t heard;               //  clock_ms of its last message
-    int64_t sent;                //  clock_ms of our last message to it
-    int64_t complained;          //  clock_ms of our last ERROR or event about it
-    workers_peer_t *next;        //  in the ring of workers with credit
+    int64_t heard;                //  clock_ms of its last message
+    int64_t sent;                 //  clock_ms of our last message to it
+    int64_t complained;           //  clock_ms of our last ERROR or event about it
+    workers_peer_t *next;         //  in the ring of workers with credit
     workers_peer_t *prev;
-    bool in_ring;                //  it is in the ring
+    bool in_ring;  //  it is in the ring
 };
 
 typedef struct {
@@ -42,8 +42,8 @@ typedef struct {
                              //  when no worker has credit
     size_t ring_count;       //  workers in the ring
     asynrole_worker_info_t gone[ASYNROLE_WORKERS_GONE];  //  the last gone, circular
-    size_t gone_next;        //  where the next one goes
-    size_t gone_count;       //  records in gone
+    size_t gone_next;                                    //  where the next one goes
+    size_t gone_count;                                   //  records in gone
 } workers_table_t;
 
 void workers_table_init (workers_table_t *self);
