@@ -117,11 +117,6 @@ s_wk_datagram (asynrole_worker_t *worker, wk_t *self, const asynrole_datagram_t 
 {
     if (self->hub)
         s_check_credit (self);
-    if (self->echo) {
-        asynrole_error_t error;
-        if (asynrole_worker_reply (worker, datagram, datagram->data, datagram->size, &error))
-            fprintf (stderr, "reply refused: %s\n", error.detail);
-    }
     pthread_mutex_lock (&self->mutex);
     self->last = *datagram;
     self->last.data = NULL;
@@ -130,6 +125,14 @@ s_wk_datagram (asynrole_worker_t *worker, wk_t *self, const asynrole_datagram_t 
     memcpy (self->last_data, datagram->data, size);
     self->last_data[size] = '\0';
     self->datagrams++;
+    pthread_mutex_unlock (&self->mutex);
+    //  Recorded first: the test reads the record once the reply is back
+    if (self->echo) {
+        asynrole_error_t error;
+        if (asynrole_worker_reply (worker, datagram, datagram->data, datagram->size, &error))
+            fprintf (stderr, "reply refused: %s\n", error.detail);
+    }
+    pthread_mutex_lock (&self->mutex);
     self->blocked++;
     pthread_cond_broadcast (&self->cond);
     struct timespec deadline = tu_deadline (TU_TIMEOUT_MS);
@@ -407,11 +410,14 @@ s_round_trip (const char *endpoint)
         assert_string_equal (buf, text);
         assert_true (asynrole_addr_equal (&from, &to));
         pthread_mutex_lock (&wk.mutex);
-        assert_true (asynrole_addr_equal (&wk.last.peer, &client));
-        assert_int_equal (wk.last.peer.via, i + 1);
-        assert_true (tu_same_ip (&wk.last.local, &to));
-        assert_string_equal (wk.last_data, text);
+        asynrole_datagram_t last = wk.last;
+        char last_data[sizeof wk.last_data];
+        memcpy (last_data, wk.last_data, sizeof last_data);
         pthread_mutex_unlock (&wk.mutex);
+        assert_true (asynrole_addr_equal (&last.peer, &client));
+        assert_int_equal (last.peer.via, i + 1);
+        assert_true (tu_same_ip (&last.local, &to));
+        assert_string_equal (last_data, text);
     }
     //  A send from another thread than the callback's goes through the Agent
     s_barrier (worker, fd, &client);
@@ -840,6 +846,7 @@ test_refused (void **state)
 //  BYE: a worker destroyed from its own callback leaves (deferred destroy)
 
 static asynrole_worker_t *s_self_destroying;
+static pthread_mutex_t s_self_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 s_destroy_cb (asynrole_worker_t *worker, void *ctx, const asynrole_datagram_t *datagram,
@@ -847,8 +854,9 @@ s_destroy_cb (asynrole_worker_t *worker, void *ctx, const asynrole_datagram_t *d
 {
     (void) error;
     if (datagram) {
+        pthread_mutex_lock (&s_self_mutex);
         asynrole_worker_destroy (&s_self_destroying);
-        assert_null (s_self_destroying);
+        pthread_mutex_unlock (&s_self_mutex);
         //  Still usable until the callback returns
         asynrole_worker_reply (worker, datagram, "bye", 3, NULL);
     }
@@ -865,9 +873,12 @@ test_bye_from_callback (void **state)
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://test-bye", ASYNROLE_OVERFLOW_DROP, &events);
     asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT, .name = "leaving" };
+    pthread_mutex_lock (&s_self_mutex);
     s_self_destroying =
         asynrole_worker_new ("inproc://test-bye", s_destroy_cb, NULL, &options, NULL);
-    assert_non_null (s_self_destroying);
+    bool made = s_self_destroying != NULL;
+    pthread_mutex_unlock (&s_self_mutex);
+    assert_true (made);
     WAIT_HUB (&events, joined, 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
