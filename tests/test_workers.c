@@ -811,8 +811,12 @@ test_refused (void **state)
     rwire_msg_t credit = { .type = RWIRE_CREDIT, .done = 3 };
     s_raw_send (raw3, rwire_encode (&credit));
     s_expect_error (raw3, ASYNROLE_EPROTOCOL);
-    //  An ERROR is never answered (counted: a stranger's)
+    //  A stranger's ERROR and BYE are never answered (counted); the answer
+    //  to its next heartbeat says they were read
     s_raw_send (raw2, rwire_error (ASYNROLE_EINTERNAL, "test"));
+    s_raw_send (raw2, rwire_simple (RWIRE_BYE));
+    s_raw_send (raw2, rwire_simple (RWIRE_HEARTBEAT));
+    s_expect_error (raw2, ASYNROLE_EDISCONNECTED);
     //  Still serving: a worker joins and a round trip goes through
     wk_t wk;
     s_wk_init (&wk);
@@ -829,7 +833,7 @@ test_refused (void **state)
     asynrole_addr_t from;
     assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 5);
     asynrole_remote_stats_t stats = s_stats (hub);
-    assert_int_equal (stats.unknown_peer, 2);
+    assert_int_equal (stats.unknown_peer, 4);
     assert_int_equal (stats.bad_version, 1);
     assert_int_equal (stats.malformed, 2);
     assert_true (tu_read_count (&events.mutex, &events.protocol) >= 3);

@@ -310,8 +310,8 @@ s_handle_message (self_t *self, zmsg_t *msg)
     else {
         //  Not one of ours (it was lost, or we restarted): it says HELLO again
         self->stats.unknown_peer++;
-        if (m.type != RWIRE_ERROR) {
-            zmsg_t *answer = rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO first");
+        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE) {
+            zmsg_t *answer = rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO");
             s_send_to (self, zframe_data (id), zframe_size (id), &answer);
         }
     }
