@@ -44,9 +44,11 @@
     connecting end must hold the server's public key
     (options.curve_server_key) and a key pair of its own, and when
     options.curve_allow lists public keys, its public key must be one of
-    them (a refused client is counted in stats.denied; the library's own
-    ZAP handler decides, in the library's own libzmq context, so a zauth
-    of the program's never meets it). Without keys, a tcp:// endpoint must
+    them (each refused handshake is counted in stats.denied: a client
+    retries, so one client adds one a retry; the library's own ZAP handler
+    decides, in the library's own libzmq context, so a zauth of the
+    program's never meets it). CURVE runs on tcp:// and ipc://; libzmq has
+    no handshake on inproc://, where keys are accepted and change nothing. Without keys, a tcp:// endpoint must
     be on a loopback address ("tcp://127.0.0.1:*", "tcp://[::1]:5555")
     unless options.insecure is set: traffic in clear across hosts is a
     choice, never a default. Keys are Z85 text, 40 characters
