@@ -1048,6 +1048,51 @@ test_throughput (void **state)
     tu_agent_destroy (&agent);
 }
 
+//  Replies through one echoing worker, tcp loopback (printed; every
+//  request answered)
+static void
+test_reply_throughput (void **state)
+{
+    (void) state;
+    asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
+    hub_events_t events;
+    s_hub_events_init (&events);
+    asynrole_workers_t *hub =
+        s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_PAUSE, &events);
+    wk_t wk;
+    s_wk_init (&wk);
+    wk.echo = true;
+    asynrole_worker_t *worker = s_worker_new (asynrole_workers_endpoint (hub), &wk, 256, "echo");
+    WAIT_HUB (&events, joined, 1);
+    asynrole_addr_t client;
+    int fd = tu_client ("127.0.0.1", &client);
+    int rcvbuf = 8 * 1024 * 1024;
+    setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
+    asynrole_addr_t to = s_agent_addr (agent, 0);
+    const size_t total = 20000, window = 1000;
+    int64_t start = tu_now_us ();
+    for (size_t sent = 0; sent < total; sent += window) {
+        for (size_t i = 0; i < window; i++)
+            s_send_udp (fd, &to, "0123456789abcdef0123456789abcdef");
+        for (size_t i = 0; i < window; i++) {
+            char buf[64];
+            asynrole_addr_t from;
+            assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 32);
+        }
+    }
+    int64_t elapsed = tu_now_us () - start;
+    printf ("workers: %zu requests answered through one worker (tcp loopback) in %.3f s: "
+            "%.0f/s\n",
+            total, (double) elapsed / 1e6, (double) total * 1e6 / (double) elapsed);
+    asynrole_remote_stats_t stats = s_stats (hub);
+    assert_int_equal (stats.replies, total);
+    assert_int_equal (stats.replies_failed, 0);
+    close (fd);
+    s_worker_destroy (&worker);
+    s_hub_destroy (&hub);
+    tu_agent_destroy (&agent);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1065,6 +1110,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_hub_gone_and_back, s_teardown),
         cmocka_unit_test_teardown (test_bad_arguments, s_teardown),
         cmocka_unit_test_teardown (test_throughput, s_teardown),
+        cmocka_unit_test_teardown (test_reply_throughput, s_teardown),
     };
     return tu_main (tests, argc, argv);
 }
