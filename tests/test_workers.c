@@ -960,6 +960,89 @@ test_hub_gone_and_back (void **state)
 }
 
 //  -------------------------------------------------------------------------
+//  The worker's side of the protocol, against a raw workers actor (a
+//  ROUTER): what it refuses, a silent workers actor, ERROR EDISCONNECTED
+
+//  The next message on router: its sender's id is kept in *id_p
+static void
+s_router_expect (void *router, rwire_type_t type, rwire_msg_t *m, zmsg_t **msg_p, zframe_t **id_p)
+{
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    while (true) {
+        zmsg_destroy (msg_p);
+        zframe_destroy (id_p);
+        int left = (int) (deadline - tu_now ());
+        assert_true (left > 0 && frames_wait (router, left) > 0);
+        *msg_p = zmsg_recv (router);
+        assert_non_null (*msg_p);
+        *id_p = zmsg_pop (*msg_p);
+        assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
+        if (m->type == type)
+            return;
+    }
+}
+
+static void
+s_router_send (void *router, zframe_t *id, zmsg_t *msg)
+{
+    assert_non_null (msg);
+    assert_int_equal (rmsg_send (router, zframe_data (id), zframe_size (id), &msg), 0);
+}
+
+static void
+test_worker_side (void **state)
+{
+    (void) state;
+    assert_int_equal (ctx_acquire (NULL), 0);
+    void *router = ctx_socket (ZMQ_ROUTER, NULL);
+    assert_non_null (router);
+    assert_int_equal (zmq_bind (router, "inproc://test-worker-side"), 0);
+    wk_t wk;
+    s_wk_init (&wk);
+    asynrole_worker_t *worker = s_worker_new ("inproc://test-worker-side", &wk, 7, "alone");
+    zmsg_t *msg = NULL;
+    zframe_t *id = NULL;
+    rwire_msg_t m;
+    s_router_expect (router, RWIRE_HELLO, &m, &msg, &id);
+    assert_int_equal (m.credit, 7);
+    assert_string_equal (m.text, "alone");
+    //  Garbage, another version: refused, answered, reported (once a second)
+    zmsg_t *garbage = zmsg_new ();
+    zmsg_addstr (garbage, "garbage");
+    s_router_send (router, id, garbage);
+    rwire_msg_t expect;
+    s_router_expect (router, RWIRE_ERROR, &expect, &msg, &id);
+    assert_int_equal (expect.code, ASYNROLE_EPROTOCOL);
+    WAIT_WK (&wk, protocol, 1);
+    //  A WELCOME with 50 ms heartbeats: it joins
+    rwire_msg_t welcome = {
+        .type = RWIRE_WELCOME, .credit = 7, .heartbeat = 50, .heartbeat_timeout = 150
+    };
+    s_router_send (router, id, rwire_encode (&welcome));
+    WAIT_WK (&wk, joined, 1);
+    //  It heartbeats; then, with us silent, it is lost and says HELLO again
+    s_router_expect (router, RWIRE_HEARTBEAT, &m, &msg, &id);
+    WAIT_WK (&wk, lost, 1);
+    s_router_expect (router, RWIRE_HELLO, &m, &msg, &id);
+    s_router_send (router, id, rwire_encode (&welcome));
+    WAIT_WK (&wk, joined, 2);
+    //  ERROR EDISCONNECTED: we no longer know it; HELLO again
+    s_router_send (router, id, rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO"));
+    WAIT_WK (&wk, lost, 2);
+    s_router_expect (router, RWIRE_HELLO, &m, &msg, &id);
+    asynrole_remote_stats_t stats;
+    assert_int_equal (asynrole_worker_stats (worker, &stats, NULL), 0);
+    assert_int_equal (stats.malformed, 1);
+    assert_int_equal (stats.joined, 2);
+    assert_int_equal (stats.lost, 2);
+    zmsg_destroy (&msg);
+    zframe_destroy (&id);
+    s_worker_destroy (&worker);
+    ctx_close (&router);
+    ctx_release ();
+}
+
+//  -------------------------------------------------------------------------
 //  Bad arguments
 
 static void
@@ -1108,6 +1191,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_refused, s_teardown),
         cmocka_unit_test_teardown (test_bye_from_callback, s_teardown),
         cmocka_unit_test_teardown (test_hub_gone_and_back, s_teardown),
+        cmocka_unit_test_teardown (test_worker_side, s_teardown),
         cmocka_unit_test_teardown (test_bad_arguments, s_teardown),
         cmocka_unit_test_teardown (test_throughput, s_teardown),
         cmocka_unit_test_teardown (test_reply_throughput, s_teardown),
