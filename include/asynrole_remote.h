@@ -40,14 +40,34 @@
     peer. inproc:// endpoints speak the same protocol.
 
     Security. With options.curve_secret_key (and _public_key), the binding
-    end (workers actor, server) is a CURVE server: a connecting end must
-    hold the server's public key (options.curve_server_key) and a key pair
-    of its own, and when options.curve_allow lists public keys, its public
-    key must be one of them. Without keys, a tcp:// endpoint must be on a
-    loopback address ("tcp://127.0.0.1:*", "tcp://[::1]:5555") unless
-    options.insecure is set: traffic in clear across hosts is a choice,
-    never a default. Keys are Z85 text, 40 characters (zmq_curve_keypair,
-    or asynrole_remote_keypair).
+    end (workers actor, server) is a CURVE server: traffic is encrypted, a
+    connecting end must hold the server's public key
+    (options.curve_server_key) and a key pair of its own, and when
+    options.curve_allow lists public keys, its public key must be one of
+    them (each refused handshake is counted in stats.denied: a client
+    retries, so one client adds one a retry; the library's own ZAP handler
+    decides, in the library's own libzmq context, so a zauth of the
+    program's never meets it). CURVE runs on tcp:// and ipc://; libzmq has
+    no handshake on inproc://, where keys are accepted and change nothing. Without keys, a tcp:// endpoint must
+    be on a loopback address ("tcp://127.0.0.1:*", "tcp://[::1]:5555")
+    unless options.insecure is set: traffic in clear across hosts is a
+    choice, never a default. Keys are Z85 text, 40 characters
+    (zmq_curve_keypair, or asynrole_remote_keypair). What _new checks, and
+    refuses with ASYNROLE_EBADARG before anything is made:
+      - the endpoint: tcp://HOST:PORT with HOST an IPv4 literal, an [IPv6]
+        literal (a %scope allowed), "*" (binding only) or, connecting only,
+        a host name; PORT 1..65535, or "*" (binding only); ipc://PATH (1 to
+        107 bytes; "@name" is abstract); inproc://NAME (not
+        "zeromq.zap.01"). No spaces or control characters, 255 bytes at most.
+      - binding on tcp:// without keys: HOST in 127.0.0.0/8 or ::1 unless
+        insecure ("*", 0.0.0.0 and :: are off loopback; ::ffff:127.0.0.1 is on).
+      - curve_secret_key and curve_public_key both or neither, each a valid
+        Z85 key, the public one that of the secret one.
+      - a connecting end with keys: a valid curve_server_key (and a server
+        key only with keys); a binding end ignores curve_server_key.
+      - curve_allow (binding ends; a connecting end ignores it): only with
+        keys, every entry a valid key, at most 65,536 of them.
+      - any CURVE option when libzmq was built without CURVE.
 
     Threads: every call is safe from any thread. The callbacks of a
     workers actor, a worker and a client run in that object's own thread;
@@ -142,6 +162,7 @@ typedef struct {
     uint64_t bad_version;   //  messages of another protocol version
     uint64_t unknown_peer;  //  messages from a peer that had not said HELLO
     uint64_t heartbeats;    //  heartbeats received
+    uint64_t denied;        //  connections refused by CURVE's allow list
     //  Workers actor, worker
     uint64_t datagrams;       //  datagrams handed to workers (worker: received)
     uint64_t done;            //  of those, ended by their worker (credit back)
@@ -165,7 +186,7 @@ typedef struct {
 } asynrole_remote_stats_t;
 
 //  A CURVE key pair, Z85 with its terminator (41 bytes each). 0, or -1
-//  with ASYNROLE_EBADARG when libzmq was built without CURVE.
+//  with ASYNROLE_EBADARG (a NULL buffer, or libzmq built without CURVE).
 ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
                                              asynrole_error_t *error);
 

@@ -22,7 +22,8 @@ static void *s_ctx;              //  the context; NULL while nobody holds it
 static size_t s_holders;         //  references (under s_mutex)
 static atomic_size_t s_sockets;  //  sockets open in it
 
-//  Whether count descriptors and two threads can be had right now
+//  Whether LIMIT_CTX_START_FDS descriptors and LIMIT_CTX_START_THREADS
+//  threads can be had right now
 static int
 s_room_to_start (asynrole_error_t *error)
 {
@@ -37,15 +38,16 @@ s_room_to_start (asynrole_error_t *error)
         return error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_PIPE, err,
                           "%s: no room to start libzmq (it needs %d descriptors)", strerror (err),
                           LIMIT_CTX_START_FDS);
-    pthread_t threads[2];
+    pthread_t threads[LIMIT_CTX_START_THREADS];
     int started = 0, rc = 0;
-    while (started < 2 && (rc = pthread_create (&threads[started], NULL, s_idle, NULL)) == 0)
+    while (started < LIMIT_CTX_START_THREADS
+           && (rc = pthread_create (&threads[started], NULL, s_idle, NULL)) == 0)
         started++;
     for (int i = 0; i < started; i++)
         pthread_join (threads[i], NULL);
-    if (started < 2)
+    if (started < LIMIT_CTX_START_THREADS)
         return error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_THREAD, rc,
-                          "%s: no room to start libzmq's thread", strerror (rc));
+                          "%s: no room to start libzmq's threads", strerror (rc));
     return 0;
 }
 
@@ -60,10 +62,12 @@ s_start (asynrole_error_t *error)
     s_ctx = zmq_ctx_new ();
     if (!s_ctx)
         return error_zmq (error, errno ? errno : EMFILE, "cannot make a libzmq context");
-    //  Inproc only: no I/O thread. As many sockets as libzmq can poll, so that
-    //  roles are not limited to the default 1023 sockets of a context
+    //  One I/O thread: the remote links' tcp:// and ipc:// (asynrole_remote.h)
+    //  need one, inproc pipes never use it. As many sockets as libzmq can
+    //  poll, so that roles are not limited to the default 1023 sockets of a
+    //  context
     int limit = zmq_ctx_get (s_ctx, ZMQ_SOCKET_LIMIT);
-    if (zmq_ctx_set (s_ctx, ZMQ_IO_THREADS, 0) || zmq_ctx_set (s_ctx, ZMQ_BLOCKY, 0)
+    if (zmq_ctx_set (s_ctx, ZMQ_IO_THREADS, 1) || zmq_ctx_set (s_ctx, ZMQ_BLOCKY, 0)
         || (limit > 0 && zmq_ctx_set (s_ctx, ZMQ_MAX_SOCKETS, limit)))
         log_warning ("asynrole: cannot set up the libzmq context: %s", strerror (errno));
     void *first = zmq_socket (s_ctx, ZMQ_PAIR);
