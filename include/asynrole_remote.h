@@ -99,16 +99,6 @@ typedef struct asynrole_client_s asynrole_client_t;
 #define ASYNROLE_DEFAULT_MAX_CREDIT 10000
 #define ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT 100000
 
-//  What the workers actor does with a datagram when no worker has credit
-typedef enum {
-    ASYNROLE_OVERFLOW_DROP = 0,  //  drop it, count it (stats.dropped), report it
-    ASYNROLE_OVERFLOW_PAUSE = 1  //  stop reading the Agent's socket until a
-                                 //  worker has credit: the Agent holds up to
-                                 //  its max_bytes, then its I/O actor stops
-                                 //  reading the UDP sockets and the kernel
-                                 //  holds (and counts the drops of) the backlog
-} asynrole_overflow_t;
-
 //  Something a workers actor, worker, server or client tells its owner:
 //  a peer joined (code ASYNROLE_OK, op ASYNROLE_OP_REMOTE, address empty,
 //  detail names it), left or went silent (ASYNROLE_EDISCONNECTED; count:
@@ -135,7 +125,14 @@ typedef struct {
     bool insecure;                   //  binding ends: allow tcp:// off loopback without CURVE
     bool verbose;                    //  log what happens (stderr)
     //  Workers actor (Agent side)
-    asynrole_overflow_t overflow;  //  when no worker has credit
+    asynrole_overflow_t overflow;  //  when no worker has credit: DROP drops,
+                                   //  counts (stats.dropped) and reports each
+                                   //  datagram; PAUSE stops reading the Agent's
+                                   //  socket until a worker has credit: the Agent
+                                   //  holds up to its max_bytes, then its I/O
+                                   //  actor stops reading the UDP sockets and the
+                                   //  kernel holds (and counts the drops of) the
+                                   //  backlog (asynrole_types.h)
     uint32_t max_credit;           //  the most credit one worker is granted; 0 =
                                    //  ASYNROLE_DEFAULT_MAX_CREDIT
     //  Worker
