@@ -1,0 +1,173 @@
+/*  rremote.c - what the request server and the client share */
+#include "rremote.h"
+#include "ctx.h"
+#include "error_fill.h"
+#include "log.h"
+#include "rsecurity.h"
+#include <errno.h>
+#include <string.h>
+
+int
+rremote_options (const asynrole_remote_options_t *given, const char *name, rremote_options_t *out,
+                 asynrole_error_t *error)
+{
+    memset (out, 0, sizeof *out);
+    if (given)
+        out->given = *given;
+    const asynrole_remote_options_t *o = &out->given;
+    snprintf (out->name, sizeof out->name, "%s", o->name ? o->name : name);
+    if (o->timeout < 0 || o->heartbeat < 0 || o->heartbeat_timeout < 0)
+        return error_badarg (error, "timeout, heartbeat and heartbeat_timeout must be >= 0: %s",
+                             out->name);
+    out->timeout = o->timeout ? o->timeout : ASYNROLE_DEFAULT_TIMEOUT;
+    out->heartbeat = o->heartbeat ? o->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
+    if (out->heartbeat > 3600 * 1000)
+        return error_badarg (error, "heartbeat must be at most one hour, not %d ms",
+                             out->heartbeat);
+    out->heartbeat_timeout = o->heartbeat_timeout ? o->heartbeat_timeout : 3 * out->heartbeat;
+    if (out->heartbeat_timeout < 2 * out->heartbeat)
+        return error_badarg (error,
+                             "heartbeat_timeout (%d ms) must be at least twice the "
+                             "heartbeat (%d ms)",
+                             out->heartbeat_timeout, out->heartbeat);
+    out->max_in_flight = o->max_in_flight ? o->max_in_flight : ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT;
+    if ((o->curve_secret_key == NULL) != (o->curve_public_key == NULL))
+        return error_badarg (error, "curve_secret_key and curve_public_key: both or neither");
+    return 0;
+}
+
+int
+rremote_check_endpoint (const char *endpoint, const rremote_options_t *options, bool binding,
+                        asynrole_error_t *error)
+{
+    return rsec_check_endpoint (endpoint, &options->given, binding, error);
+}
+
+void *
+rremote_bind (const char *endpoint, const rremote_options_t *options, char *bound, void **zap,
+              asynrole_error_t *error)
+{
+    *zap = NULL;
+    void *sock = ctx_socket (ZMQ_ROUTER, error);
+    if (!sock)
+        return NULL;
+    int on = 1;
+    if (zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &on, sizeof on)) {
+        error_zmq (error, errno, "ZMQ_ROUTER_MANDATORY");
+        ctx_close (&sock);
+        return NULL;
+    }
+    rsec_zap_t *registration = NULL;
+    if (rsec_server (sock, &options->given, &registration, error)) {
+        ctx_close (&sock);
+        return NULL;
+    }
+    *zap = registration;
+    if (zmq_bind (sock, endpoint)) {
+        int code = errno;
+        char quoted[ERROR_QUOTE_MAX];
+        error_set (error, code == EINVAL ? ASYNROLE_EBADARG : ASYNROLE_ENETWORK, ASYNROLE_OP_REMOTE,
+                   code, "%s: cannot bind %s", zmq_strerror (code),
+                   error_quote (endpoint, quoted, sizeof quoted));
+        ctx_close (&sock);
+        rremote_unbind (zap);
+        return NULL;
+    }
+    size_t size = RREMOTE_ENDPOINT_MAX;
+    if (zmq_getsockopt (sock, ZMQ_LAST_ENDPOINT, bound, &size))
+        snprintf (bound, RREMOTE_ENDPOINT_MAX, "%s", endpoint);
+    return sock;
+}
+
+void *
+rremote_connect (const char *endpoint, const rremote_options_t *options, asynrole_error_t *error)
+{
+    void *sock = ctx_socket (ZMQ_DEALER, error);
+    if (!sock)
+        return NULL;
+    if (rsec_client (sock, &options->given, error)) {
+        ctx_close (&sock);
+        return NULL;
+    }
+    if (zmq_connect (sock, endpoint)) {
+        int code = errno;
+        char quoted[ERROR_QUOTE_MAX];
+        error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_REMOTE, code, "%s: cannot connect to %s",
+                   zmq_strerror (code), error_quote (endpoint, quoted, sizeof quoted));
+        ctx_close (&sock);
+        return NULL;
+    }
+    return sock;
+}
+
+void
+rremote_unbind (void **zap)
+{
+    rsec_zap_t *registration = (rsec_zap_t *) *zap;
+    rsec_zap_release (&registration);
+    *zap = NULL;
+}
+
+void
+rremote_event (const rremote_options_t *options, asynrole_code_t code, asynrole_op_t op,
+               uint64_t count, const char *format, ...)
+{
+    asynrole_error_t event = { .code = code, .op = op, .count = count };
+    va_list args;
+    va_start (args, format);
+    vsnprintf (event.detail, sizeof event.detail, format, args);
+    va_end (args);
+    if (options->given.on_event)
+        options->given.on_event (options->given.event_ctx, &event);
+    else if (options->given.verbose)
+        log_info ("%s: %s (%s)", options->name, event.detail, asynrole_strerror (code));
+}
+
+static size_t
+s_hash (const void *key)
+{
+    uint64_t x = *(const uint64_t *) key;
+    //  splitmix64's finalizer
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return (size_t) x;
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+zhashx_t *
+rremote_table_new (void)
+{
+    zhashx_t *table = zhashx_new ();
+    if (!table)
+        return NULL;
+    zhashx_set_key_hasher (table, s_hash);
+    zhashx_set_key_comparator (table, s_compare);
+    zhashx_set_key_duplicator (table, NULL);
+    zhashx_set_key_destructor (table, NULL);
+    return table;
+}
+
+int
+rremote_send (void *sock, zmsg_t **msg_p)
+{
+    if (!*msg_p) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = zmsg_send (msg_p, sock);
+    if (rc) {
+        int code = errno;
+        zmsg_destroy (msg_p);
+        errno = code;
+    }
+    return rc;
+}

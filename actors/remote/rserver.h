@@ -1,0 +1,36 @@
+/*  rserver.h - the request server's actor (asynrole_server_t)
+
+    Its thread owns the ROUTER that clients connect to. Each REQUEST becomes
+    a request on the Manager (asynrole_manager_request), whose ctx is a
+    small record of ours (srec_t): the client's routing id and its token.
+    The result callback runs in the Manager's thread, which may not touch
+    the ROUTER: it encodes the RESULT and posts the record to the server's
+    mailbox (rmail.h), whose doorbell wakes the server, which sends it.
+    Records are kept per client by token, so that a CANCEL, a client that
+    says BYE or goes silent, and the server's destroy find the Manager's
+    handle. The pipe takes $TERM only; counters are an rcall (RSERVER_STATS). */
+#ifndef ASYNROLE_RSERVER_H_INCLUDED
+#define ASYNROLE_RSERVER_H_INCLUDED
+
+#include "actor.h"
+#include "rmail.h"
+#include "rremote.h"
+
+#define RSERVER_STATS 1
+
+//  The public object
+struct asynrole_server_s {
+    actor_t *actor;                       //  the server's thread
+    rmail_t *mail;                        //  results and calls for it
+    asynrole_manager_t *manager;          //  whose requests we make
+    rremote_options_t options;            //  checked
+    char endpoint[RREMOTE_ENDPOINT_MAX];  //  asked for, then bound (written
+                                          //  before the start-up status)
+};
+
+void rserver_actor (actor_t *actor, void *args);
+
+//  The mailbox's free function: a result nobody sent (the server gone)
+void rserver_item_free (rmail_item_t *item);
+
+#endif

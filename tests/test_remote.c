@@ -1,0 +1,838 @@
+/*  test_remote.c - remote Managers: a request server (asynrole_server_t)
+    wrapping a Manager, and clients (asynrole_client_t) over tcp:// on
+    loopback and inproc://, in one process. White-box (linked with the
+    library's objects): raw peers speak the protocol with rwire_encode. */
+#include "testutil.h"
+#include "rwire.h"
+#include <errno.h>
+#include <string.h>
+
+//  -------------------------------------------------------------------------
+//  Results: every handle's results, counted (exactly one each)
+
+#define MAX_HANDLES 20000
+
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;            //  on every result (CLOCK_MONOTONIC)
+    size_t count;                   //  results so far
+    uint8_t seen[MAX_HANDLES + 1];  //  results per handle (2 = a duplicate)
+    asynrole_code_t code[MAX_HANDLES + 1];
+    int attempt[MAX_HANDLES + 1];
+    int attempts[MAX_HANDLES + 1];
+    uint8_t first[MAX_HANDLES + 1][8];  //  the reply's first bytes
+    size_t size[MAX_HANDLES + 1];
+    size_t by_code[16];           //  results per code
+    size_t duplicates;            //  second results for a handle
+    asynrole_client_t **destroy;  //  destroy this client from the first result
+} results_t;
+
+static results_t *
+s_results_new (void)
+{
+    results_t *self = (results_t *) calloc (1, sizeof *self);
+    assert_non_null (self);
+    pthread_mutex_init (&self->mutex, NULL);
+    tu_cond_init (&self->cond);
+    return self;
+}
+
+static void
+s_results_destroy (results_t **self_p)
+{
+    if (!*self_p)
+        return;
+    pthread_mutex_destroy (&(*self_p)->mutex);
+    pthread_cond_destroy (&(*self_p)->cond);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+static void
+s_on_result (asynrole_client_t *client, void *ctx, const asynrole_result_t *result)
+{
+    (void) client;
+    results_t *self = (results_t *) ctx;
+    pthread_mutex_lock (&self->mutex);
+    uint64_t h = result->handle <= MAX_HANDLES ? result->handle : 0;
+    if (self->seen[h] && h)
+        self->duplicates++;
+    self->seen[h]++;
+    asynrole_code_t code = result->error ? result->error->code : ASYNROLE_OK;
+    self->code[h] = code;
+    self->attempt[h] = result->attempt;
+    self->attempts[h] = result->attempts;
+    if (result->reply) {
+        self->size[h] = result->reply->size;
+        memcpy (self->first[h], result->reply->data,
+                result->reply->size < 8 ? result->reply->size : 8);
+        assert_int_equal (result->reply->peer.via, 0);
+    }
+    self->by_code[code < 16 ? code : 15]++;
+    self->count++;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->mutex);
+    if (self->destroy && *self->destroy)
+        asynrole_client_destroy (self->destroy);  //  from the callback: deferred
+}
+
+static bool
+s_results_wait (results_t *self, size_t n, int timeout_ms)
+{
+    struct timespec deadline = tu_deadline (timeout_ms);
+    pthread_mutex_lock (&self->mutex);
+    int rc = 0;
+    while (self->count < n && rc == 0)
+        rc = pthread_cond_timedwait (&self->cond, &self->mutex, &deadline);
+    bool ok = self->count >= n;
+    pthread_mutex_unlock (&self->mutex);
+    return ok;
+}
+
+static size_t
+s_results_count (results_t *self)
+{
+    pthread_mutex_lock (&self->mutex);
+    size_t n = self->count;
+    pthread_mutex_unlock (&self->mutex);
+    return n;
+}
+
+//  -------------------------------------------------------------------------
+//  Events of a server or client
+
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    size_t by_code[16];   //  events per code
+    uint64_t counts[16];  //  their counts, summed
+} events_t;
+
+static events_t s_events;
+
+static void
+s_on_event (void *ctx, const asynrole_error_t *event)
+{
+    events_t *self = (events_t *) ctx;
+    pthread_mutex_lock (&self->mutex);
+    unsigned code = event->code < 16 ? event->code : 15;
+    self->by_code[code]++;
+    self->counts[code] += event->count;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+//  Wait until n events of code came; their counts summed (or -1)
+static int64_t
+s_events_wait (events_t *self, asynrole_code_t code, size_t n, int timeout_ms)
+{
+    struct timespec deadline = tu_deadline (timeout_ms);
+    pthread_mutex_lock (&self->mutex);
+    int rc = 0;
+    while (self->by_code[code] < n && rc == 0)
+        rc = pthread_cond_timedwait (&self->cond, &self->mutex, &deadline);
+    int64_t count = self->by_code[code] >= n ? (int64_t) self->counts[code] : -1;
+    pthread_mutex_unlock (&self->mutex);
+    return count;
+}
+
+//  -------------------------------------------------------------------------
+//  Fixtures
+
+typedef struct {
+    tu_collector_t *echoes;   //  what the echo Agent saw
+    asynrole_agent_t *agent;  //  the UDP responder
+    asynrole_addr_t echo;     //  its address
+    asynrole_addr_t closed;   //  a port nobody answers on
+    asynrole_manager_t *manager;
+    asynrole_server_t *server;
+    asynrole_client_t *client;
+    results_t *results;
+    asynrole_remote_options_t options;  //  heartbeat 50 ms, events to s_events
+} fix_t;
+
+static fix_t s_fix;
+
+static int
+s_setup (void **state)
+{
+    memset (&s_fix, 0, sizeof s_fix);
+    memset (&s_events, 0, sizeof s_events);
+    pthread_mutex_init (&s_events.mutex, NULL);
+    tu_cond_init (&s_events.cond);
+    s_fix.options.heartbeat = 50;
+    s_fix.options.on_event = s_on_event;
+    s_fix.options.event_ctx = &s_events;
+    return tu_setup (state);
+}
+
+static int
+s_teardown (void **state)
+{
+    asynrole_client_destroy (&s_fix.client);
+    asynrole_server_destroy (&s_fix.server);
+    int rc = tu_teardown (state);
+    s_results_destroy (&s_fix.results);
+    pthread_mutex_destroy (&s_events.mutex);
+    pthread_cond_destroy (&s_events.cond);
+    return rc;
+}
+
+//  An echo Agent, a Manager (keyed by the first 8 bytes) with max_queued,
+//  a server on endpoint, a client
+static void
+s_start (const char *endpoint, size_t max_queued)
+{
+    s_fix.echoes = tu_collector_new ();
+    s_fix.echoes->keep_data = false;
+    s_fix.agent = tu_agent_new (tu_agent_echo_cb, s_fix.echoes, "127.0.0.1:0", NULL);
+    s_fix.echo = *asynrole_agent_local (s_fix.agent, 0);
+    s_fix.echo.via = 0;
+    s_fix.closed = tu_closed_port (AF_INET);
+    asynrole_requests_t requests = { .key = tu_key_first8, .max_queued = max_queued };
+    if (max_queued)
+        requests.max_in_flight = 1;
+    asynrole_options_t options = { .requests = &requests, .rcvbuf = 8 << 20 };
+    s_fix.manager = tu_manager_new (NULL, NULL, NULL, NULL, &options);
+    asynrole_error_t error;
+    s_fix.server = asynrole_server_new (s_fix.manager, endpoint, &s_fix.options, &error);
+    if (!s_fix.server)
+        fail_msg ("asynrole_server_new: %s", error.detail);
+    s_fix.client =
+        asynrole_client_new (asynrole_server_endpoint (s_fix.server), &s_fix.options, &error);
+    if (!s_fix.client)
+        fail_msg ("asynrole_client_new: %s", error.detail);
+    s_fix.results = s_results_new ();
+}
+
+//  Request data (8 bytes of n, then text) to destination with policy
+static uint64_t
+s_request (asynrole_client_t *client, uint64_t n, const asynrole_addr_t *destination,
+           const asynrole_policy_t *policy, results_t *results)
+{
+    uint8_t data[32];
+    memset (data, 0, sizeof data);
+    memcpy (data, &n, 8);
+    memcpy (data + 8, "remote request", 14);
+    asynrole_request_t request = {
+        .data = data, .size = 22, .destination = destination, .policy = policy, .ctx = results
+    };
+    uint64_t handle = 0;
+    asynrole_error_t error;
+    if (asynrole_client_request (client, &request, s_on_result, &handle, &error))
+        fail_msg ("asynrole_client_request: %s", error.detail);
+    return handle;
+}
+
+static const asynrole_policy_t s_quick = { .timeout = 20, .retries = 2 };
+static const asynrole_policy_t s_long = { .timeout = 60000 };
+
+static asynrole_remote_stats_t
+s_server_stats (asynrole_server_t *server)
+{
+    asynrole_remote_stats_t stats;
+    asynrole_error_t error;
+    if (asynrole_server_stats (server, &stats, &error))
+        fail_msg ("asynrole_server_stats: %s", error.detail);
+    return stats;
+}
+
+static asynrole_remote_stats_t
+s_client_stats (asynrole_client_t *client)
+{
+    asynrole_remote_stats_t stats;
+    asynrole_error_t error;
+    if (asynrole_client_stats (client, &stats, &error))
+        fail_msg ("asynrole_client_stats: %s", error.detail);
+    return stats;
+}
+
+//  -------------------------------------------------------------------------
+//  Cases
+
+static void
+s_one_reply (const char *endpoint)
+{
+    s_start (endpoint, 0);
+    uint64_t handle = s_request (s_fix.client, 42, &s_fix.echo, NULL, s_fix.results);
+    assert_int_equal (handle, 1);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->seen[1], 1);
+    assert_int_equal (s_fix.results->code[1], ASYNROLE_OK);
+    assert_int_equal (s_fix.results->attempt[1], 0);
+    assert_int_equal (s_fix.results->attempts[1], 1);
+    assert_int_equal (s_fix.results->size[1], 22);
+    uint64_t n;
+    memcpy (&n, s_fix.results->first[1], 8);
+    assert_int_equal (n, 42);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.requests, 1);
+    assert_int_equal (server.results, 1);
+    assert_int_equal (server.peers, 1);
+    assert_int_equal (server.in_flight, 0);
+    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    assert_int_equal (client.requests, 1);
+    assert_int_equal (client.results, 1);
+    assert_int_equal (client.in_flight, 0);
+}
+
+static void
+test_request_reply_tcp (void **state)
+{
+    (void) state;
+    s_one_reply ("tcp://127.0.0.1:*");
+    assert_non_null (strstr (asynrole_server_endpoint (s_fix.server), "tcp://127.0.0.1:"));
+}
+
+static void
+test_request_reply_inproc (void **state)
+{
+    (void) state;
+    s_one_reply ("inproc://test-remote");
+}
+
+//  The client's policy crosses: 3 attempts, then ENORESPONSE
+static void
+test_no_response (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    uint64_t handle = s_request (s_fix.client, 1, &s_fix.closed, &s_quick, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_ENORESPONSE);
+    assert_int_equal (s_fix.results->attempts[handle], 3);
+    assert_int_equal (s_fix.results->attempt[handle], -1);
+}
+
+//  Arguments a client refuses at once
+static void
+test_bad_arguments (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    asynrole_error_t error;
+    uint8_t data[8] = { 0 };
+    asynrole_request_t request = { .data = data, .size = 8 };
+    assert_int_equal (asynrole_client_request (s_fix.client, &request, s_on_result, NULL, &error),
+                      -1);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);  //  no destination
+    request.destination = &s_fix.echo;
+    request.room = 64;
+    assert_int_equal (asynrole_client_request (s_fix.client, &request, s_on_result, NULL, &error),
+                      -1);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    request.room = 0;
+    asynrole_policy_t bad = { .timeout = -1 };
+    request.policy = &bad;
+    assert_int_equal (asynrole_client_request (s_fix.client, &request, s_on_result, NULL, &error),
+                      -1);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    assert_null (asynrole_client_new ("udp://127.0.0.1:5555", NULL, &error));
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    assert_null (asynrole_server_new (s_fix.manager, "tcp://0.0.0.0:*", NULL, &error));
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    assert_null (asynrole_server_new (NULL, "tcp://127.0.0.1:*", NULL, &error));
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    //  Bulk from a result's callback is refused; max_in_flight
+    asynrole_remote_options_t one = s_fix.options;
+    one.max_in_flight = 1;
+    asynrole_client_t *client =
+        asynrole_client_new (asynrole_server_endpoint (s_fix.server), &one, &error);
+    assert_non_null (client);
+    s_request (client, 1, &s_fix.closed, &s_long, s_fix.results);
+    request.policy = NULL;
+    assert_int_equal (asynrole_client_request (client, &request, s_on_result, NULL, &error), -1);
+    assert_int_equal (error.code, ASYNROLE_EWOULDBLOCK);
+    asynrole_client_destroy (&client);
+    assert_int_equal (s_results_count (s_fix.results), 1);
+    assert_int_equal (s_fix.results->code[1], ASYNROLE_ECLOSED);
+}
+
+//  10,000 requests from 4 threads: each exactly one result, with its reply
+#define THREADS 4
+#define PER_THREAD 2500
+
+typedef struct {
+    asynrole_client_t *client;
+    results_t *results;
+    unsigned index;
+} load_t;
+
+static void *
+s_load (void *arg)
+{
+    load_t *load = (load_t *) arg;
+    for (uint64_t i = 0; i < PER_THREAD; i++) {
+        uint64_t n = 1000000 * (uint64_t) (load->index + 1) + i;
+        uint8_t data[16];
+        memcpy (data, &n, 8);
+        memcpy (data + 8, "loadload", 8);
+        asynrole_request_t request = {
+            .data = data, .size = 16, .destination = &s_fix.echo, .ctx = load->results
+        };
+        asynrole_error_t error;
+        if (asynrole_client_request (load->client, &request, s_on_result, NULL, &error))
+            return (void *) 1;
+    }
+    return NULL;
+}
+
+static void
+test_many_threads (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    pthread_t threads[THREADS];
+    load_t loads[THREADS];
+    int64_t start = tu_now_us ();
+    for (unsigned i = 0; i < THREADS; i++) {
+        loads[i] = (load_t){ .client = s_fix.client, .results = s_fix.results, .index = i };
+        assert_int_equal (pthread_create (&threads[i], NULL, s_load, &loads[i]), 0);
+    }
+    for (unsigned i = 0; i < THREADS; i++) {
+        void *rc;
+        pthread_join (threads[i], &rc);
+        assert_null (rc);
+    }
+    assert_true (s_results_wait (s_fix.results, THREADS * PER_THREAD, 30000));
+    int64_t took = tu_now_us () - start;
+    fprintf (stderr, "remote: %d requests through the server in %.3f s: %.0f/s\n",
+             THREADS * PER_THREAD, took / 1e6, THREADS * PER_THREAD * 1e6 / (double) took);
+    assert_int_equal (s_fix.results->duplicates, 0);
+    assert_int_equal (s_fix.results->by_code[ASYNROLE_OK], THREADS * PER_THREAD);
+    for (uint64_t h = 1; h <= THREADS * PER_THREAD; h++)
+        assert_int_equal (s_fix.results->seen[h], 1);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.requests, THREADS * PER_THREAD);
+    assert_int_equal (server.results, THREADS * PER_THREAD);
+}
+
+//  Cancel: 0 and ECANCELLED at once; 1 once ended; the server's RESULT
+//  that follows is orphaned
+static void
+test_cancel (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    //  Welcomed (the server's event and the client's): the request leaves
+    assert_true (s_events_wait (&s_events, ASYNROLE_OK, 2, TU_TIMEOUT_MS) >= 0);
+    uint64_t handle = s_request (s_fix.client, 1, &s_fix.closed, &s_long, s_fix.results);
+    asynrole_error_t error;
+    //  A stats round trip: the request has reached the client's thread
+    s_client_stats (s_fix.client);
+    assert_int_equal (asynrole_client_cancel (s_fix.client, handle, &error), 0);
+    assert_int_equal (s_results_count (s_fix.results), 1);
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_ECANCELLED);
+    assert_int_equal (asynrole_client_cancel (s_fix.client, handle, &error), 1);
+    assert_int_equal (asynrole_client_cancel (s_fix.client, 999999, &error), -1);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    //  The next request's result comes after the cancelled one's
+    uint64_t next = s_request (s_fix.client, 2, &s_fix.echo, NULL, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 2, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[next], ASYNROLE_OK);
+    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    assert_int_equal (client.orphaned, 1);
+    assert_int_equal (s_fix.results->duplicates, 0);
+}
+
+//  The server's Manager refuses (max_queued): EWOULDBLOCK arrives as a result
+static void
+test_server_wouldblock (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 1);
+    for (uint64_t i = 0; i < 5; i++)
+        s_request (s_fix.client, i, &s_fix.closed, &s_long, s_fix.results);
+    //  One in flight, one queued: the others refused (their results come
+    //  at once)
+    assert_true (s_results_wait (s_fix.results, 3, TU_TIMEOUT_MS));
+    asynrole_client_destroy (&s_fix.client);
+    assert_int_equal (s_results_count (s_fix.results), 5);
+    size_t refused = s_fix.results->by_code[ASYNROLE_EWOULDBLOCK];
+    assert_true (refused >= 3 && refused <= 4);
+    assert_int_equal (s_fix.results->by_code[ASYNROLE_ECLOSED], 5 - refused);
+    assert_int_equal (s_fix.results->duplicates, 0);
+}
+
+//  Bulk: replies, no response, bad arguments, each its own result
+static void
+test_bulk (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    uint8_t data[5][16];
+    asynrole_bulk_entry_t entries[5];
+    memset (entries, 0, sizeof entries);
+    for (uint64_t i = 0; i < 5; i++) {
+        uint64_t n = 100 + i;
+        memcpy (data[i], &n, 8);
+        memcpy (data[i] + 8, "bulkbulk", 8);
+        entries[i].request.data = data[i];
+        entries[i].request.size = 16;
+        entries[i].request.destination = &s_fix.echo;
+    }
+    entries[2].request.destination = &s_fix.closed;
+    entries[2].request.policy = &s_quick;
+    entries[3].request.validate = (asynrole_validate_fn *) (uintptr_t) 1;  //  cannot cross
+    entries[4].request.destination = NULL;
+    asynrole_error_t error;
+    int replies = asynrole_client_bulk (s_fix.client, entries, 5, &error);
+    assert_int_equal (replies, 2);
+    assert_int_equal (entries[0].error.code, ASYNROLE_OK);
+    assert_int_equal (entries[0].reply.size, 16);
+    assert_memory_equal (entries[0].reply.data, data[0], 16);
+    assert_int_equal (entries[1].error.code, ASYNROLE_OK);
+    assert_memory_equal (entries[1].reply.data, data[1], 16);
+    assert_int_equal (entries[2].error.code, ASYNROLE_ENORESPONSE);
+    assert_int_equal (entries[3].error.code, ASYNROLE_EBADARG);
+    assert_int_equal (entries[4].error.code, ASYNROLE_EBADARG);
+    asynrole_bulk_free (entries, 5);
+}
+
+//  The server destroyed while requests run: each ends once (ECANCELLED
+//  from the server's destroy, or EDISCONNECTED)
+static void
+test_server_destroyed (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    for (uint64_t i = 0; i < 50; i++)
+        s_request (s_fix.client, i, &s_fix.closed, &s_long, s_fix.results);
+    //  Wait until the server has them all
+    assert_true (s_events_wait (&s_events, ASYNROLE_OK, 2, TU_TIMEOUT_MS) >= 0);
+    for (int i = 0; i < 100 && s_server_stats (s_fix.server).in_flight < 50; i++)
+        s_client_stats (s_fix.client);  //  a round trip each
+    asynrole_server_destroy (&s_fix.server);
+    assert_true (s_results_wait (s_fix.results, 50, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->duplicates, 0);
+    assert_int_equal (s_fix.results->by_code[ASYNROLE_ECANCELLED]
+                          + s_fix.results->by_code[ASYNROLE_EDISCONNECTED],
+                      50);
+}
+
+//  A raw DEALER (zsock) speaking the protocol
+static zsock_t *
+s_raw (const char *endpoint)
+{
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    assert_non_null (sock);
+    zsock_set_linger (sock, 0);
+    assert_int_equal (zsock_connect (sock, "%s", endpoint), 0);
+    return sock;
+}
+
+static void
+s_raw_send (zsock_t *sock, const rwire_msg_t *m)
+{
+    zmsg_t *msg = rwire_encode (m);
+    assert_non_null (msg);
+    assert_int_equal (zmsg_send (&msg, sock), 0);
+}
+
+//  The next message on sock, decoded (its zmsg in *msg_p)
+static void
+s_raw_recv (zsock_t *sock, rwire_msg_t *m, zmsg_t **msg_p)
+{
+    assert_true (tu_readable (zsock_resolve (sock), TU_TIMEOUT_MS));
+    *msg_p = zmsg_recv (sock);
+    assert_non_null (*msg_p);
+    assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
+}
+
+//  The server restarted (a raw ROUTER that vanishes, a real server on the
+//  same endpoint): old requests end EDISCONNECTED, new ones work
+static void
+test_server_restarted (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    char endpoint[256];
+    snprintf (endpoint, sizeof endpoint, "%s", asynrole_server_endpoint (s_fix.server));
+    asynrole_client_destroy (&s_fix.client);
+    asynrole_server_destroy (&s_fix.server);
+    //  A "server" that welcomes, takes requests, and goes without a word
+    zsock_t *fake = zsock_new (ZMQ_ROUTER);
+    assert_non_null (fake);
+    zsock_set_linger (fake, 0);
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    int bound;
+    while ((bound = zsock_bind (fake, "%s", endpoint)) < 0 && errno == EADDRINUSE
+           && tu_now () < deadline)
+        ;
+    if (bound < 0)
+        zsock_destroy (&fake);
+    assert_true (bound >= 0);
+    asynrole_remote_options_t options = s_fix.options;
+    options.heartbeat = 1000;  //  the ERROR, not the silence, tells
+    asynrole_error_t error;
+    s_fix.client = asynrole_client_new (endpoint, &options, &error);
+    assert_non_null (s_fix.client);
+    zmsg_t *msg = NULL;
+    rwire_msg_t m;
+    assert_true (tu_readable (zsock_resolve (fake), TU_TIMEOUT_MS));
+    msg = zmsg_recv (fake);
+    zframe_t *id = zmsg_pop (msg);
+    assert_int_equal (rwire_decode (msg, &m), RWIRE_OK);
+    assert_int_equal (m.type, RWIRE_HELLO);
+    zmsg_destroy (&msg);
+    rwire_msg_t welcome = { .type = RWIRE_WELCOME, .heartbeat = 1000, .heartbeat_timeout = 3000 };
+    msg = rwire_encode (&welcome);
+    zmsg_prepend (msg, &id);
+    assert_int_equal (zmsg_send (&msg, fake), 0);
+    for (uint64_t i = 0; i < 3; i++)
+        s_request (s_fix.client, i, &s_fix.closed, &s_long, s_fix.results);
+    for (int i = 0; i < 3; i++) {
+        assert_true (tu_readable (zsock_resolve (fake), TU_TIMEOUT_MS));
+        msg = zmsg_recv (fake);
+        zmsg_destroy (&msg);
+    }
+    zsock_destroy (&fake);
+    //  The real one, on the same endpoint: libzmq closes a listener in its
+    //  I/O thread, after zmq_close returns (EADDRINUSE until it has)
+    deadline = tu_now () + TU_TIMEOUT_MS;
+    do
+        s_fix.server = asynrole_server_new (s_fix.manager, endpoint, &s_fix.options, &error);
+    while (!s_fix.server && error.sys_errno == EADDRINUSE && tu_now () < deadline);
+    if (!s_fix.server)
+        fail_msg ("asynrole_server_new again: %s", error.detail);
+    assert_true (s_results_wait (s_fix.results, 3, 10000));
+    assert_int_equal (s_fix.results->by_code[ASYNROLE_EDISCONNECTED], 3);
+    uint64_t handle = s_request (s_fix.client, 7, &s_fix.echo, NULL, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 4, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    assert_int_equal (s_fix.results->duplicates, 0);
+}
+
+//  The client destroyed with requests under way: ECLOSED before destroy
+//  returns; the server cancels them (BYE)
+static void
+test_client_destroyed (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    for (uint64_t i = 0; i < 20; i++)
+        s_request (s_fix.client, i, &s_fix.closed, &s_long, s_fix.results);
+    assert_true (s_events_wait (&s_events, ASYNROLE_OK, 2, TU_TIMEOUT_MS) >= 0);
+    for (int i = 0; i < 100 && s_server_stats (s_fix.server).in_flight < 20; i++)
+        s_client_stats (s_fix.client);
+    asynrole_client_destroy (&s_fix.client);
+    assert_int_equal (s_results_count (s_fix.results), 20);
+    assert_int_equal (s_fix.results->by_code[ASYNROLE_ECLOSED], 20);
+    assert_int_equal (s_events_wait (&s_events, ASYNROLE_EDISCONNECTED, 1, TU_TIMEOUT_MS), 20);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.cancelled, 20);
+    assert_int_equal (server.left, 1);
+    assert_int_equal (server.orphaned, 20);
+    assert_int_equal (server.in_flight, 0);
+}
+
+//  Destroyed from a result's callback: deferred, every request ends once
+static void
+test_client_destroyed_from_callback (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    s_fix.results->destroy = &s_fix.client;
+    s_request (s_fix.client, 1, &s_fix.echo, NULL, s_fix.results);
+    s_request (s_fix.client, 2, &s_fix.closed, &s_long, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 2, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->duplicates, 0);
+    assert_int_equal (s_fix.results->by_code[ASYNROLE_ECLOSED], 1);
+    assert_null (s_fix.client);
+}
+
+//  A client that says HELLO and a REQUEST, then nothing: the server
+//  cancels after heartbeat_timeout, the result is orphaned
+static void
+test_silent_client (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 50 };
+    s_raw_send (raw, &hello);
+    rwire_msg_t m;
+    zmsg_t *msg;
+    s_raw_recv (raw, &m, &msg);
+    assert_int_equal (m.type, RWIRE_WELCOME);
+    assert_int_equal (m.heartbeat, 50);
+    assert_int_equal (m.heartbeat_timeout, 150);
+    zmsg_destroy (&msg);
+    uint8_t data[16] = "silentsilent";
+    rwire_msg_t request = { .type = RWIRE_REQUEST,
+                            .token = 77,
+                            .peer = s_fix.closed,
+                            .has_policy = true,
+                            .policy = s_long,
+                            .data = data,
+                            .size = 16 };
+    s_raw_send (raw, &request);
+    int64_t start = tu_now ();
+    //  The fixture's client joined too: wait for a lost one
+    assert_int_equal (s_events_wait (&s_events, ASYNROLE_EDISCONNECTED, 1, TU_TIMEOUT_MS), 1);
+    assert_true (tu_now () - start >= 100);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.lost, 1);
+    assert_int_equal (server.cancelled, 1);
+    assert_int_equal (server.orphaned, 1);
+    assert_true (server.heartbeats > 0);  //  the fixture's client's
+    zsock_destroy (&raw);
+}
+
+//  Another version, a malformed message, an unknown peer: counted and
+//  answered; the server keeps serving
+static void
+test_bad_messages (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    const char *endpoint = asynrole_server_endpoint (s_fix.server);
+    rwire_msg_t m;
+    zmsg_t *msg;
+    //  Another version
+    zsock_t *raw = s_raw (endpoint);
+    uint8_t v2[4] = { 'A', 'R', 2, RWIRE_HELLO };
+    assert_int_equal (zsock_send (raw, "b", v2, sizeof v2), 0);
+    s_raw_recv (raw, &m, &msg);
+    assert_int_equal (m.type, RWIRE_ERROR);
+    assert_int_equal (m.code, ASYNROLE_EPROTOCOL);
+    zmsg_destroy (&msg);
+    zsock_destroy (&raw);
+    //  Malformed
+    raw = s_raw (endpoint);
+    assert_int_equal (zsock_send (raw, "s", "junk"), 0);
+    s_raw_recv (raw, &m, &msg);
+    assert_int_equal (m.type, RWIRE_ERROR);
+    assert_int_equal (m.code, ASYNROLE_EPROTOCOL);
+    zmsg_destroy (&msg);
+    //  ... answered at most once a second
+    assert_int_equal (zsock_send (raw, "s", "junk"), 0);
+    zsock_destroy (&raw);
+    //  Unknown peer
+    raw = s_raw (endpoint);
+    rwire_msg_t cancel = { .type = RWIRE_CANCEL, .token = 1 };
+    s_raw_send (raw, &cancel);
+    s_raw_recv (raw, &m, &msg);
+    assert_int_equal (m.type, RWIRE_ERROR);
+    assert_int_equal (m.code, ASYNROLE_EDISCONNECTED);
+    zmsg_destroy (&msg);
+    //  An ERROR is never answered (the stats round trip comes after it)
+    zmsg_t *err = rwire_error (ASYNROLE_EPROTOCOL, "test");
+    assert_int_equal (zmsg_send (&err, raw), 0);
+    zsock_destroy (&raw);
+    uint64_t handle = s_request (s_fix.client, 5, &s_fix.echo, NULL, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.bad_version, 1);
+    assert_int_equal (server.malformed, 2);
+    assert_int_equal (server.unknown_peer, 2);
+    assert_true (s_events_wait (&s_events, ASYNROLE_EPROTOCOL, 2, TU_TIMEOUT_MS) >= 0);
+}
+
+//  A token of a client's that is under way: EBADARG for the second
+static void
+test_duplicate_token (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 50 };
+    s_raw_send (raw, &hello);
+    rwire_msg_t m;
+    zmsg_t *msg;
+    s_raw_recv (raw, &m, &msg);
+    zmsg_destroy (&msg);
+    rwire_msg_t request = { .type = RWIRE_REQUEST,
+                            .token = 9,
+                            .peer = s_fix.closed,
+                            .has_policy = true,
+                            .policy = s_long,
+                            .data = (const uint8_t *) "12345678",
+                            .size = 8 };
+    s_raw_send (raw, &request);
+    s_raw_send (raw, &request);
+    do {
+        s_raw_recv (raw, &m, &msg);
+        if (m.type == RWIRE_RESULT) {
+            assert_int_equal (m.token, 9);
+            assert_int_equal (m.code, ASYNROLE_EBADARG);
+        }
+        zmsg_destroy (&msg);
+    } while (m.type != RWIRE_RESULT);
+    rwire_msg_t cancel = { .type = RWIRE_CANCEL, .token = 9 };
+    s_raw_send (raw, &cancel);
+    do {
+        s_raw_recv (raw, &m, &msg);
+        if (m.type == RWIRE_RESULT) {
+            assert_int_equal (m.token, 9);
+            assert_int_equal (m.code, ASYNROLE_ECANCELLED);
+        }
+        zmsg_destroy (&msg);
+    } while (m.type != RWIRE_RESULT);
+    rwire_msg_t bye = { .type = RWIRE_BYE };
+    s_raw_send (raw, &bye);
+    zsock_destroy (&raw);
+}
+
+//  Requests/s: the same load on the Manager itself, for comparison
+static results_t *s_local;
+
+static void
+s_on_local (asynrole_manager_t *manager, void *ctx, const asynrole_result_t *result)
+{
+    (void) manager;
+    (void) ctx;
+    (void) result;
+    pthread_mutex_lock (&s_local->mutex);
+    s_local->count++;
+    pthread_cond_broadcast (&s_local->cond);
+    pthread_mutex_unlock (&s_local->mutex);
+}
+
+static void
+test_local_rate (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    s_local = s_fix.results;
+    int64_t start = tu_now_us ();
+    size_t n = THREADS * PER_THREAD;
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t data[16];
+        memcpy (data, &i, 8);
+        memcpy (data + 8, "loadload", 8);
+        asynrole_request_t request = { .data = data, .size = 16, .destination = &s_fix.echo };
+        asynrole_error_t error;
+        if (asynrole_manager_request (s_fix.manager, &request, s_on_local, NULL, &error))
+            fail_msg ("asynrole_manager_request: %s", error.detail);
+    }
+    assert_true (s_results_wait (s_fix.results, n, 30000));
+    int64_t took = tu_now_us () - start;
+    fprintf (stderr, "local: %zu requests on the Manager in %.3f s: %.0f/s\n", n, took / 1e6,
+             n * 1e6 / (double) took);
+}
+
+int
+main (int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_request_reply_tcp, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_request_reply_inproc, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_no_response, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bad_arguments, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_many_threads, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_cancel, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_server_wouldblock, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bulk, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_server_destroyed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_server_restarted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_client_destroyed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_client_destroyed_from_callback, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_silent_client, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bad_messages, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_duplicate_token, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_local_rate, s_setup, s_teardown),
+    };
+    return tu_main (tests, argc, argv);
+}
