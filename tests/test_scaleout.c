@@ -1206,6 +1206,14 @@ s_body_client (void *arg)
                   "outstanding request %zu: %d results, code %d", i, self->calls[i],
                   self->codes[i]);
     TU_CHECK (self->ended == S_REQUESTS + S_OUTSTANDING, "%zu results", self->ended);
+    size_t disconnected = 0;
+    for (size_t i = S_REQUESTS; i < S_REQUESTS + S_OUTSTANDING; i++)
+        disconnected += self->codes[i] == ASYNROLE_EDISCONNECTED;
+    printf ("remote Manager %s: %d requests and a bulk of %d answered; of %d under way, %zu "
+            "ended EDISCONNECTED, %zu ECANCELLED; client stats: results %llu, disconnected %llu\n",
+            self->kill ? "killed" : "destroyed", S_REQUESTS, S_BULK, S_OUTSTANDING, disconnected,
+            S_OUTSTANDING - disconnected, (unsigned long long) stats.results,
+            (unsigned long long) stats.disconnected);
     TU_CHECK (stats.in_flight == 0 && stats.results + stats.disconnected >= S_REQUESTS,
               "client stats: results %llu, disconnected %llu, in flight %llu",
               (unsigned long long) stats.results, (unsigned long long) stats.disconnected,
