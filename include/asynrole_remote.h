@@ -220,6 +220,28 @@ ASYNROLE_EXPORT int asynrole_workers_stats (asynrole_workers_t *self,
                                             asynrole_remote_stats_t *stats,
                                             asynrole_error_t *error);
 
+//  One worker as the workers actor knows it: connected now, or one of the
+//  last ASYNROLE_WORKERS_GONE that went away (so that what was lost to a
+//  worker stays visible after it left)
+#define ASYNROLE_WORKER_NAME_MAX 192
+#define ASYNROLE_WORKERS_GONE 64
+typedef struct {
+    char name[ASYNROLE_WORKER_NAME_MAX + 1];  //  from its HELLO ("" if none)
+    uint32_t credit;                          //  credit granted
+    uint64_t in_worker;                       //  datagrams it holds now
+    uint64_t datagrams;                       //  handed to it
+    uint64_t done;                            //  of those, given back as done
+    uint64_t lost_datagrams;                  //  of those, lost with it (it went
+                                              //  silent, away, or said HELLO again)
+    bool connected;                           //  false: a record of one gone
+} asynrole_worker_info_t;
+
+//  The workers, those connected first, then those gone
+//  (the latest first). Fills at most max; returns how many there are (which
+//  may be more than max), or -1 (ASYNROLE_ETIMEOUT, ...).
+ASYNROLE_EXPORT int asynrole_workers_list (asynrole_workers_t *self, asynrole_worker_info_t *info,
+                                           size_t max, asynrole_error_t *error);
+
 //  ------------------------------------------------------------------
 //  Worker side
 
