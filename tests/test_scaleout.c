@@ -79,6 +79,12 @@ s_scale (void)
 //  A wait's deadline, scaled
 #define S_WAIT (TU_TIMEOUT_MS * s_scale ())
 
+//  Every end's heartbeat, scaled: a peer is gone after three of them
+//  silent (1.5 s in an ASan build), long enough for a worker starved of
+//  CPU on a busy 2-core machine, short enough for the killed one to be
+//  found well within S_WAIT
+#define S_HEARTBEAT (500 * s_scale ())
+
 //  -------------------------------------------------------------------------
 //  Worker processes
 
@@ -264,7 +270,7 @@ s_worker (const char *netns, const char *endpoint, const char *name, int credit,
     char credit_text[16], cost_text[16], beat[16];
     snprintf (credit_text, sizeof credit_text, "%d", credit);
     snprintf (cost_text, sizeof cost_text, "%d", cost_us);
-    snprintf (beat, sizeof beat, "%d", 250 * s_scale ());
+    snprintf (beat, sizeof beat, "%d", S_HEARTBEAT);
     const char *args[32] = { endpoint,    "--echo",    "--name",  name,          "--credit",
                              credit_text, "--cost-us", cost_text, "--heartbeat", beat };
     size_t count = 10;
@@ -414,6 +420,17 @@ s_events (tu_collector_t *events, asynrole_code_t code, uint64_t *counts)
                 *counts += event->error.count;
         }
     return n;
+}
+
+//  Print the events (a failure's context)
+static void
+s_print_events (tu_collector_t *events)
+{
+    const tu_event_t *event;
+    for (size_t i = 0; (event = tu_collector_error (events, i)); i++)
+        fprintf (stderr, "  event %zu: %s (op %d, count %llu): %s\n", i,
+                 asynrole_strerror (event->error.code), (int) event->error.op,
+                 (unsigned long long) event->error.count, event->error.detail);
 }
 
 //  Wait until n events of code are in (peers joined: ASYNROLE_OK, left
@@ -593,7 +610,7 @@ s_body_processes (void *arg)
     asynrole_error_t error;
     asynrole_agent_t *agent = asynrole_agent_new (NULL, NULL, ifaces, 2, &options, &error);
     TU_CHECK (agent, "agent: %s", error.detail);
-    asynrole_remote_options_t remote = { .heartbeat = 250 * s_scale (),
+    asynrole_remote_options_t remote = { .heartbeat = S_HEARTBEAT,
                                          .on_event = s_on_event,
                                          .event_ctx = events };
     asynrole_workers_t *workers =
@@ -678,7 +695,7 @@ s_body_hosts (void *arg)
     static s_keys_t keys;
     TU_CHECK (!self->curve || s_keys_make (&keys) == 0, "keys");
     const char *allow[] = { keys.client_public };
-    asynrole_remote_options_t remote = { .heartbeat = 250 * s_scale (),
+    asynrole_remote_options_t remote = { .heartbeat = S_HEARTBEAT,
                                          .on_event = s_on_event,
                                          .event_ctx = events };
     if (self->curve) {
@@ -867,7 +884,7 @@ s_body_storm (void *arg)
     asynrole_error_t error;
     asynrole_agent_t *agent = asynrole_agent_new (NULL, NULL, ifaces, 1, &options, &error);
     TU_CHECK (agent, "agent: %s", error.detail);
-    asynrole_remote_options_t remote = { .heartbeat = 250 * s_scale (),
+    asynrole_remote_options_t remote = { .heartbeat = S_HEARTBEAT,
                                          .overflow = self->overflow,
                                          .on_event = s_on_event,
                                          .event_ctx = events };
@@ -945,6 +962,8 @@ s_body_storm (void *arg)
               "handed %llu != done %llu + lost %llu (with workers %llu)",
               (unsigned long long) stats.datagrams, (unsigned long long) stats.done,
               (unsigned long long) stats.lost_datagrams, (unsigned long long) stats.in_worker);
+    if (stats.lost != 1)
+        s_print_events (events);
     TU_CHECK (stats.lost_datagrams <= S_CREDIT && stats.lost == 1
                   && lost_reported == stats.lost_datagrams,
               "lost %llu datagrams with %llu workers (reported %llu)",
@@ -1044,7 +1063,7 @@ s_server_main (void)
     asynrole_options_t options = { .requests = &requests };
     asynrole_manager_t *manager = asynrole_manager_new (NULL, NULL, NULL, NULL, &options, &error);
     TU_CHECK (manager, "manager: %s", error.detail);
-    asynrole_remote_options_t remote = { .heartbeat = 250 * s_scale (), .insecure = true };
+    asynrole_remote_options_t remote = { .heartbeat = S_HEARTBEAT, .insecure = true };
     asynrole_server_t *server = asynrole_server_new (manager, "tcp://10.77.1.1:*", &remote, &error);
     TU_CHECK (server, "server: %s", error.detail);
     printf ("ready %s %u %u\n", asynrole_server_endpoint (server),
@@ -1167,7 +1186,7 @@ s_body_client (void *arg)
     TU_CHECK (asynrole_addr_parse (&echo, text, &error) == 0, "%s", text);
     snprintf (text, sizeof text, "127.0.0.1:%u", self->silent_port);
     TU_CHECK (asynrole_addr_parse (&silent, text, &error) == 0, "%s", text);
-    asynrole_remote_options_t remote = { .heartbeat = 250 * s_scale () };
+    asynrole_remote_options_t remote = { .heartbeat = S_HEARTBEAT };
     asynrole_client_t *client = asynrole_client_new (self->endpoint, &remote, &error);
     TU_CHECK (client, "client: %s", error.detail);
 
