@@ -311,6 +311,29 @@ s_netns_remove (void)
     s_ns_made = false;
 }
 
+//  Remove the namespaces of earlier runs whose process is gone (one that
+//  CTest killed at its TIMEOUT had no teardown)
+static void
+s_netns_remove_stale (void)
+{
+    FILE *list = popen ("ip netns list 2>/dev/null", "r");
+    char line[256];
+    for (int i = 0; list && i < 10000 && fgets (line, sizeof line, list); i++) {
+        int pid = 0, end = 0;
+        char name[64];
+        if (sscanf (line, "asr%d%63s%n", &pid, name, &end) != 2 || pid <= 0
+            || (strcmp (name, "a") && strcmp (name, "w1") && strcmp (name, "w2"))
+            || kill (pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char command[128];
+        snprintf (command, sizeof command, "ip netns del asr%d%s 2>/dev/null", pid, name);
+        if (system (command)) {
+        }  //  another run removed it meanwhile
+    }
+    if (list)
+        pclose (list);
+}
+
 //  Make the star; 0, or TU_SKIP when this host cannot (not root, no ip)
 static int
 s_netns_make (void)
@@ -320,6 +343,7 @@ s_netns_make (void)
         snprintf (s_ns[i], sizeof s_ns[i], "asr%d%s", (int) getpid (), suffix[i]);
     if (geteuid () != 0 || system ("ip netns list >/dev/null 2>&1"))
         return TU_SKIP;
+    s_netns_remove_stale ();
     s_ns_made = true;
     const char *a = s_ns[0];
     for (size_t i = 0; i < 3; i++)
