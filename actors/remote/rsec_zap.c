@@ -111,7 +111,7 @@ s_frame_text (const zmq_msg_t *frame, char *text, size_t size)
 static void
 s_answer (void *sock, zmq_msg_t *frames, int count, bool whole)
 {
-    char version[8], domain[S_DOMAIN_MAX + 1], mechanism[16];
+    char version[8], domain[256], mechanism[16];
     const zmq_msg_t *id = count > 1 ? &frames[1] : NULL;
     if (!whole || count < 6 || !s_frame_text (&frames[0], version, sizeof version)
         || strcmp (version, "1.0") != 0 || !s_frame_text (&frames[2], domain, sizeof domain)
