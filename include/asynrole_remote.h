@@ -200,7 +200,12 @@ ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
 //  ASYNROLE_EBADARG (no agent, callback mode, a bad endpoint, tcp:// off
 //  loopback without CURVE or insecure, bad keys), ASYNROLE_ENETWORK (op
 //  ASYNROLE_OP_REMOTE: the bind failed, sys_errno why, EADDRINUSE), ...
-//  Destroy it before the Agent.
+//  Destroy it before the Agent. With options.overflow PAUSE it sets the
+//  Agent's own overflow to PAUSE (set back by _destroy). Its thread reads
+//  the Agent's socket in bursts; a burst's replies leave as one message
+//  (asynrole_agent_hold); a datagram costs one message to a worker, never
+//  a scan of the workers. No callback (local, on_event) runs before _new
+//  has returned.
 typedef bool (asynrole_local_fn) (void *ctx, asynrole_agent_t *agent,
                                   const asynrole_datagram_t *datagram);
 ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agent,
@@ -210,7 +215,9 @@ ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agen
                                                           asynrole_error_t *error);
 
 //  Say BYE to every worker, close, free, null *self_p; the Agent is left
-//  as it was (its data socket unread: destroy it next, or read it)
+//  as it was (its data socket unread: destroy it next, or read it). The
+//  endpoint is free again when it returns (a new workers actor may bind
+//  it). Not from its own callbacks (refused, logged: nothing happens).
 ASYNROLE_EXPORT void asynrole_workers_destroy (asynrole_workers_t **self_p);
 
 //  The endpoint bound, with the port the kernel chose for "tcp://...:*"
@@ -256,6 +263,13 @@ typedef void (asynrole_worker_fn) (asynrole_worker_t *worker, void *ctx,
 //  done (its credit given back) when the callback returns. Returns at once
 //  (libzmq connects, and reconnects, in the background); NULL with error
 //  filled (ASYNROLE_EBADARG: no callback, a bad endpoint, bad keys).
+//  Credit goes back once per burst of datagrams (when what was readable
+//  is done, or sooner when half the credit is), not once per datagram.
+//  Its events (joined, the workers actor lost, refused messages) go to
+//  callback, not to options.on_event. Each link to a workers actor is a
+//  new socket: when one is lost (BYE, silence, ERROR EDISCONNECTED) the
+//  worker says HELLO again on a new one, so nothing sent on the old link
+//  reaches the next workers actor. No callback runs before _new returns.
 ASYNROLE_EXPORT asynrole_worker_t *asynrole_worker_new (const char *endpoint,
                                                         asynrole_worker_fn *callback, void *ctx,
                                                         const asynrole_remote_options_t *options,
@@ -275,7 +289,10 @@ ASYNROLE_EXPORT int asynrole_worker_reply (asynrole_worker_t *self,
                                            size_t size, asynrole_error_t *error);
 
 //  Send a datagram through the Agent to destination (its via names the
-//  Agent's socket, as a datagram's peer does; 0 = the first of its family)
+//  Agent's socket, as a datagram's peer does; 0 = the first of its family).
+//  From the callback it is sent at once; from another thread it goes
+//  through the worker's thread, waiting at most options.timeout. -1 as
+//  asynrole_worker_reply (ASYNROLE_EDISCONNECTED when not joined now).
 ASYNROLE_EXPORT int asynrole_worker_send (asynrole_worker_t *self, const void *data, size_t size,
                                           const asynrole_addr_t *destination,
                                           asynrole_error_t *error);

@@ -440,7 +440,9 @@ worker_actor (actor_t *actor, void *args)
     }
     worker_args->state = self;
     actor_started (actor, NULL);
-    s_loop (self);
+    //  No callback before _new has returned (one may call this object)
+    if (actor_wait_go (actor, worker_args->timeout))
+        s_loop (self);
     bool detach = atomic_load (&worker_args->destroying);
     s_self_destroy (&self);
     //  Destroyed from its callback: nobody will join us; we free it all
