@@ -305,64 +305,112 @@ ASYNROLE_EXPORT int asynrole_worker_stats (asynrole_worker_t *self, asynrole_rem
 
 //  Serve requests for manager on endpoint (as for asynrole_workers_new).
 //  The Manager's key function, limits and default policy apply to remote
-//  requests as to local ones. Destroy it before the Manager. NULL with
-//  error filled.
+//  requests as to local ones. Each REQUEST a client sends is answered with
+//  exactly one RESULT: the Manager's result (the reply, ENORESPONSE,
+//  ECANCELLED, ...), or at once ASYNROLE_EBADARG / ASYNROLE_EWOULDBLOCK
+//  when asynrole_manager_request refuses it (a bad policy, the engine's
+//  max_queued), ASYNROLE_EBADARG for no destination (never the Manager's
+//  default) and for a token of that client's already under way. A client
+//  that says BYE, goes silent for heartbeat_timeout, or says HELLO again
+//  has its requests cancelled (stats.cancelled; their results are counted
+//  in stats.orphaned, an ASYNROLE_EDISCONNECTED event tells how many). A
+//  message from a peer that has not said HELLO is counted (unknown_peer)
+//  and answered with an ERROR ASYNROLE_EDISCONNECTED: its client says
+//  HELLO again. The result callbacks run in the Manager's thread and hand
+//  the RESULT to the server's thread. Destroy the server before the
+//  Manager. NULL with error filled: ASYNROLE_EBADARG (no manager, a bad
+//  endpoint or options), ASYNROLE_ENETWORK (op ASYNROLE_OP_REMOTE: the bind
+//  failed, sys_errno why), ASYNROLE_ETIMEOUT (its thread did not start).
 ASYNROLE_EXPORT asynrole_server_t *asynrole_server_new (asynrole_manager_t *manager,
                                                         const char *endpoint,
                                                         const asynrole_remote_options_t *options,
                                                         asynrole_error_t *error);
 
 //  Cancel what clients have under way (each gets its result, ECANCELLED),
-//  say BYE, close, free, null *self_p
+//  say BYE, close (what is queued to clients is sent for at most
+//  min (options.timeout, 1 s)), free, null *self_p. The Manager is left as
+//  it was. Not from the server's own on_event (refused, logged).
 ASYNROLE_EXPORT void asynrole_server_destroy (asynrole_server_t **self_p);
 
+//  The endpoint bound, with the port the kernel chose for "tcp://...:*"
 ASYNROLE_EXPORT const char *asynrole_server_endpoint (asynrole_server_t *self);
 
+//  The server's counters (peers, joined, left, lost, malformed,
+//  bad_version, unknown_peer, heartbeats, denied, requests, results,
+//  cancelled, orphaned, in_flight: requests made on the Manager whose
+//  result the server has not handled yet). 0, or -1 (ASYNROLE_ETIMEOUT
+//  after options.timeout)
 ASYNROLE_EXPORT int asynrole_server_stats (asynrole_server_t *self, asynrole_remote_stats_t *stats,
                                            asynrole_error_t *error);
 
 //  ------------------------------------------------------------------
 //  Client side
 
-//  A result, in the client's thread (asynrole_result_t as on a Manager;
+//  A result, in the client's thread (asynrole_result_t as on a Manager:
+//  the reply with its peer, attempts, attempt and rtt_us, or the error
+//  with code, op, sys_errno and detail as the server's Manager gave them;
 //  reply->peer.via is 0)
 typedef void (asynrole_client_result_fn) (asynrole_client_t *client, void *ctx,
                                           const asynrole_result_t *result);
 
-//  Connect to a server's endpoint; returns at once (libzmq connects in the
-//  background), NULL with error filled (ASYNROLE_EBADARG ...)
+//  Connect to a server's endpoint and say HELLO; returns at once (libzmq
+//  connects in the background). Requests made before the server's WELCOME
+//  wait for it, within heartbeat_timeout; once welcomed, the server's
+//  heartbeat and heartbeat_timeout rule the link. When the server goes
+//  silent, says BYE or no longer knows the client (it restarted), every
+//  request under way ends with ASYNROLE_EDISCONNECTED (an event tells how
+//  many) and the client says HELLO again on a fresh socket. NULL with
+//  error filled (ASYNROLE_EBADARG: a bad endpoint or options; ...).
 ASYNROLE_EXPORT asynrole_client_t *asynrole_client_new (const char *endpoint,
                                                         const asynrole_remote_options_t *options,
                                                         asynrole_error_t *error);
 
 //  End every request under way (ASYNROLE_ECLOSED, callbacks run before
 //  this returns; the server cancels them), say BYE, free, null *self_p.
-//  From a result's callback: deferred until it returns.
+//  Calls that begin meanwhile fail with ASYNROLE_ECLOSED; a bulk dispatch
+//  under way in another thread returns (its entries ECLOSED) before the
+//  client is freed. From a result's callback or on_event: deferred until
+//  it returns.
 ASYNROLE_EXPORT void asynrole_client_destroy (asynrole_client_t **self_p);
 
 //  Make a request on the server's Manager. request->destination is
 //  required (numeric; the server's Manager may have no default), policy
 //  NULL = the server engine's; validate and room must be NULL / 0
 //  (ASYNROLE_EBADARG: they cannot cross to another process); ctx goes to
-//  the callback. Returns 0 (the callback runs exactly once, never inside
-//  this call), or -1 with ASYNROLE_EBADARG, ASYNROLE_EWOULDBLOCK
-//  (max_in_flight), ASYNROLE_ENOMEM, ASYNROLE_ECLOSED; then it never runs.
+//  the callback. Never waits: the request is handed to the client's thread.
+//  handle (may be NULL): 1, 2, ... in the order of the calls. Returns 0
+//  (the callback runs exactly once, never inside this call, in the client's
+//  thread: the server's result, or ASYNROLE_EDISCONNECTED, ECANCELLED,
+//  ECLOSED of the client's own), or -1 with ASYNROLE_EBADARG,
+//  ASYNROLE_EWOULDBLOCK (max_in_flight), ASYNROLE_ENOMEM, ASYNROLE_ECLOSED;
+//  then it never runs.
 ASYNROLE_EXPORT int asynrole_client_request (asynrole_client_t *self,
                                              const asynrole_request_t *request,
                                              asynrole_client_result_fn *callback, uint64_t *handle,
                                              asynrole_error_t *error);
 
 //  Cancel a request: as asynrole_manager_cancel (0: its callback ran with
-//  ASYNROLE_ECANCELLED; 1: it had ended; -1)
+//  ASYNROLE_ECANCELLED, before this returns, and a CANCEL went to the
+//  server, whose RESULT for it is then counted in stats.orphaned; 1: it
+//  had ended; -1: ASYNROLE_EBADARG for a handle never given, ETIMEOUT)
 ASYNROLE_EXPORT int asynrole_client_cancel (asynrole_client_t *self, uint64_t handle,
                                             asynrole_error_t *error);
 
 //  Bulk dispatch through the server, as asynrole_manager_bulk: every
-//  entry gets its own result; returns how many got a reply, or -1. Not
-//  from a result's callback (ASYNROLE_EBADARG). Free with asynrole_bulk_free.
+//  entry gets its own result (a bad argument, ENORESPONSE, EWOULDBLOCK
+//  when the client's max_in_flight is full of others' requests and none
+//  of ours is under way, EDISCONNECTED, ECLOSED, ETIMEOUT for those given
+//  up when none ended for as long as the longest entry's life plus
+//  options.timeout plus heartbeat_timeout); returns how many got a reply,
+//  or -1. Not from the client's own thread (ASYNROLE_EBADARG). Free with
+//  asynrole_bulk_free.
 ASYNROLE_EXPORT int asynrole_client_bulk (asynrole_client_t *self, asynrole_bulk_entry_t *entries,
                                           size_t count, asynrole_error_t *error);
 
+//  The client's counters (peers: 1 while welcomed, joined, left, lost,
+//  malformed, bad_version, heartbeats, requests, results, orphaned,
+//  disconnected, in_flight). 0, or -1 (ASYNROLE_ETIMEOUT after
+//  options.timeout)
 ASYNROLE_EXPORT int asynrole_client_stats (asynrole_client_t *self, asynrole_remote_stats_t *stats,
                                            asynrole_error_t *error);
 

@@ -1,7 +1,9 @@
 /*  asynrole_client.c - the client of a request server (the actor:
     actors/remote/rclient.c) */
 #include "asynrole_remote.h"
+#include "clock.h"
 #include "error_fill.h"
+#include "log.h"
 #include "rclient.h"
 #include "req.h"
 #include <netinet/in.h>
@@ -33,18 +35,62 @@ asynrole_client_new (const char *endpoint, const asynrole_remote_options_t *opti
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     atomic_init (&self->in_flight, 0);
     atomic_init (&self->handles, 0);
+    atomic_init (&self->closing, false);
+    atomic_init (&self->calls, 0);
+    pthread_mutex_init (&self->calls_mutex, NULL);
+    clock_cond_init (&self->calls_cond);
     self->mail = rmail_new (s_item_free, error);
-    if (!self->mail) {
-        free (self);
-        return NULL;
-    }
-    self->actor = actor_new (rclient_actor, self, "asynrole-cli", self->options.timeout, error);
+    if (self->mail)
+        self->actor = actor_new (rclient_actor, self, "asynrole-cli", self->options.timeout, error);
     if (!self->actor) {
-        rmail_unref (&self->mail);
-        free (self);
+        rclient_free (self);
         return NULL;
     }
     return self;
+}
+
+void
+rclient_free (asynrole_client_t *self)
+{
+    pthread_mutex_lock (&self->calls_mutex);
+    struct timespec deadline = clock_after (self->options.timeout);
+    int rc = 0;
+    while (atomic_load (&self->calls) > 0 && rc == 0)
+        rc = pthread_cond_timedwait (&self->calls_cond, &self->calls_mutex, &deadline);
+    bool idle = atomic_load (&self->calls) == 0;
+    pthread_mutex_unlock (&self->calls_mutex);
+    if (!idle) {
+        log_error ("%s: calls still under way %d ms after its destroy: the client is left",
+                   self->options.name, self->options.timeout);
+        return;
+    }
+    rmail_unref (&self->mail);
+    pthread_mutex_destroy (&self->calls_mutex);
+    pthread_cond_destroy (&self->calls_cond);
+    free (self);
+}
+
+int
+rclient_enter (asynrole_client_t *self, asynrole_error_t *error)
+{
+    atomic_fetch_add (&self->calls, 1);
+    if (!atomic_load (&self->closing))
+        return 0;
+    rclient_leave (self);
+    return error_set (error, ASYNROLE_ECLOSED, ASYNROLE_OP_REMOTE, 0,
+                      "the client is being destroyed");
+}
+
+void
+rclient_leave (asynrole_client_t *self)
+{
+    //  Under the mutex: a destroy between its look at calls and its wait
+    //  cannot miss the signal
+    if (atomic_fetch_sub (&self->calls, 1) == 1 && atomic_load (&self->closing)) {
+        pthread_mutex_lock (&self->calls_mutex);
+        pthread_cond_broadcast (&self->calls_cond);
+        pthread_mutex_unlock (&self->calls_mutex);
+    }
 }
 
 void
@@ -54,6 +100,7 @@ asynrole_client_destroy (asynrole_client_t **self_p)
         return;
     asynrole_client_t *self = *self_p;
     *self_p = NULL;
+    atomic_store (&self->closing, true);
     if (actor_is_self (self->actor)) {
         //  From a result's callback: the client's thread ends it when the
         //  callback returns (nothing, when it is ending already)
@@ -61,8 +108,7 @@ asynrole_client_destroy (asynrole_client_t **self_p)
         return;
     }
     actor_destroy (&self->actor);
-    rmail_unref (&self->mail);
-    free (self);
+    rclient_free (self);
 }
 
 //  What a request must be to cross to the server
@@ -88,15 +134,11 @@ s_check (const asynrole_request_t *request, asynrole_client_result_fn *callback,
     return 0;
 }
 
-int
-asynrole_client_request (asynrole_client_t *self, const asynrole_request_t *request,
-                         asynrole_client_result_fn *callback, uint64_t *handle,
-                         asynrole_error_t *error)
+//  Reserve a slot, copy the request, hand it to the client's thread
+static int
+s_post (asynrole_client_t *self, const asynrole_request_t *request,
+        asynrole_client_result_fn *callback, uint64_t *handle, asynrole_error_t *error)
 {
-    if (!self)
-        return error_badarg (error, "no client");
-    if (s_check (request, callback, error))
-        return -1;
     if (atomic_fetch_add (&self->in_flight, 1) >= self->options.max_in_flight) {
         atomic_fetch_sub (&self->in_flight, 1);
         return error_set (error, ASYNROLE_EWOULDBLOCK, ASYNROLE_OP_QUEUE, 0,
@@ -135,13 +177,31 @@ asynrole_client_request (asynrole_client_t *self, const asynrole_request_t *requ
 }
 
 int
+asynrole_client_request (asynrole_client_t *self, const asynrole_request_t *request,
+                         asynrole_client_result_fn *callback, uint64_t *handle,
+                         asynrole_error_t *error)
+{
+    if (!self)
+        return error_badarg (error, "no client");
+    if (s_check (request, callback, error) || rclient_enter (self, error))
+        return -1;
+    int rc = s_post (self, request, callback, handle, error);
+    rclient_leave (self);
+    return rc;
+}
+
+int
 asynrole_client_cancel (asynrole_client_t *self, uint64_t handle, asynrole_error_t *error)
 {
     if (!self)
         return error_badarg (error, "no client");
-    if (actor_is_self (self->actor))
-        return rclient_cancel_here (self, handle, error);
-    return rcall_run (self->mail, RCLIENT_CANCEL, handle, self->options.timeout, NULL, error);
+    if (rclient_enter (self, error))
+        return -1;
+    int rc = actor_is_self (self->actor)
+        ? rclient_cancel_here (self, handle, error)
+        : rmail_call (self->mail, RCLIENT_CANCEL, handle, self->options.timeout, NULL, error);
+    rclient_leave (self);
+    return rc;
 }
 
 int
@@ -150,16 +210,21 @@ asynrole_client_stats (asynrole_client_t *self, asynrole_remote_stats_t *stats,
 {
     if (!self || !stats)
         return error_badarg (error, "no client, or no stats");
+    if (rclient_enter (self, error))
+        return -1;
+    int rc = 0;
     if (actor_is_self (self->actor)) {
         rclient_stats_here (self, stats);
         error_clear (error);
-        return 0;
     }
-    rcall_t answer;
-    if (rcall_run (self->mail, RCLIENT_STATS, 0, self->options.timeout, &answer, error))
-        return -1;
-    *stats = answer.stats;
-    return 0;
+    else {
+        rmail_call_t answer;
+        rc = rmail_call (self->mail, RCLIENT_STATS, 0, self->options.timeout, &answer, error);
+        if (rc == 0)
+            *stats = answer.stats;
+    }
+    rclient_leave (self);
+    return rc;
 }
 
 bool

@@ -191,9 +191,14 @@ asynrole_client_bulk (asynrole_client_t *self, asynrole_bulk_entry_t *entries, s
         error_clear (error);
         return 0;
     }
+    //  A destroy meanwhile ends our requests (ECLOSED), then waits for us
+    if (rclient_enter (self, error))
+        return -1;
     bulk_t *bulk = (bulk_t *) calloc (1, sizeof *bulk + count * sizeof (bslot_t));
-    if (!bulk)
+    if (!bulk) {
+        rclient_leave (self);
         return error_nomem (error, "a bulk dispatch");
+    }
     atomic_init (&bulk->refs, 1);
     pthread_mutex_init (&bulk->mutex, NULL);
     clock_cond_init (&bulk->cond);
@@ -218,6 +223,7 @@ asynrole_client_bulk (asynrole_client_t *self, asynrole_bulk_entry_t *entries, s
     }
     int replies = s_collect (bulk, entries, gave_up);
     s_unref (&bulk);
+    rclient_leave (self);
     error_clear (error);
     return replies;
 }

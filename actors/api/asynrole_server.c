@@ -2,6 +2,7 @@
     Manager (the actor: actors/remote/rserver.c) */
 #include "asynrole_remote.h"
 #include "error_fill.h"
+#include "log.h"
 #include "rserver.h"
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,11 @@ asynrole_server_destroy (asynrole_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     asynrole_server_t *self = *self_p;
+    if (actor_is_self (self->actor)) {
+        log_error ("%s: asynrole_server_destroy from its own on_event is refused",
+                   self->options.name);
+        return;
+    }
     *self_p = NULL;
     actor_destroy (&self->actor);
     rmail_unref (&self->mail);
@@ -65,8 +71,13 @@ asynrole_server_stats (asynrole_server_t *self, asynrole_remote_stats_t *stats,
 {
     if (!self || !stats)
         return error_badarg (error, "no server, or no stats");
-    rcall_t answer;
-    if (rcall_run (self->mail, RSERVER_STATS, 0, self->options.timeout, &answer, error))
+    if (actor_is_self (self->actor)) {
+        rserver_stats_here (self, stats);
+        error_clear (error);
+        return 0;
+    }
+    rmail_call_t answer;
+    if (rmail_call (self->mail, RSERVER_STATS, 0, self->options.timeout, &answer, error))
         return -1;
     *stats = answer.stats;
     return 0;

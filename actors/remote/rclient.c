@@ -26,7 +26,6 @@ typedef struct rclient_self_s {
     int64_t sent;                   //  clock_ms of our last message
     int64_t complained;             //  clock_ms of our last EPROTOCOL
     asynrole_remote_stats_t stats;  //  our counters
-    int in_callback;                //  a result callback runs (nested: depth)
     bool terminating;               //  ending: destroy calls are no-ops
     bool terminated;                //  $TERM came
 } self_t;
@@ -67,9 +66,7 @@ s_end (self_t *self, creq_t *req, asynrole_result_t *result)
 {
     zhashx_delete (self->requests, &req->handle);
     result->handle = req->handle;
-    self->in_callback++;
     req->callback (self->owner, req->ctx, result);
-    self->in_callback--;
     atomic_fetch_sub (&self->owner->in_flight, 1);
     free (req);
 }
@@ -173,12 +170,12 @@ s_hello (self_t *self)
 //  The server is gone, went silent, or forgot us: end what is under way,
 //  start over
 static void
-s_disconnected (self_t *self, const char *why)
+s_disconnected (self_t *self, const char *why, bool silent)
 {
     bool was = self->welcomed;
     size_t ended = s_end_all (self, ASYNROLE_EDISCONNECTED, why);
     self->stats.disconnected += ended;
-    if (was)
+    if (was && silent)
         self->stats.lost++;
     if (was || ended)
         rremote_event (self->opt, ASYNROLE_EDISCONNECTED, ASYNROLE_OP_REMOTE, ended,
@@ -231,12 +228,14 @@ s_dispatch (self_t *self, const rwire_msg_t *m)
         case RWIRE_HEARTBEAT: self->stats.heartbeats++; break;
         case RWIRE_BYE:
             self->stats.left++;
-            s_disconnected (self, "the server said BYE");
+            s_disconnected (self, "the server said BYE", false);
             break;
         case RWIRE_ERROR:
-            if (m->code == ASYNROLE_EDISCONNECTED)
-                s_disconnected (self, "the server does not know us (it restarted)");
-            else
+            //  Before the WELCOME, one answers a message of an earlier
+            //  session (protocol rule 6; a fresh socket makes them rare)
+            if (m->code == ASYNROLE_EDISCONNECTED && self->welcomed)
+                s_disconnected (self, "the server does not know us (it restarted)", false);
+            else if (m->code != ASYNROLE_EDISCONNECTED)
                 rremote_event (self->opt, (asynrole_code_t) m->code, ASYNROLE_OP_REMOTE, 0,
                                "the server refused a message: %s", m->text);
             break;
@@ -276,9 +275,9 @@ s_heartbeat (self_t *self)
 {
     int64_t now = clock_ms ();
     if (self->welcomed && now - self->heard > self->heartbeat_timeout)
-        s_disconnected (self, "the server went silent");
+        s_disconnected (self, "the server went silent", true);
     else if (!self->welcomed && now - self->hello_at > self->heartbeat_timeout)
-        s_disconnected (self, "the server did not answer our HELLO");
+        s_disconnected (self, "the server did not answer our HELLO", true);
     else if (self->welcomed && now - self->sent >= self->heartbeat)
         s_send (self, rwire_simple (RWIRE_HEARTBEAT));
 }
@@ -340,7 +339,7 @@ static void
 s_stats (self_t *self, asynrole_remote_stats_t *stats)
 {
     *stats = self->stats;
-    stats->in_flight = zhashx_size (self->requests);
+    stats->in_flight = atomic_load (&self->owner->in_flight);
 }
 
 static void
@@ -353,14 +352,14 @@ s_handle_mail (self_t *self)
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             if (call->what == RCLIENT_CANCEL)
                 call->rc = s_cancel (self, call->handle, &call->error);
             else {
                 s_stats (self, &call->stats);
                 call->rc = 0;
             }
-            rcall_answer (call);
+            rmail_answer (call);
         }
         item = next;
     }
@@ -436,10 +435,10 @@ s_shutdown (self_t *self)
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             call->rc = error_set (&call->error, ASYNROLE_ECLOSED, ASYNROLE_OP_CONTROL, 0,
                                   "the client is being destroyed");
-            rcall_answer (call);
+            rmail_answer (call);
         }
         item = next;
     }
@@ -458,8 +457,8 @@ s_handle_pipe (self_t *self)
     char *command = msg ? zmsg_popstr (msg) : NULL;
     if (command && streq (command, "$TERM") && actor_stopping (self->actor))
         self->terminated = true;
-    else
-        zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command");
+    else if (zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command"))
+        log_error ("%s: cannot answer on its pipe: %s", self->opt->name, zmq_strerror (errno));
     zstr_free (&command);
     zmsg_destroy (&msg);
 }
@@ -467,9 +466,7 @@ s_handle_pipe (self_t *self)
 static void
 s_finalize (void *arg)
 {
-    asynrole_client_t *owner = (asynrole_client_t *) arg;
-    rmail_unref (&owner->mail);
-    free (owner);
+    rclient_free ((asynrole_client_t *) arg);
 }
 
 void

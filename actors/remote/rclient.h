@@ -9,7 +9,7 @@
     CANCEL goes to the server), ASYNROLE_EDISCONNECTED (the server went
     silent, said BYE, or no longer knows us: a fresh DEALER says HELLO
     again) or ASYNROLE_ECLOSED (destroy). Calls from other threads (cancel,
-    counters) are rcalls; from the client's own thread (a result callback)
+    counters) are mailbox calls; from the client's own thread (a result callback)
     they run at once. The pipe takes $TERM only. */
 #ifndef ASYNROLE_RCLIENT_H_INCLUDED
 #define ASYNROLE_RCLIENT_H_INCLUDED
@@ -49,9 +49,21 @@ struct asynrole_client_s {
     atomic_uint_fast64_t handles;         //  the last handle given
     struct rclient_self_s *inner;         //  the actor's state (its thread only)
     bool deferred;                        //  client thread: destroy from a callback
+    atomic_bool closing;                  //  destroy has begun: calls refused
+    atomic_int calls;                     //  calls under way (a bulk dispatch waits)
+    pthread_mutex_t calls_mutex;          //  with calls_cond: destroy waits for
+    pthread_cond_t calls_cond;            //  the last call to leave (CLOCK_MONOTONIC)
 };
 
 void rclient_actor (actor_t *actor, void *args);
+
+//  A call begins: 0, or -1 with ASYNROLE_ECLOSED once destroy has begun
+int rclient_enter (asynrole_client_t *client, asynrole_error_t *error);
+void rclient_leave (asynrole_client_t *client);
+
+//  Free the public object once the calls under way have left (at most
+//  options.timeout: then it is left, and logged)
+void rclient_free (asynrole_client_t *client);
 
 //  In the client's own thread (a callback): cancel and counters at once
 int rclient_cancel_here (asynrole_client_t *client, uint64_t handle, asynrole_error_t *error);

@@ -5,6 +5,8 @@
 #include "ctx.h"
 #include "error_fill.h"
 #include "log.h"
+#include "manager_internal.h"
+#include "rsecurity.h"
 #include <errno.h>
 #include <string.h>
 
@@ -37,7 +39,7 @@ typedef struct {
     int64_t complained;  //  clock_ms of our last EPROTOCOL to it
 } speer_t;
 
-typedef struct {
+typedef struct rserver_self_s {
     actor_t *actor;                 //  our thread and pipe
     void *pipe;                     //  our end of the pipe
     asynrole_server_t *owner;       //  the public object (options, manager)
@@ -178,20 +180,38 @@ s_peer_find (self_t *self, const uint8_t *id, size_t size)
     return (speer_t *) zhash_lookup (self->peers, hex);
 }
 
+//  Cancel every request of peer on the Manager, in one call (each result
+//  comes back through the mailbox); how many were cancelled
+static size_t
+s_peer_cancel (self_t *self, speer_t *peer, bool gone)
+{
+    size_t count = zhashx_size (peer->requests);
+    if (!count)
+        return 0;
+    uint64_t *handles = (uint64_t *) malloc (count * sizeof *handles);
+    size_t n = 0;
+    for (srec_t *rec = (srec_t *) zhashx_first (peer->requests); rec;
+         rec = (srec_t *) zhashx_next (peer->requests)) {
+        rec->gone |= gone;
+        if (handles)
+            handles[n++] = rec->handle;
+    }
+    asynrole_error_t error;
+    int cancelled = handles ? manager_cancel_many (self->owner->manager, handles, n, &error) : -1;
+    if (cancelled < 0) {
+        log_error ("%s: cannot cancel %zu requests: %s", self->opt->name, count,
+                   handles ? error.detail : "out of memory");
+        return 0;
+    }
+    return (size_t) cancelled;
+}
+
 //  Cancel every request of peer (it left), forget it: the results come
 //  back through the mailbox and are counted orphaned there
 static size_t
 s_peer_forget (self_t *self, speer_t *peer)
 {
-    size_t cancelled = 0;
-    srec_t *rec = (srec_t *) zhashx_first (peer->requests);
-    while (rec) {
-        rec->gone = true;
-        asynrole_error_t error;
-        if (asynrole_manager_cancel (self->owner->manager, rec->handle, &error) == 0)
-            cancelled++;
-        rec = (srec_t *) zhashx_next (peer->requests);
-    }
+    size_t cancelled = s_peer_cancel (self, peer, true);
     self->stats.cancelled += cancelled;
     zhashx_destroy (&peer->requests);
     zhash_delete (self->peers, peer->hex);
@@ -253,6 +273,11 @@ static void
 s_request (self_t *self, speer_t *peer, const rwire_msg_t *m)
 {
     self->stats.requests++;
+    if (m->peer.len == 0) {
+        //  Never the Manager's default: a client names where it goes
+        s_result_now (self, peer, m->token, ASYNROLE_EBADARG, "a request needs a destination");
+        return;
+    }
     if (zhashx_lookup (peer->requests, &m->token)) {
         s_result_now (self, peer, m->token, ASYNROLE_EBADARG,
                       "a request of this client with this token is under way");
@@ -308,10 +333,10 @@ s_handle_mail (self_t *self)
     while (item) {
         rmail_item_t *next = item->next;
         if (item->kind == RMAIL_CALL) {
-            rcall_t *call = (rcall_t *) item;
-            call->stats = self->stats;
+            rmail_call_t *call = (rmail_call_t *) item;
+            rserver_stats_here (self->owner, &call->stats);
             call->rc = 0;
-            rcall_answer (call);
+            rmail_answer (call);
             item = next;
             continue;
         }
@@ -332,6 +357,14 @@ s_handle_mail (self_t *self)
         s_srec_free (rec);
         item = next;
     }
+}
+
+void
+rserver_stats_here (asynrole_server_t *server, asynrole_remote_stats_t *stats)
+{
+    self_t *self = server->inner;
+    *stats = self->stats;
+    stats->denied = rsec_zap_denied ((rsec_zap_t *) self->zap);
 }
 
 //  -------------------------------------------------------------------------
@@ -366,7 +399,6 @@ s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrol
 static void
 s_dispatch (self_t *self, speer_t *peer, const rwire_msg_t *m, const uint8_t *id, size_t size)
 {
-    peer->heard = clock_ms ();
     switch (m->type) {
         case RWIRE_REQUEST: s_request (self, peer, m); break;
         case RWIRE_CANCEL: s_cancel (self, peer, m); break;
@@ -396,6 +428,8 @@ s_handle_message (self_t *self, zmsg_t *msg)
     rwire_msg_t m;
     rwire_status_t status = rwire_decode (msg, &m);
     speer_t *peer = s_peer_find (self, id, size);
+    if (peer)
+        peer->heard = clock_ms ();  //  any message proves its sender alive
     if (status == RWIRE_MALFORMED || status == RWIRE_BAD_VERSION) {
         if (status == RWIRE_MALFORMED)
             self->stats.malformed++;
@@ -512,6 +546,7 @@ s_self_new (actor_t *actor, asynrole_server_t *owner, asynrole_error_t *error)
         return NULL;
     }
     memcpy (owner->endpoint, bound, sizeof bound);
+    owner->inner = self;
     return self;
 }
 
@@ -520,16 +555,10 @@ s_self_new (actor_t *actor, asynrole_server_t *owner, asynrole_error_t *error)
 static void
 s_shutdown (self_t *self)
 {
-    speer_t *peer = (speer_t *) zhash_first (self->peers);
-    while (peer) {
-        srec_t *rec = (srec_t *) zhashx_first (peer->requests);
-        while (rec) {
-            asynrole_error_t error;
-            asynrole_manager_cancel (self->owner->manager, rec->handle, &error);
-            rec = (srec_t *) zhashx_next (peer->requests);
-        }
-        peer = (speer_t *) zhash_next (self->peers);
-    }
+    speer_t *peer;
+    for (peer = (speer_t *) zhash_first (self->peers); peer;
+         peer = (speer_t *) zhash_next (self->peers))
+        s_peer_cancel (self, peer, false);
     s_handle_mail (self);
     for (peer = (speer_t *) zhash_first (self->peers); peer;
          peer = (speer_t *) zhash_next (self->peers))
@@ -546,8 +575,8 @@ s_handle_pipe (self_t *self)
     char *command = msg ? zmsg_popstr (msg) : NULL;
     if (command && streq (command, "$TERM") && actor_stopping (self->actor))
         self->terminated = true;
-    else
-        zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command");
+    else if (zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command"))
+        log_error ("%s: cannot answer on its pipe: %s", self->opt->name, zmq_strerror (errno));
     zstr_free (&command);
     zmsg_destroy (&msg);
 }
@@ -582,5 +611,6 @@ rserver_actor (actor_t *actor, void *args)
         }
     }
     s_shutdown (self);
+    self->owner->inner = NULL;
     s_self_destroy (&self);
 }

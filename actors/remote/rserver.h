@@ -8,7 +8,7 @@
     mailbox (rmail.h), whose doorbell wakes the server, which sends it.
     Records are kept per client by token, so that a CANCEL, a client that
     says BYE or goes silent, and the server's destroy find the Manager's
-    handle. The pipe takes $TERM only; counters are an rcall (RSERVER_STATS). */
+    handle. The pipe takes $TERM only; counters are a mailbox call (RSERVER_STATS). */
 #ifndef ASYNROLE_RSERVER_H_INCLUDED
 #define ASYNROLE_RSERVER_H_INCLUDED
 
@@ -18,17 +18,23 @@
 
 #define RSERVER_STATS 1
 
+struct rserver_self_s;
+
 //  The public object
 struct asynrole_server_s {
     actor_t *actor;                       //  the server's thread
     rmail_t *mail;                        //  results and calls for it
     asynrole_manager_t *manager;          //  whose requests we make
     rremote_options_t options;            //  checked
+    struct rserver_self_s *inner;         //  the actor's state (its thread only)
     char endpoint[RREMOTE_ENDPOINT_MAX];  //  asked for, then bound (written
                                           //  before the start-up status)
 };
 
 void rserver_actor (actor_t *actor, void *args);
+
+//  In the server's own thread (on_event): its counters at once
+void rserver_stats_here (asynrole_server_t *server, asynrole_remote_stats_t *stats);
 
 //  The mailbox's free function: a result nobody sent (the server gone)
 void rserver_item_free (rmail_item_t *item);
