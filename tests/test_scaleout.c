@@ -703,6 +703,84 @@ s_keys_make (s_keys_t *keys)
     return 0;
 }
 
+//  A worker's CURVE arguments: the server's key, its own pair
+static void
+s_key_args (const char **args, const char *server, const char *public_key, const char *secret)
+{
+    const char *list[] = { "--server-key", server, "--public-key", public_key, "--secret-key",
+                           secret,         NULL };
+    memcpy (args, list, sizeof list);
+}
+
+//  The workers actor on tcp://10.77.1.1:* (its veth address, off
+//  loopback): with CURVE (an allow list of one), or in clear (insecure);
+//  neither is refused
+static int
+s_hosts_bind (const s_hosts_t *self, asynrole_agent_t *agent, tu_collector_t *events,
+              const s_keys_t *keys, asynrole_workers_t **workers)
+{
+    static const char *allow[1];
+    allow[0] = keys->client_public;
+    asynrole_remote_options_t remote = { .heartbeat = S_HEARTBEAT,
+                                         .on_event = s_on_event,
+                                         .event_ctx = events };
+    if (self->curve) {
+        remote.curve_public_key = keys->server_public;
+        remote.curve_secret_key = keys->server_secret;
+        remote.curve_allow = allow;
+        remote.curve_allow_count = 1;
+    }
+    else
+        remote.insecure = true;
+    asynrole_remote_options_t plain = { .heartbeat = S_HEARTBEAT };
+    asynrole_error_t error;
+    asynrole_workers_t *refused =
+        asynrole_workers_new (agent, "tcp://10.77.1.1:*", NULL, NULL, &plain, &error);
+    TU_CHECK (!refused && error.code == ASYNROLE_EBADARG, "tcp:// off loopback in clear");
+    *workers = asynrole_workers_new (agent, "tcp://10.77.1.1:*", NULL, NULL, &remote, &error);
+    TU_CHECK (*workers, "workers: %s", error.detail);
+    return 0;
+}
+
+//  The refused: a worker whose key pair is not in curve_allow (the
+//  stranger, in w1), one holding the wrong server key (in w2). Their
+//  handshakes fail; the stranger's denials are counted (no event says
+//  so: the stats are asked, waiting on the events between asks); then
+//  they stop, having had nothing.
+static int
+s_hosts_refused (asynrole_workers_t *workers, tu_collector_t *events, s_proc_t **bad,
+                 asynrole_remote_stats_t *stats)
+{
+    TU_CHECK (s_workers_stats (workers, stats) == 0, "stats");
+    int64_t deadline = tu_now () + S_WAIT;
+    for (int i = 0; i < 1000 && stats->denied == 0 && tu_now () < deadline; i++) {
+        tu_collector_wait_errors (events, tu_collector_errors (events) + 1, 20);
+        TU_CHECK (s_workers_stats (workers, stats) == 0, "stats");
+    }
+    TU_CHECK (stats->denied >= 1, "the stranger's denial uncounted");
+    for (size_t i = 0; i < 2; i++) {
+        TU_CHECK (s_proc_stop (bad[i]), "a refused worker's end");
+        TU_CHECK (s_proc_handled (bad[i]) <= 0 && !strstr (bad[i]->text, "joined"),
+                  "a refused worker took datagrams: %s", bad[i]->text);
+    }
+    return 0;
+}
+
+//  A sender in each worker's host, each to both of the Agent's addresses
+static int
+s_hosts_send (asynrole_agent_t *agent, size_t each)
+{
+    asynrole_addr_t to[2] = { *asynrole_agent_local (agent, 0), *asynrole_agent_local (agent, 1) };
+    for (int w = 1; w <= 2; w++) {
+        int fd = s_socket_in (s_ns[w], w == 1 ? "10.77.1.2" : "10.77.2.2");
+        TU_CHECK (fd >= 0, "a sender in %s", s_ns[w]);
+        int rc = s_echo_run (fd, to, 2, each, 16);
+        close (fd);
+        TU_CHECK (rc == 0, "the echo run from %s", s_ns[w]);
+    }
+    return 0;
+}
+
 static int
 s_body_hosts (void *arg)
 {
@@ -718,92 +796,31 @@ s_body_hosts (void *arg)
     TU_CHECK (agent, "agent: %s", error.detail);
     static s_keys_t keys;
     TU_CHECK (!self->curve || s_keys_make (&keys) == 0, "keys");
-    const char *allow[] = { keys.client_public };
-    asynrole_remote_options_t remote = { .heartbeat = S_HEARTBEAT,
-                                         .on_event = s_on_event,
-                                         .event_ctx = events };
-    if (self->curve) {
-        remote.curve_public_key = keys.server_public;
-        remote.curve_secret_key = keys.server_secret;
-        remote.curve_allow = allow;
-        remote.curve_allow_count = 1;
-    }
-    else
-        remote.insecure = true;
-    //  Without CURVE or insecure, off loopback is refused
-    asynrole_remote_options_t plain = { .heartbeat = 250 };
-    asynrole_workers_t *refused =
-        asynrole_workers_new (agent, "tcp://10.77.1.1:*", NULL, NULL, &plain, &error);
-    TU_CHECK (!refused && error.code == ASYNROLE_EBADARG, "tcp:// off loopback in clear");
-    asynrole_workers_t *workers =
-        asynrole_workers_new (agent, "tcp://10.77.1.1:*", NULL, NULL, &remote, &error);
-    TU_CHECK (workers, "workers: %s", error.detail);
+    asynrole_workers_t *workers = NULL;
+    TU_CHECK (s_hosts_bind (self, agent, events, &keys, &workers) == 0, "the workers actor");
     const char *endpoint = asynrole_workers_endpoint (workers);
-    const char *good[] = { "--server-key",
-                           keys.server_public,
-                           "--public-key",
-                           keys.client_public,
-                           "--secret-key",
-                           keys.client_secret,
-                           NULL };
+    const char *good[7], *stranger[7], *wrong[7];
+    s_key_args (good, keys.server_public, keys.client_public, keys.client_secret);
+    s_key_args (stranger, keys.server_public, keys.other_public, keys.other_secret);
+    s_key_args (wrong, keys.other_public, keys.client_public, keys.client_secret);
     s_proc_t *procs[2] = { s_worker (s_ns[1], endpoint, "w1", 16, 0, self->curve ? good : NULL),
                            s_worker (s_ns[2], endpoint, "w2", 16, 0, self->curve ? good : NULL) };
     TU_CHECK (procs[0] && procs[1], "two workers started");
     s_proc_t *bad[2] = { NULL, NULL };
     if (self->curve) {
-        //  One holds a key pair not in curve_allow, one the wrong server key
-        const char *stranger[] = { "--server-key",
-                                   keys.server_public,
-                                   "--public-key",
-                                   keys.other_public,
-                                   "--secret-key",
-                                   keys.other_secret,
-                                   NULL };
-        const char *wrong[] = { "--server-key",
-                                keys.other_public,
-                                "--public-key",
-                                keys.client_public,
-                                "--secret-key",
-                                keys.client_secret,
-                                NULL };
         bad[0] = s_worker (s_ns[1], endpoint, "stranger", 16, 0, stranger);
         bad[1] = s_worker (s_ns[2], endpoint, "wrong-key", 16, 0, wrong);
         TU_CHECK (bad[0] && bad[1], "the refused workers started");
     }
     TU_CHECK (s_wait_events (events, ASYNROLE_OK, 2, S_WAIT), "two workers joined");
-
-    //  A sender in each worker's host, to both of the Agent's addresses
-    asynrole_addr_t to[2] = { *asynrole_agent_local (agent, 0), *asynrole_agent_local (agent, 1) };
     size_t each = s_slow () >= 20 ? 100 : 500;
-    int rc = 0;
-    for (int w = 1; w <= 2 && rc == 0; w++) {
-        int fd = s_socket_in (s_ns[w], w == 1 ? "10.77.1.2" : "10.77.2.2");
-        TU_CHECK (fd >= 0, "a sender in %s", s_ns[w]);
-        rc = s_echo_run (fd, to, 2, each, 16);
-        close (fd);
-    }
-    TU_CHECK (rc == 0, "the echo runs");
+    TU_CHECK (s_hosts_send (agent, each) == 0, "the echo runs");
     asynrole_remote_stats_t stats;
-    TU_CHECK (s_workers_stats (workers, &stats) == 0, "stats");
-    if (self->curve) {
-        //  The stranger's handshakes are refused, each counted (no event
-        //  says so: the stats are asked, waiting on the events between asks)
-        int64_t deadline = tu_now () + S_WAIT;
-        for (int i = 0; i < 1000 && stats.denied == 0 && tu_now () < deadline; i++) {
-            tu_collector_wait_errors (events, tu_collector_errors (events) + 1, 20);
-            TU_CHECK (s_workers_stats (workers, &stats) == 0, "stats");
-        }
-        TU_CHECK (stats.denied >= 1, "the stranger's denial uncounted");
-        for (size_t i = 0; i < 2; i++) {
-            TU_CHECK (s_proc_stop (bad[i]), "a refused worker's end");
-            TU_CHECK (s_proc_handled (bad[i]) <= 0 && !strstr (bad[i]->text, "joined"),
-                      "a refused worker took datagrams: %s", bad[i]->text);
-        }
-    }
+    TU_CHECK (!self->curve || s_hosts_refused (workers, events, bad, &stats) == 0, "refused");
     const char *names[] = { "w1", "w2" };
     TU_CHECK (s_echo_account (workers, events, procs, names, 2, 2 * each) == 0, "the account");
     TU_CHECK (s_workers_stats (workers, &stats) == 0, "stats");
-    //  The refused never said HELLO: the CURVE handshake (ZAP) turned them away
+    //  The refused never said HELLO: the CURVE handshake turned them away
     TU_CHECK (stats.joined == 2, "joined %llu", (unsigned long long) stats.joined);
     printf ("%s: the workers actor counted %llu refused handshakes\n",
             self->curve ? "CURVE" : "in clear", (unsigned long long) stats.denied);
@@ -893,6 +910,122 @@ s_drain (asynrole_agent_t *agent, asynrole_workers_t *workers, tu_collector_t *e
     return 0;
 }
 
+//  The storm: w2 (procs[1]) SIGKILLed a quarter in; half-way the sender
+//  holds until w2-again (procs[3]) joined. Returns 0 with *sent set.
+static int
+s_storm_run (asynrole_agent_t *agent, const char *endpoint, tu_collector_t *events,
+             s_proc_t **procs, size_t *sent)
+{
+    static s_storm_t storm;
+    memset (&storm, 0, sizeof storm);
+    pthread_mutex_init (&storm.mutex, NULL);
+    tu_cond_init (&storm.cond);
+    storm.total = 200000 / (size_t) s_slow ();
+    storm.hold_at = storm.total / 2;
+    ld_udp_open (&storm.udp, "127.0.0.1", asynrole_agent_local (agent, 0), 64);
+    double rate = 60000.0 / s_slow ();
+    int span = (int) (storm.total / rate * 1000) + S_WAIT;
+    ld_pacer_t *pacer = ld_pacer_new (s_storm_send, &storm, rate);
+    TU_CHECK (pacer, "the sender");
+    TU_CHECK (tu_wait_count (&storm.mutex, &storm.cond, &storm.sent, storm.total / 4, span),
+              "a quarter sent");
+    TU_CHECK (kill (procs[1]->pid, SIGKILL) == 0 && s_proc_reap (procs[1], S_WAIT), "w2 killed");
+    TU_CHECK (tu_wait_count (&storm.mutex, &storm.cond, &storm.sent, storm.hold_at, span),
+              "half sent");
+    procs[3] = s_worker (NULL, endpoint, "w2-again", S_CREDIT, 20, NULL);
+    TU_CHECK (procs[3] && s_wait_events (events, ASYNROLE_OK, 4, S_WAIT), "w2-again joined");
+    pthread_mutex_lock (&storm.mutex);
+    storm.hold = false;
+    pthread_mutex_unlock (&storm.mutex);
+    TU_CHECK (tu_wait_count (&storm.mutex, &storm.cond, &storm.sent, storm.total, span),
+              "all sent");
+    ld_pacer_destroy (&pacer);
+    *sent = storm.sent;
+    ld_udp_close (&storm.udp);
+    return 0;
+}
+
+//  The exact account at each hand-over: the Agent's socket, the Agent,
+//  the workers actor, the workers
+static int
+s_storm_account (const s_storm_case_t *self, size_t sent, const asynrole_stats_t *agent_sum,
+                 const asynrole_remote_stats_t *stats, tu_collector_t *events)
+{
+    uint64_t lost_reported = 0;
+    s_events (events, ASYNROLE_EDISCONNECTED, &lost_reported);
+    printf (
+        "storm (%s): sent %zu; Agent read %llu, kernel dropped %llu, dropped %llu, paused %llu; "
+        "workers: handed %llu, done %llu, lost %llu (reported %llu), dropped %llu, "
+        "paused %llu\n",
+        self->overflow == ASYNROLE_OVERFLOW_PAUSE ? "pause" : "drop", sent,
+        (unsigned long long) agent_sum->rx_datagrams,
+        (unsigned long long) agent_sum->kernel_dropped, (unsigned long long) agent_sum->dropped,
+        (unsigned long long) agent_sum->paused, (unsigned long long) stats->datagrams,
+        (unsigned long long) stats->done, (unsigned long long) stats->lost_datagrams,
+        (unsigned long long) lost_reported, (unsigned long long) stats->dropped,
+        (unsigned long long) stats->paused);
+    TU_CHECK (agent_sum->rx_datagrams + agent_sum->kernel_dropped == sent,
+              "the Agent's socket: read %llu + kernel dropped %llu != sent %zu",
+              (unsigned long long) agent_sum->rx_datagrams,
+              (unsigned long long) agent_sum->kernel_dropped, sent);
+    //  A pausing Agent drops the one batch it read when it reached
+    //  max_bytes (asynrole_types.h), counted; a dropping one has room
+    TU_CHECK (agent_sum->filtered == 0 && agent_sum->rate_limited == 0
+                  && (self->overflow == ASYNROLE_OVERFLOW_PAUSE || agent_sum->dropped == 0),
+              "the Agent dropped %llu", (unsigned long long) agent_sum->dropped);
+    uint64_t delivered = agent_sum->rx_datagrams - agent_sum->dropped;
+    TU_CHECK (stats->datagrams + stats->dropped == delivered,
+              "the workers actor: handed %llu + dropped %llu != delivered %llu",
+              (unsigned long long) stats->datagrams, (unsigned long long) stats->dropped,
+              (unsigned long long) delivered);
+    TU_CHECK (stats->datagrams == stats->done + stats->lost_datagrams && stats->in_worker == 0,
+              "handed %llu != done %llu + lost %llu (with workers %llu)",
+              (unsigned long long) stats->datagrams, (unsigned long long) stats->done,
+              (unsigned long long) stats->lost_datagrams, (unsigned long long) stats->in_worker);
+    if (stats->lost != 1)
+        s_print_events (events);
+    TU_CHECK (stats->lost_datagrams <= S_CREDIT && stats->lost == 1
+                  && lost_reported == stats->lost_datagrams,
+              "lost %llu datagrams with %llu workers (reported %llu)",
+              (unsigned long long) stats->lost_datagrams, (unsigned long long) stats->lost,
+              (unsigned long long) lost_reported);
+    TU_CHECK (self->overflow != ASYNROLE_OVERFLOW_PAUSE || stats->dropped == 0,
+              "paused, yet dropped %llu", (unsigned long long) stats->dropped);
+    return 0;
+}
+
+//  Each worker's record: the killed one's holds the loss, its successor
+//  served, the survivors' own counts (at SIGTERM) are their done
+static int
+s_storm_records (asynrole_workers_t *workers, s_proc_t **procs,
+                 const asynrole_remote_stats_t *stats)
+{
+    asynrole_worker_info_t info;
+    TU_CHECK (s_worker_info (workers, "w2", &info) == 0, "w2's record");
+    TU_CHECK (!info.connected && info.lost_datagrams == stats->lost_datagrams
+                  && info.datagrams == info.done + info.lost_datagrams,
+              "w2: handed %llu, done %llu, lost %llu", (unsigned long long) info.datagrams,
+              (unsigned long long) info.done, (unsigned long long) info.lost_datagrams);
+    uint64_t done = info.done;
+    TU_CHECK (s_worker_info (workers, "w2-again", &info) == 0 && info.datagrams > 0,
+              "w2-again got nothing");
+    const char *names[4] = { "w1", "w2", "w3", "w2-again" };
+    for (size_t i = 0; i < 4; i++) {
+        if (i == 1)
+            continue;
+        TU_CHECK (s_proc_stop (procs[i]), "%s's end", names[i]);
+        long long handled = s_proc_handled (procs[i]);
+        TU_CHECK (s_worker_info (workers, names[i], &info) == 0, "%s's record", names[i]);
+        TU_CHECK (handled > 0 && info.done == (uint64_t) handled && info.lost_datagrams == 0,
+                  "%s handled %lld; its record: done %llu, lost %llu", names[i], handled,
+                  (unsigned long long) info.done, (unsigned long long) info.lost_datagrams);
+        done += info.done;
+    }
+    TU_CHECK (done == stats->done, "the records' done add up to %llu, not %llu",
+              (unsigned long long) done, (unsigned long long) stats->done);
+    return 0;
+}
+
 static int
 s_body_storm (void *arg)
 {
@@ -925,107 +1058,14 @@ s_body_storm (void *arg)
                            s_worker (NULL, endpoint, "w3", S_CREDIT, 20, NULL), NULL };
     TU_CHECK (procs[0] && procs[1] && procs[2], "three workers started");
     TU_CHECK (s_wait_events (events, ASYNROLE_OK, 3, S_WAIT), "three workers joined");
-
-    static s_storm_t storm;
-    memset (&storm, 0, sizeof storm);
-    pthread_mutex_init (&storm.mutex, NULL);
-    tu_cond_init (&storm.cond);
-    storm.total = 200000 / (size_t) s_slow ();
-    storm.hold_at = storm.total / 2;
-    ld_udp_open (&storm.udp, "127.0.0.1", asynrole_agent_local (agent, 0), 64);
-    double rate = 60000.0 / s_slow ();
-    int span = (int) (storm.total / rate * 1000) + S_WAIT;
-    ld_pacer_t *pacer = ld_pacer_new (s_storm_send, &storm, rate);
-    TU_CHECK (pacer, "the sender");
-    //  A quarter in: w2 dies; half-way: the sender holds until its
-    //  successor joined
-    TU_CHECK (tu_wait_count (&storm.mutex, &storm.cond, &storm.sent, storm.total / 4, span),
-              "a quarter sent");
-    TU_CHECK (kill (procs[1]->pid, SIGKILL) == 0 && s_proc_reap (procs[1], S_WAIT), "w2 killed");
-    TU_CHECK (tu_wait_count (&storm.mutex, &storm.cond, &storm.sent, storm.hold_at, span),
-              "half sent");
-    procs[3] = s_worker (NULL, endpoint, "w2-again", S_CREDIT, 20, NULL);
-    TU_CHECK (procs[3] && s_wait_events (events, ASYNROLE_OK, 4, S_WAIT), "w2-again joined");
-    pthread_mutex_lock (&storm.mutex);
-    storm.hold = false;
-    pthread_mutex_unlock (&storm.mutex);
-    TU_CHECK (tu_wait_count (&storm.mutex, &storm.cond, &storm.sent, storm.total, span),
-              "all sent");
-    ld_pacer_destroy (&pacer);
-    size_t sent = storm.sent;
-    ld_udp_close (&storm.udp);
+    size_t sent = 0;
+    TU_CHECK (s_storm_run (agent, endpoint, events, procs, &sent) == 0, "the storm");
     TU_CHECK (s_wait_events (events, ASYNROLE_EDISCONNECTED, 1, 2 * S_WAIT), "w2's loss reported");
-
     asynrole_stats_t agent_sum;
     asynrole_remote_stats_t stats;
     TU_CHECK (s_drain (agent, workers, events, sent, &agent_sum, &stats) == 0, "drained");
-    uint64_t lost_reported = 0;
-    s_events (events, ASYNROLE_EDISCONNECTED, &lost_reported);
-    printf (
-        "storm (%s): sent %zu; Agent read %llu, kernel dropped %llu, dropped %llu, paused %llu; "
-        "workers: handed %llu, done %llu, lost %llu (reported %llu), dropped %llu, "
-        "paused %llu\n",
-        self->overflow == ASYNROLE_OVERFLOW_PAUSE ? "pause" : "drop", sent,
-        (unsigned long long) agent_sum.rx_datagrams, (unsigned long long) agent_sum.kernel_dropped,
-        (unsigned long long) agent_sum.dropped, (unsigned long long) agent_sum.paused,
-        (unsigned long long) stats.datagrams, (unsigned long long) stats.done,
-        (unsigned long long) stats.lost_datagrams, (unsigned long long) lost_reported,
-        (unsigned long long) stats.dropped, (unsigned long long) stats.paused);
-    //  The exact account, at each hand-over
-    TU_CHECK (agent_sum.rx_datagrams + agent_sum.kernel_dropped == sent,
-              "the Agent's socket: read %llu + kernel dropped %llu != sent %zu",
-              (unsigned long long) agent_sum.rx_datagrams,
-              (unsigned long long) agent_sum.kernel_dropped, sent);
-    //  A pausing Agent drops the one batch it read when it reached
-    //  max_bytes (asynrole_types.h), counted; a dropping one has room
-    TU_CHECK (agent_sum.filtered == 0 && agent_sum.rate_limited == 0
-                  && (self->overflow == ASYNROLE_OVERFLOW_PAUSE || agent_sum.dropped == 0),
-              "the Agent dropped %llu", (unsigned long long) agent_sum.dropped);
-    uint64_t delivered = agent_sum.rx_datagrams - agent_sum.dropped;
-    TU_CHECK (stats.datagrams + stats.dropped == delivered,
-              "the workers actor: handed %llu + dropped %llu != delivered %llu",
-              (unsigned long long) stats.datagrams, (unsigned long long) stats.dropped,
-              (unsigned long long) delivered);
-    TU_CHECK (stats.datagrams == stats.done + stats.lost_datagrams && stats.in_worker == 0,
-              "handed %llu != done %llu + lost %llu (with workers %llu)",
-              (unsigned long long) stats.datagrams, (unsigned long long) stats.done,
-              (unsigned long long) stats.lost_datagrams, (unsigned long long) stats.in_worker);
-    if (stats.lost != 1)
-        s_print_events (events);
-    TU_CHECK (stats.lost_datagrams <= S_CREDIT && stats.lost == 1
-                  && lost_reported == stats.lost_datagrams,
-              "lost %llu datagrams with %llu workers (reported %llu)",
-              (unsigned long long) stats.lost_datagrams, (unsigned long long) stats.lost,
-              (unsigned long long) lost_reported);
-    if (self->overflow == ASYNROLE_OVERFLOW_PAUSE)
-        TU_CHECK (stats.dropped == 0, "paused, yet dropped %llu",
-                  (unsigned long long) stats.dropped);
-
-    //  The killed worker's record holds the loss; its successor served
-    asynrole_worker_info_t info;
-    TU_CHECK (s_worker_info (workers, "w2", &info) == 0, "w2's record");
-    TU_CHECK (!info.connected && info.lost_datagrams == stats.lost_datagrams
-                  && info.datagrams == info.done + info.lost_datagrams,
-              "w2: handed %llu, done %llu, lost %llu", (unsigned long long) info.datagrams,
-              (unsigned long long) info.done, (unsigned long long) info.lost_datagrams);
-    uint64_t done = info.done;
-    TU_CHECK (s_worker_info (workers, "w2-again", &info) == 0 && info.datagrams > 0,
-              "w2-again got nothing");
-    //  The survivors' own counts are their done at the workers actor
-    const char *names[4] = { "w1", "w2", "w3", "w2-again" };
-    for (size_t i = 0; i < 4; i++) {
-        if (i == 1)
-            continue;
-        TU_CHECK (s_proc_stop (procs[i]), "%s's end", names[i]);
-        long long handled = s_proc_handled (procs[i]);
-        TU_CHECK (s_worker_info (workers, names[i], &info) == 0, "%s's record", names[i]);
-        TU_CHECK (handled > 0 && info.done == (uint64_t) handled && info.lost_datagrams == 0,
-                  "%s handled %lld; its record: done %llu, lost %llu", names[i], handled,
-                  (unsigned long long) info.done, (unsigned long long) info.lost_datagrams);
-        done += info.done;
-    }
-    TU_CHECK (done == stats.done, "the records' done add up to %llu, not %llu",
-              (unsigned long long) done, (unsigned long long) stats.done);
+    TU_CHECK (s_storm_account (self, sent, &agent_sum, &stats, events) == 0, "the account");
+    TU_CHECK (s_storm_records (workers, procs, &stats) == 0, "the workers' records");
     asynrole_workers_destroy (&workers);
     asynrole_agent_destroy (&agent);
     tu_collector_destroy (&events);
@@ -1199,6 +1239,32 @@ s_ask (asynrole_client_t *client, s_slot_t *slots, size_t index, const asynrole_
     return 0;
 }
 
+//  A bulk of S_BULK through the server: every entry its reply
+static int
+s_bulk (asynrole_client_t *client, const asynrole_addr_t *echo)
+{
+    asynrole_error_t error;
+    static asynrole_bulk_entry_t entries[S_BULK];
+    static uint8_t bulk_data[S_BULK][16];
+    memset (entries, 0, sizeof entries);
+    for (size_t i = 0; i < S_BULK; i++) {
+        uint64_t seq = 1000000 + i;
+        memcpy (bulk_data[i], &seq, 8);
+        memset (bulk_data[i] + 8, 0x7e, 8);
+        entries[i].request.data = bulk_data[i];
+        entries[i].request.size = 16;
+        entries[i].request.destination = echo;
+    }
+    int replies = asynrole_client_bulk (client, entries, S_BULK, &error);
+    TU_CHECK (replies == S_BULK, "bulk: %d replies (%s)", replies, error.detail);
+    for (size_t i = 0; i < S_BULK; i++)
+        TU_CHECK (entries[i].error.code == ASYNROLE_OK && entries[i].reply.size == 16
+                      && !memcmp (entries[i].reply.data, bulk_data[i], 16),
+                  "bulk entry %zu: code %d", i, entries[i].error.code);
+    asynrole_bulk_free (entries, S_BULK);
+    return 0;
+}
+
 static int
 s_body_client (void *arg)
 {
@@ -1228,25 +1294,7 @@ s_body_client (void *arg)
                   "request %zu: %d results, code %d", i, self->calls[i], self->codes[i]);
     TU_CHECK (self->bad_replies == 0, "%zu replies not their request's", self->bad_replies);
 
-    //  Bulk: every entry its reply
-    static asynrole_bulk_entry_t entries[S_BULK];
-    static uint8_t bulk_data[S_BULK][16];
-    memset (entries, 0, sizeof entries);
-    for (size_t i = 0; i < S_BULK; i++) {
-        uint64_t seq = 1000000 + i;
-        memcpy (bulk_data[i], &seq, 8);
-        memset (bulk_data[i] + 8, 0x7e, 8);
-        entries[i].request.data = bulk_data[i];
-        entries[i].request.size = 16;
-        entries[i].request.destination = &echo;
-    }
-    int replies = asynrole_client_bulk (client, entries, S_BULK, &error);
-    TU_CHECK (replies == S_BULK, "bulk: %d replies (%s)", replies, error.detail);
-    for (size_t i = 0; i < S_BULK; i++)
-        TU_CHECK (entries[i].error.code == ASYNROLE_OK && entries[i].reply.size == 16
-                      && !memcmp (entries[i].reply.data, bulk_data[i], 16),
-                  "bulk entry %zu: code %d", i, entries[i].error.code);
-    asynrole_bulk_free (entries, S_BULK);
+    TU_CHECK (s_bulk (client, &echo) == 0, "the bulk");
 
     //  Requests that wait for ever, then the server goes
     asynrole_policy_t forever = { .timeout = 600000, .retries = 0 };
