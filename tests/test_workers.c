@@ -460,6 +460,60 @@ test_round_trip_ipc (void **state)
 }
 
 //  -------------------------------------------------------------------------
+//  local: the Agent's own callback first, in the workers actor's thread
+
+static bool
+s_local (void *ctx, asynrole_agent_t *agent, const asynrole_datagram_t *datagram)
+{
+    size_t *kept = (size_t *) ctx;
+    if (datagram->size == 0 || datagram->data[0] != 'L')
+        return false;
+    (*kept)++;
+    return asynrole_agent_reply (agent, datagram, "local", 5, NULL) == 0;
+}
+
+static void
+test_local_first (void **state)
+{
+    (void) state;
+    asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
+    hub_events_t events;
+    s_hub_events_init (&events);
+    size_t kept = 0;
+    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
+                                          .heartbeat_timeout = s_hb_timeout,
+                                          .on_event = s_hub_event,
+                                          .event_ctx = &events };
+    asynrole_workers_t *hub =
+        asynrole_workers_new (agent, "inproc://test-local", s_local, &kept, &options, NULL);
+    assert_non_null (hub);
+    s_hubs[0] = hub;
+    wk_t wk;
+    s_wk_init (&wk);
+    wk.echo = true;
+    asynrole_worker_t *worker = s_worker_new ("inproc://test-local", &wk, 4, "remote");
+    WAIT_HUB (&events, joined, 1);
+    asynrole_addr_t client;
+    int fd = tu_client ("127.0.0.1", &client);
+    asynrole_addr_t to = s_agent_addr (agent, 0);
+    char buf[16];
+    asynrole_addr_t from;
+    s_send_udp (fd, &to, "Lhere");
+    assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 5);
+    assert_string_equal (buf, "local");
+    s_send_udp (fd, &to, "there");
+    assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 5);
+    assert_string_equal (buf, "there");
+    asynrole_remote_stats_t stats = s_stats (hub);
+    assert_int_equal (stats.datagrams, 1);
+    assert_int_equal (kept, 1);  //  the stats answer came after the callback
+    close (fd);
+    s_worker_destroy (&worker);
+    s_hub_destroy (&hub);
+    tu_agent_destroy (&agent);
+}
+
+//  -------------------------------------------------------------------------
 //  Credit: a worker of credit 3 that blocks never holds more than 3
 
 static void
@@ -1183,6 +1237,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_round_trip_inproc, s_teardown),
         cmocka_unit_test_teardown (test_round_trip_tcp, s_teardown),
         cmocka_unit_test_teardown (test_round_trip_ipc, s_teardown),
+        cmocka_unit_test_teardown (test_local_first, s_teardown),
         cmocka_unit_test_teardown (test_credit_never_exceeded, s_teardown),
         cmocka_unit_test_teardown (test_spreading, s_teardown),
         cmocka_unit_test_teardown (test_drop_when_full, s_teardown),
