@@ -220,7 +220,9 @@ ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agen
 //  it). Not from its own callbacks (refused, logged: nothing happens).
 ASYNROLE_EXPORT void asynrole_workers_destroy (asynrole_workers_t **self_p);
 
-//  The endpoint bound, with the port the kernel chose for "tcp://...:*"
+//  The endpoint bound, with the port the kernel chose for "tcp://...:*".
+//  _stats and _list wait at most options.timeout; from the workers actor's
+//  own callbacks (local, on_event) they are refused (ASYNROLE_EBADARG).
 ASYNROLE_EXPORT const char *asynrole_workers_endpoint (asynrole_workers_t *self);
 
 ASYNROLE_EXPORT int asynrole_workers_stats (asynrole_workers_t *self,

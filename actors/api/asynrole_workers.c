@@ -139,6 +139,9 @@ asynrole_workers_stats (asynrole_workers_t *self, asynrole_remote_stats_t *stats
 {
     if (!self || !stats)
         return error_badarg (error, "no workers, or nowhere to put their counters");
+    if (actor_is_self (self->actor))
+        return error_badarg (error, "not from the workers actor's own callbacks: %s",
+                             self->args.name);
     zframe_t *blob;
     zmsg_t *request = zmsg_new ();
     if (request)
@@ -161,6 +164,9 @@ asynrole_workers_list (asynrole_workers_t *self, asynrole_worker_info_t *info, s
 {
     if (!self || (!info && max))
         return error_badarg (error, "no workers, or nowhere to put their records");
+    if (actor_is_self (self->actor))
+        return error_badarg (error, "not from the workers actor's own callbacks: %s",
+                             self->args.name);
     zframe_t *blob;
     zmsg_t *request = zmsg_new ();
     if (request)

@@ -275,8 +275,9 @@ s_timers (self_t *self)
              || (!self->joined && !self->hello_due
                  && self->now - self->hello_at >= self->args->heartbeat_timeout))
         s_hub_lost (self, "no WELCOME", false);  //  a new socket, HELLO again
-    else if (self->joined && self->now - self->sent >= self->heartbeat)
-        s_send (self, rwire_simple (RWIRE_HEARTBEAT));
+    else if (self->joined && self->now - self->sent >= self->heartbeat
+             && s_send (self, rwire_simple (RWIRE_HEARTBEAT)))
+        self->sent = self->now;  //  not connected now: tried, the next one is due later
 }
 
 //  ms until the next timer is due

@@ -551,9 +551,15 @@ s_bind (self_t *self, asynrole_error_t *error)
 static void
 s_unbind (self_t *self)
 {
+    const char *bound = self->args->bound;
+    //  inproc:// has no listener: its unbind takes the name at once
+    if (strncmp (bound, "inproc://", 9) == 0) {
+        zmq_unbind (self->router, bound);
+        return;
+    }
     char monitor[64];
     snprintf (monitor, sizeof monitor, "inproc://asynrole-workers-unbind-%p", (void *) self);
-    if (!*self->args->bound || zmq_socket_monitor (self->router, monitor, ZMQ_EVENT_CLOSED))
+    if (!*bound || zmq_socket_monitor (self->router, monitor, ZMQ_EVENT_CLOSED))
         return;
     void *events = ctx_socket (ZMQ_PAIR, NULL);
     if (events && zmq_connect (events, monitor) == 0
