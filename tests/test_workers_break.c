@@ -502,7 +502,7 @@ test_break_bug_welcome_heartbeat_wraps (void **state)
     void *router = ctx_socket (ZMQ_ROUTER, NULL);
     assert_non_null (router);
     assert_int_equal (zmq_bind (router, "inproc://breakw-router"), 0);
-    wk_t wk;
+    static wk_t wk;
     s_wk_init (&wk);
     asynrole_worker_t *worker = s_worker_new ("inproc://breakw-router", &wk, 4, "victim");
     //  Its HELLO
@@ -552,7 +552,7 @@ test_break_bug_error_storm_events (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-storm", ASYNROLE_OVERFLOW_DROP, &events);
@@ -609,7 +609,7 @@ test_break_stats_from_own_callback (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
                                           .heartbeat_timeout = s_hb_timeout,
@@ -676,11 +676,11 @@ test_break_bug_send_timeout_still_sent (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-late", ASYNROLE_OVERFLOW_DROP, &events);
-    wk_t wk;
+    static wk_t wk;
     s_wk_init (&wk);
     wk.block = true;
     asynrole_remote_options_t options = {
@@ -729,7 +729,7 @@ test_break_bug_worker_datagram_before_welcome (void **state)
     void *router = ctx_socket (ZMQ_ROUTER, NULL);
     assert_non_null (router);
     assert_int_equal (zmq_bind (router, "inproc://breakw-early"), 0);
-    wk_t wk;
+    static wk_t wk;
     s_wk_init (&wk);
     asynrole_worker_t *worker = s_worker_new ("inproc://breakw-early", &wk, 4, "early");
     assert_true (frames_wait (router, TU_TIMEOUT_MS) > 0);
@@ -918,7 +918,7 @@ test_break_credit_abuse (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-credit", ASYNROLE_OVERFLOW_DROP, &events);
@@ -974,7 +974,7 @@ test_break_hello_abuse (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
                                           .heartbeat_timeout = s_hb_timeout,
@@ -1055,7 +1055,7 @@ test_break_send_abuse (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-send", ASYNROLE_OVERFLOW_DROP, &events);
@@ -1121,7 +1121,7 @@ test_break_garbage (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
@@ -1187,7 +1187,7 @@ test_break_pause_hoarder (void **state)
     (void) state;
     asynrole_options_t agent_options = { .pipe_mode = true, .max_bytes = 1024 * 1024 };
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &agent_options);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-pause", ASYNROLE_OVERFLOW_PAUSE, &events);
@@ -1209,7 +1209,7 @@ test_break_pause_hoarder (void **state)
     assert_int_equal (stats.dropped, 0);
     assert_true (stats.paused >= 1);
     //  A worker comes: it takes the rest
-    wk_t wk;
+    static wk_t wk;
     s_wk_init (&wk);
     asynrole_worker_t *worker = s_worker_new ("inproc://breakw-pause", &wk, 4, "rescuer");
     WAIT_WK (&wk, returned, sent - 3);
@@ -1244,7 +1244,7 @@ test_break_many_workers (void **state)
         N = 300
     };
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
@@ -1330,7 +1330,7 @@ test_break_churn_storm (void **state)
     (void) state;
     asynrole_options_t agent_options = { .pipe_mode = true, .max_bytes = 8 * 1024 * 1024 };
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &agent_options);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-churn", ASYNROLE_OVERFLOW_DROP, &events);
@@ -1341,16 +1341,17 @@ test_break_churn_storm (void **state)
     pthread_t threads[4];
     for (int i = 0; i < 4; i++)
         assert_int_equal (pthread_create (&threads[i], NULL, s_poller, &poller), 0);
-    wk_t steady;
+    static wk_t steady;
     s_wk_init (&steady);
     steady.hub = hub;
     asynrole_worker_t *keeper = s_worker_new ("inproc://breakw-churn", &steady, 8, "steady");
     WAIT_HUB (&events, joined, 1);
+    WAIT_WK (&steady, joined, 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
     asynrole_addr_t to = s_agent_addr (agent, 0);
     size_t sent = 0;
-    wk_t churn[6];
+    static wk_t churn[6];
     for (int round = 0; round < 6; round++) {
         s_wk_init (&churn[round]);
         churn[round].hub = hub;
@@ -1411,6 +1412,83 @@ test_break_churn_storm (void **state)
 }
 
 //  -------------------------------------------------------------------------
+//  The local callback keeps every third datagram: Agent rx = handed to
+//  workers + dropped + kept locally, exactly (the workers actor has no
+//  counter of its own for the local ones: the test counts them)
+
+static atomic_size_t s_local_seen;
+static atomic_size_t s_local_kept;
+
+static bool
+s_local_third (void *ctx, asynrole_agent_t *agent, const asynrole_datagram_t *datagram)
+{
+    (void) ctx;
+    (void) agent;
+    (void) datagram;
+    if (atomic_fetch_add (&s_local_seen, 1) % 3 == 0) {
+        atomic_fetch_add (&s_local_kept, 1);
+        return true;
+    }
+    return false;
+}
+
+static void
+test_break_local_account (void **state)
+{
+    (void) state;
+    atomic_store (&s_local_seen, 0);
+    atomic_store (&s_local_kept, 0);
+    asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
+    static hub_events_t events;
+    s_hub_events_init (&events);
+    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
+                                          .heartbeat_timeout = s_hb_timeout,
+                                          .on_event = s_hub_event,
+                                          .event_ctx = &events };
+    asynrole_workers_t *hub =
+        asynrole_workers_new (agent, "inproc://breakw-local", s_local_third, NULL, &options, NULL);
+    assert_non_null (hub);
+    s_hubs[0] = hub;
+    static wk_t wk;
+    s_wk_init (&wk);
+    asynrole_worker_t *worker = s_worker_new ("inproc://breakw-local", &wk, 2, "half");
+    WAIT_HUB (&events, joined, 1);
+    WAIT_WK (&wk, joined, 1);  //  its WELCOME read: sends go through
+    asynrole_addr_t client;
+    int fd = tu_client ("127.0.0.1", &client);
+    asynrole_addr_t to = s_agent_addr (agent, 0);
+    const size_t sent = 600;
+    for (size_t i = 0; i < sent; i++)
+        s_send_udp (fd, &to, "l");
+    asynrole_stats_t agent_stats;
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    do {
+        s_barrier (worker, fd, &client);
+        agent_stats = tu_agent_stats (agent, 0);
+    } while (agent_stats.rx_datagrams + agent_stats.kernel_dropped < sent && tu_now () < deadline);
+    //  Everything the Agent read reached the workers actor: the local
+    //  callback saw it all once its count is rx - the Agent's own drops
+    size_t seen;
+    do {
+        s_barrier (worker, fd, &client);
+        seen = atomic_load (&s_local_seen);
+    } while (seen < agent_stats.rx_datagrams - agent_stats.dropped && tu_now () < deadline);
+    asynrole_remote_stats_t stats = s_stats (hub);
+    size_t kept = atomic_load (&s_local_kept);
+    printf ("rx %" PRIu64 " = handed %" PRIu64 " + dropped %" PRIu64 " + kept %zu + agent %" PRIu64
+            "\n",
+            agent_stats.rx_datagrams, stats.datagrams, stats.dropped, kept, agent_stats.dropped);
+    assert_int_equal (agent_stats.rx_datagrams,
+                      stats.datagrams + stats.dropped + kept + agent_stats.dropped);
+    assert_int_equal (seen, stats.datagrams + stats.dropped + kept);
+    s_account (hub);
+    close (fd);
+    s_worker_destroy (&worker);
+    s_hub_destroy (&hub);
+    tu_agent_destroy (&agent);
+}
+
+//  -------------------------------------------------------------------------
 //  100,000 datagrams through two workers (PAUSE, windows so that the
 //  kernel drops none): the account exact, leaks left to the sanitizer
 
@@ -1419,12 +1497,12 @@ test_break_hundred_thousand (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-100k", ASYNROLE_OVERFLOW_PAUSE, &events);
     //  One record for both workers (it has its own lock)
-    wk_t wk;
+    static wk_t wk;
     s_wk_init (&wk);
     asynrole_worker_t *worker[2];
     for (int i = 0; i < 2; i++)
@@ -1468,11 +1546,11 @@ test_break_callback_past_timeout (void **state)
     (void) state;
     s_hb_timeout = 3 * T_HEARTBEAT;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-block", ASYNROLE_OVERFLOW_DROP, &events);
-    wk_t wk;
+    static wk_t wk;
     s_wk_init (&wk);
     wk.block = true;
     wk.echo = true;
@@ -1535,7 +1613,7 @@ test_break_destroy_from_event (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    hub_events_t events;
+    static hub_events_t events;
     s_hub_events_init (&events);
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://breakw-evd", ASYNROLE_OVERFLOW_DROP, &events);
@@ -1551,7 +1629,7 @@ test_break_destroy_from_event (void **state)
     assert_int_equal (stats.left, 1);
     assert_int_equal (stats.peers, 0);
     //  A reply from another thread
-    wk_t wk;
+    static wk_t wk;
     s_wk_init (&wk);
     wk.block = true;
     asynrole_worker_t *worker = s_worker_new ("inproc://breakw-evd", &wk, 1, "held");
@@ -1674,11 +1752,11 @@ test_break_resources_back (void **state)
     //  at the first thread: counted with the Agent's)
     int threads = s_threads ();
     for (int round = 0; round < 3; round++) {
-        hub_events_t events;
+        static hub_events_t events;
         s_hub_events_init (&events);
         asynrole_workers_t *hub =
             s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
-        wk_t wk;
+        static wk_t wk;
         s_wk_init (&wk);
         wk.echo = true;
         asynrole_worker_t *w1 = s_worker_new (asynrole_workers_endpoint (hub), &wk, 4, "r1");
@@ -1723,6 +1801,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_break_pause_hoarder, s_teardown),
         cmocka_unit_test_teardown (test_break_many_workers, s_teardown),
         cmocka_unit_test_teardown (test_break_churn_storm, s_teardown),
+        cmocka_unit_test_teardown (test_break_local_account, s_teardown),
         cmocka_unit_test_teardown (test_break_hundred_thousand, s_teardown),
         cmocka_unit_test_teardown (test_break_callback_past_timeout, s_teardown),
         cmocka_unit_test_teardown (test_break_destroy_from_event, s_teardown),
