@@ -948,7 +948,8 @@ test_cancel_races_result (void **state)
     assert_int_equal (s_results_count (s_fix.results), 300);
     assert_int_equal (s_fix.results->duplicates, 0);
     fprintf (stderr, "cancelled %d, ended first %d\n", cancelled, ended);
-    assert_true (s_drained (TU_TIMEOUT_MS) || s_server_stats (s_fix.server).in_flight == 0);
+    asynrole_client_destroy (&s_fix.client);
+    assert_true (s_drained (TU_TIMEOUT_MS));
 }
 
 //  Destroyed from a result's callback with more RESULTs waiting on its
@@ -1339,7 +1340,12 @@ test_manager_destroyed_first (void **state)
 //  every request ends once with its reply, and everything drains
 #define CLIENTS 100
 
-#if defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BREAK_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(BREAK_TSAN)
 static size_t s_per_client = 250;  //  TSan: a quarter, within the case's 10 s
 #else
 static size_t s_per_client = 1000;
