@@ -871,6 +871,43 @@ test_cancel_new_from_callback (void **state)
     assert_int_equal (in_flight, 0);
 }
 
+//  max_in_flight 1, the next request made from the result's callback of
+//  the one before (a chain, one at a time): the ending request awaits no
+//  result any more, yet its slot is given back only after its callback
+//  returns (rclient.c s_end: atomic_fetch_sub after the callback), so the
+//  next is refused with EWOULDBLOCK
+static void
+s_hook_chain (results_t *self, asynrole_client_t *client, const asynrole_result_t *result)
+{
+    if (result->handle >= 3)
+        return;
+    asynrole_error_t error;
+    uint64_t handle = s_try_request (client, result->handle + 1, &s_fix.echo, NULL, self, &error);
+    if (!handle) {
+        pthread_mutex_lock (&self->mutex);
+        self->hook_rc = (int) error.code;
+        self->hook = NULL;
+        pthread_mutex_unlock (&self->mutex);
+        fprintf (stderr, "the next request from the callback: %s\n", error.detail);
+    }
+}
+
+static void
+test_chain_from_callback_at_max (void **state)
+{
+    (void) state;
+    s_fix.options.max_in_flight = 1;
+    s_start (0, true);
+    s_fix.results->hook = s_hook_chain;
+    s_request (s_fix.client, 1, &s_fix.echo, NULL, s_fix.results);
+    bool chained = s_results_wait (s_fix.results, 3, 2000);
+    pthread_mutex_lock (&s_fix.results->mutex);
+    int code = s_fix.results->hook_rc;
+    pthread_mutex_unlock (&s_fix.results->mutex);
+    assert_int_equal (code, ASYNROLE_OK);
+    assert_true (chained);
+}
+
 //  Cancel from a callback of requests under way, and destroy from a
 //  callback: every request ends once
 static void
@@ -1531,6 +1568,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_server_long_heartbeat_timeout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_hostile_server, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_cancel_new_from_callback, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_chain_from_callback_at_max, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_cancel_others_from_callback, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_cancel_races_result, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_destroy_from_callback_then_results, s_setup,
