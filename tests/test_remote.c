@@ -6,6 +6,7 @@
 #include "rwire.h"
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 //  -------------------------------------------------------------------------
 //  Results: every handle's results, counted (exactly one each)
@@ -307,6 +308,15 @@ test_request_reply_inproc (void **state)
     s_one_reply ("inproc://test-remote");
 }
 
+static void
+test_request_reply_ipc (void **state)
+{
+    (void) state;
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "ipc://@asynrole-test-remote-%d", (int) getpid ());
+    s_one_reply (endpoint);
+}
+
 //  The client's policy crosses: 3 attempts, then ENORESPONSE
 static void
 test_no_response (void **state)
@@ -503,6 +513,22 @@ test_bulk (void **state)
     assert_int_equal (entries[3].error.code, ASYNROLE_EBADARG);
     assert_int_equal (entries[4].error.code, ASYNROLE_EBADARG);
     asynrole_bulk_free (entries, 5);
+    //  More entries than the client's max_in_flight: they go as others end
+    asynrole_remote_options_t two = s_fix.options;
+    two.max_in_flight = 2;
+    asynrole_client_t *client =
+        asynrole_client_new (asynrole_server_endpoint (s_fix.server), &two, &error);
+    assert_non_null (client);
+    for (int i = 0; i < 5; i++)
+        entries[i] = (asynrole_bulk_entry_t){
+            .request = { .data = data[i], .size = 16, .destination = &s_fix.echo }
+        };
+    replies = asynrole_client_bulk (client, entries, 5, &error);
+    asynrole_client_destroy (&client);
+    assert_int_equal (replies, 5);
+    for (int i = 0; i < 5; i++)
+        assert_memory_equal (entries[i].reply.data, data[i], 16);
+    asynrole_bulk_free (entries, 5);
 }
 
 //  A bulk dispatch waiting while its client is destroyed: every entry ends
@@ -560,12 +586,35 @@ test_server_destroyed (void **state)
     assert_true (s_events_wait (&s_events, ASYNROLE_OK, 2, TU_TIMEOUT_MS) >= 0);
     for (int i = 0; i < 100 && s_server_stats (s_fix.server).in_flight < 50; i++)
         s_client_stats (s_fix.client);  //  a round trip each
+    char endpoint[256];
+    snprintf (endpoint, sizeof endpoint, "%s", asynrole_server_endpoint (s_fix.server));
     asynrole_server_destroy (&s_fix.server);
     assert_true (s_results_wait (s_fix.results, 50, TU_TIMEOUT_MS));
     assert_int_equal (s_fix.results->duplicates, 0);
     assert_int_equal (s_fix.results->by_code[ASYNROLE_ECANCELLED]
                           + s_fix.results->by_code[ASYNROLE_EDISCONNECTED],
                       50);
+    assert_true (s_events_wait (&s_events, ASYNROLE_EDISCONNECTED, 1, TU_TIMEOUT_MS) >= 0);
+    //  The client took the BYE (its event), then a server on the same
+    //  endpoint again: the client says HELLO to it
+    //  (libzmq closes the old listener in its I/O thread: EADDRINUSE until)
+    asynrole_error_t error;
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    do
+        s_fix.server = asynrole_server_new (s_fix.manager, endpoint, &s_fix.options, &error);
+    while (!s_fix.server && error.sys_errno == EADDRINUSE && tu_now () < deadline);
+    if (!s_fix.server)
+        fail_msg ("asynrole_server_new again: %s", error.detail);
+    //  A request made while the client's HELLO went unanswered (the old
+    //  listener slow to close) ends EDISCONNECTED: the next one is served
+    asynrole_code_t code = ASYNROLE_EDISCONNECTED;
+    for (size_t i = 0; i < 3 && code == ASYNROLE_EDISCONNECTED; i++) {
+        uint64_t handle = s_request (s_fix.client, 99, &s_fix.echo, NULL, s_fix.results);
+        assert_true (s_results_wait (s_fix.results, 51 + i, 10000));
+        code = s_fix.results->code[handle];
+    }
+    assert_int_equal (code, ASYNROLE_OK);
+    assert_int_equal (s_fix.results->duplicates, 0);
 }
 
 //  A raw DEALER (zsock) speaking the protocol
@@ -885,6 +934,52 @@ test_bad_messages (void **state)
     assert_true (s_events_wait (&s_events, ASYNROLE_EPROTOCOL, 2, TU_TIMEOUT_MS) >= 0);
 }
 
+//  Random messages (never a REQUEST: nothing leaves for a random address;
+//  never a HELLO: the WELCOMEs count ours) from a client that said HELLO:
+//  counted, the server keeps serving
+static void
+test_random_messages (void **state)
+{
+    (void) state;
+    s_start ("tcp://127.0.0.1:*", 0);
+    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 1000 };
+    s_raw_send (raw, &hello);
+    unsigned seed = 14;
+    for (int i = 0; i < 2000; i++) {
+        zmsg_t *msg = zmsg_new ();
+        uint8_t head[4] = { 'A', 'R', (uint8_t) (rand_r (&seed) % 8 ? 1 : rand_r (&seed)),
+                            (uint8_t) (rand_r (&seed) % 13) };
+        if (head[3] == RWIRE_REQUEST || head[3] == RWIRE_HELLO)
+            head[3] = RWIRE_CANCEL;
+        zmsg_addmem (msg, head, rand_r (&seed) % 8 ? 4 : (size_t) (rand_r (&seed) % 5));
+        for (int f = rand_r (&seed) % 4; f > 0; f--) {
+            uint8_t bytes[64];
+            size_t size = (size_t) (rand_r (&seed) % sizeof bytes);
+            for (size_t b = 0; b < size; b++)
+                bytes[b] = (uint8_t) rand_r (&seed);
+            zmsg_addmem (msg, bytes, size);
+        }
+        assert_int_equal (zmsg_send (&msg, raw), 0);
+    }
+    //  A HELLO after them all: its WELCOME says the server read them
+    s_raw_send (raw, &hello);
+    rwire_msg_t m;
+    zmsg_t *msg;
+    int welcomes = 0;
+    while (welcomes < 2) {
+        s_raw_recv (raw, &m, &msg);
+        welcomes += m.type == RWIRE_WELCOME;
+        zmsg_destroy (&msg);
+    }
+    zsock_destroy (&raw);
+    uint64_t handle = s_request (s_fix.client, 5, &s_fix.echo, NULL, s_fix.results);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_true (server.malformed + server.bad_version > 1000);
+}
+
 //  A token of a client's that is under way: EBADARG for the second
 static void
 test_duplicate_token (void **state)
@@ -1024,6 +1119,7 @@ main (int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_request_reply_tcp, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_request_reply_inproc, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_request_reply_ipc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_response, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_arguments, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_many_threads, s_setup, s_teardown),
@@ -1038,6 +1134,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_client_destroyed_from_callback, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_silent_client, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_messages, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_random_messages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_duplicate_token, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_curve, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_local_rate, s_setup, s_teardown),

@@ -199,7 +199,7 @@ asynrole_client_cancel (asynrole_client_t *self, uint64_t handle, asynrole_error
         return -1;
     int rc = actor_is_self (self->actor)
         ? rclient_cancel_here (self, handle, error)
-        : rcall_run (self->mail, RCLIENT_CANCEL, handle, self->options.timeout, NULL, error);
+        : rmail_call (self->mail, RCLIENT_CANCEL, handle, self->options.timeout, NULL, error);
     rclient_leave (self);
     return rc;
 }
@@ -218,8 +218,8 @@ asynrole_client_stats (asynrole_client_t *self, asynrole_remote_stats_t *stats,
         error_clear (error);
     }
     else {
-        rcall_t answer;
-        rc = rcall_run (self->mail, RCLIENT_STATS, 0, self->options.timeout, &answer, error);
+        rmail_call_t answer;
+        rc = rmail_call (self->mail, RCLIENT_STATS, 0, self->options.timeout, &answer, error);
         if (rc == 0)
             *stats = answer.stats;
     }

@@ -76,8 +76,8 @@ asynrole_server_stats (asynrole_server_t *self, asynrole_remote_stats_t *stats,
         error_clear (error);
         return 0;
     }
-    rcall_t answer;
-    if (rcall_run (self->mail, RSERVER_STATS, 0, self->options.timeout, &answer, error))
+    rmail_call_t answer;
+    if (rmail_call (self->mail, RSERVER_STATS, 0, self->options.timeout, &answer, error))
         return -1;
     *stats = answer.stats;
     return 0;

@@ -13,6 +13,7 @@ void
 io_roles_init (io_roles_t *self)
 {
     memset (self, 0, sizeof *self);
+    self->epfd = -1;  //  until the I/O actor has its set
 }
 
 void

@@ -26,7 +26,6 @@ typedef struct rclient_self_s {
     int64_t sent;                   //  clock_ms of our last message
     int64_t complained;             //  clock_ms of our last EPROTOCOL
     asynrole_remote_stats_t stats;  //  our counters
-    int in_callback;                //  a result callback runs (nested: depth)
     bool terminating;               //  ending: destroy calls are no-ops
     bool terminated;                //  $TERM came
 } self_t;
@@ -67,9 +66,7 @@ s_end (self_t *self, creq_t *req, asynrole_result_t *result)
 {
     zhashx_delete (self->requests, &req->handle);
     result->handle = req->handle;
-    self->in_callback++;
     req->callback (self->owner, req->ctx, result);
-    self->in_callback--;
     atomic_fetch_sub (&self->owner->in_flight, 1);
     free (req);
 }
@@ -133,8 +130,7 @@ s_on_result (self_t *self, const rwire_msg_t *m)
     reply.peer.via = 0;
     asynrole_error_t error = { .code = (asynrole_code_t) m->code,
                                .op = (asynrole_op_t) m->op,
-                               .sys_errno = m->sys_errno,
-                               .address = m->peer };
+                               .sys_errno = m->sys_errno };
     snprintf (error.detail, sizeof error.detail, "%.*s", (int) sizeof error.detail - 1, m->text);
     asynrole_result_t result = { .reply = m->code ? NULL : &reply,
                                  .error = m->code ? &error : NULL,
@@ -355,14 +351,14 @@ s_handle_mail (self_t *self)
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             if (call->what == RCLIENT_CANCEL)
                 call->rc = s_cancel (self, call->handle, &call->error);
             else {
                 s_stats (self, &call->stats);
                 call->rc = 0;
             }
-            rcall_answer (call);
+            rmail_answer (call);
         }
         item = next;
     }
@@ -438,10 +434,10 @@ s_shutdown (self_t *self)
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             call->rc = error_set (&call->error, ASYNROLE_ECLOSED, ASYNROLE_OP_CONTROL, 0,
                                   "the client is being destroyed");
-            rcall_answer (call);
+            rmail_answer (call);
         }
         item = next;
     }
@@ -460,8 +456,8 @@ s_handle_pipe (self_t *self)
     char *command = msg ? zmsg_popstr (msg) : NULL;
     if (command && streq (command, "$TERM") && actor_stopping (self->actor))
         self->terminated = true;
-    else
-        zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command");
+    else if (zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command"))
+        log_error ("%s: cannot answer on its pipe: %s", self->opt->name, zmq_strerror (errno));
     zstr_free (&command);
     zmsg_destroy (&msg);
 }

@@ -9,7 +9,7 @@
     CANCEL goes to the server), ASYNROLE_EDISCONNECTED (the server went
     silent, said BYE, or no longer knows us: a fresh DEALER says HELLO
     again) or ASYNROLE_ECLOSED (destroy). Calls from other threads (cancel,
-    counters) are rcalls; from the client's own thread (a result callback)
+    counters) are mailbox calls; from the client's own thread (a result callback)
     they run at once. The pipe takes $TERM only. */
 #ifndef ASYNROLE_RCLIENT_H_INCLUDED
 #define ASYNROLE_RCLIENT_H_INCLUDED

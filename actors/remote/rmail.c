@@ -49,10 +49,10 @@ s_free_items (rmail_t *self, rmail_item_t *item)
     while (item) {
         rmail_item_t *next = item->next;
         if (item->kind == RMAIL_CALL) {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             call->rc = error_set (&call->error, ASYNROLE_ECLOSED, ASYNROLE_OP_CONTROL, 0,
                                   "the object was destroyed before it answered");
-            rcall_answer (call);
+            rmail_answer (call);
         }
         else if (self->free_fn)
             self->free_fn (item);
@@ -141,7 +141,7 @@ rmail_clear (rmail_t *self)
 }
 
 static void
-s_call_unref (rcall_t *call)
+s_call_unref (rmail_call_t *call)
 {
     if (atomic_fetch_sub (&call->refs, 1) > 1)
         return;
@@ -151,10 +151,10 @@ s_call_unref (rcall_t *call)
 }
 
 int
-rcall_run (rmail_t *self, int what, uint64_t handle, int timeout_ms, rcall_t *answer,
-           asynrole_error_t *error)
+rmail_call (rmail_t *self, int what, uint64_t handle, int timeout_ms, rmail_call_t *answer,
+            asynrole_error_t *error)
 {
-    rcall_t *call = calloc (1, sizeof *call);
+    rmail_call_t *call = calloc (1, sizeof *call);
     if (!call)
         return error_nomem (error, "a call");
     call->item.kind = RMAIL_CALL;
@@ -190,7 +190,7 @@ rcall_run (rmail_t *self, int what, uint64_t handle, int timeout_ms, rcall_t *an
 }
 
 void
-rcall_answer (rcall_t *call)
+rmail_answer (rmail_call_t *call)
 {
     pthread_mutex_lock (&call->mutex);
     call->done = true;

@@ -2,7 +2,7 @@
 
     A list under a mutex and a doorbell in the actor's poll set: a result
     from the Manager's thread (server), a request from any thread (client),
-    or a call that waits for its answer (rcall_t: counters, cancel). The
+    or a call that waits for its answer (rmail_call_t: counters, cancel). The
     actor takes the whole list at a time, in order. Reference-counted: a
     Manager's result callback that runs after the server has gone posts
     into a mailbox nobody reads, and the last reference frees what is in it
@@ -41,7 +41,7 @@ typedef struct {
     pthread_mutex_t mutex;          //  guards done
     pthread_cond_t cond;            //  signalled when done (CLOCK_MONOTONIC)
     bool done;                      //  answered
-} rcall_t;
+} rmail_call_t;
 
 //  NULL with error filled
 rmail_t *rmail_new (rmail_free_fn *free_fn, asynrole_error_t *error);
@@ -67,10 +67,10 @@ void rmail_clear (rmail_t *self);
 //  Any thread but the actor's: post a call and wait at most timeout_ms for
 //  its answer; returns call->rc (the answer copied into *answer when given),
 //  or -1 with ASYNROLE_ECLOSED / ASYNROLE_ETIMEOUT / ASYNROLE_ENOMEM
-int rcall_run (rmail_t *self, int what, uint64_t handle, int timeout_ms, rcall_t *answer,
-               asynrole_error_t *error);
+int rmail_call (rmail_t *self, int what, uint64_t handle, int timeout_ms, rmail_call_t *answer,
+                asynrole_error_t *error);
 
 //  The actor: the call is answered (rc, error, stats set); wakes its caller
-void rcall_answer (rcall_t *call);
+void rmail_answer (rmail_call_t *call);
 
 #endif

@@ -112,7 +112,6 @@ s_encode_result (uint64_t token, const asynrole_result_t *result, const asynrole
         m.code = error->code;
         m.op = error->op;
         m.sys_errno = error->sys_errno;
-        m.peer = error->address;
         snprintf (m.text, sizeof m.text, "%s", error->detail);
     }
     return rwire_encode (&m);
@@ -333,10 +332,10 @@ s_handle_mail (self_t *self)
     while (item) {
         rmail_item_t *next = item->next;
         if (item->kind == RMAIL_CALL) {
-            rcall_t *call = (rcall_t *) item;
+            rmail_call_t *call = (rmail_call_t *) item;
             rserver_stats_here (self->owner, &call->stats);
             call->rc = 0;
-            rcall_answer (call);
+            rmail_answer (call);
             item = next;
             continue;
         }
@@ -399,7 +398,6 @@ s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrol
 static void
 s_dispatch (self_t *self, speer_t *peer, const rwire_msg_t *m, const uint8_t *id, size_t size)
 {
-    peer->heard = clock_ms ();
     switch (m->type) {
         case RWIRE_REQUEST: s_request (self, peer, m); break;
         case RWIRE_CANCEL: s_cancel (self, peer, m); break;
@@ -429,6 +427,8 @@ s_handle_message (self_t *self, zmsg_t *msg)
     rwire_msg_t m;
     rwire_status_t status = rwire_decode (msg, &m);
     speer_t *peer = s_peer_find (self, id, size);
+    if (peer)
+        peer->heard = clock_ms ();  //  any message proves its sender alive
     if (status == RWIRE_MALFORMED || status == RWIRE_BAD_VERSION) {
         if (status == RWIRE_MALFORMED)
             self->stats.malformed++;
@@ -574,8 +574,8 @@ s_handle_pipe (self_t *self)
     char *command = msg ? zmsg_popstr (msg) : NULL;
     if (command && streq (command, "$TERM") && actor_stopping (self->actor))
         self->terminated = true;
-    else
-        zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command");
+    else if (zsock_send (self->pipe, "is", ASYNROLE_EBADARG, "unknown command"))
+        log_error ("%s: cannot answer on its pipe: %s", self->opt->name, zmq_strerror (errno));
     zstr_free (&command);
     zmsg_destroy (&msg);
 }

@@ -8,7 +8,7 @@
     mailbox (rmail.h), whose doorbell wakes the server, which sends it.
     Records are kept per client by token, so that a CANCEL, a client that
     says BYE or goes silent, and the server's destroy find the Manager's
-    handle. The pipe takes $TERM only; counters are an rcall (RSERVER_STATS). */
+    handle. The pipe takes $TERM only; counters are a mailbox call (RSERVER_STATS). */
 #ifndef ASYNROLE_RSERVER_H_INCLUDED
 #define ASYNROLE_RSERVER_H_INCLUDED
 

@@ -17,6 +17,11 @@
 //  keeps the loop from its pipe and from the other sockets
 #define LIMIT_RX_ROUNDS 4
 
+//  The least a datagram costs a receive buffer (the kernel's skb truesize,
+//  about 768 bytes for a small one): how many a buffer can hold at most,
+//  when a socket that goes down is read to its end
+#define LIMIT_RX_TRUESIZE_MIN 256
+
 //  Ready sockets taken from epoll per wake-up
 #define LIMIT_READY_SOCKETS 64
 
