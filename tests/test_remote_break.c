@@ -572,6 +572,40 @@ test_garbage_storms (void **state)
     zsock_destroy (&raw);
 }
 
+//  HELLO again on the same connection with requests under way: they are
+//  cancelled, their RESULTs dropped (never sent to the new session), the
+//  same tokens usable at once; everything drains
+static void
+test_hello_again (void **state)
+{
+    (void) state;
+    s_start (0, false);
+    zsock_t *raw = s_raw_hello (asynrole_server_endpoint (s_fix.server));
+    for (uint64_t t = 1; t <= 3; t++) {
+        rwire_msg_t request = s_raw_request (t, &s_fix.closed, &s_long);
+        s_raw_send (raw, &request);
+    }
+    rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 1000 };
+    s_raw_send (raw, &hello);
+    rwire_msg_t m;
+    assert_true (s_raw_next (raw, &m, TU_TIMEOUT_MS));
+    assert_int_equal (m.type, RWIRE_WELCOME);
+    rwire_msg_t request = s_raw_request (2, &s_fix.echo, NULL);
+    s_raw_send (raw, &request);
+    m = s_raw_result (raw, 2);
+    assert_int_equal (m.code, ASYNROLE_OK);
+    rwire_msg_t bye = { .type = RWIRE_BYE };
+    s_raw_send (raw, &bye);
+    assert_false (s_raw_next (raw, &m, 200));
+    assert_true (s_drained (TU_TIMEOUT_MS));
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.cancelled, 3);
+    assert_int_equal (server.orphaned, 3);
+    assert_int_equal (server.results, 1);
+    assert_int_equal (server.joined, 2);
+    zsock_destroy (&raw);
+}
+
 //  Clients that vanish without BYE while their requests run: after the
 //  heartbeat timeout the server's table and the Manager's in-flight are 0
 #define CHURN 40
@@ -1567,6 +1601,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_tokens_and_cancel_storm, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_requests, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_garbage_storms, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_hello_again, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_churn_vanish, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_churn_clients, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_server, s_setup, s_teardown),
