@@ -473,6 +473,8 @@ rclient_actor (actor_t *actor, void *args)
 {
     asynrole_error_t error;
     asynrole_client_t *owner = (asynrole_client_t *) args;
+    //  Before the start-up status: calls compare with it from then on
+    owner->thread = pthread_self ();
     self_t *self = s_self_new (actor, owner, &error);
     actor_started (actor, self ? NULL : &error);
     if (!self)
