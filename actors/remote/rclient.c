@@ -75,6 +75,11 @@ s_end (self_t *self, creq_t *req, asynrole_result_t *result)
 static void
 s_end_error (self_t *self, creq_t *req, asynrole_code_t code, const char *detail)
 {
+    if (self->owner->deferred && code != ASYNROLE_ECLOSED) {
+        //  Destroyed from a callback: the rest end ECLOSED, whatever came
+        code = ASYNROLE_ECLOSED;
+        detail = "the client was destroyed";
+    }
     asynrole_error_t error = { .code = code, .op = ASYNROLE_OP_REMOTE };
     snprintf (error.detail, sizeof error.detail, "%s", detail);
     asynrole_result_t result = { .error = &error, .attempt = -1 };
@@ -245,7 +250,9 @@ s_dispatch (self_t *self, const rwire_msg_t *m)
 static void
 s_handle_dealer (self_t *self)
 {
-    for (int i = 0; i < 256 && !self->terminated && ctx_readable (self->dealer); i++) {
+    for (int i = 0;
+         i < 256 && !self->terminated && !self->owner->deferred && ctx_readable (self->dealer);
+         i++) {
         void *dealer = self->dealer;
         zmsg_t *msg = zmsg_recv (dealer);
         if (!msg)
@@ -348,6 +355,8 @@ s_handle_mail (self_t *self)
     rmail_item_t *item = rmail_take (self->mail);
     while (item) {
         rmail_item_t *next = item->next;
+        //  Destroyed from a callback meanwhile: the rest end ECLOSED
+        self->terminating = self->terminating || self->owner->deferred;
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
@@ -491,11 +500,12 @@ rclient_actor (actor_t *actor, void *args)
         }
         if (items[0].revents & ZMQ_POLLIN)
             s_handle_pipe (self);
-        if (items[2].revents & ZMQ_POLLIN)
+        if (items[2].revents & ZMQ_POLLIN && !owner->deferred)
             s_handle_mail (self);
-        if (items[1].revents & ZMQ_POLLIN)
+        if (items[1].revents & ZMQ_POLLIN && !owner->deferred)
             s_handle_dealer (self);
-        s_heartbeat (self);
+        if (!owner->deferred)
+            s_heartbeat (self);
     }
     //  A destroy from a callback while we end is no second destroy
     bool deferred = owner->deferred;
