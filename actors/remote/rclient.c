@@ -373,10 +373,28 @@ s_handle_mail (self_t *self)
     }
 }
 
+static bool
+s_is_request (const rmail_item_t *item, void *arg)
+{
+    return item->kind == RCLIENT_REQUEST && ((const creq_t *) item)->handle == *(uint64_t *) arg;
+}
+
 int
 rclient_cancel_here (asynrole_client_t *client, uint64_t handle, asynrole_error_t *error)
 {
-    return s_cancel (client->inner, handle, error);
+    self_t *self = client->inner;
+    //  A request made in this callback may still be in the mailbox: it
+    //  never left, it ends here (the other items keep their order)
+    creq_t *queued = zhashx_lookup (self->requests, &handle)
+        ? NULL
+        : (creq_t *) rmail_remove (self->mail, s_is_request, &handle);
+    if (queued) {
+        self->stats.requests++;
+        s_end_error (self, queued, ASYNROLE_ECANCELLED, "cancelled");
+        error_clear (error);
+        return 0;
+    }
+    return s_cancel (self, handle, error);
 }
 
 void
