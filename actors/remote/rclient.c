@@ -66,8 +66,10 @@ s_end (self_t *self, creq_t *req, asynrole_result_t *result)
 {
     zhashx_delete (self->requests, &req->handle);
     result->handle = req->handle;
-    req->callback (self->owner, req->ctx, result);
+    //  The slot first: the request awaits nothing now, and the callback
+    //  may make the next one (a chain at max_in_flight 1)
     atomic_fetch_sub (&self->owner->in_flight, 1);
+    req->callback (self->owner, req->ctx, result);
     free (req);
 }
 
