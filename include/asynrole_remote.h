@@ -113,9 +113,12 @@ typedef struct {
     const char *name;       //  in log lines and in HELLO; NULL = the class's name
     int timeout;            //  ms a call waits for the object's thread, and
                             //  _new for its start; 0 = ASYNROLE_DEFAULT_TIMEOUT
-    int heartbeat;          //  ms between heartbeats; 0 = ASYNROLE_DEFAULT_HEARTBEAT
+    int heartbeat;          //  ms between heartbeats; 0 = ASYNROLE_DEFAULT_HEARTBEAT;
+                            //  at most one hour (server and client)
     int heartbeat_timeout;  //  ms of silence after which the peer is gone;
-                            //  0 = 3 * heartbeat; at least 2 * heartbeat
+                            //  0 = 3 * heartbeat; at least 2 * heartbeat; at
+                            //  most three hours (server and client: a client
+                            //  takes its server's values within these bounds)
     //  Security
     const char *curve_secret_key;    //  this end's key pair (Z85, 40 characters);
     const char *curve_public_key;    //  both or neither; NULL = no CURVE

@@ -9,12 +9,12 @@
     crashes and is counted; the server never leaks a request (its table
     and the Manager's in-flight go back to 0).
 
-    Cases that fail on the code as it is (each says why above it):
+    Cases that failed on the code as first merged (each says why above
+    it), now regression tests like the others:
     test_server_long_heartbeat_timeout, test_cancel_new_from_callback,
     test_chain_from_callback_at_max, test_destroy_from_callback_then_results,
     test_destroy_while_callback_calls (TSan), test_bulk_wouldblock_miscounted,
-    test_manager_destroyed_first (the documented wrong order: a use after
-    free). The others pass and stay as regression tests. */
+    test_manager_destroyed_first. */
 #include "testutil.h"
 #include "ctx.h"
 #include "rwire.h"
@@ -765,20 +765,30 @@ test_heartbeat_edges (void **state)
     asynrole_server_destroy (&server);
 }
 
-//  A server configured with a heartbeat_timeout over 3 hours (its options
-//  allow any value >= 2 * heartbeat) and a heartbeat longer than the
-//  client's own timeout: the client ignores the server's WELCOME values,
-//  keeps its own timeout, and takes the quiet server for gone. A request
-//  that needs 800 ms should end ENORESPONSE, not EDISCONNECTED.
+//  A heartbeat_timeout over 3 hours is refused (EBADARG: a client takes a
+//  WELCOME's values only up to 3 h, so it would take the quiet server for
+//  gone). At 3 h, with a heartbeat longer than the client's own timeout,
+//  the client takes the server's values: a request that needs 800 ms ends
+//  ENORESPONSE, not EDISCONNECTED.
 static void
 test_server_long_heartbeat_timeout (void **state)
 {
     (void) state;
-    s_fix.options.heartbeat = 1000;
-    s_fix.options.heartbeat_timeout = 3 * 3600 * 1000 + 1;
-    s_start (0, false);
-    asynrole_remote_options_t options = { .heartbeat = 100 };  //  timeout 300 ms
+    s_manager_start (0);
     asynrole_error_t error;
+    asynrole_remote_options_t over = { .heartbeat = 1000,
+                                       .heartbeat_timeout = 3 * 3600 * 1000 + 1 };
+    asynrole_server_t *refused =
+        asynrole_server_new (s_fix.manager, "tcp://127.0.0.1:*", &over, &error);
+    assert_null (refused);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    asynrole_client_t *refused_client = asynrole_client_new ("tcp://127.0.0.1:1", &over, &error);
+    assert_null (refused_client);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    s_fix.options.heartbeat = 1000;
+    s_fix.options.heartbeat_timeout = 3 * 3600 * 1000;
+    s_server_start ("tcp://127.0.0.1:*");
+    asynrole_remote_options_t options = { .heartbeat = 100 };  //  timeout 300 ms
     s_fix.client = asynrole_client_new (asynrole_server_endpoint (s_fix.server), &options, &error);
     assert_non_null (s_fix.client);
     const asynrole_policy_t slow = { .timeout = 800 };

@@ -198,8 +198,10 @@ s_welcome (self_t *self, const rwire_msg_t *m)
     self->stats.joined++;
     self->stats.peers = 1;
     //  The server's heartbeat rules the link (within sane bounds)
-    if (m->heartbeat >= 1 && m->heartbeat <= 3600 * 1000 && m->heartbeat_timeout >= 2 * m->heartbeat
-        && m->heartbeat_timeout <= 3 * 3600 * 1000) {
+    //  (the options' bounds: a server takes no others; 64 bits, no overflow)
+    uint64_t heartbeat = m->heartbeat, timeout = m->heartbeat_timeout;
+    if (heartbeat >= 1 && heartbeat <= RREMOTE_HEARTBEAT_MAX && timeout >= 2 * heartbeat
+        && timeout <= RREMOTE_HEARTBEAT_TIMEOUT_MAX) {
         self->heartbeat = (int) m->heartbeat;
         self->heartbeat_timeout = (int) m->heartbeat_timeout;
     }

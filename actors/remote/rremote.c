@@ -21,10 +21,14 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
                              out->name);
     out->timeout = o->timeout ? o->timeout : ASYNROLE_DEFAULT_TIMEOUT;
     out->heartbeat = o->heartbeat ? o->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
-    if (out->heartbeat > 3600 * 1000)
+    if (out->heartbeat > RREMOTE_HEARTBEAT_MAX)
         return error_badarg (error, "heartbeat must be at most one hour, not %d ms",
                              out->heartbeat);
     out->heartbeat_timeout = o->heartbeat_timeout ? o->heartbeat_timeout : 3 * out->heartbeat;
+    //  A peer takes a WELCOME's values only within these bounds
+    if (out->heartbeat_timeout > RREMOTE_HEARTBEAT_TIMEOUT_MAX)
+        return error_badarg (error, "heartbeat_timeout must be at most three hours, not %d ms",
+                             out->heartbeat_timeout);
     if (out->heartbeat_timeout < 2 * out->heartbeat)
         return error_badarg (error,
                              "heartbeat_timeout (%d ms) must be at least twice the "
