@@ -322,9 +322,15 @@ ASYNROLE_EXPORT int asynrole_worker_stats (asynrole_worker_t *self, asynrole_rem
 //  message from a peer that has not said HELLO is counted (unknown_peer)
 //  and answered with an ERROR ASYNROLE_EDISCONNECTED: its client says
 //  HELLO again. The result callbacks run in the Manager's thread and hand
-//  the RESULT to the server's thread. Destroy the server before the
-//  Manager. NULL with error filled: ASYNROLE_EBADARG (no manager, a bad
-//  endpoint or options), ASYNROLE_ENETWORK (op ASYNROLE_OP_REMOTE: the bind
+//  the RESULT to the server's thread. The server claims its Manager: one
+//  server per Manager. Destroy the server first; a Manager destroyed
+//  first lets its server go before it stops (synchronously, at most the
+//  server's options.timeout): the server makes no request on it after
+//  that and answers every REQUEST with RESULT ASYNROLE_ECLOSED; those under
+//  way end ASYNROLE_ECLOSED with the Manager, their RESULTs still reach
+//  their clients; the server's destroy then touches no Manager. NULL with
+//  error filled: ASYNROLE_EBADARG (no manager, a Manager that has a server
+//  already, a bad endpoint or options), ASYNROLE_ENETWORK (op ASYNROLE_OP_REMOTE: the bind
 //  failed, sys_errno why), ASYNROLE_ETIMEOUT (its thread did not start).
 ASYNROLE_EXPORT asynrole_server_t *asynrole_server_new (asynrole_manager_t *manager,
                                                         const char *endpoint,
@@ -334,7 +340,7 @@ ASYNROLE_EXPORT asynrole_server_t *asynrole_server_new (asynrole_manager_t *mana
 //  Cancel what clients have under way (each gets its result, ECANCELLED),
 //  say BYE, close (what is queued to clients is sent for at most
 //  min (options.timeout, 1 s)), free, null *self_p. The Manager is left as
-//  it was. Not from the server's own on_event (refused, logged).
+//  it was (and may have a server again). Not from the server's own on_event (refused, logged).
 ASYNROLE_EXPORT void asynrole_server_destroy (asynrole_server_t **self_p);
 
 //  The endpoint bound, with the port the kernel chose for "tcp://...:*"

@@ -1386,9 +1386,11 @@ test_manager_queue_full (void **state)
     assert_true (s_drained (TU_TIMEOUT_MS));
 }
 
-//  The reverse of the documented order: the Manager destroyed while its
-//  server lives, then a client's REQUEST. The server calls into the freed
-//  Manager (asynrole_manager_request from rserver.c s_request). Run in a
+//  The Manager destroyed while its server lives (documented): the server
+//  claims its Manager (a second server on it: EBADARG); the Manager's
+//  destroy lets the server go first, a request under way ends ECLOSED
+//  (its RESULT still reaches the client), a REQUEST after it is answered
+//  ECLOSED at once, and the server's destroy touches no Manager. Run in a
 //  child: a crash (or an ASan report) fails the case.
 static int
 s_reverse_order_body (void *arg)
@@ -1399,21 +1401,40 @@ s_reverse_order_body (void *arg)
     TU_CHECK (manager, "%s", error.detail);
     asynrole_server_t *server = asynrole_server_new (manager, "tcp://127.0.0.1:*", NULL, &error);
     TU_CHECK (server, "%s", error.detail);
+    asynrole_server_t *second = asynrole_server_new (manager, "tcp://127.0.0.1:*", NULL, &error);
+    TU_CHECK (!second && error.code == ASYNROLE_EBADARG, "a second server on one Manager");
     asynrole_client_t *client =
         asynrole_client_new (asynrole_server_endpoint (server), NULL, &error);
     TU_CHECK (client, "%s", error.detail);
-    asynrole_manager_destroy (&manager);
     results_t *results = s_results_new ();
     asynrole_addr_t to = tu_closed_port (AF_INET);
     uint8_t data[8] = "reverse";
-    asynrole_request_t request = { .data = data, .size = 8, .destination = &to, .ctx = results };
-    TU_CHECK (asynrole_client_request (client, &request, s_on_result, NULL, &error) == 0, "%s",
+    asynrole_policy_t longer = { .timeout = 60000 };
+    asynrole_request_t request = {
+        .data = data, .size = 8, .destination = &to, .policy = &longer, .ctx = results
+    };
+    uint64_t first = 0, after = 0;
+    TU_CHECK (asynrole_client_request (client, &request, s_on_result, &first, &error) == 0, "%s",
               error.detail);
-    bool ended = s_results_wait (results, 1, TU_TIMEOUT_MS);
+    //  Under way on the Manager before it goes
+    asynrole_remote_stats_t stats = { .in_flight = 0 };
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    while (stats.in_flight == 0 && tu_now () < deadline)
+        TU_CHECK (asynrole_server_stats (server, &stats, &error) == 0, "%s", error.detail);
+    TU_CHECK (stats.in_flight == 1, "the request never reached the Manager");
+    asynrole_manager_destroy (&manager);
+    TU_CHECK (asynrole_client_request (client, &request, s_on_result, &after, &error) == 0, "%s",
+              error.detail);
+    bool ended = s_results_wait (results, 2, TU_TIMEOUT_MS);
     asynrole_client_destroy (&client);
     asynrole_server_destroy (&server);
+    TU_CHECK (ended, "the requests never ended");
+    TU_CHECK (results->code[first] == ASYNROLE_ECLOSED, "under way: %s",
+              asynrole_strerror (results->code[first]));
+    TU_CHECK (results->code[after] == ASYNROLE_ECLOSED, "after: %s",
+              asynrole_strerror (results->code[after]));
+    TU_CHECK (results->duplicates == 0, "duplicates");
     s_results_destroy (&results);
-    TU_CHECK (ended, "the request never ended");
     return 0;
 }
 

@@ -196,6 +196,11 @@ s_peer_cancel (self_t *self, speer_t *peer, bool gone)
             handles[n++] = rec->handle;
     }
     asynrole_error_t error;
+    if (!self->owner->manager) {
+        //  Detached: the Manager's destroy ended them (their results come)
+        free (handles);
+        return 0;
+    }
     int cancelled = handles ? manager_cancel_many (self->owner->manager, handles, n, &error) : -1;
     if (cancelled < 0) {
         log_error ("%s: cannot cancel %zu requests: %s", self->opt->name, count,
@@ -277,6 +282,10 @@ s_request (self_t *self, speer_t *peer, const rwire_msg_t *m)
         s_result_now (self, peer, m->token, ASYNROLE_EBADARG, "a request needs a destination");
         return;
     }
+    if (!self->owner->manager) {
+        s_result_now (self, peer, m->token, ASYNROLE_ECLOSED, "the server's Manager was destroyed");
+        return;
+    }
     if (zhashx_lookup (peer->requests, &m->token)) {
         s_result_now (self, peer, m->token, ASYNROLE_EBADARG,
                       "a request of this client with this token is under way");
@@ -313,8 +322,9 @@ static void
 s_cancel (self_t *self, speer_t *peer, const rwire_msg_t *m)
 {
     srec_t *rec = (srec_t *) zhashx_lookup (peer->requests, &m->token);
-    if (!rec)
-        return;  //  it had ended: its RESULT is on its way or gone
+    if (!rec || !self->owner->manager)
+        return;  //  it had ended, or the Manager's destroy ends it: its RESULT
+                 //  is on its way or gone
     //  0: its callback ran with ASYNROLE_ECANCELLED; 1: it had ended. Either
     //  way its one RESULT comes through the mailbox.
     asynrole_error_t error;
@@ -333,7 +343,10 @@ s_handle_mail (self_t *self)
         rmail_item_t *next = item->next;
         if (item->kind == RMAIL_CALL) {
             rmail_call_t *call = (rmail_call_t *) item;
-            rserver_stats_here (self->owner, &call->stats);
+            if (call->what == RSERVER_DETACH)
+                self->owner->manager = NULL;
+            else
+                rserver_stats_here (self->owner, &call->stats);
             call->rc = 0;
             rmail_answer (call);
             item = next;
@@ -356,6 +369,20 @@ s_handle_mail (self_t *self)
         s_srec_free (rec);
         item = next;
     }
+}
+
+void
+rserver_detach (asynrole_server_t *server)
+{
+    if (actor_is_self (server->actor)) {
+        server->manager = NULL;  //  from the server's own on_event
+        return;
+    }
+    asynrole_error_t error;
+    if (rmail_call (server->mail, RSERVER_DETACH, 0, server->options.timeout, NULL, &error))
+        log_error ("%s: its Manager's destroy cannot reach it (%s): it may still use the "
+                   "Manager",
+                   server->options.name, error.detail);
 }
 
 void
