@@ -315,7 +315,10 @@ ASYNROLE_EXPORT int asynrole_worker_stats (asynrole_worker_t *self, asynrole_rem
 //  ECANCELLED, ...), or at once ASYNROLE_EBADARG / ASYNROLE_EWOULDBLOCK
 //  when asynrole_manager_request refuses it (a bad policy, the engine's
 //  max_queued), ASYNROLE_EBADARG for no destination (never the Manager's
-//  default) and for a token of that client's already under way. A client
+//  default) and for a token of that client's already under way; a result
+//  the server cannot encode (out of memory) is answered ASYNROLE_ENOMEM
+//  without payload (should that fail too: counted orphaned, an event,
+//  and the client's request ends with its link or its destroy). A client
 //  that says BYE, goes silent for heartbeat_timeout, or says HELLO again
 //  has its requests cancelled (stats.cancelled; their results are counted
 //  in stats.orphaned, an ASYNROLE_EDISCONNECTED event tells how many). A

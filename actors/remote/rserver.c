@@ -333,6 +333,20 @@ s_cancel (self_t *self, speer_t *peer, const rwire_msg_t *m)
                        error.detail);
 }
 
+//  A result that could not be encoded (out of memory): its client still
+//  gets one RESULT, ENOMEM without payload. Should that fail too, it is
+//  counted orphaned with an event, and the client's request ends only when
+//  the link does (lost, BYE) or at the client's destroy.
+static void
+s_unencoded (self_t *self, speer_t *peer, uint64_t token)
+{
+    uint64_t orphaned = self->stats.orphaned;
+    s_result_now (self, peer, token, ASYNROLE_ENOMEM, "out of memory for the result");
+    if (self->stats.orphaned != orphaned)
+        rremote_event (self->opt, ASYNROLE_ENOMEM, ASYNROLE_OP_REMOTE, 1,
+                       "a result for client %s could not be sent", peer->hex);
+}
+
 //  Results from the Manager's thread, and calls from others
 static void
 s_handle_mail (self_t *self)
@@ -359,7 +373,9 @@ s_handle_mail (self_t *self)
             zhashx_delete (peer->requests, &rec->token);
         zmsg_t *result = rec->result;
         rec->result = NULL;
-        if (peer && result && s_send_peer (self, peer, result) == 0)
+        if (peer && !result)
+            s_unencoded (self, peer, rec->token);
+        else if (peer && s_send_peer (self, peer, result) == 0)
             self->stats.results++;
         else {
             if (!peer)
