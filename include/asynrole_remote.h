@@ -323,8 +323,10 @@ ASYNROLE_EXPORT int asynrole_worker_stats (asynrole_worker_t *self, asynrole_rem
 //  has its requests cancelled (stats.cancelled; their results are counted
 //  in stats.orphaned, an ASYNROLE_EDISCONNECTED event tells how many). A
 //  message from a peer that has not said HELLO is counted (unknown_peer)
-//  and answered with an ERROR ASYNROLE_EDISCONNECTED: its client says
-//  HELLO again. The result callbacks run in the Manager's thread and hand
+//  and answered with an ERROR ASYNROLE_EDISCONNECTED (at most once a
+//  second per routing id): its client says HELLO again. A frame larger
+//  than any valid one (ZMQ_MAXMSGSIZE: ASYNROLE_DGRAM_MAX + 1024 bytes,
+//  on the server's and the client's sockets) disconnects its sender. The result callbacks run in the Manager's thread and hand
 //  the RESULT to the server's thread. The server claims its Manager: one
 //  server per Manager. Destroy the server first; a Manager destroyed
 //  first lets its server go before it stops (synchronously, at most the

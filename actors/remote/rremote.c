@@ -40,6 +40,18 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
     return 0;
 }
 
+//  A peer's frame larger than any valid one (a payload, its datagram at
+//  most ASYNROLE_DGRAM_MAX, plus CURVE's framing) disconnects it before
+//  libzmq buffers it: libzmq 4.3.4 checks every part against the limit
+static int
+s_limit (void *sock, asynrole_error_t *error)
+{
+    int64_t max = RREMOTE_FRAME_MAX;
+    if (zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &max, sizeof max))
+        return error_zmq (error, errno, "ZMQ_MAXMSGSIZE");
+    return 0;
+}
+
 int
 rremote_check_endpoint (const char *endpoint, const rremote_options_t *options, bool binding,
                         asynrole_error_t *error)
@@ -58,6 +70,10 @@ rremote_bind (const char *endpoint, const rremote_options_t *options, char *boun
     int on = 1;
     if (zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &on, sizeof on)) {
         error_zmq (error, errno, "ZMQ_ROUTER_MANDATORY");
+        ctx_close (&sock);
+        return NULL;
+    }
+    if (s_limit (sock, error)) {
         ctx_close (&sock);
         return NULL;
     }
@@ -89,7 +105,7 @@ rremote_connect (const char *endpoint, const rremote_options_t *options, asynrol
     void *sock = ctx_socket (ZMQ_DEALER, error);
     if (!sock)
         return NULL;
-    if (rsec_client (sock, &options->given, error)) {
+    if (s_limit (sock, error) || rsec_client (sock, &options->given, error)) {
         ctx_close (&sock);
         return NULL;
     }

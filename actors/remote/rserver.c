@@ -412,28 +412,38 @@ rserver_stats_here (asynrole_server_t *server, asynrole_remote_stats_t *stats)
 //  -------------------------------------------------------------------------
 //  Messages from clients
 
-//  ERROR code to id, at most once a second per peer (strangers included),
-//  with an event
-static void
-s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrole_code_t code,
-            const char *what)
+//  Whether id may have an ERROR now: at most one a second per peer
+//  (strangers included, in a bounded table), so that a flood from a peer
+//  that never reads cannot grow the ROUTER's queue without bound
+static bool
+s_may_answer (self_t *self, const uint8_t *id, size_t size, speer_t *peer, char *hex)
 {
     int64_t now = clock_ms ();
-    char hex[HEX_MAX];
     s_hex (id, size, hex);
     int64_t *last = peer ? &peer->complained : (int64_t *) zhashx_lookup (self->strangers, hex);
     if (last && now - *last < 1000)
-        return;
+        return false;
     if (!last) {
         if (zhashx_size (self->strangers) >= 4096)
             zhashx_purge (self->strangers);  //  bounded: forget them all
         last = (int64_t *) malloc (sizeof *last);
         if (!last || zhashx_insert (self->strangers, hex, last)) {
             free (last);
-            return;
+            return false;
         }
     }
     *last = now;
+    return true;
+}
+
+//  ERROR code to id, at most once a second per peer, with an event
+static void
+s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrole_code_t code,
+            const char *what)
+{
+    char hex[HEX_MAX];
+    if (!s_may_answer (self, id, size, peer, hex))
+        return;
     s_send_to (self, id, size, rwire_error (code, what));
     rremote_event (self->opt, code, ASYNROLE_OP_REMOTE, 1, "%s from %s", what, hex);
 }
@@ -486,8 +496,11 @@ s_handle_message (self_t *self, zmsg_t *msg)
         s_dispatch (self, peer, &m, id, size);
     else {
         self->stats.unknown_peer++;
-        //  A server that restarted: the client must say HELLO again
-        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE)
+        //  A server that restarted: the client must say HELLO again (once
+        //  a second at most: the rest are counted only)
+        char hex[HEX_MAX];
+        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE
+            && s_may_answer (self, id, size, NULL, hex))
             s_send_to (self, id, size,
                        rwire_error (ASYNROLE_EDISCONNECTED, "unknown client: say HELLO"));
     }
