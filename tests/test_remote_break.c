@@ -17,6 +17,7 @@
     test_manager_destroyed_first. */
 #include "testutil.h"
 #include "ctx.h"
+#include "rremote.h"
 #include "rwire.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -499,6 +500,55 @@ test_bad_requests (void **state)
     assert_int_equal (server.requests, token - 1);
     assert_int_equal (server.results, token - 1);
     assert_int_equal (s_manager_requests (s_fix.manager).in_flight, 0);
+    zsock_destroy (&raw);
+}
+
+//  The frame limit (ZMQ_MAXMSGSIZE, per part): the largest valid payload
+//  crosses both ways (a REQUEST of ASYNROLE_DGRAM_MAX bytes reaches the
+//  server, which answers EBADARG for IPv4; a reply of the IPv4 maximum
+//  reaches the client's DEALER), while a larger frame disconnects its
+//  sender before it is decoded (never counted malformed)
+static void
+test_frame_limit (void **state)
+{
+    (void) state;
+    s_start (0, true);
+    const char *endpoint = asynrole_server_endpoint (s_fix.server);
+    uint8_t *big = (uint8_t *) calloc (1, RREMOTE_FRAME_MAX + 1);
+    assert_non_null (big);
+    zsock_t *raw = s_raw_hello (endpoint);
+    rwire_msg_t request = s_raw_request (1, &s_fix.echo, NULL);
+    request.data = big;
+    request.size = ASYNROLE_DGRAM_MAX;
+    s_raw_send (raw, &request);
+    assert_int_equal (s_raw_result (raw, 1).code, ASYNROLE_EBADARG);
+    //  A reply of the largest IPv4 datagram through a real client
+    asynrole_request_t largest = { .data = big,
+                                   .size = ASYNROLE_DGRAM_MAX_IPV4,
+                                   .destination = &s_fix.echo };
+    largest.ctx = s_fix.results;
+    asynrole_error_t error;
+    uint64_t handle = 0;
+    assert_int_equal (
+        asynrole_client_request (s_fix.client, &largest, s_on_result, &handle, &error), 0);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    //  Over the limit: the connection is dropped, nothing decoded
+    zsock_t *over = s_raw_hello (endpoint);
+    zmsg_t *msg = zmsg_new ();
+    uint8_t header[4] = { 'A', 'R', 1, RWIRE_HEARTBEAT };
+    zmsg_addmem (msg, header, sizeof header);
+    zmsg_addmem (msg, big, RREMOTE_FRAME_MAX + 1);
+    assert_int_equal (zmsg_send (&msg, over), 0);
+    //  The server serves on: a round trip on the first raw client
+    request.token = 2;
+    request.size = 16;
+    s_raw_send (raw, &request);
+    assert_int_equal (s_raw_result (raw, 2).code, ASYNROLE_OK);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.malformed, 0);
+    free (big);
+    zsock_destroy (&over);
     zsock_destroy (&raw);
 }
 
@@ -1631,6 +1681,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_request_before_hello, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tokens_and_cancel_storm, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_requests, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_frame_limit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_garbage_storms, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_hello_again, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_churn_vanish, s_setup, s_teardown),
