@@ -121,6 +121,8 @@ ASYNROLE_EXPORT asynrole_manager_t *asynrole_manager_new (asynrole_manager_fn *c
 
 //  Close the socket, drop what is in flight, free everything, null *self_p.
 //  From the Manager's own callback: deferred until the callback returns.
+//  A request server on it (asynrole_server_new) is let go first
+//  (asynrole_remote.h).
 ASYNROLE_EXPORT void asynrole_manager_destroy (asynrole_manager_t **self_p);
 
 //  Send one datagram (0..65507 bytes over IPv4, 0..65527 over IPv6) to

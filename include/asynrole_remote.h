@@ -113,9 +113,12 @@ typedef struct {
     const char *name;       //  in log lines and in HELLO; NULL = the class's name
     int timeout;            //  ms a call waits for the object's thread, and
                             //  _new for its start; 0 = ASYNROLE_DEFAULT_TIMEOUT
-    int heartbeat;          //  ms between heartbeats; 0 = ASYNROLE_DEFAULT_HEARTBEAT
+    int heartbeat;          //  ms between heartbeats; 0 = ASYNROLE_DEFAULT_HEARTBEAT;
+                            //  at most one hour (server and client)
     int heartbeat_timeout;  //  ms of silence after which the peer is gone;
-                            //  0 = 3 * heartbeat; at least 2 * heartbeat
+                            //  0 = 3 * heartbeat; at least 2 * heartbeat; at
+                            //  most three hours (server and client: a client
+                            //  takes its server's values within these bounds)
     //  Security
     const char *curve_secret_key;    //  this end's key pair (Z85, 40 characters);
     const char *curve_public_key;    //  both or neither; NULL = no CURVE
@@ -312,16 +315,27 @@ ASYNROLE_EXPORT int asynrole_worker_stats (asynrole_worker_t *self, asynrole_rem
 //  ECANCELLED, ...), or at once ASYNROLE_EBADARG / ASYNROLE_EWOULDBLOCK
 //  when asynrole_manager_request refuses it (a bad policy, the engine's
 //  max_queued), ASYNROLE_EBADARG for no destination (never the Manager's
-//  default) and for a token of that client's already under way. A client
+//  default) and for a token of that client's already under way; a result
+//  the server cannot encode (out of memory) is answered ASYNROLE_ENOMEM
+//  without payload (should that fail too: counted orphaned, an event,
+//  and the client's request ends with its link or its destroy). A client
 //  that says BYE, goes silent for heartbeat_timeout, or says HELLO again
 //  has its requests cancelled (stats.cancelled; their results are counted
 //  in stats.orphaned, an ASYNROLE_EDISCONNECTED event tells how many). A
 //  message from a peer that has not said HELLO is counted (unknown_peer)
-//  and answered with an ERROR ASYNROLE_EDISCONNECTED: its client says
-//  HELLO again. The result callbacks run in the Manager's thread and hand
-//  the RESULT to the server's thread. Destroy the server before the
-//  Manager. NULL with error filled: ASYNROLE_EBADARG (no manager, a bad
-//  endpoint or options), ASYNROLE_ENETWORK (op ASYNROLE_OP_REMOTE: the bind
+//  and answered with an ERROR ASYNROLE_EDISCONNECTED (at most once a
+//  second per routing id): its client says HELLO again. A frame larger
+//  than any valid one (ZMQ_MAXMSGSIZE: ASYNROLE_DGRAM_MAX + 1024 bytes,
+//  on the server's and the client's sockets) disconnects its sender. The result callbacks run in the Manager's thread and hand
+//  the RESULT to the server's thread. The server claims its Manager: one
+//  server per Manager. Destroy the server first; a Manager destroyed
+//  first lets its server go before it stops (synchronously, at most the
+//  server's options.timeout): the server makes no request on it after
+//  that and answers every REQUEST with RESULT ASYNROLE_ECLOSED; those under
+//  way end ASYNROLE_ECLOSED with the Manager, their RESULTs still reach
+//  their clients; the server's destroy then touches no Manager. NULL with
+//  error filled: ASYNROLE_EBADARG (no manager, a Manager that has a server
+//  already, a bad endpoint or options), ASYNROLE_ENETWORK (op ASYNROLE_OP_REMOTE: the bind
 //  failed, sys_errno why), ASYNROLE_ETIMEOUT (its thread did not start).
 ASYNROLE_EXPORT asynrole_server_t *asynrole_server_new (asynrole_manager_t *manager,
                                                         const char *endpoint,
@@ -331,7 +345,7 @@ ASYNROLE_EXPORT asynrole_server_t *asynrole_server_new (asynrole_manager_t *mana
 //  Cancel what clients have under way (each gets its result, ECANCELLED),
 //  say BYE, close (what is queued to clients is sent for at most
 //  min (options.timeout, 1 s)), free, null *self_p. The Manager is left as
-//  it was. Not from the server's own on_event (refused, logged).
+//  it was (and may have a server again). Not from the server's own on_event (refused, logged).
 ASYNROLE_EXPORT void asynrole_server_destroy (asynrole_server_t **self_p);
 
 //  The endpoint bound, with the port the kernel chose for "tcp://...:*"

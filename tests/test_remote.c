@@ -909,20 +909,25 @@ test_bad_messages (void **state)
     rwire_msg_t bye = { .type = RWIRE_BYE };
     s_raw_send (raw, &bye);
     zsock_destroy (&raw);
-    //  Unknown peer, answered each time; an ERROR never is
+    //  Unknown peer, answered at most once a second (a flood from a peer
+    //  that never reads cannot fill the ROUTER); an ERROR never is
     raw = s_raw (endpoint);
     rwire_msg_t cancel = { .type = RWIRE_CANCEL, .token = 1 };
-    for (int i = 0; i < 2; i++) {
-        s_raw_send (raw, &cancel);
-        s_raw_recv (raw, &m, &msg);
-        assert_int_equal (m.type, RWIRE_ERROR);
-        assert_int_equal (m.code, ASYNROLE_EDISCONNECTED);
-        zmsg_destroy (&msg);
-        zmsg_t *err = rwire_error (ASYNROLE_EPROTOCOL, "test");
-        if (i == 0)
-            assert_int_equal (zmsg_send (&err, raw), 0);
-        zmsg_destroy (&err);
-    }
+    s_raw_send (raw, &cancel);
+    s_raw_recv (raw, &m, &msg);
+    assert_int_equal (m.type, RWIRE_ERROR);
+    assert_int_equal (m.code, ASYNROLE_EDISCONNECTED);
+    zmsg_destroy (&msg);
+    zmsg_t *err = rwire_error (ASYNROLE_EPROTOCOL, "test");
+    assert_int_equal (zmsg_send (&err, raw), 0);
+    //  Within the second: counted, not answered; the next answer is the
+    //  WELCOME to a HELLO sent after it
+    s_raw_send (raw, &cancel);
+    s_raw_send (raw, &hello);
+    s_raw_recv (raw, &m, &msg);
+    assert_int_equal (m.type, RWIRE_WELCOME);
+    zmsg_destroy (&msg);
+    s_raw_send (raw, &bye);
     zsock_destroy (&raw);
     uint64_t handle = s_request (s_fix.client, 5, &s_fix.echo, NULL, s_fix.results);
     assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));

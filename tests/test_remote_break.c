@@ -9,14 +9,15 @@
     crashes and is counted; the server never leaks a request (its table
     and the Manager's in-flight go back to 0).
 
-    Cases that fail on the code as it is (each says why above it):
+    Cases that failed on the code as first merged (each says why above
+    it), now regression tests like the others:
     test_server_long_heartbeat_timeout, test_cancel_new_from_callback,
     test_chain_from_callback_at_max, test_destroy_from_callback_then_results,
     test_destroy_while_callback_calls (TSan), test_bulk_wouldblock_miscounted,
-    test_manager_destroyed_first (the documented wrong order: a use after
-    free). The others pass and stay as regression tests. */
+    test_manager_destroyed_first. */
 #include "testutil.h"
 #include "ctx.h"
+#include "rremote.h"
 #include "rwire.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -502,6 +503,55 @@ test_bad_requests (void **state)
     zsock_destroy (&raw);
 }
 
+//  The frame limit (ZMQ_MAXMSGSIZE, per part): the largest valid payload
+//  crosses both ways (a REQUEST of ASYNROLE_DGRAM_MAX bytes reaches the
+//  server, which answers EBADARG for IPv4; a reply of the IPv4 maximum
+//  reaches the client's DEALER), while a larger frame disconnects its
+//  sender before it is decoded (never counted malformed)
+static void
+test_frame_limit (void **state)
+{
+    (void) state;
+    s_start (0, true);
+    const char *endpoint = asynrole_server_endpoint (s_fix.server);
+    uint8_t *big = (uint8_t *) calloc (1, RREMOTE_FRAME_MAX + 1);
+    assert_non_null (big);
+    zsock_t *raw = s_raw_hello (endpoint);
+    rwire_msg_t request = s_raw_request (1, &s_fix.echo, NULL);
+    request.data = big;
+    request.size = ASYNROLE_DGRAM_MAX;
+    s_raw_send (raw, &request);
+    assert_int_equal (s_raw_result (raw, 1).code, ASYNROLE_EBADARG);
+    //  A reply of the largest IPv4 datagram through a real client
+    asynrole_request_t largest = { .data = big,
+                                   .size = ASYNROLE_DGRAM_MAX_IPV4,
+                                   .destination = &s_fix.echo };
+    largest.ctx = s_fix.results;
+    asynrole_error_t error;
+    uint64_t handle = 0;
+    assert_int_equal (
+        asynrole_client_request (s_fix.client, &largest, s_on_result, &handle, &error), 0);
+    assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
+    assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
+    //  Over the limit: the connection is dropped, nothing decoded
+    zsock_t *over = s_raw_hello (endpoint);
+    zmsg_t *msg = zmsg_new ();
+    uint8_t header[4] = { 'A', 'R', 1, RWIRE_HEARTBEAT };
+    zmsg_addmem (msg, header, sizeof header);
+    zmsg_addmem (msg, big, RREMOTE_FRAME_MAX + 1);
+    assert_int_equal (zmsg_send (&msg, over), 0);
+    //  The server serves on: a round trip on the first raw client
+    request.token = 2;
+    request.size = 16;
+    s_raw_send (raw, &request);
+    assert_int_equal (s_raw_result (raw, 2).code, ASYNROLE_OK);
+    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    assert_int_equal (server.malformed, 0);
+    free (big);
+    zsock_destroy (&over);
+    zsock_destroy (&raw);
+}
+
 //  What a server never takes (RESULT, WELCOME, DATAGRAM, CREDIT, SEND),
 //  garbage, another version, ERROR storms: counted, at most one EPROTOCOL
 //  a second, ERRORs never answered, and the server serves on
@@ -765,20 +815,30 @@ test_heartbeat_edges (void **state)
     asynrole_server_destroy (&server);
 }
 
-//  A server configured with a heartbeat_timeout over 3 hours (its options
-//  allow any value >= 2 * heartbeat) and a heartbeat longer than the
-//  client's own timeout: the client ignores the server's WELCOME values,
-//  keeps its own timeout, and takes the quiet server for gone. A request
-//  that needs 800 ms should end ENORESPONSE, not EDISCONNECTED.
+//  A heartbeat_timeout over 3 hours is refused (EBADARG: a client takes a
+//  WELCOME's values only up to 3 h, so it would take the quiet server for
+//  gone). At 3 h, with a heartbeat longer than the client's own timeout,
+//  the client takes the server's values: a request that needs 800 ms ends
+//  ENORESPONSE, not EDISCONNECTED.
 static void
 test_server_long_heartbeat_timeout (void **state)
 {
     (void) state;
-    s_fix.options.heartbeat = 1000;
-    s_fix.options.heartbeat_timeout = 3 * 3600 * 1000 + 1;
-    s_start (0, false);
-    asynrole_remote_options_t options = { .heartbeat = 100 };  //  timeout 300 ms
+    s_manager_start (0);
     asynrole_error_t error;
+    asynrole_remote_options_t over = { .heartbeat = 1000,
+                                       .heartbeat_timeout = 3 * 3600 * 1000 + 1 };
+    asynrole_server_t *refused =
+        asynrole_server_new (s_fix.manager, "tcp://127.0.0.1:*", &over, &error);
+    assert_null (refused);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    asynrole_client_t *refused_client = asynrole_client_new ("tcp://127.0.0.1:1", &over, &error);
+    assert_null (refused_client);
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    s_fix.options.heartbeat = 1000;
+    s_fix.options.heartbeat_timeout = 3 * 3600 * 1000;
+    s_server_start ("tcp://127.0.0.1:*");
+    asynrole_remote_options_t options = { .heartbeat = 100 };  //  timeout 300 ms
     s_fix.client = asynrole_client_new (asynrole_server_endpoint (s_fix.server), &options, &error);
     assert_non_null (s_fix.client);
     const asynrole_policy_t slow = { .timeout = 800 };
@@ -1376,9 +1436,11 @@ test_manager_queue_full (void **state)
     assert_true (s_drained (TU_TIMEOUT_MS));
 }
 
-//  The reverse of the documented order: the Manager destroyed while its
-//  server lives, then a client's REQUEST. The server calls into the freed
-//  Manager (asynrole_manager_request from rserver.c s_request). Run in a
+//  The Manager destroyed while its server lives (documented): the server
+//  claims its Manager (a second server on it: EBADARG); the Manager's
+//  destroy lets the server go first, a request under way ends ECLOSED
+//  (its RESULT still reaches the client), a REQUEST after it is answered
+//  ECLOSED at once, and the server's destroy touches no Manager. Run in a
 //  child: a crash (or an ASan report) fails the case.
 static int
 s_reverse_order_body (void *arg)
@@ -1389,21 +1451,40 @@ s_reverse_order_body (void *arg)
     TU_CHECK (manager, "%s", error.detail);
     asynrole_server_t *server = asynrole_server_new (manager, "tcp://127.0.0.1:*", NULL, &error);
     TU_CHECK (server, "%s", error.detail);
+    asynrole_server_t *second = asynrole_server_new (manager, "tcp://127.0.0.1:*", NULL, &error);
+    TU_CHECK (!second && error.code == ASYNROLE_EBADARG, "a second server on one Manager");
     asynrole_client_t *client =
         asynrole_client_new (asynrole_server_endpoint (server), NULL, &error);
     TU_CHECK (client, "%s", error.detail);
-    asynrole_manager_destroy (&manager);
     results_t *results = s_results_new ();
     asynrole_addr_t to = tu_closed_port (AF_INET);
     uint8_t data[8] = "reverse";
-    asynrole_request_t request = { .data = data, .size = 8, .destination = &to, .ctx = results };
-    TU_CHECK (asynrole_client_request (client, &request, s_on_result, NULL, &error) == 0, "%s",
+    asynrole_policy_t longer = { .timeout = 60000 };
+    asynrole_request_t request = {
+        .data = data, .size = 8, .destination = &to, .policy = &longer, .ctx = results
+    };
+    uint64_t first = 0, after = 0;
+    TU_CHECK (asynrole_client_request (client, &request, s_on_result, &first, &error) == 0, "%s",
               error.detail);
-    bool ended = s_results_wait (results, 1, TU_TIMEOUT_MS);
+    //  Under way on the Manager before it goes
+    asynrole_remote_stats_t stats = { .in_flight = 0 };
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    while (stats.in_flight == 0 && tu_now () < deadline)
+        TU_CHECK (asynrole_server_stats (server, &stats, &error) == 0, "%s", error.detail);
+    TU_CHECK (stats.in_flight == 1, "the request never reached the Manager");
+    asynrole_manager_destroy (&manager);
+    TU_CHECK (asynrole_client_request (client, &request, s_on_result, &after, &error) == 0, "%s",
+              error.detail);
+    bool ended = s_results_wait (results, 2, TU_TIMEOUT_MS);
     asynrole_client_destroy (&client);
     asynrole_server_destroy (&server);
+    TU_CHECK (ended, "the requests never ended");
+    TU_CHECK (results->code[first] == ASYNROLE_ECLOSED, "under way: %s",
+              asynrole_strerror (results->code[first]));
+    TU_CHECK (results->code[after] == ASYNROLE_ECLOSED, "after: %s",
+              asynrole_strerror (results->code[after]));
+    TU_CHECK (results->duplicates == 0, "duplicates");
     s_results_destroy (&results);
-    TU_CHECK (ended, "the request never ended");
     return 0;
 }
 
@@ -1600,6 +1681,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_request_before_hello, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tokens_and_cancel_storm, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_requests, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_frame_limit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_garbage_storms, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_hello_again, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_churn_vanish, s_setup, s_teardown),

@@ -101,7 +101,7 @@ asynrole_client_destroy (asynrole_client_t **self_p)
     asynrole_client_t *self = *self_p;
     *self_p = NULL;
     atomic_store (&self->closing, true);
-    if (actor_is_self (self->actor)) {
+    if (rclient_in_own_thread (self)) {
         //  From a result's callback: the client's thread ends it when the
         //  callback returns (nothing, when it is ending already)
         self->deferred = true;
@@ -197,7 +197,7 @@ asynrole_client_cancel (asynrole_client_t *self, uint64_t handle, asynrole_error
         return error_badarg (error, "no client");
     if (rclient_enter (self, error))
         return -1;
-    int rc = actor_is_self (self->actor)
+    int rc = rclient_in_own_thread (self)
         ? rclient_cancel_here (self, handle, error)
         : rmail_call (self->mail, RCLIENT_CANCEL, handle, self->options.timeout, NULL, error);
     rclient_leave (self);
@@ -213,7 +213,7 @@ asynrole_client_stats (asynrole_client_t *self, asynrole_remote_stats_t *stats,
     if (rclient_enter (self, error))
         return -1;
     int rc = 0;
-    if (actor_is_self (self->actor)) {
+    if (rclient_in_own_thread (self)) {
         rclient_stats_here (self, stats);
         error_clear (error);
     }
@@ -227,8 +227,10 @@ asynrole_client_stats (asynrole_client_t *self, asynrole_remote_stats_t *stats,
     return rc;
 }
 
+//  By the thread's identity, not self->actor: a destroy from another
+//  thread clears and frees that while a callback's call may still look
 bool
 rclient_in_own_thread (asynrole_client_t *self)
 {
-    return actor_is_self (self->actor);
+    return pthread_equal (pthread_self (), self->thread);
 }

@@ -26,6 +26,7 @@ struct bulk_s {
     pthread_mutex_t mutex;  //  guards every slot's done, error, reply, and ended
     pthread_cond_t cond;    //  signalled on every result (CLOCK_MONOTONIC)
     size_t ended;           //  slots done
+    size_t open;            //  requests made and not ended
     size_t count;           //  slots
     bslot_t slots[];        //  one per entry
 };
@@ -63,6 +64,7 @@ s_on_result (asynrole_client_t *client, void *ctx, const asynrole_result_t *resu
     bslot_t *slot = (bslot_t *) ctx;
     bulk_t *bulk = slot->bulk;
     pthread_mutex_lock (&bulk->mutex);
+    bulk->open--;
     if (result->reply) {
         const asynrole_datagram_t *reply = result->reply;
         uint8_t *copy = (uint8_t *) malloc (reply->size ? reply->size : 1);
@@ -129,18 +131,36 @@ s_make (asynrole_client_t *client, bulk_t *bulk, asynrole_bulk_entry_t *entry, s
     asynrole_request_t request = entry->request;
     request.ctx = slot;
     atomic_fetch_add (&bulk->refs, 1);
+    //  Counted before: its result may come before the call returns
+    pthread_mutex_lock (&bulk->mutex);
+    bulk->open++;
+    pthread_mutex_unlock (&bulk->mutex);
     asynrole_error_t error;
     if (asynrole_client_request (client, &request, s_on_result, &slot->handle, &error) == 0) {
         slot->made = true;
         return true;
     }
     atomic_fetch_sub (&bulk->refs, 1);
+    pthread_mutex_lock (&bulk->mutex);
+    bulk->open--;
+    pthread_mutex_unlock (&bulk->mutex);
     if (error.code == ASYNROLE_EWOULDBLOCK && ours_under_way)
         return false;
     pthread_mutex_lock (&bulk->mutex);
     s_done (slot, &error);
     pthread_mutex_unlock (&bulk->mutex);
     return true;
+}
+
+//  Whether some request of ours is made and not ended (a slot refused at
+//  once is done without one: it frees nothing to wait for)
+static bool
+s_under_way (bulk_t *bulk)
+{
+    pthread_mutex_lock (&bulk->mutex);
+    bool any = bulk->open > 0;
+    pthread_mutex_unlock (&bulk->mutex);
+    return any;
 }
 
 //  Give up: cancel what is under way (each ends ECANCELLED at once)
@@ -210,7 +230,7 @@ asynrole_client_bulk (asynrole_client_t *self, asynrole_bulk_entry_t *entries, s
     int gave_up = 0;
     while (ended < count && !gave_up) {
         ended = s_wait (bulk, 0, 0);
-        while (next < count && s_make (self, bulk, &entries[next], next, next > ended))
+        while (next < count && s_make (self, bulk, &entries[next], next, s_under_way (bulk)))
             next++;
         size_t before = s_wait (bulk, 0, 0);
         if (before == count)

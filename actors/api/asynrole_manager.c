@@ -3,6 +3,7 @@
 #include "asynrole_manager.h"
 #include "error_fill.h"
 #include "manager_internal.h"
+#include "rserver.h"
 #include <stdlib.h>
 
 struct asynrole_manager_s {
@@ -70,12 +71,44 @@ asynrole_manager_new (asynrole_manager_fn *callback, void *ctx, const char *dest
     return self;
 }
 
+int
+manager_claim (asynrole_manager_t *self, void *server, asynrole_error_t *error)
+{
+    pthread_mutex_lock (&self->role.callback_mutex);
+    bool taken = self->role.remote != NULL;
+    if (!taken)
+        self->role.remote = server;
+    pthread_mutex_unlock (&self->role.callback_mutex);
+    if (taken)
+        return error_badarg (error, "this Manager has a request server already");
+    return 0;
+}
+
+void
+manager_unclaim (asynrole_manager_t *self, void *server)
+{
+    pthread_mutex_lock (&self->role.callback_mutex);
+    if (self->role.remote == server)
+        self->role.remote = NULL;
+    pthread_mutex_unlock (&self->role.callback_mutex);
+}
+
 void
 asynrole_manager_destroy (asynrole_manager_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    role_stop (&(*self_p)->role);
+    asynrole_manager_t *self = *self_p;
+    //  Its request server first lets it go (synchronously): it makes no
+    //  request on it after this; the destroy below ends those under way
+    //  (ECLOSED), whose results reach the server's mailbox
+    pthread_mutex_lock (&self->role.callback_mutex);
+    asynrole_server_t *server = (asynrole_server_t *) self->role.remote;
+    self->role.remote = NULL;
+    pthread_mutex_unlock (&self->role.callback_mutex);
+    if (server)
+        rserver_detach (server);
+    role_stop (&self->role);
     *self_p = NULL;
 }
 

@@ -3,6 +3,7 @@
 #include "asynrole_remote.h"
 #include "error_fill.h"
 #include "log.h"
+#include "manager_internal.h"
 #include "rserver.h"
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,15 @@ asynrole_server_new (asynrole_manager_t *manager, const char *endpoint,
         return NULL;
     }
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
-    self->mail = rmail_new (rserver_item_free, error);
-    if (!self->mail) {
+    if (manager_claim (manager, self, error)) {
         free (self);
         return NULL;
     }
-    self->actor = actor_new (rserver_actor, self, "asynrole-srv", self->options.timeout, error);
+    self->mail = rmail_new (rserver_item_free, error);
+    if (self->mail)
+        self->actor = actor_new (rserver_actor, self, "asynrole-srv", self->options.timeout, error);
     if (!self->actor) {
+        manager_unclaim (manager, self);
         rmail_unref (&self->mail);
         free (self);
         return NULL;
@@ -55,6 +58,10 @@ asynrole_server_destroy (asynrole_server_t **self_p)
     }
     *self_p = NULL;
     actor_destroy (&self->actor);
+    //  A Manager destroyed first let us go (manager NULL): nothing of it
+    //  is touched
+    if (self->manager)
+        manager_unclaim (self->manager, self);
     rmail_unref (&self->mail);
     free (self);
 }

@@ -13,4 +13,9 @@ role_t *manager_role (asynrole_manager_t *self);
 int manager_cancel_many (asynrole_manager_t *self, uint64_t *handles, size_t count,
                          asynrole_error_t *error);
 
+//  A request server claims the Manager (one at most: a second one is
+//  EBADARG), and lets it go (only when it is still the claimant)
+int manager_claim (asynrole_manager_t *self, void *server, asynrole_error_t *error);
+void manager_unclaim (asynrole_manager_t *self, void *server);
+
 #endif

@@ -66,8 +66,10 @@ s_end (self_t *self, creq_t *req, asynrole_result_t *result)
 {
     zhashx_delete (self->requests, &req->handle);
     result->handle = req->handle;
-    req->callback (self->owner, req->ctx, result);
+    //  The slot first: the request awaits nothing now, and the callback
+    //  may make the next one (a chain at max_in_flight 1)
     atomic_fetch_sub (&self->owner->in_flight, 1);
+    req->callback (self->owner, req->ctx, result);
     free (req);
 }
 
@@ -75,6 +77,11 @@ s_end (self_t *self, creq_t *req, asynrole_result_t *result)
 static void
 s_end_error (self_t *self, creq_t *req, asynrole_code_t code, const char *detail)
 {
+    if (self->owner->deferred && code != ASYNROLE_ECLOSED) {
+        //  Destroyed from a callback: the rest end ECLOSED, whatever came
+        code = ASYNROLE_ECLOSED;
+        detail = "the client was destroyed";
+    }
     asynrole_error_t error = { .code = code, .op = ASYNROLE_OP_REMOTE };
     snprintf (error.detail, sizeof error.detail, "%s", detail);
     asynrole_result_t result = { .error = &error, .attempt = -1 };
@@ -191,8 +198,10 @@ s_welcome (self_t *self, const rwire_msg_t *m)
     self->stats.joined++;
     self->stats.peers = 1;
     //  The server's heartbeat rules the link (within sane bounds)
-    if (m->heartbeat >= 1 && m->heartbeat <= 3600 * 1000 && m->heartbeat_timeout >= 2 * m->heartbeat
-        && m->heartbeat_timeout <= 3 * 3600 * 1000) {
+    //  (the options' bounds: a server takes no others; 64 bits, no overflow)
+    uint64_t heartbeat = m->heartbeat, timeout = m->heartbeat_timeout;
+    if (heartbeat >= 1 && heartbeat <= RREMOTE_HEARTBEAT_MAX && timeout >= 2 * heartbeat
+        && timeout <= RREMOTE_HEARTBEAT_TIMEOUT_MAX) {
         self->heartbeat = (int) m->heartbeat;
         self->heartbeat_timeout = (int) m->heartbeat_timeout;
     }
@@ -245,7 +254,9 @@ s_dispatch (self_t *self, const rwire_msg_t *m)
 static void
 s_handle_dealer (self_t *self)
 {
-    for (int i = 0; i < 256 && !self->terminated && ctx_readable (self->dealer); i++) {
+    for (int i = 0;
+         i < 256 && !self->terminated && !self->owner->deferred && ctx_readable (self->dealer);
+         i++) {
         void *dealer = self->dealer;
         zmsg_t *msg = zmsg_recv (dealer);
         if (!msg)
@@ -348,6 +359,8 @@ s_handle_mail (self_t *self)
     rmail_item_t *item = rmail_take (self->mail);
     while (item) {
         rmail_item_t *next = item->next;
+        //  Destroyed from a callback meanwhile: the rest end ECLOSED
+        self->terminating = self->terminating || self->owner->deferred;
         if (item->kind == RCLIENT_REQUEST)
             s_take_request (self, (creq_t *) item);
         else {
@@ -364,10 +377,28 @@ s_handle_mail (self_t *self)
     }
 }
 
+static bool
+s_is_request (const rmail_item_t *item, void *arg)
+{
+    return item->kind == RCLIENT_REQUEST && ((const creq_t *) item)->handle == *(uint64_t *) arg;
+}
+
 int
 rclient_cancel_here (asynrole_client_t *client, uint64_t handle, asynrole_error_t *error)
 {
-    return s_cancel (client->inner, handle, error);
+    self_t *self = client->inner;
+    //  A request made in this callback may still be in the mailbox: it
+    //  never left, it ends here (the other items keep their order)
+    creq_t *queued = zhashx_lookup (self->requests, &handle)
+        ? NULL
+        : (creq_t *) rmail_remove (self->mail, s_is_request, &handle);
+    if (queued) {
+        self->stats.requests++;
+        s_end_error (self, queued, ASYNROLE_ECANCELLED, "cancelled");
+        error_clear (error);
+        return 0;
+    }
+    return s_cancel (self, handle, error);
 }
 
 void
@@ -473,6 +504,8 @@ rclient_actor (actor_t *actor, void *args)
 {
     asynrole_error_t error;
     asynrole_client_t *owner = (asynrole_client_t *) args;
+    //  Before the start-up status: calls compare with it from then on
+    owner->thread = pthread_self ();
     self_t *self = s_self_new (actor, owner, &error);
     actor_started (actor, self ? NULL : &error);
     if (!self)
@@ -489,11 +522,12 @@ rclient_actor (actor_t *actor, void *args)
         }
         if (items[0].revents & ZMQ_POLLIN)
             s_handle_pipe (self);
-        if (items[2].revents & ZMQ_POLLIN)
+        if (items[2].revents & ZMQ_POLLIN && !owner->deferred)
             s_handle_mail (self);
-        if (items[1].revents & ZMQ_POLLIN)
+        if (items[1].revents & ZMQ_POLLIN && !owner->deferred)
             s_handle_dealer (self);
-        s_heartbeat (self);
+        if (!owner->deferred)
+            s_heartbeat (self);
     }
     //  A destroy from a callback while we end is no second destroy
     bool deferred = owner->deferred;

@@ -41,7 +41,9 @@ struct rclient_self_s;
 
 //  The public object
 struct asynrole_client_s {
-    actor_t *actor;                       //  the client's thread
+    actor_t *actor;                       //  the client's thread (destroy's only)
+    pthread_t thread;                     //  its identity, set by the thread before
+                                          //  it serves; read by calls (never cleared)
     rmail_t *mail;                        //  requests and calls for it
     rremote_options_t options;            //  checked
     char endpoint[RREMOTE_ENDPOINT_MAX];  //  the server's

@@ -118,6 +118,28 @@ rmail_take (rmail_t *self)
 }
 
 rmail_item_t *
+rmail_remove (rmail_t *self, rmail_match_fn *match, void *arg)
+{
+    pthread_mutex_lock (&self->mutex);
+    rmail_item_t *prev = NULL, *item = self->head;
+    while (item && !match (item, arg)) {
+        prev = item;
+        item = item->next;
+    }
+    if (item) {
+        if (prev)
+            prev->next = item->next;
+        else
+            self->head = item->next;
+        if (self->tail == item)
+            self->tail = prev;
+        item->next = NULL;
+    }
+    pthread_mutex_unlock (&self->mutex);
+    return item;
+}
+
+rmail_item_t *
 rmail_close (rmail_t *self)
 {
     pthread_mutex_lock (&self->mutex);

@@ -57,6 +57,11 @@ void rmail_post_always (rmail_t *self, rmail_item_t *item);
 //  The actor: everything posted, oldest first (NULL when none)
 rmail_item_t *rmail_take (rmail_t *self);
 
+//  The actor: take out the oldest item for which match (item, arg) is
+//  true, leaving the others in order; NULL when none
+typedef bool (rmail_match_fn) (const rmail_item_t *item, void *arg);
+rmail_item_t *rmail_remove (rmail_t *self, rmail_match_fn *match, void *arg);
+
 //  The actor: refuse further posts; returns what was posted before
 rmail_item_t *rmail_close (rmail_t *self);
 

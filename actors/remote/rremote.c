@@ -21,10 +21,14 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
                              out->name);
     out->timeout = o->timeout ? o->timeout : ASYNROLE_DEFAULT_TIMEOUT;
     out->heartbeat = o->heartbeat ? o->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
-    if (out->heartbeat > 3600 * 1000)
+    if (out->heartbeat > RREMOTE_HEARTBEAT_MAX)
         return error_badarg (error, "heartbeat must be at most one hour, not %d ms",
                              out->heartbeat);
     out->heartbeat_timeout = o->heartbeat_timeout ? o->heartbeat_timeout : 3 * out->heartbeat;
+    //  A peer takes a WELCOME's values only within these bounds
+    if (out->heartbeat_timeout > RREMOTE_HEARTBEAT_TIMEOUT_MAX)
+        return error_badarg (error, "heartbeat_timeout must be at most three hours, not %d ms",
+                             out->heartbeat_timeout);
     if (out->heartbeat_timeout < 2 * out->heartbeat)
         return error_badarg (error,
                              "heartbeat_timeout (%d ms) must be at least twice the "
@@ -33,6 +37,18 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
     out->max_in_flight = o->max_in_flight ? o->max_in_flight : ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT;
     if ((o->curve_secret_key == NULL) != (o->curve_public_key == NULL))
         return error_badarg (error, "curve_secret_key and curve_public_key: both or neither");
+    return 0;
+}
+
+//  A peer's frame larger than any valid one (a payload, its datagram at
+//  most ASYNROLE_DGRAM_MAX, plus CURVE's framing) disconnects it before
+//  libzmq buffers it: libzmq 4.3.4 checks every part against the limit
+static int
+s_limit (void *sock, asynrole_error_t *error)
+{
+    int64_t max = RREMOTE_FRAME_MAX;
+    if (zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &max, sizeof max))
+        return error_zmq (error, errno, "ZMQ_MAXMSGSIZE");
     return 0;
 }
 
@@ -54,6 +70,10 @@ rremote_bind (const char *endpoint, const rremote_options_t *options, char *boun
     int on = 1;
     if (zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &on, sizeof on)) {
         error_zmq (error, errno, "ZMQ_ROUTER_MANDATORY");
+        ctx_close (&sock);
+        return NULL;
+    }
+    if (s_limit (sock, error)) {
         ctx_close (&sock);
         return NULL;
     }
@@ -85,7 +105,7 @@ rremote_connect (const char *endpoint, const rremote_options_t *options, asynrol
     void *sock = ctx_socket (ZMQ_DEALER, error);
     if (!sock)
         return NULL;
-    if (rsec_client (sock, &options->given, error)) {
+    if (s_limit (sock, error) || rsec_client (sock, &options->given, error)) {
         ctx_close (&sock);
         return NULL;
     }

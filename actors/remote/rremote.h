@@ -22,6 +22,15 @@ typedef struct {
 } rremote_options_t;
 
 //  Check and complete options (NULL = defaults); 0, or -1 with EBADARG
+//  The bounds of the options' heartbeat and heartbeat_timeout (ms): a
+//  client takes its server's WELCOME values within them
+#define RREMOTE_HEARTBEAT_MAX (3600 * 1000)
+#define RREMOTE_HEARTBEAT_TIMEOUT_MAX (3 * 3600 * 1000)
+
+//  The largest frame a server's ROUTER or a client's DEALER takes from its
+//  peer (ZMQ_MAXMSGSIZE, per part): a payload of ASYNROLE_DGRAM_MAX and room
+#define RREMOTE_FRAME_MAX (ASYNROLE_DGRAM_MAX + 1024)
+
 int rremote_options (const asynrole_remote_options_t *given, const char *name,
                      rremote_options_t *out, asynrole_error_t *error);
 

@@ -196,6 +196,11 @@ s_peer_cancel (self_t *self, speer_t *peer, bool gone)
             handles[n++] = rec->handle;
     }
     asynrole_error_t error;
+    if (!self->owner->manager) {
+        //  Detached: the Manager's destroy ended them (their results come)
+        free (handles);
+        return 0;
+    }
     int cancelled = handles ? manager_cancel_many (self->owner->manager, handles, n, &error) : -1;
     if (cancelled < 0) {
         log_error ("%s: cannot cancel %zu requests: %s", self->opt->name, count,
@@ -277,6 +282,10 @@ s_request (self_t *self, speer_t *peer, const rwire_msg_t *m)
         s_result_now (self, peer, m->token, ASYNROLE_EBADARG, "a request needs a destination");
         return;
     }
+    if (!self->owner->manager) {
+        s_result_now (self, peer, m->token, ASYNROLE_ECLOSED, "the server's Manager was destroyed");
+        return;
+    }
     if (zhashx_lookup (peer->requests, &m->token)) {
         s_result_now (self, peer, m->token, ASYNROLE_EBADARG,
                       "a request of this client with this token is under way");
@@ -313,14 +322,29 @@ static void
 s_cancel (self_t *self, speer_t *peer, const rwire_msg_t *m)
 {
     srec_t *rec = (srec_t *) zhashx_lookup (peer->requests, &m->token);
-    if (!rec)
-        return;  //  it had ended: its RESULT is on its way or gone
+    if (!rec || !self->owner->manager)
+        return;  //  it had ended, or the Manager's destroy ends it: its RESULT
+                 //  is on its way or gone
     //  0: its callback ran with ASYNROLE_ECANCELLED; 1: it had ended. Either
     //  way its one RESULT comes through the mailbox.
     asynrole_error_t error;
     if (asynrole_manager_cancel (self->owner->manager, rec->handle, &error) < 0)
         rremote_event (self->opt, error.code, ASYNROLE_OP_REMOTE, 0, "cannot cancel: %s",
                        error.detail);
+}
+
+//  A result that could not be encoded (out of memory): its client still
+//  gets one RESULT, ENOMEM without payload. Should that fail too, it is
+//  counted orphaned with an event, and the client's request ends only when
+//  the link does (lost, BYE) or at the client's destroy.
+static void
+s_unencoded (self_t *self, speer_t *peer, uint64_t token)
+{
+    uint64_t orphaned = self->stats.orphaned;
+    s_result_now (self, peer, token, ASYNROLE_ENOMEM, "out of memory for the result");
+    if (self->stats.orphaned != orphaned)
+        rremote_event (self->opt, ASYNROLE_ENOMEM, ASYNROLE_OP_REMOTE, 1,
+                       "a result for client %s could not be sent", peer->hex);
 }
 
 //  Results from the Manager's thread, and calls from others
@@ -333,7 +357,10 @@ s_handle_mail (self_t *self)
         rmail_item_t *next = item->next;
         if (item->kind == RMAIL_CALL) {
             rmail_call_t *call = (rmail_call_t *) item;
-            rserver_stats_here (self->owner, &call->stats);
+            if (call->what == RSERVER_DETACH)
+                self->owner->manager = NULL;
+            else
+                rserver_stats_here (self->owner, &call->stats);
             call->rc = 0;
             rmail_answer (call);
             item = next;
@@ -346,7 +373,9 @@ s_handle_mail (self_t *self)
             zhashx_delete (peer->requests, &rec->token);
         zmsg_t *result = rec->result;
         rec->result = NULL;
-        if (peer && result && s_send_peer (self, peer, result) == 0)
+        if (peer && !result)
+            s_unencoded (self, peer, rec->token);
+        else if (peer && s_send_peer (self, peer, result) == 0)
             self->stats.results++;
         else {
             if (!peer)
@@ -356,6 +385,20 @@ s_handle_mail (self_t *self)
         s_srec_free (rec);
         item = next;
     }
+}
+
+void
+rserver_detach (asynrole_server_t *server)
+{
+    if (actor_is_self (server->actor)) {
+        server->manager = NULL;  //  from the server's own on_event
+        return;
+    }
+    asynrole_error_t error;
+    if (rmail_call (server->mail, RSERVER_DETACH, 0, server->options.timeout, NULL, &error))
+        log_error ("%s: its Manager's destroy cannot reach it (%s): it may still use the "
+                   "Manager",
+                   server->options.name, error.detail);
 }
 
 void
@@ -369,28 +412,38 @@ rserver_stats_here (asynrole_server_t *server, asynrole_remote_stats_t *stats)
 //  -------------------------------------------------------------------------
 //  Messages from clients
 
-//  ERROR code to id, at most once a second per peer (strangers included),
-//  with an event
-static void
-s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrole_code_t code,
-            const char *what)
+//  Whether id may have an ERROR now: at most one a second per peer
+//  (strangers included, in a bounded table), so that a flood from a peer
+//  that never reads cannot grow the ROUTER's queue without bound
+static bool
+s_may_answer (self_t *self, const uint8_t *id, size_t size, speer_t *peer, char *hex)
 {
     int64_t now = clock_ms ();
-    char hex[HEX_MAX];
     s_hex (id, size, hex);
     int64_t *last = peer ? &peer->complained : (int64_t *) zhashx_lookup (self->strangers, hex);
     if (last && now - *last < 1000)
-        return;
+        return false;
     if (!last) {
         if (zhashx_size (self->strangers) >= 4096)
             zhashx_purge (self->strangers);  //  bounded: forget them all
         last = (int64_t *) malloc (sizeof *last);
         if (!last || zhashx_insert (self->strangers, hex, last)) {
             free (last);
-            return;
+            return false;
         }
     }
     *last = now;
+    return true;
+}
+
+//  ERROR code to id, at most once a second per peer, with an event
+static void
+s_complain (self_t *self, const uint8_t *id, size_t size, speer_t *peer, asynrole_code_t code,
+            const char *what)
+{
+    char hex[HEX_MAX];
+    if (!s_may_answer (self, id, size, peer, hex))
+        return;
     s_send_to (self, id, size, rwire_error (code, what));
     rremote_event (self->opt, code, ASYNROLE_OP_REMOTE, 1, "%s from %s", what, hex);
 }
@@ -443,8 +496,11 @@ s_handle_message (self_t *self, zmsg_t *msg)
         s_dispatch (self, peer, &m, id, size);
     else {
         self->stats.unknown_peer++;
-        //  A server that restarted: the client must say HELLO again
-        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE)
+        //  A server that restarted: the client must say HELLO again (once
+        //  a second at most: the rest are counted only)
+        char hex[HEX_MAX];
+        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE
+            && s_may_answer (self, id, size, NULL, hex))
             s_send_to (self, id, size,
                        rwire_error (ASYNROLE_EDISCONNECTED, "unknown client: say HELLO"));
     }

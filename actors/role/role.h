@@ -88,7 +88,10 @@ typedef struct role_s {
     uint64_t batch_lost;           //  records whose push failed, to report
     asynrole_error_t batch_error;  //  the first such failure
 
-    pthread_mutex_t callback_mutex;   //  guards callback and ctx (never held long)
+    pthread_mutex_t callback_mutex;   //  guards callback and ctx, and remote
+                                      //  (never held long)
+    void *remote;                     //  Manager: the request server that claimed
+                                      //  it (asynrole_server_t), or NULL
     role_fn_t callback;               //  NULL in pipe mode (or not yet given)
     void *ctx;                        //  the callback's context
     uint64_t callback_generation;     //  bumped by every change of callback
