@@ -1431,8 +1431,12 @@ test_manager_queue_full (void **state)
     asynrole_client_destroy (&s_fix.client);
     assert_int_equal (s_results_count (s_fix.results), 50);
     assert_int_equal (s_fix.results->duplicates, 0);
-    assert_int_equal (s_fix.results->by_code[ASYNROLE_EWOULDBLOCK], 47);
-    assert_int_equal (s_fix.results->by_code[ASYNROLE_ECLOSED], 3);
+    //  One in flight and max_queued 2 waiting: 3 accepted, or 2 when the
+    //  third came before the Manager's thread took the first from its
+    //  inbox (max_queued counts requests made and not yet sent)
+    size_t refused = s_fix.results->by_code[ASYNROLE_EWOULDBLOCK];
+    assert_true (refused == 47 || refused == 48);
+    assert_int_equal (s_fix.results->by_code[ASYNROLE_ECLOSED], 50 - refused);
     assert_true (s_drained (TU_TIMEOUT_MS));
 }
 
