@@ -170,8 +170,11 @@ s_refuse (self_t *self, int type, const char *why)
 static void
 s_welcome (self_t *self, const rwire_msg_t *m)
 {
-    if (m->credit == 0 || m->heartbeat == 0 || m->heartbeat_timeout < 2 * m->heartbeat
-        || m->heartbeat_timeout > INT32_MAX) {
+    //  In 64 bits: 2 * heartbeat wraps in uint32 (a negative heartbeat then
+    //  makes a busy loop); above INT32_MAX / 2 it cannot be stored as int
+    if (m->credit == 0 || m->heartbeat == 0 || m->heartbeat > INT32_MAX / 2
+        || m->heartbeat_timeout > INT32_MAX
+        || (uint64_t) m->heartbeat_timeout < 2 * (uint64_t) m->heartbeat) {
         self->stats.malformed++;
         s_refuse (self, RWIRE_WELCOME, "a WELCOME with bad numbers");
         return;
