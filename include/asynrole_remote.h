@@ -200,8 +200,15 @@ ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
 //  ASYNROLE_EBADARG (no agent, callback mode, a bad endpoint, tcp:// off
 //  loopback without CURVE or insecure, bad keys), ASYNROLE_ENETWORK (op
 //  ASYNROLE_OP_REMOTE: the bind failed, sys_errno why, EADDRINUSE), ...
-//  Destroy it before the Agent. With options.overflow PAUSE it sets the
-//  Agent's own overflow to PAUSE (set back by _destroy). Its thread reads
+//  An Agent takes one workers actor: a second _new on it fails
+//  ASYNROLE_EBADARG. asynrole_agent_destroy first detaches its workers
+//  actor (waiting at most its options.timeout): that stops reading the
+//  Agent and forgets it; a SEND from a worker after that is counted in
+//  replies_failed with an ASYNROLE_ECLOSED event (at most one a second);
+//  its _destroy then works as ever and touches no Agent. Not both
+//  destroys at once from two threads. With options.overflow PAUSE it sets
+//  the Agent's own overflow to PAUSE (set back by _destroy while the
+//  Agent lives). Its thread reads
 //  the Agent's socket in bursts; a burst's replies leave as one message
 //  (asynrole_agent_hold); a datagram costs one message to a worker, never
 //  a scan of the workers. No callback (local, on_event) runs before _new
@@ -215,7 +222,8 @@ ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agen
                                                           asynrole_error_t *error);
 
 //  Say BYE to every worker, close, free, null *self_p; the Agent is left
-//  as it was (its data socket unread: destroy it next, or read it). The
+//  as it was (its data socket unread: destroy it next, or read it; a new
+//  workers actor may take it). The
 //  endpoint is free again when it returns (a new workers actor may bind
 //  it). Not from its own callbacks (refused, logged: nothing happens).
 ASYNROLE_EXPORT void asynrole_workers_destroy (asynrole_workers_t **self_p);

@@ -37,6 +37,7 @@ typedef struct {
     size_t dropped;      //  ASYNROLE_EDROPPED counts summed
     size_t drop_events;  //  ASYNROLE_EDROPPED events
     size_t protocol;     //  ASYNROLE_EPROTOCOL events
+    size_t closed;       //  ASYNROLE_ECLOSED events
     size_t other;        //  anything else
 } hub_events_t;
 
@@ -57,6 +58,8 @@ s_hub_event (void *ctx, const asynrole_error_t *event)
     }
     else if (event->code == ASYNROLE_EPROTOCOL)
         self->protocol++;
+    else if (event->code == ASYNROLE_ECLOSED)
+        self->closed++;
     else
         self->other++;
     pthread_cond_broadcast (&self->cond);
@@ -880,9 +883,52 @@ s_agent_first_body (void *arg)
         return 1;
     for (int i = 0; i < 100; i++)
         sendto (rig.fd, "x", 1, 0, &rig.to.u.sa, rig.to.len);
+    //  The Agent detaches its workers actor first (asynrole_remote.h)
     asynrole_agent_destroy (&rig.agent);
+    asynrole_remote_stats_t stats;
+    asynrole_error_t error;
+    TU_CHECK (asynrole_workers_stats (rig.hub, &stats, &error) == 0, "stats after: %s",
+              error.detail);
     asynrole_workers_destroy (&rig.hub);
+    TU_CHECK (rig.hub == NULL, "the workers actor not destroyed");
     close (rig.fd);
+    return 0;
+}
+
+//  A worker's SEND once the Agent is gone: replies_failed, one ECLOSED event
+static int
+s_agent_first_send_body (void *arg)
+{
+    (void) arg;
+    static hub_events_t events;
+    s_hub_events_init (&events);
+    asynrole_options_t pipe_mode = { .pipe_mode = true };
+    const char *iface = "127.0.0.1:0";
+    asynrole_error_t error;
+    asynrole_agent_t *agent = asynrole_agent_new (NULL, NULL, &iface, 1, &pipe_mode, &error);
+    TU_CHECK (agent, "agent: %s", error.detail);
+    asynrole_remote_options_t options = { .overflow = ASYNROLE_OVERFLOW_PAUSE,
+                                          .on_event = s_hub_event,
+                                          .event_ctx = &events };
+    asynrole_workers_t *hub =
+        asynrole_workers_new (agent, "inproc://breakw-first-send", NULL, NULL, &options, &error);
+    TU_CHECK (hub, "workers: %s", error.detail);
+    void *raw = s_raw_join ("inproc://breakw-first-send", 1);
+    TU_CHECK (raw, "raw worker");
+    asynrole_agent_destroy (&agent);
+    asynrole_addr_t to = tu_addr ("127.0.0.1:9");
+    for (int i = 0; i < 3; i++)
+        s_raw_send (raw, s_send_msg (&to, 0, "late", 4));
+    //  Answered after the SENDs: they were handled
+    s_raw_barrier (raw);
+    asynrole_remote_stats_t stats;
+    TU_CHECK (asynrole_workers_stats (hub, &stats, &error) == 0, "stats: %s", error.detail);
+    size_t closed = tu_read_count (&events.mutex, &events.closed);
+    s_raw_destroy (&raw);
+    asynrole_workers_destroy (&hub);
+    TU_CHECK (stats.replies_failed == 3, "replies_failed %" PRIu64, stats.replies_failed);
+    TU_CHECK (stats.replies == 0, "replies %" PRIu64, stats.replies);
+    TU_CHECK (closed == 1, "ECLOSED events %zu", closed);
     return 0;
 }
 
@@ -907,6 +953,13 @@ test_break_bug_agent_destroyed_first_pause (void **state)
     (void) state;
     asynrole_overflow_t overflow = ASYNROLE_OVERFLOW_PAUSE;
     tu_child (s_agent_first_body, &overflow, false, NULL, 5);
+}
+
+static void
+test_break_bug_agent_destroyed_first_send (void **state)
+{
+    (void) state;
+    tu_child (s_agent_first_send_body, NULL, false, NULL, 5);
 }
 
 //  -------------------------------------------------------------------------
@@ -1675,9 +1728,14 @@ test_break_bad_endpoints (void **state)
         asynrole_workers_new (agent, "inproc://breakw-inuse", NULL, NULL, NULL, &error);
     assert_non_null (hub);
     s_hubs[0] = hub;
-    assert_null (asynrole_workers_new (agent, "inproc://breakw-inuse", NULL, NULL, NULL, &error));
+    //  An Agent takes one workers actor; another Agent gets EADDRINUSE
+    assert_null (asynrole_workers_new (agent, "inproc://breakw-other", NULL, NULL, NULL, &error));
+    assert_int_equal (error.code, ASYNROLE_EBADARG);
+    asynrole_agent_t *other = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
+    assert_null (asynrole_workers_new (other, "inproc://breakw-inuse", NULL, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_ENETWORK);
     assert_int_equal (error.sys_errno, EADDRINUSE);
+    tu_agent_destroy (&other);
     s_hub_destroy (&hub);
     const char *bad[] = { "inproc://",
                           "tcp://127.0.0.1:0",
@@ -1800,6 +1858,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_break_bug_destroy_stuck_worker, s_teardown),
         cmocka_unit_test_teardown (test_break_agent_destroyed_first, s_teardown),
         cmocka_unit_test_teardown (test_break_bug_agent_destroyed_first_pause, s_teardown),
+        cmocka_unit_test_teardown (test_break_bug_agent_destroyed_first_send, s_teardown),
         cmocka_unit_test_teardown (test_break_credit_abuse, s_teardown),
         cmocka_unit_test_teardown (test_break_hello_abuse, s_teardown),
         cmocka_unit_test_teardown (test_break_send_abuse, s_teardown),

@@ -32,7 +32,9 @@ typedef struct {
     actor_t *actor;                        //  our thread
     void *pipe;                            //  its pipe (commands)
     workers_args_t *args;                  //  settings, in the public object
-    void *data;                            //  the Agent's data socket
+    asynrole_agent_t *agent;               //  the Agent, NULL once detached
+    void *data;                            //  its data socket (NULL likewise)
+    int64_t closed_complained;             //  clock_ms of the last ECLOSED event
     void *router;                          //  the workers connect here
     rsec_zap_t *zap;                       //  CURVE's ZAP handler, NULL without keys
     workers_table_t table;                 //  the workers, the ring of those with credit
@@ -77,6 +79,25 @@ s_notify (self_t *self, asynrole_code_t code, asynrole_op_t op, uint64_t count, 
     vsnprintf (event.detail, sizeof event.detail, format, args);
     va_end (args);
     s_event (self, &event);
+}
+
+//  -------------------------------------------------------------------------
+//  The Agent
+
+//  Is the Agent gone (or going)? Checked before each use of it: the flag
+//  is set before asynrole_agent_destroy frees it, even when that comes
+//  from our own callback (no DETACH then) or its DETACH timed out
+static bool
+s_detached (self_t *self)
+{
+    if (self->agent && atomic_load (&self->args->detached)) {
+        //  Its hold on our sends ended with it (role_stop)
+        self->agent = NULL;
+        self->data = NULL;
+        self->holding = false;
+        self->paused = false;
+    }
+    return !self->agent;
 }
 
 //  -------------------------------------------------------------------------
@@ -232,16 +253,32 @@ s_hello (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t *m)
 //  -------------------------------------------------------------------------
 //  Replies and sends from workers, out through the Agent
 
+//  A SEND after the Agent was destroyed: counted, one event a second
+static void
+s_reply_closed (self_t *self)
+{
+    self->stats.replies_failed++;
+    if (self->closed_complained && self->now - self->closed_complained < 1000)
+        return;
+    self->closed_complained = self->now;
+    s_notify (self, ASYNROLE_ECLOSED, ASYNROLE_OP_WORKER, 1,
+              "a SEND from a worker after the Agent was destroyed: %s", self->args->name);
+}
+
 static void
 s_reply (self_t *self, const rwire_msg_t *m)
 {
-    if (!self->holding && asynrole_agent_hold (self->args->agent, NULL) == 0)
+    if (s_detached (self)) {
+        s_reply_closed (self);
+        return;
+    }
+    if (!self->holding && asynrole_agent_hold (self->agent, NULL) == 0)
         self->holding = true;
     asynrole_datagram_t request = { .peer = m->peer, .local = m->local, .ifindex = m->ifindex };
     asynrole_error_t error;
     int rc = m->peer.via
-        ? asynrole_agent_try_reply (self->args->agent, &request, m->data, m->size, &error)
-        : asynrole_agent_try_send (self->args->agent, m->data, m->size, &m->peer, &error);
+        ? asynrole_agent_try_reply (self->agent, &request, m->data, m->size, &error)
+        : asynrole_agent_try_send (self->agent, m->data, m->size, &m->peer, &error);
     if (rc == 0) {
         self->stats.replies++;
         return;
@@ -329,9 +366,9 @@ s_handle_router (self_t *self)
         zmsg_destroy (&msg);
     }
     //  The burst's replies leave as one message
-    if (self->holding) {
+    if (self->holding && !s_detached (self)) {
         asynrole_error_t error;
-        if (asynrole_agent_flush (self->args->agent, &error)) {
+        if (asynrole_agent_flush (self->agent, &error)) {
             error.op = ASYNROLE_OP_WORKER;
             self->stats.replies_failed += error.count;
             s_event (self, &error);
@@ -346,7 +383,7 @@ s_handle_router (self_t *self)
 static void
 s_datagram (self_t *self, const asynrole_datagram_t *datagram)
 {
-    if (self->args->local && self->args->local (self->args->local_ctx, self->args->agent, datagram))
+    if (self->args->local && self->args->local (self->args->local_ctx, self->agent, datagram))
         return;
     workers_peer_t *peer = workers_table_next (&self->table);
     if (!peer) {
@@ -381,7 +418,8 @@ s_datagram (self_t *self, const asynrole_datagram_t *datagram)
 static void
 s_handle_data (self_t *self)
 {
-    for (int i = 0; i < WORKERS_BURST; i++) {
+    //  A callback may destroy the Agent: checked before each read
+    for (int i = 0; i < WORKERS_BURST && !s_detached (self); i++) {
         if (self->args->overflow == ASYNROLE_OVERFLOW_PAUSE && !self->table.cursor) {
             self->paused = true;
             self->stats.paused++;
@@ -480,6 +518,10 @@ s_handle_pipe (self_t *self)
         s_pipe_stats (self);
     else if (command && streq (command, "LIST"))
         s_pipe_list (self);
+    else if (command && streq (command, "DETACH")) {
+        s_detached (self);  //  the flag is set before DETACH is sent
+        rcall_answer (self->pipe, ASYNROLE_OK, NULL, NULL, 0);
+    }
     else if (command && streq (command, "$TERM"))
         rcall_answer (self->pipe, ASYNROLE_EBADARG, "$TERM comes from asynrole_workers_destroy",
                       NULL, 0);
@@ -501,7 +543,7 @@ s_loop (self_t *self)
         zmq_pollitem_t items[3] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
                                     { self->router, 0, ZMQ_POLLIN, 0 },
                                     { self->data, 0, ZMQ_POLLIN, 0 } };
-        int count = self->paused ? 2 : 3;
+        int count = self->paused || s_detached (self) ? 2 : 3;
         int64_t wait = self->next_tick - clock_ms ();
         if (zmq_poll (items, count, wait > 0 ? (long) wait : 0) < 0) {
             if (errno == EINTR)
@@ -587,8 +629,8 @@ s_self_destroy (self_t **self_p)
         workers_peer_t *peer = self->table.peers[i];
         s_send_to (self, peer->id, peer->id_size, &bye);
     }
-    if (self->holding)
-        asynrole_agent_flush (self->args->agent, NULL);
+    if (self->holding && !s_detached (self))
+        asynrole_agent_flush (self->agent, NULL);
     //  The BYEs may leave after the close, for a moment: without them a
     //  worker learns of our end only at its heartbeat timeout
     int linger = WORKERS_BYE_LINGER;
@@ -613,6 +655,7 @@ s_self_new (actor_t *actor, workers_args_t *args, asynrole_error_t *error)
     self->actor = actor;
     self->pipe = actor_inner (actor);
     self->args = args;
+    self->agent = args->agent;
     self->data = asynrole_agent_socket (args->agent);
     workers_table_init (&self->table);
     if (s_bind (self, error))
