@@ -289,6 +289,19 @@ s_reply (self_t *self, const rwire_msg_t *m)
     s_event (self, &error);
 }
 
+//  An ERROR from a worker: never answered; one event a second per worker
+//  at most (a storm of them must not become a storm of events)
+static void
+s_peer_error (self_t *self, workers_peer_t *peer, const rwire_msg_t *m)
+{
+    if (peer->errored && self->now - peer->errored < 1000)
+        return;
+    peer->errored = self->now;
+    s_notify (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
+              "worker %s sent ERROR %" PRIu32 ": %s: %s", peer->info.name, m->code, m->text,
+              self->args->name);
+}
+
 //  A message from a worker we know
 static void
 s_from_peer (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t *m)
@@ -299,11 +312,7 @@ s_from_peer (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t
         case RWIRE_CREDIT: s_credit (self, peer, id, m->done); break;
         case RWIRE_SEND: s_reply (self, m); break;
         case RWIRE_BYE: s_gone (self, peer, true, "left"); break;
-        case RWIRE_ERROR:
-            s_notify (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
-                      "worker %s sent ERROR %" PRIu32 ": %s: %s", peer->info.name, m->code, m->text,
-                      self->args->name);
-            break;
+        case RWIRE_ERROR: s_peer_error (self, peer, m); break;
         default:
             self->stats.malformed++;
             s_refuse (self, peer, id, m->type, ASYNROLE_EPROTOCOL,
