@@ -190,9 +190,13 @@ s_welcome (self_t *self, const rwire_msg_t *m)
 static void
 s_datagram (self_t *self, const rwire_msg_t *m)
 {
-    //  Sent before our HELLO: the workers actor counted it lost already
-    if (!self->joined)
+    //  Before WELCOME on this link (each link is a new socket): no workers
+    //  actor sends that
+    if (!self->joined) {
+        self->stats.malformed++;
+        s_refuse (self, RWIRE_DATAGRAM, "a DATAGRAM before WELCOME");
         return;
+    }
     asynrole_datagram_t datagram = { .data = m->data,
                                      .size = m->size,
                                      .original_size = m->original_size,
