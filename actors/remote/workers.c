@@ -492,6 +492,7 @@ s_pipe_stats (self_t *self)
 {
     asynrole_remote_stats_t stats = self->stats;
     stats.in_worker = stats.datagrams - stats.done - stats.lost_datagrams;
+    stats.denied = self->zap ? rsec_zap_denied (self->zap) : 0;
     for (size_t i = 0; i < self->table.count; i++) {
         const asynrole_worker_info_t *info = &self->table.peers[i]->info;
         stats.credit += info->credit - info->in_worker;
