@@ -168,7 +168,9 @@ typedef struct {
                               //  (ASYNROLE_OVERFLOW_DROP)
     uint64_t paused;          //  times reading stopped for want of credit
     uint64_t replies;         //  replies and sends from workers, sent by the Agent
-    uint64_t replies_failed;  //  of those the Agent refused (each reported)
+    uint64_t replies_failed;  //  of those the Agent refused (each reported);
+                              //  worker: sends from another thread dropped
+                              //  because their caller had given up (ETIMEOUT)
     uint64_t in_worker;       //  datagrams with workers now (handed, not done)
     uint64_t credit;          //  credit free now, over all workers
     //  Server, client
@@ -286,7 +288,10 @@ ASYNROLE_EXPORT asynrole_worker_t *asynrole_worker_new (const char *endpoint,
                                                         asynrole_error_t *error);
 
 //  Say BYE, close, free, null *self_p. From the worker's own callback:
-//  deferred until the callback returns.
+//  deferred until the callback returns. From another thread it waits at
+//  most options.timeout for a callback under way; one still running then
+//  (stuck) is logged, and the worker's thread ends, says BYE and frees the
+//  worker's memory when the callback returns.
 ASYNROLE_EXPORT void asynrole_worker_destroy (asynrole_worker_t **self_p);
 
 //  Answer a datagram this worker received, from its callback: the Agent
@@ -301,8 +306,11 @@ ASYNROLE_EXPORT int asynrole_worker_reply (asynrole_worker_t *self,
 //  Send a datagram through the Agent to destination (its via names the
 //  Agent's socket, as a datagram's peer does; 0 = the first of its family).
 //  From the callback it is sent at once; from another thread it goes
-//  through the worker's thread, waiting at most options.timeout. -1 as
-//  asynrole_worker_reply (ASYNROLE_EDISCONNECTED when not joined now).
+//  through the worker's thread, waiting at most options.timeout (and a
+//  quarter second more for an answer on its way). -1 as
+//  asynrole_worker_reply (ASYNROLE_EDISCONNECTED when not joined now), or
+//  ASYNROLE_ETIMEOUT: not sent (the worker's thread, busy in its callback,
+//  drops it once free: counted in stats.replies_failed).
 ASYNROLE_EXPORT int asynrole_worker_send (asynrole_worker_t *self, const void *data, size_t size,
                                           const asynrole_addr_t *destination,
                                           asynrole_error_t *error);
