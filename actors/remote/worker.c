@@ -408,8 +408,11 @@ s_connect (self_t *self, asynrole_error_t *error)
         keys.curve_server_key = args->server_key;
     }
     int rc = 0;
+    int64_t max = RWIRE_FRAME_MAX;  //  a bigger frame is no message of ours
     if (zmq_setsockopt (self->dealer, ZMQ_IMMEDIATE, &on, sizeof on))
         rc = error_zmq (error, errno, "cannot set ZMQ_IMMEDIATE");
+    else if (zmq_setsockopt (self->dealer, ZMQ_MAXMSGSIZE, &max, sizeof max))
+        rc = error_zmq (error, errno, "cannot set ZMQ_MAXMSGSIZE");
     else if (rsec_client (self->dealer, &keys, error))
         rc = -1;
     else if (zmq_connect (self->dealer, args->endpoint))

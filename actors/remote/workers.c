@@ -28,26 +28,31 @@
 //  Slots of the rate limit on complaints to peers we do not know
 #define WORKERS_STRANGERS 256
 
+//  "say HELLO" answers a second to the strangers of one slot
+#define WORKERS_HELLO_ASKS 4
+
 typedef struct {
-    actor_t *actor;                        //  our thread
-    void *pipe;                            //  its pipe (commands)
-    workers_args_t *args;                  //  settings, in the public object
-    asynrole_agent_t *agent;               //  the Agent, NULL once detached
-    void *data;                            //  its data socket (NULL likewise)
-    int64_t closed_complained;             //  clock_ms of the last ECLOSED event
-    void *router;                          //  the workers connect here
-    rsec_zap_t *zap;                       //  CURVE's ZAP handler, NULL without keys
-    workers_table_t table;                 //  the workers, the ring of those with credit
-    asynrole_remote_stats_t stats;         //  counters (peers, in_worker, credit: live)
-    uint64_t seq;                          //  the last DATAGRAM's number
-    uint64_t burst_dropped;                //  dropped in this burst, one event at its end
-    bool paused;                           //  not reading the Agent (PAUSE, no credit)
-    bool holding;                          //  the Agent holds our sends (a burst of replies)
-    bool terminated;                       //  $TERM came
-    int64_t now;                           //  clock_ms of this turn
-    int64_t next_tick;                     //  clock_ms of the next heartbeat round
-    int64_t strangers[WORKERS_STRANGERS];  //  clock_ms of the last complaint to an
-                                           //  unknown peer, by a hash of its id
+    actor_t *actor;                          //  our thread
+    void *pipe;                              //  its pipe (commands)
+    workers_args_t *args;                    //  settings, in the public object
+    asynrole_agent_t *agent;                 //  the Agent, NULL once detached
+    void *data;                              //  its data socket (NULL likewise)
+    int64_t closed_complained;               //  clock_ms of the last ECLOSED event
+    void *router;                            //  the workers connect here
+    rsec_zap_t *zap;                         //  CURVE's ZAP handler, NULL without keys
+    workers_table_t table;                   //  the workers, the ring of those with credit
+    asynrole_remote_stats_t stats;           //  counters (peers, in_worker, credit: live)
+    uint64_t seq;                            //  the last DATAGRAM's number
+    uint64_t burst_dropped;                  //  dropped in this burst, one event at its end
+    bool paused;                             //  not reading the Agent (PAUSE, no credit)
+    bool holding;                            //  the Agent holds our sends (a burst of replies)
+    bool terminated;                         //  $TERM came
+    int64_t now;                             //  clock_ms of this turn
+    int64_t next_tick;                       //  clock_ms of the next heartbeat round
+    int64_t strangers[WORKERS_STRANGERS];    //  clock_ms of the last complaint to an
+                                             //  unknown peer, by a hash of its id
+    int64_t asked_since[WORKERS_STRANGERS];  //  "say HELLO" answers by the same hash:
+    int asked[WORKERS_STRANGERS];            //  since when, how many
 } self_t;
 
 //  -------------------------------------------------------------------------
@@ -328,6 +333,25 @@ s_raw_type (zmsg_t *msg)
     return first && zframe_size (first) >= 4 ? zframe_data (first)[3] : 0;
 }
 
+//  May we answer this stranger "say HELLO"? At most WORKERS_HELLO_ASKS a
+//  second per slot (a hash of its id): our ROUTER has no high-water mark
+//  (ctx_socket), so a peer that floods us and never reads would otherwise
+//  make it queue answers without bound. A real worker that misses one
+//  learns of our loss at its heartbeat_timeout.
+static bool
+s_may_ask_hello (self_t *self, zframe_t *id)
+{
+    size_t slot = map_hash_bytes (zframe_data (id), zframe_size (id)) % WORKERS_STRANGERS;
+    if (self->now - self->asked_since[slot] >= 1000) {
+        self->asked_since[slot] = self->now;
+        self->asked[slot] = 0;
+    }
+    if (self->asked[slot] >= WORKERS_HELLO_ASKS)
+        return false;
+    self->asked[slot]++;
+    return true;
+}
+
 static void
 s_handle_message (self_t *self, zmsg_t *msg)
 {
@@ -356,7 +380,7 @@ s_handle_message (self_t *self, zmsg_t *msg)
     else {
         //  Not one of ours (it was lost, or we restarted): it says HELLO again
         self->stats.unknown_peer++;
-        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE) {
+        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE && s_may_ask_hello (self, id)) {
             zmsg_t *answer = rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO");
             s_send_to (self, zframe_data (id), zframe_size (id), &answer);
         }
@@ -583,8 +607,13 @@ s_bind (self_t *self, asynrole_error_t *error)
     if (!self->router)
         return -1;
     int on = 1;
+    int64_t max = RWIRE_FRAME_MAX;
     if (zmq_setsockopt (self->router, ZMQ_ROUTER_MANDATORY, &on, sizeof on))
         return error_zmq (error, errno, "cannot set ZMQ_ROUTER_MANDATORY");
+    //  A bigger frame is no message of ours: libzmq drops that connection
+    //  before it buffers the frame
+    if (zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &max, sizeof max))
+        return error_zmq (error, errno, "cannot set ZMQ_MAXMSGSIZE");
     if (rsec_server (self->router, self->args->options, &self->zap, error))
         return -1;
     if (zmq_bind (self->router, self->args->endpoint))
