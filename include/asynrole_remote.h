@@ -154,7 +154,8 @@ typedef struct {
                             //  a connecting end)
     uint64_t joined;        //  peers that said HELLO
     uint64_t left;          //  peers that said BYE
-    uint64_t lost;          //  peers that went silent (heartbeat_timeout)
+    uint64_t lost;          //  peers that went silent (heartbeat_timeout);
+                            //  workers actor: also a known worker's new HELLO
     uint64_t malformed;     //  messages refused as malformed
     uint64_t bad_version;   //  messages of another protocol version
     uint64_t unknown_peer;  //  messages from a peer that had not said HELLO
@@ -172,7 +173,8 @@ typedef struct {
                               //  worker: sends from another thread dropped
                               //  because their caller had given up (ETIMEOUT)
     uint64_t in_worker;       //  datagrams with workers now (handed, not done)
-    uint64_t credit;          //  credit free now, over all workers
+    uint64_t credit;          //  credit free now, over all workers (worker:
+                              //  the credit its WELCOME granted, 0 unjoined)
     //  Server, client
     uint64_t requests;      //  requests received (client: made)
     uint64_t results;       //  results sent (client: received and delivered)

@@ -1095,6 +1095,9 @@ test_break_hello_abuse (void **state)
     assert_int_equal (stats.lost_datagrams, 3);
     assert_int_equal (stats.in_worker, 2);
     assert_int_equal (stats.credit, 0);
+    //  The second HELLO: as when a peer is gone (rule 4), then joined anew
+    assert_int_equal (stats.lost, 1);
+    assert_int_equal (stats.joined, 2);
     s_account (hub);
     asynrole_worker_info_t info[4];
     assert_int_equal (asynrole_workers_list (hub, info, 4, NULL), 1);

@@ -221,6 +221,9 @@ s_hello (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t *m)
         s_refuse (self, peer, id, RWIRE_HELLO, ASYNROLE_EPROTOCOL, "HELLO with no credit");
         return;
     }
+    //  Rule 4: a known peer starts over, as when one is gone (then new)
+    if (peer)
+        self->stats.lost++;
     if (peer && peer->info.in_worker) {
         uint64_t lost = peer->info.in_worker;
         peer->info.lost_datagrams += lost;
