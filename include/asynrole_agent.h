@@ -71,7 +71,9 @@ ASYNROLE_EXPORT asynrole_agent_t *asynrole_agent_new (asynrole_agent_fn *callbac
                                                       asynrole_error_t *error);
 
 //  Close the sockets, free everything, null *self_p. From the Agent's own
-//  callback: deferred until the callback returns.
+//  callback: deferred until the callback returns. A workers actor on it
+//  (asynrole_remote.h) is first detached: it stops reading the Agent and
+//  forgets it (waiting at most that actor's options.timeout).
 ASYNROLE_EXPORT void asynrole_agent_destroy (asynrole_agent_t **self_p);
 
 //  Send a datagram to destination (0..65507 bytes over IPv4, 0..65527 over

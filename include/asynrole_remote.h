@@ -157,7 +157,8 @@ typedef struct {
                             //  a connecting end)
     uint64_t joined;        //  peers that said HELLO
     uint64_t left;          //  peers that said BYE
-    uint64_t lost;          //  peers that went silent (heartbeat_timeout)
+    uint64_t lost;          //  peers that went silent (heartbeat_timeout);
+                            //  workers actor: also a known worker's new HELLO
     uint64_t malformed;     //  messages refused as malformed
     uint64_t bad_version;   //  messages of another protocol version
     uint64_t unknown_peer;  //  messages from a peer that had not said HELLO
@@ -171,9 +172,12 @@ typedef struct {
                               //  (ASYNROLE_OVERFLOW_DROP)
     uint64_t paused;          //  times reading stopped for want of credit
     uint64_t replies;         //  replies and sends from workers, sent by the Agent
-    uint64_t replies_failed;  //  of those the Agent refused (each reported)
+    uint64_t replies_failed;  //  of those the Agent refused (each reported);
+                              //  worker: sends from another thread dropped
+                              //  because their caller had given up (ETIMEOUT)
     uint64_t in_worker;       //  datagrams with workers now (handed, not done)
-    uint64_t credit;          //  credit free now, over all workers
+    uint64_t credit;          //  credit free now, over all workers (worker:
+                              //  the credit its WELCOME granted, 0 unjoined)
     //  Server, client
     uint64_t requests;      //  requests received (client: made)
     uint64_t results;       //  results sent (client: received and delivered)
@@ -203,8 +207,15 @@ ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
 //  ASYNROLE_EBADARG (no agent, callback mode, a bad endpoint, tcp:// off
 //  loopback without CURVE or insecure, bad keys), ASYNROLE_ENETWORK (op
 //  ASYNROLE_OP_REMOTE: the bind failed, sys_errno why, EADDRINUSE), ...
-//  Destroy it before the Agent. With options.overflow PAUSE it sets the
-//  Agent's own overflow to PAUSE (set back by _destroy). Its thread reads
+//  An Agent takes one workers actor: a second _new on it fails
+//  ASYNROLE_EBADARG. asynrole_agent_destroy first detaches its workers
+//  actor (waiting at most its options.timeout): that stops reading the
+//  Agent and forgets it; a SEND from a worker after that is counted in
+//  replies_failed with an ASYNROLE_ECLOSED event (at most one a second);
+//  its _destroy then works as ever and touches no Agent. Not both
+//  destroys at once from two threads. With options.overflow PAUSE it sets
+//  the Agent's own overflow to PAUSE (set back by _destroy while the
+//  Agent lives). Its thread reads
 //  the Agent's socket in bursts; a burst's replies leave as one message
 //  (asynrole_agent_hold); a datagram costs one message to a worker, never
 //  a scan of the workers. No callback (local, on_event) runs before _new
@@ -218,7 +229,8 @@ ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agen
                                                           asynrole_error_t *error);
 
 //  Say BYE to every worker, close, free, null *self_p; the Agent is left
-//  as it was (its data socket unread: destroy it next, or read it). The
+//  as it was (its data socket unread: destroy it next, or read it; a new
+//  workers actor may take it). The
 //  endpoint is free again when it returns (a new workers actor may bind
 //  it). Not from its own callbacks (refused, logged: nothing happens).
 ASYNROLE_EXPORT void asynrole_workers_destroy (asynrole_workers_t **self_p);
@@ -281,7 +293,10 @@ ASYNROLE_EXPORT asynrole_worker_t *asynrole_worker_new (const char *endpoint,
                                                         asynrole_error_t *error);
 
 //  Say BYE, close, free, null *self_p. From the worker's own callback:
-//  deferred until the callback returns.
+//  deferred until the callback returns. From another thread it waits at
+//  most options.timeout for a callback under way; one still running then
+//  (stuck) is logged, and the worker's thread ends, says BYE and frees the
+//  worker's memory when the callback returns.
 ASYNROLE_EXPORT void asynrole_worker_destroy (asynrole_worker_t **self_p);
 
 //  Answer a datagram this worker received, from its callback: the Agent
@@ -296,8 +311,11 @@ ASYNROLE_EXPORT int asynrole_worker_reply (asynrole_worker_t *self,
 //  Send a datagram through the Agent to destination (its via names the
 //  Agent's socket, as a datagram's peer does; 0 = the first of its family).
 //  From the callback it is sent at once; from another thread it goes
-//  through the worker's thread, waiting at most options.timeout. -1 as
-//  asynrole_worker_reply (ASYNROLE_EDISCONNECTED when not joined now).
+//  through the worker's thread, waiting at most options.timeout (and a
+//  quarter second more for an answer on its way). -1 as
+//  asynrole_worker_reply (ASYNROLE_EDISCONNECTED when not joined now), or
+//  ASYNROLE_ETIMEOUT: not sent (the worker's thread, busy in its callback,
+//  drops it once free: counted in stats.replies_failed).
 ASYNROLE_EXPORT int asynrole_worker_send (asynrole_worker_t *self, const void *data, size_t size,
                                           const asynrole_addr_t *destination,
                                           asynrole_error_t *error);

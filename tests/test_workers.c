@@ -1123,10 +1123,13 @@ test_bad_arguments (void **state)
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "tcp://127.0.0.1:*", NULL, NULL, NULL, &error);
     assert_non_null (hub);
+    //  (on another Agent: one Agent takes one workers actor)
+    asynrole_agent_t *other = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
     assert_null (
-        asynrole_workers_new (agent, asynrole_workers_endpoint (hub), NULL, NULL, NULL, &error));
+        asynrole_workers_new (other, asynrole_workers_endpoint (hub), NULL, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_ENETWORK);
     assert_int_equal (error.sys_errno, EADDRINUSE);
+    tu_agent_destroy (&other);
     asynrole_workers_destroy (&hub);
     assert_null (asynrole_worker_new ("inproc://x", NULL, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);

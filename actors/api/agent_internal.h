@@ -2,6 +2,7 @@
 #ifndef ASYNROLE_AGENT_INTERNAL_H_INCLUDED
 #define ASYNROLE_AGENT_INTERNAL_H_INCLUDED
 
+#include "asynrole_remote.h"
 #include "role.h"
 
 //  The role behind an Agent (NULL for NULL)
@@ -13,5 +14,17 @@ role_t *agent_role (asynrole_agent_t *self);
 //  Any thread. 0, or -1 with ASYNROLE_EBADARG (no agent, no such policy).
 int agent_set_overflow (asynrole_agent_t *agent, asynrole_overflow_t overflow,
                         asynrole_error_t *error);
+
+//  The workers actor on agent (asynrole_workers_new): at most one. Claim:
+//  0, or -1 ASYNROLE_EBADARG (it has one). Release: only if it is workers'.
+//  Any thread.
+int agent_claim (asynrole_agent_t *agent, asynrole_workers_t *workers, asynrole_error_t *error);
+void agent_release (asynrole_agent_t *agent, asynrole_workers_t *workers);
+
+//  asynrole_agent_destroy on a claimed Agent, before it stops: the workers
+//  actor stops reading the Agent and forgets it (answered, within the
+//  workers' options.timeout); workers' _destroy then touches no Agent
+//  (asynrole_workers.c)
+void workers_detach (asynrole_workers_t *workers);
 
 #endif

@@ -4,11 +4,32 @@
 #include "error_fill.h"
 #include "agent_internal.h"
 #include "role_batch.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 
 struct asynrole_agent_s {
-    role_t role;  //  everything is in the shared role machinery
+    role_t role;                             //  everything is in the shared role machinery
+    _Atomic (asynrole_workers_t *) workers;  //  the workers actor on it, NULL when none
 };
+
+int
+agent_claim (asynrole_agent_t *agent, asynrole_workers_t *workers, asynrole_error_t *error)
+{
+    asynrole_workers_t *none = NULL;
+    //  Two workers actors would read one libzmq socket (not thread-safe)
+    if (!agent || !atomic_compare_exchange_strong (&agent->workers, &none, workers))
+        return error_badarg (error, "the Agent has a workers actor already: %s",
+                             agent ? agent->role.name : "no agent");
+    return 0;
+}
+
+void
+agent_release (asynrole_agent_t *agent, asynrole_workers_t *workers)
+{
+    asynrole_workers_t *mine = workers;
+    if (agent)
+        atomic_compare_exchange_strong (&agent->workers, &mine, NULL);
+}
 
 role_t *
 agent_role (asynrole_agent_t *self)
@@ -70,6 +91,10 @@ asynrole_agent_destroy (asynrole_agent_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    //  Its workers actor first lets go of the data socket and of us
+    asynrole_workers_t *workers = atomic_exchange (&(*self_p)->workers, NULL);
+    if (workers)
+        workers_detach (workers);
     role_stop (&(*self_p)->role);
     *self_p = NULL;
 }

@@ -1,11 +1,14 @@
 /*  asynrole_worker.c - the public worker class: wraps the worker actor
     (actors/remote/worker.c) */
 #include "asynrole_remote.h"
+#include "clock.h"
 #include "error_fill.h"
+#include "log.h"
 #include "rcall.h"
 #include "rsecurity.h"
 #include "rwire.h"
 #include "worker.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,8 @@ s_free (void *arg)
 {
     asynrole_worker_t *self = (asynrole_worker_t *) arg;
     rcall_destroy (&self->call);
+    pthread_mutex_destroy (&self->args.end_mutex);
+    pthread_cond_destroy (&self->args.end_cond);
     free (self);
 }
 
@@ -73,14 +78,16 @@ asynrole_worker_new (const char *endpoint, asynrole_worker_fn *callback, void *c
     snprintf (self->args.endpoint, sizeof self->args.endpoint, "%s", endpoint);
     self->args.finalize = s_free;
     atomic_init (&self->args.destroying, false);
+    pthread_mutex_init (&self->args.end_mutex, NULL);
+    clock_cond_init (&self->args.end_cond);
     if (s_settings (self, options, error)
         || rsec_check_endpoint (endpoint, options, false, error)) {
-        free (self);
+        s_free (self);
         return NULL;
     }
     self->actor = actor_new (worker_actor, &self->args, "asynrole-wrkr", self->timeout, error);
     if (!self->actor) {
-        free (self);
+        s_free (self);
         return NULL;
     }
     rcall_init (&self->call, self->actor);
@@ -98,6 +105,28 @@ asynrole_worker_destroy (asynrole_worker_t **self_p)
     if (actor_is_self (self->actor)) {
         //  From the callback: the actor ends once it returns, and frees us
         atomic_store (&self->args.destroying, true);
+        return;
+    }
+    //  Wait at most options.timeout for its end (its callback may be
+    //  stuck); past that its thread ends itself, and frees it all, once the
+    //  callback returns
+    worker_args_t *args = &self->args;
+    pthread_mutex_lock (&args->end_mutex);
+    args->outside = true;
+    pthread_mutex_unlock (&args->end_mutex);
+    atomic_store (&args->destroying, true);
+    if (zstr_send (actor_pipe (self->actor), "STOP"))
+        log_error ("%s: cannot ask the worker to stop: %s", args->name, zmq_strerror (errno));
+    pthread_mutex_lock (&args->end_mutex);
+    bool ended =
+        clock_wait_flag (&args->end_cond, &args->end_mutex, &args->ended, true, self->timeout);
+    if (!ended)
+        args->orphan = true;
+    pthread_mutex_unlock (&args->end_mutex);
+    if (!ended) {
+        log_error ("%s: its callback has not returned within %d ms: the worker ends when it "
+                   "does",
+                   args->name, self->timeout);
         return;
     }
     //  A copy: a callback under way may still read self->actor
@@ -152,12 +181,16 @@ asynrole_worker_send (asynrole_worker_t *self, const void *data, size_t size,
         return -1;
     if (actor_is_self (self->actor))
         return worker_send_now (self->args.state, &msg, error);
-    if (zmsg_pushstr (msg, "SEND")) {
+    //  The worker's thread sends it only before deadline; we wait a little
+    //  longer for its answer, so that ETIMEOUT means "not sent"
+    int64_t deadline = clock_ms () + self->timeout;
+    if (zmsg_pushmem (msg, &deadline, sizeof deadline) || zmsg_pushstr (msg, "SEND")) {
         zmsg_destroy (&msg);
         return error_nomem (error, "a SEND request");
     }
     zframe_t *blob;
-    if (rcall (&self->call, &msg, "SEND", self->timeout, self->args.name, &blob, error))
+    if (rcall (&self->call, &msg, "SEND", self->timeout + WORKER_SEND_GRACE, self->args.name, &blob,
+               error))
         return -1;
     zframe_destroy (&blob);
     return 0;

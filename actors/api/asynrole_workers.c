@@ -18,6 +18,7 @@ struct asynrole_workers_s {
     int timeout;                       //  ms a call waits
     bool overflow_set;                 //  we set the Agent's overflow to PAUSE: set it back
     asynrole_overflow_t overflow_was;  //  to this
+    bool claimed;                      //  the Agent knows us (agent_claim), until detached
 };
 
 //  Settings from the options, with their defaults
@@ -53,12 +54,36 @@ s_settings (asynrole_workers_t *self, const asynrole_remote_options_t *options,
     return 0;
 }
 
+//  The Agent is touched only while attached: once detached it may be gone
 static void
 s_free (asynrole_workers_t *self)
 {
-    if (self->overflow_set)
-        agent_set_overflow (self->args.agent, self->overflow_was, NULL);
+    if (self->claimed) {
+        if (self->overflow_set)
+            agent_set_overflow (self->args.agent, self->overflow_was, NULL);
+        agent_release (self->args.agent, self);
+    }
     free (self);
+}
+
+void
+workers_detach (asynrole_workers_t *self)
+{
+    //  Seen by the actor before its next use of the Agent, even if the
+    //  call below times out (its callback stuck) or comes from that thread
+    atomic_store (&self->args.detached, true);
+    self->claimed = false;
+    if (actor_is_self (self->actor))
+        return;
+    zmsg_t *request = zmsg_new ();
+    if (request)
+        zmsg_addstr (request, "DETACH");
+    asynrole_error_t error;
+    zframe_t *blob = NULL;
+    if (rcall (&self->call, &request, "DETACH", self->timeout, self->args.name, &blob, &error))
+        log_error ("%s: the workers actor did not let go of the Agent: %s", self->args.name,
+                   error.detail);
+    zframe_destroy (&blob);
 }
 
 asynrole_workers_t *
@@ -83,14 +108,16 @@ asynrole_workers_new (asynrole_agent_t *agent, const char *endpoint, asynrole_lo
     self->args.endpoint = endpoint;
     self->args.local = local;
     self->args.local_ctx = local_ctx;
-    if (s_settings (self, options, error) || rsec_check_endpoint (endpoint, options, true, error)) {
+    if (s_settings (self, options, error) || rsec_check_endpoint (endpoint, options, true, error)
+        || agent_claim (agent, self, error)) {
         free (self);
         return NULL;
     }
+    self->claimed = true;
     if (self->args.overflow == ASYNROLE_OVERFLOW_PAUSE) {
         self->overflow_was = link_overflow (agent_role (agent)->link);
         if (agent_set_overflow (agent, ASYNROLE_OVERFLOW_PAUSE, error)) {
-            free (self);
+            s_free (self);
             return NULL;
         }
         self->overflow_set = true;

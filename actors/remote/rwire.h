@@ -45,6 +45,12 @@
 
 #define RWIRE_TEXT_MAX 192
 
+//  The largest frame of a workers link (ZMQ_MAXMSGSIZE of its sockets): a
+//  DATAGRAM's payload frame of ASYNROLE_DGRAM_MAX bytes, with room for
+//  CURVE's envelope (libzmq 4.3.4 checks the limit per frame as it
+//  decodes, the encrypted one under CURVE; not on inproc://)
+#define RWIRE_FRAME_MAX (ASYNROLE_DGRAM_MAX + 1024)
+
 typedef enum {
     RWIRE_HELLO = 1,
     RWIRE_WELCOME = 2,

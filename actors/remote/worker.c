@@ -170,8 +170,11 @@ s_refuse (self_t *self, int type, const char *why)
 static void
 s_welcome (self_t *self, const rwire_msg_t *m)
 {
-    if (m->credit == 0 || m->heartbeat == 0 || m->heartbeat_timeout < 2 * m->heartbeat
-        || m->heartbeat_timeout > INT32_MAX) {
+    //  In 64 bits: 2 * heartbeat wraps in uint32 (a negative heartbeat then
+    //  makes a busy loop); above INT32_MAX / 2 it cannot be stored as int
+    if (m->credit == 0 || m->heartbeat == 0 || m->heartbeat > INT32_MAX / 2
+        || m->heartbeat_timeout > INT32_MAX
+        || (uint64_t) m->heartbeat_timeout < 2 * (uint64_t) m->heartbeat) {
         self->stats.malformed++;
         s_refuse (self, RWIRE_WELCOME, "a WELCOME with bad numbers");
         return;
@@ -187,9 +190,13 @@ s_welcome (self_t *self, const rwire_msg_t *m)
 static void
 s_datagram (self_t *self, const rwire_msg_t *m)
 {
-    //  Sent before our HELLO: the workers actor counted it lost already
-    if (!self->joined)
+    //  Before WELCOME on this link (each link is a new socket): no workers
+    //  actor sends that
+    if (!self->joined) {
+        self->stats.malformed++;
+        s_refuse (self, RWIRE_DATAGRAM, "a DATAGRAM before WELCOME");
         return;
+    }
     asynrole_datagram_t datagram = { .data = m->data,
                                      .size = m->size,
                                      .original_size = m->original_size,
@@ -301,6 +308,27 @@ s_wait (self_t *self)
 //  -------------------------------------------------------------------------
 //  The pipe
 
+//  SEND from another thread: not after its caller gave up (it said
+//  ETIMEOUT: "not sent")
+static void
+s_pipe_send (self_t *self, zmsg_t **request_p)
+{
+    zframe_t *frame = zmsg_pop (*request_p);
+    int64_t deadline = 0;
+    if (frame && zframe_size (frame) == sizeof deadline)
+        memcpy (&deadline, zframe_data (frame), sizeof deadline);
+    zframe_destroy (&frame);
+    asynrole_error_t error;
+    if (clock_ms () >= deadline) {
+        self->stats.replies_failed++;
+        rcall_answer (self->pipe, ASYNROLE_ETIMEOUT, "the caller gave up", NULL, 0);
+    }
+    else if (worker_send_now (self, request_p, &error))
+        rcall_answer (self->pipe, error.code, error.detail, NULL, 0);
+    else
+        rcall_answer (self->pipe, ASYNROLE_OK, NULL, NULL, 0);
+}
+
 static void
 s_handle_pipe (self_t *self)
 {
@@ -311,18 +339,17 @@ s_handle_pipe (self_t *self)
     char *command = zmsg_popstr (request);
     if (command && streq (command, "$TERM") && actor_stopping (self->actor))
         self->terminated = true;
+    else if (command && streq (command, "STOP")) {
+        self->terminated = true;
+        rcall_answer (self->pipe, ASYNROLE_OK, NULL, NULL, 0);
+    }
     else if (command && streq (command, "STATS")) {
         asynrole_remote_stats_t stats;
         worker_stats_now (self, &stats);
         rcall_answer (self->pipe, ASYNROLE_OK, NULL, &stats, sizeof stats);
     }
-    else if (command && streq (command, "SEND")) {
-        asynrole_error_t error;
-        if (worker_send_now (self, &request, &error))
-            rcall_answer (self->pipe, error.code, error.detail, NULL, 0);
-        else
-            rcall_answer (self->pipe, ASYNROLE_OK, NULL, NULL, 0);
-    }
+    else if (command && streq (command, "SEND"))
+        s_pipe_send (self, &request);
     else
         rcall_answer (self->pipe, ASYNROLE_EBADARG, "unknown command", NULL, 0);
     zstr_free (&command);
@@ -381,8 +408,11 @@ s_connect (self_t *self, asynrole_error_t *error)
         keys.curve_server_key = args->server_key;
     }
     int rc = 0;
+    int64_t max = RWIRE_FRAME_MAX;  //  a bigger frame is no message of ours
     if (zmq_setsockopt (self->dealer, ZMQ_IMMEDIATE, &on, sizeof on))
         rc = error_zmq (error, errno, "cannot set ZMQ_IMMEDIATE");
+    else if (zmq_setsockopt (self->dealer, ZMQ_MAXMSGSIZE, &max, sizeof max))
+        rc = error_zmq (error, errno, "cannot set ZMQ_MAXMSGSIZE");
     else if (rsec_client (self->dealer, &keys, error))
         rc = -1;
     else if (zmq_connect (self->dealer, args->endpoint))
@@ -444,9 +474,15 @@ worker_actor (actor_t *actor, void *args)
     //  No callback before _new has returned (one may call this object)
     if (actor_wait_go (actor, worker_args->timeout))
         s_loop (self);
-    bool detach = atomic_load (&worker_args->destroying);
     s_self_destroy (&self);
-    //  Destroyed from its callback: nobody will join us; we free it all
+    //  Destroyed from its callback, or _destroy gave up waiting for us (the
+    //  callback was stuck): nobody will join us; we free it all
+    pthread_mutex_lock (&worker_args->end_mutex);
+    bool detach =
+        worker_args->orphan || (atomic_load (&worker_args->destroying) && !worker_args->outside);
+    worker_args->ended = true;
+    pthread_cond_broadcast (&worker_args->end_cond);
+    pthread_mutex_unlock (&worker_args->end_mutex);
     if (detach)
         actor_detach (actor, worker_args->finalize, worker_args->worker);
 }

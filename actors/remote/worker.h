@@ -5,8 +5,13 @@
 
     Commands on its pipe, each answered "isb" (rcall.h):
         "STATS"           -> blob: an asynrole_remote_stats_t
-        "SEND" + frames   -> the frames are a SEND message (rwire), sent as
-                             they are; ASYNROLE_EDISCONNECTED when not joined
+        "SEND" + deadline + frames
+                          -> deadline: int64 clock_ms after which the caller
+                             has given up (ASYNROLE_ETIMEOUT, counted in
+                             replies_failed, not sent); the frames are a
+                             SEND message (rwire), sent as they are;
+                             ASYNROLE_EDISCONNECTED when not joined
+        "STOP"            -> from asynrole_worker_destroy: it ends (BYE), OK
         "$TERM"           -> from actor_destroy: BYE, then it ends
         any other         -> ASYNROLE_EBADARG */
 #ifndef ASYNROLE_WORKER_H_INCLUDED
@@ -15,9 +20,14 @@
 #include "actor.h"
 #include "asynrole_remote.h"
 #include <czmq.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 typedef struct worker_state_s worker_state_t;
+
+//  ms a caller of SEND waits past its deadline for the answer (sent just
+//  in time)
+#define WORKER_SEND_GRACE 250
 
 //  What the actor starts with; it lives in the public object
 typedef struct {
@@ -37,6 +47,11 @@ typedef struct {
     atomic_bool destroying;     //  destroyed from the callback: end
                                 //  once it returns, then free
     void (*finalize) (void *);  //  frees the public object then
+    pthread_mutex_t end_mutex;  //  guards outside, ended, orphan
+    pthread_cond_t end_cond;    //  signalled when ended is set
+    bool outside;               //  _destroy from another thread waits for the end
+    bool ended;                 //  the body is done: join it
+    bool orphan;                //  that wait ran out: the body frees it all
     worker_state_t *state;      //  the actor's own (its thread only)
 } worker_args_t;
 

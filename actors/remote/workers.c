@@ -28,24 +28,31 @@
 //  Slots of the rate limit on complaints to peers we do not know
 #define WORKERS_STRANGERS 256
 
+//  "say HELLO" answers a second to the strangers of one slot
+#define WORKERS_HELLO_ASKS 4
+
 typedef struct {
-    actor_t *actor;                        //  our thread
-    void *pipe;                            //  its pipe (commands)
-    workers_args_t *args;                  //  settings, in the public object
-    void *data;                            //  the Agent's data socket
-    void *router;                          //  the workers connect here
-    rsec_zap_t *zap;                       //  CURVE's ZAP handler, NULL without keys
-    workers_table_t table;                 //  the workers, the ring of those with credit
-    asynrole_remote_stats_t stats;         //  counters (peers, in_worker, credit: live)
-    uint64_t seq;                          //  the last DATAGRAM's number
-    uint64_t burst_dropped;                //  dropped in this burst, one event at its end
-    bool paused;                           //  not reading the Agent (PAUSE, no credit)
-    bool holding;                          //  the Agent holds our sends (a burst of replies)
-    bool terminated;                       //  $TERM came
-    int64_t now;                           //  clock_ms of this turn
-    int64_t next_tick;                     //  clock_ms of the next heartbeat round
-    int64_t strangers[WORKERS_STRANGERS];  //  clock_ms of the last complaint to an
-                                           //  unknown peer, by a hash of its id
+    actor_t *actor;                          //  our thread
+    void *pipe;                              //  its pipe (commands)
+    workers_args_t *args;                    //  settings, in the public object
+    asynrole_agent_t *agent;                 //  the Agent, NULL once detached
+    void *data;                              //  its data socket (NULL likewise)
+    int64_t closed_complained;               //  clock_ms of the last ECLOSED event
+    void *router;                            //  the workers connect here
+    rsec_zap_t *zap;                         //  CURVE's ZAP handler, NULL without keys
+    workers_table_t table;                   //  the workers, the ring of those with credit
+    asynrole_remote_stats_t stats;           //  counters (peers, in_worker, credit: live)
+    uint64_t seq;                            //  the last DATAGRAM's number
+    uint64_t burst_dropped;                  //  dropped in this burst, one event at its end
+    bool paused;                             //  not reading the Agent (PAUSE, no credit)
+    bool holding;                            //  the Agent holds our sends (a burst of replies)
+    bool terminated;                         //  $TERM came
+    int64_t now;                             //  clock_ms of this turn
+    int64_t next_tick;                       //  clock_ms of the next heartbeat round
+    int64_t strangers[WORKERS_STRANGERS];    //  clock_ms of the last complaint to an
+                                             //  unknown peer, by a hash of its id
+    int64_t asked_since[WORKERS_STRANGERS];  //  "say HELLO" answers by the same hash:
+    int asked[WORKERS_STRANGERS];            //  since when, how many
 } self_t;
 
 //  -------------------------------------------------------------------------
@@ -77,6 +84,25 @@ s_notify (self_t *self, asynrole_code_t code, asynrole_op_t op, uint64_t count, 
     vsnprintf (event.detail, sizeof event.detail, format, args);
     va_end (args);
     s_event (self, &event);
+}
+
+//  -------------------------------------------------------------------------
+//  The Agent
+
+//  Is the Agent gone (or going)? Checked before each use of it: the flag
+//  is set before asynrole_agent_destroy frees it, even when that comes
+//  from our own callback (no DETACH then) or its DETACH timed out
+static bool
+s_detached (self_t *self)
+{
+    if (self->agent && atomic_load (&self->args->detached)) {
+        //  Its hold on our sends ended with it (role_stop)
+        self->agent = NULL;
+        self->data = NULL;
+        self->holding = false;
+        self->paused = false;
+    }
+    return !self->agent;
 }
 
 //  -------------------------------------------------------------------------
@@ -195,6 +221,9 @@ s_hello (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t *m)
         s_refuse (self, peer, id, RWIRE_HELLO, ASYNROLE_EPROTOCOL, "HELLO with no credit");
         return;
     }
+    //  Rule 4: a known peer starts over, as when one is gone (then new)
+    if (peer)
+        self->stats.lost++;
     if (peer && peer->info.in_worker) {
         uint64_t lost = peer->info.in_worker;
         peer->info.lost_datagrams += lost;
@@ -232,16 +261,32 @@ s_hello (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t *m)
 //  -------------------------------------------------------------------------
 //  Replies and sends from workers, out through the Agent
 
+//  A SEND after the Agent was destroyed: counted, one event a second
+static void
+s_reply_closed (self_t *self)
+{
+    self->stats.replies_failed++;
+    if (self->closed_complained && self->now - self->closed_complained < 1000)
+        return;
+    self->closed_complained = self->now;
+    s_notify (self, ASYNROLE_ECLOSED, ASYNROLE_OP_WORKER, 1,
+              "a SEND from a worker after the Agent was destroyed: %s", self->args->name);
+}
+
 static void
 s_reply (self_t *self, const rwire_msg_t *m)
 {
-    if (!self->holding && asynrole_agent_hold (self->args->agent, NULL) == 0)
+    if (s_detached (self)) {
+        s_reply_closed (self);
+        return;
+    }
+    if (!self->holding && asynrole_agent_hold (self->agent, NULL) == 0)
         self->holding = true;
     asynrole_datagram_t request = { .peer = m->peer, .local = m->local, .ifindex = m->ifindex };
     asynrole_error_t error;
     int rc = m->peer.via
-        ? asynrole_agent_try_reply (self->args->agent, &request, m->data, m->size, &error)
-        : asynrole_agent_try_send (self->args->agent, m->data, m->size, &m->peer, &error);
+        ? asynrole_agent_try_reply (self->agent, &request, m->data, m->size, &error)
+        : asynrole_agent_try_send (self->agent, m->data, m->size, &m->peer, &error);
     if (rc == 0) {
         self->stats.replies++;
         return;
@@ -250,6 +295,19 @@ s_reply (self_t *self, const rwire_msg_t *m)
     error.op = ASYNROLE_OP_WORKER;
     error.count = 1;
     s_event (self, &error);
+}
+
+//  An ERROR from a worker: never answered; one event a second per worker
+//  at most (a storm of them must not become a storm of events)
+static void
+s_peer_error (self_t *self, workers_peer_t *peer, const rwire_msg_t *m)
+{
+    if (peer->errored && self->now - peer->errored < 1000)
+        return;
+    peer->errored = self->now;
+    s_notify (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
+              "worker %s sent ERROR %" PRIu32 ": %s: %s", peer->info.name, m->code, m->text,
+              self->args->name);
 }
 
 //  A message from a worker we know
@@ -262,11 +320,7 @@ s_from_peer (self_t *self, workers_peer_t *peer, zframe_t *id, const rwire_msg_t
         case RWIRE_CREDIT: s_credit (self, peer, id, m->done); break;
         case RWIRE_SEND: s_reply (self, m); break;
         case RWIRE_BYE: s_gone (self, peer, true, "left"); break;
-        case RWIRE_ERROR:
-            s_notify (self, ASYNROLE_EPROTOCOL, ASYNROLE_OP_REMOTE, 1,
-                      "worker %s sent ERROR %" PRIu32 ": %s: %s", peer->info.name, m->code, m->text,
-                      self->args->name);
-            break;
+        case RWIRE_ERROR: s_peer_error (self, peer, m); break;
         default:
             self->stats.malformed++;
             s_refuse (self, peer, id, m->type, ASYNROLE_EPROTOCOL,
@@ -280,6 +334,25 @@ s_raw_type (zmsg_t *msg)
 {
     zframe_t *first = zmsg_first (msg);
     return first && zframe_size (first) >= 4 ? zframe_data (first)[3] : 0;
+}
+
+//  May we answer this stranger "say HELLO"? At most WORKERS_HELLO_ASKS a
+//  second per slot (a hash of its id): our ROUTER has no high-water mark
+//  (ctx_socket), so a peer that floods us and never reads would otherwise
+//  make it queue answers without bound. A real worker that misses one
+//  learns of our loss at its heartbeat_timeout.
+static bool
+s_may_ask_hello (self_t *self, zframe_t *id)
+{
+    size_t slot = map_hash_bytes (zframe_data (id), zframe_size (id)) % WORKERS_STRANGERS;
+    if (self->now - self->asked_since[slot] >= 1000) {
+        self->asked_since[slot] = self->now;
+        self->asked[slot] = 0;
+    }
+    if (self->asked[slot] >= WORKERS_HELLO_ASKS)
+        return false;
+    self->asked[slot]++;
+    return true;
 }
 
 static void
@@ -310,7 +383,7 @@ s_handle_message (self_t *self, zmsg_t *msg)
     else {
         //  Not one of ours (it was lost, or we restarted): it says HELLO again
         self->stats.unknown_peer++;
-        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE) {
+        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE && s_may_ask_hello (self, id)) {
             zmsg_t *answer = rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO");
             s_send_to (self, zframe_data (id), zframe_size (id), &answer);
         }
@@ -329,9 +402,9 @@ s_handle_router (self_t *self)
         zmsg_destroy (&msg);
     }
     //  The burst's replies leave as one message
-    if (self->holding) {
+    if (self->holding && !s_detached (self)) {
         asynrole_error_t error;
-        if (asynrole_agent_flush (self->args->agent, &error)) {
+        if (asynrole_agent_flush (self->agent, &error)) {
             error.op = ASYNROLE_OP_WORKER;
             self->stats.replies_failed += error.count;
             s_event (self, &error);
@@ -346,7 +419,7 @@ s_handle_router (self_t *self)
 static void
 s_datagram (self_t *self, const asynrole_datagram_t *datagram)
 {
-    if (self->args->local && self->args->local (self->args->local_ctx, self->args->agent, datagram))
+    if (self->args->local && self->args->local (self->args->local_ctx, self->agent, datagram))
         return;
     workers_peer_t *peer = workers_table_next (&self->table);
     if (!peer) {
@@ -381,7 +454,8 @@ s_datagram (self_t *self, const asynrole_datagram_t *datagram)
 static void
 s_handle_data (self_t *self)
 {
-    for (int i = 0; i < WORKERS_BURST; i++) {
+    //  A callback may destroy the Agent: checked before each read
+    for (int i = 0; i < WORKERS_BURST && !s_detached (self); i++) {
         if (self->args->overflow == ASYNROLE_OVERFLOW_PAUSE && !self->table.cursor) {
             self->paused = true;
             self->stats.paused++;
@@ -445,6 +519,7 @@ s_pipe_stats (self_t *self)
 {
     asynrole_remote_stats_t stats = self->stats;
     stats.in_worker = stats.datagrams - stats.done - stats.lost_datagrams;
+    stats.denied = self->zap ? rsec_zap_denied (self->zap) : 0;
     for (size_t i = 0; i < self->table.count; i++) {
         const asynrole_worker_info_t *info = &self->table.peers[i]->info;
         stats.credit += info->credit - info->in_worker;
@@ -480,6 +555,10 @@ s_handle_pipe (self_t *self)
         s_pipe_stats (self);
     else if (command && streq (command, "LIST"))
         s_pipe_list (self);
+    else if (command && streq (command, "DETACH")) {
+        s_detached (self);  //  the flag is set before DETACH is sent
+        rcall_answer (self->pipe, ASYNROLE_OK, NULL, NULL, 0);
+    }
     else if (command && streq (command, "$TERM"))
         rcall_answer (self->pipe, ASYNROLE_EBADARG, "$TERM comes from asynrole_workers_destroy",
                       NULL, 0);
@@ -501,7 +580,7 @@ s_loop (self_t *self)
         zmq_pollitem_t items[3] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
                                     { self->router, 0, ZMQ_POLLIN, 0 },
                                     { self->data, 0, ZMQ_POLLIN, 0 } };
-        int count = self->paused ? 2 : 3;
+        int count = self->paused || s_detached (self) ? 2 : 3;
         int64_t wait = self->next_tick - clock_ms ();
         if (zmq_poll (items, count, wait > 0 ? (long) wait : 0) < 0) {
             if (errno == EINTR)
@@ -531,8 +610,13 @@ s_bind (self_t *self, asynrole_error_t *error)
     if (!self->router)
         return -1;
     int on = 1;
+    int64_t max = RWIRE_FRAME_MAX;
     if (zmq_setsockopt (self->router, ZMQ_ROUTER_MANDATORY, &on, sizeof on))
         return error_zmq (error, errno, "cannot set ZMQ_ROUTER_MANDATORY");
+    //  A bigger frame is no message of ours: libzmq drops that connection
+    //  before it buffers the frame
+    if (zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &max, sizeof max))
+        return error_zmq (error, errno, "cannot set ZMQ_MAXMSGSIZE");
     if (rsec_server (self->router, self->args->options, &self->zap, error))
         return -1;
     if (zmq_bind (self->router, self->args->endpoint))
@@ -587,8 +671,8 @@ s_self_destroy (self_t **self_p)
         workers_peer_t *peer = self->table.peers[i];
         s_send_to (self, peer->id, peer->id_size, &bye);
     }
-    if (self->holding)
-        asynrole_agent_flush (self->args->agent, NULL);
+    if (self->holding && !s_detached (self))
+        asynrole_agent_flush (self->agent, NULL);
     //  The BYEs may leave after the close, for a moment: without them a
     //  worker learns of our end only at its heartbeat timeout
     int linger = WORKERS_BYE_LINGER;
@@ -613,6 +697,7 @@ s_self_new (actor_t *actor, workers_args_t *args, asynrole_error_t *error)
     self->actor = actor;
     self->pipe = actor_inner (actor);
     self->args = args;
+    self->agent = args->agent;
     self->data = asynrole_agent_socket (args->agent);
     workers_table_init (&self->table);
     if (s_bind (self, error))

@@ -6,6 +6,9 @@
         "STATS"   -> blob: an asynrole_remote_stats_t
         "LIST"    -> blob: every asynrole_worker_info_t it has (connected
                      first, then the last gone, latest first)
+        "DETACH"  -> from asynrole_agent_destroy: it stops reading the
+                     Agent and forgets it (a SEND from a worker then fails
+                     ASYNROLE_ECLOSED, counted in replies_failed)
         "$TERM"   -> from actor_destroy: BYE to every worker, then it ends;
                      any other $TERM is refused (ASYNROLE_EBADARG)
         any other -> ASYNROLE_EBADARG */
@@ -14,6 +17,7 @@
 
 #include "actor.h"
 #include "asynrole_remote.h"
+#include <stdatomic.h>
 
 //  Room for an endpoint as libzmq writes it (ZMQ_LAST_ENDPOINT)
 #define WORKERS_ENDPOINT_MAX 256
@@ -22,6 +26,7 @@
 //  outlives the actor
 typedef struct {
     asynrole_agent_t *agent;                   //  whose data socket it reads
+    atomic_bool detached;                      //  the Agent is being destroyed: forget it
     const char *endpoint;                      //  to bind (valid during the start)
     const asynrole_remote_options_t *options;  //  likewise (keys: read at the start)
     asynrole_local_fn *local;                  //  runs first for each datagram

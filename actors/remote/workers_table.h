@@ -28,6 +28,7 @@ struct workers_peer_s {
     int64_t heard;                //  clock_ms of its last message
     int64_t sent;                 //  clock_ms of our last message to it
     int64_t complained;           //  clock_ms of our last ERROR or event about it
+    int64_t errored;              //  clock_ms of the last event for an ERROR it sent
     workers_peer_t *next;         //  in the ring of workers with credit
     workers_peer_t *prev;
     bool in_ring;  //  it is in the ring
