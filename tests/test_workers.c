@@ -1119,6 +1119,16 @@ test_bad_arguments (void **state)
     asynrole_remote_options_t options = { .heartbeat = 100, .heartbeat_timeout = 150 };
     assert_null (asynrole_workers_new (agent, "inproc://x", NULL, NULL, &options, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
+    //  Heartbeats past their bounds (1 h, 3 h), refused before 3 * heartbeat overflows
+    asynrole_remote_options_t huge[] = { { .heartbeat = 3600 * 1000 + 1 },
+                                         { .heartbeat = INT32_MAX },
+                                         { .heartbeat_timeout = 3 * 3600 * 1000 + 1 } };
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        assert_null (asynrole_workers_new (agent, "inproc://x", NULL, NULL, &huge[i], &error));
+        assert_int_equal (error.code, ASYNROLE_EBADARG);
+        assert_null (asynrole_worker_new ("inproc://x", s_wk_cb, NULL, &huge[i], &error));
+        assert_int_equal (error.code, ASYNROLE_EBADARG);
+    }
     //  A port in use
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "tcp://127.0.0.1:*", NULL, NULL, NULL, &error);

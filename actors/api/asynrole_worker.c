@@ -5,6 +5,7 @@
 #include "error_fill.h"
 #include "log.h"
 #include "rcall.h"
+#include "rremote.h"
 #include "rsecurity.h"
 #include "rwire.h"
 #include "worker.h"
@@ -42,13 +43,8 @@ s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
     snprintf (args->name, sizeof args->name, "%s", options->name ? options->name : "worker");
     self->timeout = options->timeout > 0 ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
     args->timeout = self->timeout;
-    args->heartbeat = options->heartbeat > 0 ? options->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
-    args->heartbeat_timeout =
-        options->heartbeat_timeout > 0 ? options->heartbeat_timeout : 3 * args->heartbeat;
-    if (options->heartbeat < 0 || options->heartbeat_timeout < 0
-        || args->heartbeat_timeout < 2 * args->heartbeat)
-        return error_badarg (error, "heartbeat_timeout must be at least twice the heartbeat: %s",
-                             args->name);
+    if (rremote_heartbeats (options, &args->heartbeat, &args->heartbeat_timeout, error))
+        return -1;
     args->credit = options->credit ? options->credit : ASYNROLE_DEFAULT_CREDIT;
     args->verbose = options->verbose;
     if (given && given->curve_secret_key && given->curve_public_key && given->curve_server_key) {

@@ -6,6 +6,7 @@
 #include "link.h"
 #include "log.h"
 #include "rcall.h"
+#include "rremote.h"
 #include "rsecurity.h"
 #include "workers.h"
 #include <stdlib.h>
@@ -35,13 +36,8 @@ s_settings (asynrole_workers_t *self, const asynrole_remote_options_t *options,
     snprintf (args->name, sizeof args->name, "%s", options->name ? options->name : "workers");
     self->timeout = options->timeout > 0 ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
     args->timeout = self->timeout;
-    args->heartbeat = options->heartbeat > 0 ? options->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
-    args->heartbeat_timeout =
-        options->heartbeat_timeout > 0 ? options->heartbeat_timeout : 3 * args->heartbeat;
-    if (options->heartbeat < 0 || options->heartbeat_timeout < 0
-        || args->heartbeat_timeout < 2 * args->heartbeat)
-        return error_badarg (error, "heartbeat_timeout must be at least twice the heartbeat: %s",
-                             args->name);
+    if (rremote_heartbeats (options, &args->heartbeat, &args->heartbeat_timeout, error))
+        return -1;
     if (options->overflow != ASYNROLE_OVERFLOW_DROP && options->overflow != ASYNROLE_OVERFLOW_PAUSE)
         return error_badarg (error, "unknown overflow policy %d: %s", (int) options->overflow,
                              args->name);

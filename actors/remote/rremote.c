@@ -8,6 +8,29 @@
 #include <string.h>
 
 int
+rremote_heartbeats (const asynrole_remote_options_t *o, int *heartbeat, int *timeout,
+                    asynrole_error_t *error)
+{
+    if (o->heartbeat < 0 || o->heartbeat_timeout < 0)
+        return error_badarg (error, "heartbeat and heartbeat_timeout must be >= 0");
+    *heartbeat = o->heartbeat ? o->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
+    //  Bounded before it is multiplied; a peer takes a WELCOME's values
+    //  only within these bounds
+    if (*heartbeat > RREMOTE_HEARTBEAT_MAX)
+        return error_badarg (error, "heartbeat must be at most one hour, not %d ms", *heartbeat);
+    *timeout = o->heartbeat_timeout ? o->heartbeat_timeout : 3 * *heartbeat;
+    if (*timeout > RREMOTE_HEARTBEAT_TIMEOUT_MAX)
+        return error_badarg (error, "heartbeat_timeout must be at most three hours, not %d ms",
+                             *timeout);
+    if (*timeout < 2 * *heartbeat)
+        return error_badarg (error,
+                             "heartbeat_timeout (%d ms) must be at least twice the "
+                             "heartbeat (%d ms)",
+                             *timeout, *heartbeat);
+    return 0;
+}
+
+int
 rremote_options (const asynrole_remote_options_t *given, const char *name, rremote_options_t *out,
                  asynrole_error_t *error)
 {
@@ -20,20 +43,8 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
         return error_badarg (error, "timeout, heartbeat and heartbeat_timeout must be >= 0: %s",
                              out->name);
     out->timeout = o->timeout ? o->timeout : ASYNROLE_DEFAULT_TIMEOUT;
-    out->heartbeat = o->heartbeat ? o->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
-    if (out->heartbeat > RREMOTE_HEARTBEAT_MAX)
-        return error_badarg (error, "heartbeat must be at most one hour, not %d ms",
-                             out->heartbeat);
-    out->heartbeat_timeout = o->heartbeat_timeout ? o->heartbeat_timeout : 3 * out->heartbeat;
-    //  A peer takes a WELCOME's values only within these bounds
-    if (out->heartbeat_timeout > RREMOTE_HEARTBEAT_TIMEOUT_MAX)
-        return error_badarg (error, "heartbeat_timeout must be at most three hours, not %d ms",
-                             out->heartbeat_timeout);
-    if (out->heartbeat_timeout < 2 * out->heartbeat)
-        return error_badarg (error,
-                             "heartbeat_timeout (%d ms) must be at least twice the "
-                             "heartbeat (%d ms)",
-                             out->heartbeat_timeout, out->heartbeat);
+    if (rremote_heartbeats (o, &out->heartbeat, &out->heartbeat_timeout, error))
+        return -1;
     out->max_in_flight = o->max_in_flight ? o->max_in_flight : ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT;
     if ((o->curve_secret_key == NULL) != (o->curve_public_key == NULL))
         return error_badarg (error, "curve_secret_key and curve_public_key: both or neither");

@@ -31,6 +31,12 @@ typedef struct {
 //  peer (ZMQ_MAXMSGSIZE, per part): a payload of ASYNROLE_DGRAM_MAX and room
 #define RREMOTE_FRAME_MAX (ASYNROLE_DGRAM_MAX + 1024)
 
+//  The heartbeat and its timeout from o (0 = the defaults), checked: at
+//  most RREMOTE_HEARTBEAT_MAX and RREMOTE_HEARTBEAT_TIMEOUT_MAX, the timeout
+//  at least twice the heartbeat. 0, or -1 with ASYNROLE_EBADARG
+int rremote_heartbeats (const asynrole_remote_options_t *o, int *heartbeat, int *timeout,
+                        asynrole_error_t *error);
+
 int rremote_options (const asynrole_remote_options_t *given, const char *name,
                      rremote_options_t *out, asynrole_error_t *error);
 
