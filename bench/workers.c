@@ -493,5 +493,7 @@ main (int argc, char **argv)
 {
     args_t args;
     bench_command_line (argc, argv, s_usage, s_parse, &args);
+    //  Not "asynrole-worker": the CPU readings group threads by name
+    prctl (PR_SET_NAME, "bench-main");
     return args.worker ? s_run_worker (&args) : s_run (&args);
 }
