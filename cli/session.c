@@ -50,11 +50,11 @@ s_socket_line (const asynrole_stats_t *s)
             " tx_bytes=%" PRIu64 " truncated=%" PRIu64 " dropped=%" PRIu64 " filtered=%" PRIu64
             " rate_limited=%" PRIu64 " kernel_dropped=%" PRIu64 " tx_failed=%" PRIu64
             " tx_blocked=%" PRIu64 " errors=%" PRIu64 " errors_dropped=%" PRIu64
-            " went_down=%" PRIu64 " rebound=%" PRIu64,
+            " went_down=%" PRIu64 " rebound=%" PRIu64 " paused=%" PRIu64,
             asynrole_addr_format (&s->local, local, sizeof local), s->rx_datagrams, s->rx_bytes,
             s->tx_datagrams, s->tx_bytes, s->truncated, s->dropped, s->filtered, s->rate_limited,
             s->kernel_dropped, s->tx_failed, s->tx_blocked, s->errors, s->errors_dropped,
-            s->went_down, s->rebound);
+            s->went_down, s->rebound, s->paused);
 }
 
 void

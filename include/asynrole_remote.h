@@ -40,14 +40,32 @@
     peer. inproc:// endpoints speak the same protocol.
 
     Security. With options.curve_secret_key (and _public_key), the binding
-    end (workers actor, server) is a CURVE server: a connecting end must
-    hold the server's public key (options.curve_server_key) and a key pair
-    of its own, and when options.curve_allow lists public keys, its public
-    key must be one of them. Without keys, a tcp:// endpoint must be on a
-    loopback address ("tcp://127.0.0.1:*", "tcp://[::1]:5555") unless
-    options.insecure is set: traffic in clear across hosts is a choice,
-    never a default. Keys are Z85 text, 40 characters (zmq_curve_keypair,
-    or asynrole_remote_keypair).
+    end (workers actor, server) is a CURVE server: traffic is encrypted, a
+    connecting end must hold the server's public key
+    (options.curve_server_key) and a key pair of its own, and when
+    options.curve_allow lists public keys, its public key must be one of
+    them (a refused client is counted in stats.denied; the library's own
+    ZAP handler decides, in the library's own libzmq context, so a zauth
+    of the program's never meets it). Without keys, a tcp:// endpoint must
+    be on a loopback address ("tcp://127.0.0.1:*", "tcp://[::1]:5555")
+    unless options.insecure is set: traffic in clear across hosts is a
+    choice, never a default. Keys are Z85 text, 40 characters
+    (zmq_curve_keypair, or asynrole_remote_keypair). What _new checks, and
+    refuses with ASYNROLE_EBADARG before anything is made:
+      - the endpoint: tcp://HOST:PORT with HOST an IPv4 literal, an [IPv6]
+        literal (a %scope allowed), "*" (binding only) or, connecting only,
+        a host name; PORT 1..65535, or "*" (binding only); ipc://PATH (1 to
+        107 bytes; "@name" is abstract); inproc://NAME (not
+        "zeromq.zap.01"). No spaces or control characters, 255 bytes at most.
+      - binding on tcp:// without keys: HOST in 127.0.0.0/8 or ::1 unless
+        insecure ("*", 0.0.0.0 and :: are off loopback; ::ffff:127.0.0.1 is on).
+      - curve_secret_key and curve_public_key both or neither, each a valid
+        Z85 key, the public one that of the secret one.
+      - a connecting end with keys: a valid curve_server_key (and a server
+        key only with keys); a binding end ignores curve_server_key.
+      - curve_allow (binding ends; a connecting end ignores it): only with
+        keys, every entry a valid key, at most 65,536 of them.
+      - any CURVE option when libzmq was built without CURVE.
 
     Threads: every call is safe from any thread. The callbacks of a
     workers actor, a worker and a client run in that object's own thread;
@@ -79,16 +97,6 @@ typedef struct asynrole_client_s asynrole_client_t;
 #define ASYNROLE_DEFAULT_MAX_CREDIT 10000
 #define ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT 100000
 
-//  What the workers actor does with a datagram when no worker has credit
-typedef enum {
-    ASYNROLE_OVERFLOW_DROP = 0,  //  drop it, count it (stats.dropped), report it
-    ASYNROLE_OVERFLOW_PAUSE = 1  //  stop reading the Agent's socket until a
-                                 //  worker has credit: the Agent holds up to
-                                 //  its max_bytes, then its I/O actor stops
-                                 //  reading the UDP sockets and the kernel
-                                 //  holds (and counts the drops of) the backlog
-} asynrole_overflow_t;
-
 //  Something a workers actor, worker, server or client tells its owner:
 //  a peer joined (code ASYNROLE_OK, op ASYNROLE_OP_REMOTE, address empty,
 //  detail names it), left or went silent (ASYNROLE_EDISCONNECTED; count:
@@ -115,7 +123,14 @@ typedef struct {
     bool insecure;                   //  binding ends: allow tcp:// off loopback without CURVE
     bool verbose;                    //  log what happens (stderr)
     //  Workers actor (Agent side)
-    asynrole_overflow_t overflow;  //  when no worker has credit
+    asynrole_overflow_t overflow;  //  when no worker has credit: DROP drops,
+                                   //  counts (stats.dropped) and reports each
+                                   //  datagram; PAUSE stops reading the Agent's
+                                   //  socket until a worker has credit: the Agent
+                                   //  holds up to its max_bytes, then its I/O
+                                   //  actor stops reading the UDP sockets and the
+                                   //  kernel holds (and counts the drops of) the
+                                   //  backlog (asynrole_types.h)
     uint32_t max_credit;           //  the most credit one worker is granted; 0 =
                                    //  ASYNROLE_DEFAULT_MAX_CREDIT
     //  Worker
@@ -142,6 +157,7 @@ typedef struct {
     uint64_t bad_version;   //  messages of another protocol version
     uint64_t unknown_peer;  //  messages from a peer that had not said HELLO
     uint64_t heartbeats;    //  heartbeats received
+    uint64_t denied;        //  connections refused by CURVE's allow list
     //  Workers actor, worker
     uint64_t datagrams;       //  datagrams handed to workers (worker: received)
     uint64_t done;            //  of those, ended by their worker (credit back)
@@ -165,7 +181,7 @@ typedef struct {
 } asynrole_remote_stats_t;
 
 //  A CURVE key pair, Z85 with its terminator (41 bytes each). 0, or -1
-//  with ASYNROLE_EBADARG when libzmq was built without CURVE.
+//  with ASYNROLE_EBADARG (a NULL buffer, or libzmq built without CURVE).
 ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
                                              asynrole_error_t *error);
 
@@ -201,6 +217,28 @@ ASYNROLE_EXPORT const char *asynrole_workers_endpoint (asynrole_workers_t *self)
 ASYNROLE_EXPORT int asynrole_workers_stats (asynrole_workers_t *self,
                                             asynrole_remote_stats_t *stats,
                                             asynrole_error_t *error);
+
+//  One worker as the workers actor knows it: connected now, or one of the
+//  last ASYNROLE_WORKERS_GONE that went away (so that what was lost to a
+//  worker stays visible after it left)
+#define ASYNROLE_WORKER_NAME_MAX 192
+#define ASYNROLE_WORKERS_GONE 64
+typedef struct {
+    char name[ASYNROLE_WORKER_NAME_MAX + 1];  //  from its HELLO ("" if none)
+    uint32_t credit;                          //  credit granted
+    uint64_t in_worker;                       //  datagrams it holds now
+    uint64_t datagrams;                       //  handed to it
+    uint64_t done;                            //  of those, given back as done
+    uint64_t lost_datagrams;                  //  of those, lost with it (it went
+                                              //  silent, away, or said HELLO again)
+    bool connected;                           //  false: a record of one gone
+} asynrole_worker_info_t;
+
+//  The workers, those connected first, then those gone
+//  (the latest first). Fills at most max; returns how many there are (which
+//  may be more than max), or -1 (ASYNROLE_ETIMEOUT, ...).
+ASYNROLE_EXPORT int asynrole_workers_list (asynrole_workers_t *self, asynrole_worker_info_t *info,
+                                           size_t max, asynrole_error_t *error);
 
 //  ------------------------------------------------------------------
 //  Worker side

@@ -37,6 +37,22 @@ struct asynrole_requests_s;
 #define ASYNROLE_DEFAULT_TIMEOUT 5000
 #define ASYNROLE_DEFAULT_REBIND_INTERVAL 1000
 
+//  What a role does when it holds max_bytes (asynrole_options_t.overflow);
+//  the workers actor takes the same choice when no worker has credit
+//  (asynrole_remote.h)
+typedef enum {
+    ASYNROLE_OVERFLOW_DROP = 0,  //  the I/O actor keeps reading the role's UDP
+                                 //  sockets and drops what it reads: counted
+                                 //  (stats.dropped), reported (ASYNROLE_EDROPPED)
+    ASYNROLE_OVERFLOW_PAUSE = 1  //  the I/O actor stops reading the role's
+                                 //  sockets until it has room again (half of
+                                 //  max_bytes): the kernel holds the backlog in
+                                 //  the receive buffer and counts what it drops
+                                 //  (stats.kernel_dropped); only the batch read
+                                 //  when the bound was reached (at most 64
+                                 //  datagrams per socket and pause) is dropped
+} asynrole_overflow_t;
+
 //  One datagram as a role receives it. Valid only during the callback (or
 //  while its asynrole_event_t lives): copy what you keep.
 typedef struct {
@@ -55,7 +71,8 @@ typedef struct {
 
 //  Counters for one UDP socket, kept by the I/O actor. Every datagram read is
 //  either delivered or counted in one drop reason (filtered, rate_limited,
-//  dropped); every datagram a role asked to send
+//  dropped) or, in ASYNROLE_OVERFLOW_PAUSE, left to the kernel, which
+//  counts what it drops (kernel_dropped); every datagram a role asked to send
 //  is either in tx_datagrams or counted in tx_failed (or waits, in
 //  tx_backlog); every error event is either in errors or in errors_dropped.
 //  Whatever is dropped is also reported to the role as an ASYNROLE_EDROPPED
@@ -94,6 +111,8 @@ typedef struct {
                               //  failed for good, and it was closed
     uint64_t rebound;         //  times it was bound again after that
     uint64_t down;            //  1 while it is closed (sends to it fail), else 0
+    uint64_t paused;          //  times the I/O actor stopped reading this socket
+                              //  for want of room (ASYNROLE_OVERFLOW_PAUSE)
 } asynrole_stats_t;
 
 //  A role's source filter and per-source rate limit, applied by the I/O
@@ -123,7 +142,8 @@ typedef struct {
     size_t max_bytes;    //  received bytes the role may hold: queued towards
                          //  it, in its callback, or (pipe mode) in events not
                          //  yet destroyed. Past it the I/O actor drops and
-                         //  counts; 0 = ASYNROLE_DEFAULT_MAX_BYTES (64 MiB)
+                         //  counts, or stops reading (overflow);
+                         //  0 = ASYNROLE_DEFAULT_MAX_BYTES (64 MiB)
     size_t send_queue;   //  bytes of sends per socket that the kernel has
                          //  not taken yet; past it a send waits (at most
                          //  send_timeout); 0 = ASYNROLE_DEFAULT_SEND_QUEUE (1 MiB)
@@ -161,6 +181,12 @@ typedef struct {
                           //  (the first attempt is at once, and another comes
                           //  whenever an address or a link appears); 0 = 1000;
                           //  -1 = never: the socket stays closed
+    //  Flow control (docs/design.md)
+    asynrole_overflow_t overflow;  //  when the role holds max_bytes: DROP (default)
+                                   //  reads and drops, counted; PAUSE stops reading
+                                   //  its sockets until it has room (half of
+                                   //  max_bytes): the kernel holds the backlog and
+                                   //  counts its drops (kernel_dropped)
 } asynrole_options_t;
 
 //  Read the answer to a raw "STATS" command ("ib": a count, then count

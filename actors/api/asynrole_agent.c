@@ -16,6 +16,19 @@ agent_role (asynrole_agent_t *self)
     return self ? &self->role : NULL;
 }
 
+int
+agent_set_overflow (asynrole_agent_t *agent, asynrole_overflow_t overflow, asynrole_error_t *error)
+{
+    if (!agent)
+        return error_badarg (error, "no agent");
+    if (overflow != ASYNROLE_OVERFLOW_DROP && overflow != ASYNROLE_OVERFLOW_PAUSE)
+        return error_badarg (error, "overflow must be ASYNROLE_OVERFLOW_DROP or _PAUSE, not %d: %s",
+                             (int) overflow, agent->role.name);
+    link_set_overflow (agent->role.link, overflow);
+    error_clear (error);
+    return 0;
+}
+
 asynrole_agent_t *
 asynrole_agent_new (asynrole_agent_fn *callback, void *ctx, const char *const *ifaces, size_t count,
                     const asynrole_options_t *options, asynrole_error_t *error)

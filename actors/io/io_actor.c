@@ -90,6 +90,7 @@ s_self_open (self_t *self, asynrole_error_t *error)
     self->epfd = epoll_create1 (EPOLL_CLOEXEC);
     if (self->epfd < 0)
         return error_network (error, ASYNROLE_OP_SOCKET, errno, NULL);
+    self->roles.epfd = self->epfd;
     io_tx_init (&self->tx, self->epfd, &self->roles);
     self->tx.rebind = &self->rebind;
     self->rx = io_rx_new (error);
@@ -214,6 +215,7 @@ s_sum (asynrole_stats_t *sum, const asynrole_stats_t *stats)
     sum->rate_limited += stats->rate_limited;
     sum->went_down += stats->went_down;
     sum->rebound += stats->rebound;
+    sum->paused += stats->paused;
 }
 
 //  -------------------------------------------------------------------------
@@ -690,7 +692,7 @@ s_handle_ready (self_t *self, const struct epoll_event *events, int n)
             continue;
         }
         if (events[i].events & EPOLLERR)
-            io_rx_errqueue (sock, &self->roles);
+            io_rx_error (sock, &self->roles);
         if (events[i].events & EPOLLOUT)
             io_tx_drain (&self->tx, sock);
         int fatal = events[i].events & EPOLLIN ? io_rx_read (self->rx, sock, &self->roles) : 0;

@@ -76,7 +76,10 @@ s_settle (io_rebind_t *self, const io_rebind_ctx_t *ctx, io_socket_t *sock)
 {
     sock->marked = false;
     //  What arrived before it failed is delivered (a descriptor that is
-    //  gone is not ours to read)
+    //  gone is not ours to read), or dropped and counted: a paused socket
+    //  too (its queue would go with the descriptor, uncounted), which comes
+    //  back unpaused and reads as its role's room says
+    io_roles_unpause (ctx->roles, sock);
     if (sock->fd >= 0 && !io_socket_gone (sock->failed))
         io_rx_read (ctx->rx, sock, ctx->roles);
     uint64_t waited = s_abandon_backlog (ctx->tx, sock);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 void
 io_roles_init (io_roles_t *self)
@@ -21,6 +22,7 @@ io_roles_destroy (io_roles_t *self)
     //  goes: only their socket lists can be left
     for (uint32_t id = 0; id < self->room; id++) {
         free (self->roles[id].sockets);
+        free (self->roles[id].paused);
         link_unref (&self->roles[id].link);
         filter_destroy (&self->roles[id].filter);
         capture_unref (&self->roles[id].capture);
@@ -93,6 +95,7 @@ io_roles_detach (io_roles_t *self, io_role_t *role)
     capture_unref (&role->capture);
     role->used = false;
     role->nsockets = 0;
+    role->npaused = 0;  //  its sockets are closed: nothing of them is kept
     role->data = role->ctl = NULL;
     link_unref (&role->link);
     self->attached--;
@@ -182,6 +185,60 @@ s_notice_due (io_roles_t *self, io_role_t *role)
         self->notices_now = true;
 }
 
+//  The role holds its bound in PAUSE: read the socket no more until it has
+//  room. Only while the role is on the notice list (the ring that resumes
+//  it comes through there); else, or out of memory, it reads and drops.
+static void
+s_pause (io_roles_t *self, io_role_t *role, io_socket_t *sock)
+{
+    if (sock->paused || sock->failed || sock->fd < 0 || !sock->armed || !role->notice_due)
+        return;
+    if (role->npaused == role->paused_room) {
+        size_t room = role->paused_room ? role->paused_room * 2 : ROOM_FIRST_SOCKETS;
+        io_socket_t **paused = realloc (role->paused, room * sizeof *paused);
+        if (!paused)
+            return;
+        role->paused = paused;
+        role->paused_room = room;
+    }
+    sock->paused = true;
+    if (io_socket_arm (sock, self->epfd, sock->armed)) {
+        sock->paused = false;
+        log_error ("asynrole io: cannot pause a socket (it reads and drops): %s", strerror (errno));
+        return;
+    }
+    role->paused[role->npaused++] = sock;
+    sock->stats.paused++;
+}
+
+//  The role has room (or left PAUSE): read its paused sockets again
+static void
+s_resume (io_roles_t *self, io_role_t *role)
+{
+    for (size_t i = 0; i < role->npaused; i++) {
+        io_socket_t *sock = role->paused[i];
+        sock->paused = false;
+        //  Level-triggered: what waits in the kernel is reported at once
+        if (io_socket_arm (sock, self->epfd, (sock->armed & EPOLLOUT) | EPOLLIN))
+            log_error ("asynrole io: cannot read a paused socket again: %s", strerror (errno));
+    }
+    role->npaused = 0;
+}
+
+void
+io_roles_unpause (io_roles_t *self, io_socket_t *sock)
+{
+    if (!sock->paused)
+        return;
+    io_role_t *role = &self->roles[sock->role];
+    sock->paused = false;
+    for (size_t i = 0; i < role->npaused; i++)
+        if (role->paused[i] == sock) {
+            role->paused[i] = role->paused[--role->npaused];
+            break;
+        }
+}
+
 void
 io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg, const io_carried_t *carried)
 {
@@ -206,6 +263,8 @@ io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg, const io_
     }
     zmq_msg_close (msg);
     io_roles_drop (self, sock, carried->datagrams, carried->errors);
+    if (link_overflow (role->link) == ASYNROLE_OVERFLOW_PAUSE)
+        s_pause (self, role, sock);
 }
 
 void
@@ -342,7 +401,9 @@ io_roles_send_notices (io_roles_t *self)
     uint32_t nready = 0;
     for (uint32_t i = 0; i < self->nnotices; i++) {
         io_role_t *role = &self->roles[self->notices[i]];
-        if (link_want_room (role->link)) {
+        //  A role that left PAUSE reads again now, room or not (it drops)
+        bool resume = role->npaused && link_overflow (role->link) != ASYNROLE_OVERFLOW_PAUSE;
+        if (link_want_room (role->link) || resume) {
             role->notice_due = false;
             self->ready[nready++] = self->notices[i];
         }
@@ -350,8 +411,10 @@ io_roles_send_notices (io_roles_t *self)
             self->notices[kept++] = self->notices[i];
     }
     self->nnotices = kept;
-    for (uint32_t i = 0; i < nready; i++)
+    for (uint32_t i = 0; i < nready; i++) {
+        s_resume (self, &self->roles[self->ready[i]]);
         s_send_notices (self, &self->roles[self->ready[i]]);
+    }
 }
 
 void

@@ -2,7 +2,9 @@
 
     A class the I/O actor owns: per role its link, the pipe ends it lent us,
     and its sockets. Everything towards a role goes through here: batches of
-    datagrams (charged to the link, dropped and counted past its bound),
+    datagrams (charged to the link, dropped and counted past its bound; in
+    ASYNROLE_OVERFLOW_PAUSE the socket is then read no more, EPOLLIN off,
+    until the doorbell says the role has room again),
     error reports, drop notices (sent as soon as the role has room again),
     and control answers (never refused: the ctl pair has no high-water mark;
     a failure is counted and logged). */
@@ -27,6 +29,10 @@ typedef struct {
     filter_t *filter;       //  its source filter and rate limit; NULL = none
     capture_t *capture;     //  a reference to its capture, which the role
                             //  opens and closes; NULL = none
+    io_socket_t **paused;   //  its sockets not read for want of room (PAUSE):
+                            //  armed again when it has room; only while notice_due
+    size_t npaused;         //  how many
+    size_t paused_room;     //  allocated
 } io_role_t;
 
 typedef struct {
@@ -42,6 +48,7 @@ typedef struct {
     uint64_t answers_failed;  //  answers libzmq refused
     capture_t *capture;       //  the I/O actor's capture: every socket's
                               //  datagrams; NULL = none
+    int epfd;                 //  the I/O actor's epoll set (pausing a socket)
 } io_roles_t;
 
 //  What a batch frame carries, for the counters
@@ -93,7 +100,9 @@ io_roles_put (uint8_t *frame, size_t offset, const wire_rec_t *rec, const void *
 }
 
 //  Send a batch frame to the socket's role, charged to its link; past the
-//  role's bound the frame is dropped, counted, and a notice made due
+//  role's bound the frame is dropped, counted, and a notice made due, and
+//  in ASYNROLE_OVERFLOW_PAUSE the socket paused (EPOLLIN off, not for a
+//  socket that failed: it is read to the end before it is closed)
 void io_roles_deliver (io_roles_t *self, io_socket_t *sock, zmq_msg_t *msg,
                        const io_carried_t *carried);
 
@@ -134,8 +143,14 @@ void io_roles_report_count (io_roles_t *self, io_socket_t *sock, asynrole_op_t o
                             const asynrole_addr_t *peer, uint64_t count);
 
 //  The doorbell rang (or may have): send the due notices of every role on
-//  the notice list that has room; the others wait for the next ring
+//  the notice list that has room, and read its paused sockets again (and
+//  those of a role that left PAUSE, room or not); the others wait for the
+//  next ring
 void io_roles_send_notices (io_roles_t *self);
+
+//  A paused socket that failed: off its role's paused list, to be read to
+//  the end before it is closed (and bound again unpaused)
+void io_roles_unpause (io_roles_t *self, io_socket_t *sock);
 
 //  Take a detaching role off the notice list
 void io_roles_forget_notices (io_roles_t *self, io_role_t *role);

@@ -254,10 +254,26 @@ s_deliver (io_rx_t *self, io_socket_t *sock, io_roles_t *roles, unsigned n)
     }
 }
 
+void
+io_rx_error (io_socket_t *sock, io_roles_t *roles)
+{
+    if (io_rx_errqueue (sock, roles) > 0)
+        return;
+    //  An error the queue does not hold (its entry found the receive buffer
+    //  full, or a local one): a read would take it, but a paused socket is
+    //  not read, and the error would keep epoll reporting it
+    int err = 0;
+    socklen_t size = sizeof err;
+    if (getsockopt (sock->fd, SOL_SOCKET, SO_ERROR, &err, &size) == 0 && err)
+        io_roles_report (roles, sock, ASYNROLE_OP_RECV, err, &sock->peer);
+}
+
 int
 io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles)
 {
-    for (int round = 0; round < LIMIT_RX_ROUNDS; round++) {
+    //  A batch that found the role at its bound in PAUSE paused the socket:
+    //  read no more (one test per batch of up to LIMIT_RX_BATCH)
+    for (int round = 0; round < LIMIT_RX_ROUNDS && !sock->paused; round++) {
         //  Only the headers the kernel wrote to are reset (a busy socket
         //  reads a few datagrams per call, not LIMIT_RX_BATCH), and only
         //  what it writes: the lengths of name and control (msg_flags is

@@ -27,11 +27,19 @@ void io_rx_destroy (io_rx_t **self_p);
 //  Read what the socket holds (LIMIT_RX_ROUNDS calls at most) and send it
 //  to its role in batches. Returns 0, or the errno of a receive that says
 //  the socket serves no more (io_socket_fatal), which is not reported here.
+//  A paused socket (io_roles.h) is not read; one that a batch paused is
+//  read no further.
 int io_rx_read (io_rx_t *self, io_socket_t *sock, io_roles_t *roles);
 
 //  Read the socket's error queue: each entry an ICMP (or local) error for a
 //  datagram we sent, with its destination, reported to the role. Returns
 //  how many were reported.
 int io_rx_errqueue (io_socket_t *sock, io_roles_t *roles);
+
+//  epoll said EPOLLERR: the error queue (io_rx_errqueue) or, when it held
+//  nothing to report, the socket's pending error (SO_ERROR, which clears
+//  it), reported bare as a read would. Paused sockets (not read) get their
+//  errors so too, delivered or counted in errors_dropped like any other.
+void io_rx_error (io_socket_t *sock, io_roles_t *roles);
 
 #endif

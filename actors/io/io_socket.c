@@ -343,6 +343,8 @@ io_socket_close (io_socket_t **self_p)
 int
 io_socket_arm (io_socket_t *self, int epfd, uint32_t events)
 {
+    if (self->paused)
+        events = events & ~(uint32_t) EPOLLIN ? events & ~(uint32_t) EPOLLIN : EPOLLERR;
     if (self->armed == events)
         return 0;
     struct epoll_event event = { .events = events };

@@ -40,7 +40,10 @@ typedef struct {
     asynrole_addr_t peer;          //  connected peer; len 0 when not connected
     bool wildcard;                 //  bound to 0.0.0.0 or ::: replies name their source
     bool dual;                     //  IPv6, taking IPv4 too (peers mapped back)
-    uint32_t armed;                //  epoll events asked for (EPOLLIN, EPOLLOUT)
+    uint32_t armed;                //  epoll events asked for (EPOLLIN, EPOLLOUT; EPOLLERR
+                                   //  alone while paused with nothing to send)
+    bool paused;                   //  not read: its role holds its bound in
+                                   //  ASYNROLE_OVERFLOW_PAUSE (on the role's paused list)
     uint64_t drops_unreported;     //  datagrams dropped since the last WIRE_DROPS notice
     uint64_t errors_unreported;    //  error events dropped likewise
     uint64_t filtered_unreported;  //  datagrams the filter dropped likewise
@@ -96,8 +99,10 @@ void io_socket_shut (io_socket_t *self);
 //  and fd still -1.
 int io_socket_rebind (io_socket_t *self, asynrole_error_t *error);
 
-//  Ask epoll for events (EPOLLIN, EPOLLIN | EPOLLOUT) under the socket's id.
-//  0, or -1 with errno.
+//  Ask epoll for events (EPOLLIN, EPOLLIN | EPOLLOUT) under the socket's id;
+//  while the socket is paused, without EPOLLIN (EPOLLERR alone when nothing
+//  else is left: epoll reports errors anyway, and the socket stays in the
+//  set). 0, or -1 with errno.
 int io_socket_arm (io_socket_t *self, int epfd, uint32_t events);
 
 //  Copy a record (header + payload) to the end of the backlog; false when

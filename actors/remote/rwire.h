@@ -27,9 +27,15 @@
                                           [i32 attempts][i32 attempt][i64 rtt us]
                                           [addr peer] [payload] [detail]
 
-    (Brackets in one group are one frame.) The decoder takes no frame
-    longer than its field allows and no trailing bytes; names and texts
-    are at most RWIRE_TEXT_MAX bytes, payloads at most ASYNROLE_DGRAM_MAX.
+    (Brackets in one group are one frame.) The decoder is strict, so that
+    the encoding is canonical (a message decodes only if encoding what it
+    decoded gives its bytes back): exactly the frames of the type, each
+    of exactly the bytes its fields take (an address takes what its
+    family byte says: 0 none, 4 or 6; anything else is malformed); names
+    and texts at most RWIRE_TEXT_MAX bytes and no NUL; payloads at most
+    ASYNROLE_DGRAM_MAX; has policy and backoff 0 or 1, and without a
+    policy its fields all zero. A frame 0 that starts 'A' 'R' with
+    another version byte is another version's, whatever follows.
     Decoded data points into the message: valid while it lives. */
 #ifndef ASYNROLE_RWIRE_H_INCLUDED
 #define ASYNROLE_RWIRE_H_INCLUDED
@@ -96,16 +102,27 @@ typedef struct {
     size_t size;
 } rwire_msg_t;
 
-//  Decode msg (its frames after any routing id the caller took off).
-//  Never crashes, whatever the frames hold.
+//  Decode msg (its frames after any routing id the caller took off; NULL
+//  is malformed). Never crashes, whatever the frames hold. RWIRE_OK: m
+//  holds the message. Otherwise m is all zero but for m->version (the
+//  version byte, when frame 0 had one after 'A' 'R'). msg's frame cursor
+//  moves (zmsg_first, zmsg_next); its frames stay.
 rwire_status_t rwire_decode (zmsg_t *msg, rwire_msg_t *m);
 
 //  Encode m as a new message (m->type says which fields count; m->version
-//  is ignored: ours is written). NULL when out of memory.
+//  is ignored: ours is written; a REQUEST without has_policy gets a zero
+//  policy; text is cut at RWIRE_TEXT_MAX). NULL when out of memory, or
+//  when m holds what the decoder would refuse: an unknown type, an
+//  address neither empty nor a whole IPv4 / IPv6 one (len as
+//  asynrole_addr_parse sets it), a backoff other than fixed or
+//  exponential, a payload over ASYNROLE_DGRAM_MAX or data NULL with size.
 zmsg_t *rwire_encode (const rwire_msg_t *m);
 
-//  Short forms for the bodiless and the common messages
+//  A message of type with every field zero (HEARTBEAT, BYE); NULL as above
 zmsg_t *rwire_simple (rwire_type_t type);
+
+//  An ERROR: code, spoken = ASYNROLE_PROTOCOL_VERSION, text (NULL = empty;
+//  cut at RWIRE_TEXT_MAX bytes)
 zmsg_t *rwire_error (asynrole_code_t code, const char *text);
 
 //  Name of a type, for logs ("HELLO", ..., "?")

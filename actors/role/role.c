@@ -133,6 +133,9 @@ s_check_options (asynrole_options_t *options, asynrole_error_t *error)
     if (options->rebind_interval < -1 || options->rebind_interval > LIMIT_TIMEOUT_MAX)
         return error_badarg (error, "rebind_interval must be -1 (never), 0 (default) .. %d ms",
                              LIMIT_TIMEOUT_MAX);
+    if (options->overflow != ASYNROLE_OVERFLOW_DROP && options->overflow != ASYNROLE_OVERFLOW_PAUSE)
+        return error_badarg (error, "overflow must be ASYNROLE_OVERFLOW_DROP or _PAUSE, not %d",
+                             (int) options->overflow);
     if (options->device && (!options->device[0] || strlen (options->device) >= WIRE_DEVICE_MAX))
         return error_badarg (error, "the device name must be 1 to %d characters",
                              WIRE_DEVICE_MAX - 1);
@@ -242,6 +245,7 @@ s_prepare (role_t *role, asynrole_error_t *error)
                            role->options.send_queue, io_doorbell (role->io), error);
     if (!role->link)
         return -1;
+    link_set_overflow (role->link, role->options.overflow);
     //  A Manager's request engine: its settings now, its inbox for the
     //  other threads (the engine itself is the actor's)
     if (role->kind == ROLE_MANAGER) {

@@ -72,8 +72,8 @@
 #define LIMIT_SLOT_BITS 20
 #define LIMIT_SLOT_MASK ((1u << LIMIT_SLOT_BITS) - 1)
 
-//  Descriptors free before libzmq starts a context (its reaper's poller and
-//  mailbox, and a margin): libzmq aborts when it cannot make them
+//  Descriptors free before libzmq starts a context (its reaper's and I/O
+//  thread's pollers and mailboxes, and a margin): libzmq aborts when it cannot make them
 #define LIMIT_CTX_START_FDS 8
 
 //  Characters of a caller's input quoted in an error's detail, and room

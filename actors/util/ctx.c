@@ -22,7 +22,8 @@ static void *s_ctx;              //  the context; NULL while nobody holds it
 static size_t s_holders;         //  references (under s_mutex)
 static atomic_size_t s_sockets;  //  sockets open in it
 
-//  Whether count descriptors and two threads can be had right now
+//  Whether count descriptors and two threads (libzmq's reaper and I/O
+//  thread) can be had right now
 static int
 s_room_to_start (asynrole_error_t *error)
 {
@@ -60,10 +61,12 @@ s_start (asynrole_error_t *error)
     s_ctx = zmq_ctx_new ();
     if (!s_ctx)
         return error_zmq (error, errno ? errno : EMFILE, "cannot make a libzmq context");
-    //  Inproc only: no I/O thread. As many sockets as libzmq can poll, so that
-    //  roles are not limited to the default 1023 sockets of a context
+    //  One I/O thread: the remote links' tcp:// and ipc:// (asynrole_remote.h)
+    //  need one, inproc pipes never use it. As many sockets as libzmq can
+    //  poll, so that roles are not limited to the default 1023 sockets of a
+    //  context
     int limit = zmq_ctx_get (s_ctx, ZMQ_SOCKET_LIMIT);
-    if (zmq_ctx_set (s_ctx, ZMQ_IO_THREADS, 0) || zmq_ctx_set (s_ctx, ZMQ_BLOCKY, 0)
+    if (zmq_ctx_set (s_ctx, ZMQ_IO_THREADS, 1) || zmq_ctx_set (s_ctx, ZMQ_BLOCKY, 0)
         || (limit > 0 && zmq_ctx_set (s_ctx, ZMQ_MAX_SOCKETS, limit)))
         log_warning ("asynrole: cannot set up the libzmq context: %s", strerror (errno));
     void *first = zmq_socket (s_ctx, ZMQ_PAIR);

@@ -19,6 +19,7 @@ struct link_s {
     atomic_size_t held_max;            //  the most held
     atomic_bool want_room;             //  the I/O actor waits for room (doorbell armed)
     doorbell_t *doorbell;              //  the I/O actor's (a reference)
+    atomic_int overflow;               //  asynrole_overflow_t: at the bound, drop or pause
     size_t tx_max;                     //  send bound per socket, bytes
     size_t sockets;                    //  entries in tx and tx_waits
     atomic_size_t *tx;                 //  bytes queued per socket
@@ -55,6 +56,7 @@ link_new (size_t sockets, size_t max_held, size_t record_overhead, size_t tx_max
     atomic_init (&self->held, 0);
     atomic_init (&self->held_max, 0);
     atomic_init (&self->want_room, false);
+    atomic_init (&self->overflow, 0);
     self->doorbell = doorbell_ref (doorbell);
     self->tx_max = tx_max;
     self->sockets = sockets;
@@ -147,6 +149,20 @@ link_want_room (link_t *self)
     if (s_roomy (self, atomic_load (&self->held)) && atomic_exchange (&self->want_room, false))
         return true;
     return false;
+}
+
+void
+link_set_overflow (link_t *self, asynrole_overflow_t overflow)
+{
+    int was = atomic_exchange (&self->overflow, (int) overflow);
+    if (was == ASYNROLE_OVERFLOW_PAUSE && overflow != ASYNROLE_OVERFLOW_PAUSE)
+        doorbell_ring (self->doorbell);
+}
+
+asynrole_overflow_t
+link_overflow (link_t *self)
+{
+    return (asynrole_overflow_t) atomic_load (&self->overflow);
 }
 
 size_t

@@ -8,7 +8,10 @@
     the bytes releases them (the role thread after its callbacks, the last
     pipe-mode event of a batch when the user destroys it, in any thread).
     When the I/O actor has drops to report it asks for room, and the release
-    that brings the role to half its bound rings the doorbell.
+    that brings the role to half its bound rings the doorbell. The role's
+    overflow policy (asynrole_overflow_t) lives here too, so that it may
+    change while the role runs: in PAUSE the I/O actor stops reading the
+    role's sockets at the bound, and reads them again on that ring.
 
     Send (tx_max): bytes of sends per socket that the kernel has not taken
     yet. A sender reserves before it pushes a send; the I/O actor releases
@@ -22,6 +25,7 @@
 #define ASYNROLE_LINK_H_INCLUDED
 
 #include "asynrole_error.h"
+#include "asynrole_types.h"
 #include "doorbell.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,6 +56,14 @@ void link_release (link_t *self, size_t bytes);
 //  I/O actor: ask to be woken when the role has room. Returns true when it
 //  has room already (nothing armed: act now).
 bool link_want_room (link_t *self);
+
+//  Any thread: the role's overflow policy (ASYNROLE_OVERFLOW_DROP or
+//  _PAUSE). Leaving PAUSE rings the doorbell, so that the I/O actor reads
+//  again the sockets it stopped reading.
+void link_set_overflow (link_t *self, asynrole_overflow_t overflow);
+
+//  I/O actor: the policy (read when a batch did not fit, never per datagram)
+asynrole_overflow_t link_overflow (link_t *self);
 
 //  Bytes the role holds now, and the most it has held
 size_t link_held (link_t *self);

@@ -1,0 +1,186 @@
+/*  asynrole_worker.c - the public worker class: wraps the worker actor
+    (actors/remote/worker.c) */
+#include "asynrole_remote.h"
+#include "error_fill.h"
+#include "rcall.h"
+#include "rsecurity.h"
+#include "rwire.h"
+#include "worker.h"
+#include <stdlib.h>
+#include <string.h>
+
+struct asynrole_worker_s {
+    actor_t *actor;      //  the worker actor
+    rcall_t call;        //  calls to it from other threads
+    worker_args_t args;  //  its settings (it reads them for its whole life)
+    int timeout;         //  ms a call waits
+};
+
+static void
+s_free (void *arg)
+{
+    asynrole_worker_t *self = (asynrole_worker_t *) arg;
+    rcall_destroy (&self->call);
+    free (self);
+}
+
+static int
+s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
+            asynrole_error_t *error)
+{
+    //  The keys are copied: the actor makes a socket for each new link
+    const asynrole_remote_options_t *given = options;
+    static const asynrole_remote_options_t none;
+    if (!options)
+        options = &none;
+    worker_args_t *args = &self->args;
+    snprintf (args->name, sizeof args->name, "%s", options->name ? options->name : "worker");
+    self->timeout = options->timeout > 0 ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
+    args->heartbeat = options->heartbeat > 0 ? options->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
+    args->heartbeat_timeout =
+        options->heartbeat_timeout > 0 ? options->heartbeat_timeout : 3 * args->heartbeat;
+    if (options->heartbeat < 0 || options->heartbeat_timeout < 0
+        || args->heartbeat_timeout < 2 * args->heartbeat)
+        return error_badarg (error, "heartbeat_timeout must be at least twice the heartbeat: %s",
+                             args->name);
+    args->credit = options->credit ? options->credit : ASYNROLE_DEFAULT_CREDIT;
+    args->verbose = options->verbose;
+    if (given && given->curve_secret_key && given->curve_public_key && given->curve_server_key) {
+        snprintf (args->secret_key, sizeof args->secret_key, "%s", given->curve_secret_key);
+        snprintf (args->public_key, sizeof args->public_key, "%s", given->curve_public_key);
+        snprintf (args->server_key, sizeof args->server_key, "%s", given->curve_server_key);
+    }
+    return 0;
+}
+
+asynrole_worker_t *
+asynrole_worker_new (const char *endpoint, asynrole_worker_fn *callback, void *ctx,
+                     const asynrole_remote_options_t *options, asynrole_error_t *error)
+{
+    if (!endpoint || !callback) {
+        error_badarg (error, "a worker needs an endpoint and a callback");
+        return NULL;
+    }
+    asynrole_worker_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        error_nomem (error, "a worker");
+        return NULL;
+    }
+    self->args.worker = self;
+    self->args.callback = callback;
+    self->args.ctx = ctx;
+    snprintf (self->args.endpoint, sizeof self->args.endpoint, "%s", endpoint);
+    self->args.finalize = s_free;
+    atomic_init (&self->args.destroying, false);
+    if (s_settings (self, options, error)
+        || rsec_check_endpoint (endpoint, options, false, error)) {
+        free (self);
+        return NULL;
+    }
+    self->actor = actor_new (worker_actor, &self->args, "asynrole-wrkr", self->timeout, error);
+    if (!self->actor) {
+        free (self);
+        return NULL;
+    }
+    rcall_init (&self->call, self->actor);
+    return self;
+}
+
+void
+asynrole_worker_destroy (asynrole_worker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    asynrole_worker_t *self = *self_p;
+    *self_p = NULL;
+    if (actor_is_self (self->actor)) {
+        //  From the callback: the actor ends once it returns, and frees us
+        atomic_store (&self->args.destroying, true);
+        return;
+    }
+    actor_destroy (&self->actor);
+    s_free (self);
+}
+
+//  A SEND message for the workers actor
+static zmsg_t *
+s_send_msg (const void *data, size_t size, const asynrole_addr_t *destination,
+            const asynrole_addr_t *local, unsigned ifindex, asynrole_error_t *error)
+{
+    if (size > ASYNROLE_DGRAM_MAX || (size && !data)) {
+        error_badarg (error, "a datagram of %zu bytes cannot be sent", size);
+        return NULL;
+    }
+    rwire_msg_t m = { .type = RWIRE_SEND,
+                      .peer = *destination,
+                      .ifindex = ifindex,
+                      .data = (const uint8_t *) data,
+                      .size = size };
+    if (local)
+        m.local = *local;
+    zmsg_t *msg = rwire_encode (&m);
+    if (!msg)
+        error_nomem (error, "a SEND message");
+    return msg;
+}
+
+int
+asynrole_worker_reply (asynrole_worker_t *self, const asynrole_datagram_t *request,
+                       const void *data, size_t size, asynrole_error_t *error)
+{
+    if (!self || !request)
+        return error_badarg (error, "no worker, or no request to reply to");
+    if (!actor_is_self (self->actor) || !worker_in_callback (self->args.state))
+        return error_badarg (error, "a reply comes from the worker's callback: %s",
+                             self->args.name);
+    zmsg_t *msg = s_send_msg (data, size, &request->peer, &request->local, request->ifindex, error);
+    return msg ? worker_send_now (self->args.state, &msg, error) : -1;
+}
+
+int
+asynrole_worker_send (asynrole_worker_t *self, const void *data, size_t size,
+                      const asynrole_addr_t *destination, asynrole_error_t *error)
+{
+    if (!self || !destination)
+        return error_badarg (error, "no worker, or no destination");
+    zmsg_t *msg = s_send_msg (data, size, destination, NULL, 0, error);
+    if (!msg)
+        return -1;
+    if (actor_is_self (self->actor))
+        return worker_send_now (self->args.state, &msg, error);
+    if (zmsg_pushstr (msg, "SEND")) {
+        zmsg_destroy (&msg);
+        return error_nomem (error, "a SEND request");
+    }
+    zframe_t *blob;
+    if (rcall (&self->call, &msg, "SEND", self->timeout, self->args.name, &blob, error))
+        return -1;
+    zframe_destroy (&blob);
+    return 0;
+}
+
+int
+asynrole_worker_stats (asynrole_worker_t *self, asynrole_remote_stats_t *stats,
+                       asynrole_error_t *error)
+{
+    if (!self || !stats)
+        return error_badarg (error, "no worker, or nowhere to put its counters");
+    if (actor_is_self (self->actor)) {
+        worker_stats_now (self->args.state, stats);
+        return 0;
+    }
+    zframe_t *blob;
+    zmsg_t *request = zmsg_new ();
+    if (request)
+        zmsg_addstr (request, "STATS");
+    if (rcall (&self->call, &request, "STATS", self->timeout, self->args.name, &blob, error))
+        return -1;
+    int rc = 0;
+    if (blob && zframe_size (blob) == sizeof *stats)
+        memcpy (stats, zframe_data (blob), sizeof *stats);
+    else
+        rc = error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_CONTROL, 0,
+                        "a malformed STATS answer: %s", self->args.name);
+    zframe_destroy (&blob);
+    return rc;
+}
