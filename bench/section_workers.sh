@@ -23,6 +23,7 @@ else
 fi
 COST=50 RATE=50000        #  the loaded runs: more than 2 cores can take at 50 us
 EMPTY_RATE=20000          #  the empty handler: a rate every configuration keeps up with
+MAX_RATE=200000           #  the empty handler as fast as it goes: more than any takes
 #  name:arguments, in the order run (and shown)
 LOADED=(
     "raw-1:--config raw --procs 1"
@@ -31,14 +32,16 @@ LOADED=(
     "workers-1:--config workers --procs 1"
     "workers-2:--config workers --procs 2"
     "workers-4:--config workers --procs 4"
+    "workers-1-pause:--config workers --procs 1 --overflow pause"
     "workers-2-pause:--config workers --procs 2 --overflow pause"
     "workers-4-pause:--config workers --procs 4 --overflow pause"
 )
+#  The empty handler: pause, so that the CPU is that of datagrams delivered
 EMPTY=(
     "raw-1:--config raw --procs 1"
     "local:--config local"
-    "workers-1:--config workers --procs 1"
-    "workers-2:--config workers --procs 2"
+    "workers-1-pause:--config workers --procs 1 --overflow pause"
+    "workers-2-pause:--config workers --procs 2 --overflow pause"
 )
 ROWS="$BENCH_TMP/workers.rows"
 : >"$ROWS"
@@ -63,6 +66,8 @@ for ((rep = 1; rep <= REPS; rep++)); do
     for entry in "${EMPTY[@]}"; do
         # shellcheck disable=SC2086
         run empty "${entry%%:*}" ${entry#*:} --cost-us 0 --rate "$EMPTY_RATE"
+        # shellcheck disable=SC2086
+        run max "${entry%%:*}" ${entry#*:} --cost-us 0 --rate "$MAX_RATE"
     done
 done
 
@@ -104,26 +109,33 @@ RAW2="$(med loaded raw-2 done_per_s)"
         "CPU us/datagram: I/O actor / Agent thread / workers actor / libzmq / local reader / children" \
         "CPU us/datagram, all" "load (1 min)"
     echo
-    RAWE="$(med empty raw-1 cpu_us_total)"
-    for entry in "${EMPTY[@]}"; do
-        name="${entry%%:*}"
-        total="$(med empty "$name" cpu_us_total)"
-        printf '%s|%s|%s|%s|%s|%s\n' "$name" "$(med empty "$name" done_per_s)" \
-            "$(cpu_parts empty "$name")" "$total" \
-            "$(awk -v a="$total" -v b="$RAWE" 'BEGIN { printf "%+.2f", a - b }')" \
-            "$(loads empty "$name")"
-    done | bench_table "configuration, empty handler" "datagrams/s done" \
+    for set in empty max; do
+        raw="$(med "$set" raw-1 cpu_us_total)"
+        for entry in "${EMPTY[@]}"; do
+            name="${entry%%:*}"
+            total="$(med "$set" "$name" cpu_us_total)"
+            printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" \
+                "$([ "$set" = empty ] && echo "$EMPTY_RATE" || echo "$MAX_RATE")" \
+                "$(med "$set" "$name" done_per_s)" "$(med "$set" "$name" kernel_dropped)" \
+                "$(cpu_parts "$set" "$name")" "$total" \
+                "$(awk -v a="$total" -v b="$raw" 'BEGIN { printf "%+.2f", a - b }')" \
+                "$(loads "$set" "$name")"
+        done
+    done | bench_table "configuration, empty handler" "sent/s" "datagrams/s done" \
+        "kernel drops (whole run)" \
         "CPU us/datagram: I/O actor / Agent thread / workers actor / libzmq / local reader / children" \
         "CPU us/datagram, all" "over raw-1" "load (1 min)"
     echo
     echo "Made by bench/section_workers.sh on $(nproc) CPUs: medians of $REPS interleaved runs" \
         "(every configuration in turn, a fresh one each time) of ${DURATION} s after a" \
         "${WARMUP} s warm-up, nothing pinned. \`asynrole-workers-bench\` sends $RATE 94-byte" \
-        "datagrams/s (the empty handler: $EMPTY_RATE/s) from 64 source ports to 127.0.0.1 and counts" \
+        "datagrams/s (the empty handler: $EMPTY_RATE/s, and $MAX_RATE/s to see how many are taken)" \
+        "from 64 source ports to 127.0.0.1 and counts" \
         "what is finished in the window. raw-N: N processes, each one thread reading its own" \
         "SO_REUSEPORT socket with recvmmsg and burning the cost; local: a pipe-mode Agent read" \
         "by one thread of its process (asynrole_event_recv); workers-N: a pipe-mode Agent, a" \
-        "workers actor on tcp://127.0.0.1:* (overflow drop; -pause: pause) and N worker" \
+        "workers actor on tcp://127.0.0.1:* (overflow drop; -pause: pause; the empty handler: pause)" \
+        "and N worker" \
         "processes (asynrole_worker_new, credit 64). The handler burns $COST us of its thread's" \
         "CPU (CLOCK_THREAD_CPUTIME_ID) per datagram. CPU: per datagram done, from" \
         "/proc/*/task/*/schedstat; children = the raw receivers or the worker processes, all" \

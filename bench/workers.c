@@ -21,14 +21,16 @@
     was finished over --duration seconds and prints one line:
 
         config= procs= cost_us= rate= send_rate= done= done_per_s=
-        dropped_per_s= kernel_dropped= agent_dropped= held_max= lost=
+        dropped_per_s= kernel_dropped= agent_dropped= held_max=
         cpu_us_io= cpu_us_agent= cpu_us_actor= cpu_us_zmq= cpu_us_handler=
         cpu_us_children= cpu_us_total= load=
 
     done: datagrams finished in the window (raw: by the receivers; local:
     by the reader; workers: the workers actor's stats.done); dropped_per_s:
-    the workers actor's stats.dropped (overflow drop); kernel_dropped and
-    agent_dropped: the Agent socket's counters over the whole run; cpu_us_*:
+    the workers actor's stats.dropped (overflow drop); kernel_dropped: the
+    kernel's drops over the whole run (the Agent socket's counter; raw: the
+    receivers' sockets in /proc/net/udp); agent_dropped, held_max: the Agent
+    socket's counters; cpu_us_*:
     CPU time in the window per datagram done, of this process's threads by
     name (the Agent's I/O actor, its role thread, the workers actor, libzmq's
     threads, the local reader) and of the child processes (raw receivers or
@@ -343,6 +345,8 @@ static void
 s_agent_counters (bench_t *self, uint64_t *kernel, uint64_t *dropped, uint64_t *held_max)
 {
     *kernel = *dropped = *held_max = 0;
+    if (self->args->config == CONFIG_RAW)
+        *kernel = wl_udp_drops (self->raw.port);
     asynrole_stats_t stats;
     asynrole_error_t error;
     if (!self->agent || asynrole_agent_stats (self->agent, &stats, 1, &error) != 1)

@@ -359,6 +359,28 @@ wl_reap (pid_t pid, int timeout_ms)
         || (WIFSIGNALED (status) && WTERMSIG (status) == SIGTERM);
 }
 
+uint64_t
+wl_udp_drops (uint16_t port)
+{
+    FILE *file = fopen ("/proc/net/udp", "r");
+    if (!file)
+        return 0;
+    char line[512];
+    uint64_t sum = 0;
+    //  Bounded: one line per socket; drops is the last field
+    while (fgets (line, sizeof line, file)) {
+        unsigned local_port = 0;
+        if (sscanf (line, " %*d: %*8x:%x", &local_port) != 1 || local_port != port)
+            continue;
+        const char *last = NULL;
+        for (char *word = strtok (line, " \n"); word; word = strtok (NULL, " \n"))
+            last = word;
+        sum += last ? strtoull (last, NULL, 10) : 0;
+    }
+    fclose (file);
+    return sum;
+}
+
 void
 wl_loadavg (char *buf, size_t size)
 {

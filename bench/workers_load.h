@@ -82,7 +82,11 @@ pid_t wl_spawn (char *const argv[]);
 //  exited 0 or of the SIGTERM
 bool wl_reap (pid_t pid, int timeout_ms);
 
-//  "1.23 0.98 0.75": the load average now
+//  What the kernel dropped on the IPv4 UDP sockets bound to port, for want
+//  of room (/proc/net/udp's drops, summed)
+uint64_t wl_udp_drops (uint16_t port);
+
+//  "1.23/0.98/0.75": the load average now
 void wl_loadavg (char *buf, size_t size);
 
 #endif
