@@ -100,14 +100,17 @@ RAW2="$(med loaded raw-2 done_per_s)"
     for entry in "${LOADED[@]}"; do
         name="${entry%%:*}"
         done_s="$(med loaded "$name" done_per_s)"
-        printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$done_s" "$(bench_ratio "$done_s" "$RAW1")" \
-            "$(bench_ratio "$done_s" "$RAW2")" "$(med loaded "$name" dropped_per_s)" \
-            "$(cpu_parts loaded "$name")" "$(med loaded "$name" cpu_us_total)" \
+        spread=-
+        [[ "$name" != workers-* ]] || spread="$(med loaded "$name" spread_ratio)"
+        printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$(med loaded "$name" send_rate)" "$done_s" \
+            "$(bench_ratio "$done_s" "$RAW1")" "$(bench_ratio "$done_s" "$RAW2")" \
+            "$(med loaded "$name" dropped_per_s)" \
+            "$(cpu_parts loaded "$name")" "$(med loaded "$name" cpu_us_total)" "$spread" \
             "$(loads loaded "$name")"
-    done | bench_table configuration "datagrams/s done" "x raw-1" "x raw-2" \
+    done | bench_table configuration "sent/s" "datagrams/s done" "x raw-1" "x raw-2" \
         "dropped/s (workers actor)" \
         "CPU us/datagram: I/O actor / Agent thread / workers actor / libzmq / local reader / children" \
-        "CPU us/datagram, all" "load (1 min)"
+        "CPU us/datagram, all" "workers: fewest / most done" "load (1 min)"
     echo
     for set in empty max; do
         raw="$(med "$set" raw-1 cpu_us_total)"
@@ -115,13 +118,13 @@ RAW2="$(med loaded raw-2 done_per_s)"
             name="${entry%%:*}"
             total="$(med "$set" "$name" cpu_us_total)"
             printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" \
-                "$([ "$set" = empty ] && echo "$EMPTY_RATE" || echo "$MAX_RATE")" \
+                "$([ "$set" = empty ] && echo "$EMPTY_RATE" || echo "$MAX_RATE") / $(med "$set" "$name" send_rate)" \
                 "$(med "$set" "$name" done_per_s)" "$(med "$set" "$name" kernel_dropped)" \
                 "$(cpu_parts "$set" "$name")" "$total" \
                 "$(awk -v a="$total" -v b="$raw" 'BEGIN { printf "%+.2f", a - b }')" \
                 "$(loads "$set" "$name")"
         done
-    done | bench_table "configuration, empty handler" "sent/s" "datagrams/s done" \
+    done | bench_table "configuration, empty handler" "sent/s: asked / reached" "datagrams/s done" \
         "kernel drops (whole run)" \
         "CPU us/datagram: I/O actor / Agent thread / workers actor / libzmq / local reader / children" \
         "CPU us/datagram, all" "over raw-1" "load (1 min)"
@@ -141,6 +144,8 @@ RAW2="$(med loaded raw-2 done_per_s)"
         "/proc/*/task/*/schedstat; children = the raw receivers or the worker processes, all" \
         "their threads; the sender's thread is in no column (on loopback it also pays the" \
         "kernel's delivery to the receiving socket). Load: the 1-minute load average when each" \
-        "window began (min-max over the runs; other work on the machine shows there)."
+        "window began (min-max over the runs; other work on the machine shows there). Fewest / most:" \
+        "what the worker that finished the fewest datagrams finished, over the one that finished" \
+        "the most (1.00: an even spread)."
 } >"$OUT/workers.md"
 cat "$OUT/workers.md"

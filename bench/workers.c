@@ -23,7 +23,7 @@
         config= procs= cost_us= rate= send_rate= done= done_per_s=
         dropped_per_s= kernel_dropped= agent_dropped= held_max=
         cpu_us_io= cpu_us_agent= cpu_us_actor= cpu_us_zmq= cpu_us_handler=
-        cpu_us_children= cpu_us_total= load=
+        cpu_us_children= cpu_us_total= spread= load=
 
     done: datagrams finished in the window (raw: by the receivers; local:
     by the reader; workers: the workers actor's stats.done); dropped_per_s:
@@ -35,7 +35,10 @@
     name (the Agent's I/O actor, its role thread, the workers actor, libzmq's
     threads, the local reader) and of the child processes (raw receivers or
     workers: all their threads); the sender's and the controller's own CPU
-    are in none. load: /proc/loadavg when the window began.
+    are in none. spread: the fewest and the most datagrams one worker
+    finished over the run (asynrole_workers_list; "-" for raw and local),
+    and spread_ratio= the one over the other (workers only).
+    load: /proc/loadavg when the window began.
 
     --worker ENDPOINT: be one worker (started by --config workers): connect,
     burn --cost-us per datagram, until SIGTERM (at most --lifetime s).
@@ -356,6 +359,29 @@ s_agent_counters (bench_t *self, uint64_t *kernel, uint64_t *dropped, uint64_t *
     *held_max = stats.held_max;
 }
 
+//  "min/max": the fewest and most datagrams one connected worker finished
+//  over the run ("-" when not workers)
+static void
+s_spread (bench_t *self, char *buf, size_t size)
+{
+    snprintf (buf, size, "-");
+    asynrole_worker_info_t info[WL_MAX_PROCS];
+    asynrole_error_t error;
+    if (!self->workers)
+        return;
+    int count = asynrole_workers_list (self->workers, info, WL_MAX_PROCS, &error);
+    uint64_t least = UINT64_MAX, most = 0;
+    for (int i = 0; i < count && i < WL_MAX_PROCS; i++) {
+        if (!info[i].connected)
+            continue;
+        least = info[i].done < least ? info[i].done : least;
+        most = info[i].done > most ? info[i].done : most;
+    }
+    if (most)
+        snprintf (buf, size, "%llu/%llu spread_ratio=%.2f", (unsigned long long) least,
+                  (unsigned long long) most, (double) least / (double) most);
+}
+
 static double
 s_per (uint64_t ns, uint64_t done)
 {
@@ -374,10 +400,12 @@ s_print (bench_t *self, const snap_t *a, const snap_t *b, const char *load)
                    b->cpu.actor - a->cpu.actor,     b->cpu.zmq - a->cpu.zmq,
                    b->cpu.handler - a->cpu.handler, b->cpu.children - a->cpu.children };
     uint64_t total = c.io + c.agent + c.actor + c.zmq + c.handler + c.children;
+    char spread[64];
+    s_spread (self, spread, sizeof spread);
     printf ("config=%s%s procs=%ld cost_us=%g rate=%ld send_rate=%.0f done=%llu done_per_s=%.0f "
             "dropped_per_s=%.0f kernel_dropped=%llu agent_dropped=%llu held_max=%llu "
             "cpu_us_io=%.2f cpu_us_agent=%.2f cpu_us_actor=%.2f cpu_us_zmq=%.2f "
-            "cpu_us_handler=%.2f cpu_us_children=%.2f cpu_us_total=%.2f load=%s\n",
+            "cpu_us_handler=%.2f cpu_us_children=%.2f cpu_us_total=%.2f spread=%s load=%s\n",
             args->config_name,
             args->config == CONFIG_WORKERS ? (args->pause ? "-pause" : "-drop") : "", args->procs,
             args->cost_us, args->rate, (double) (b->sent - a->sent) / seconds,
@@ -385,7 +413,7 @@ s_print (bench_t *self, const snap_t *a, const snap_t *b, const char *load)
             (double) (b->dropped - a->dropped) / seconds, (unsigned long long) kernel,
             (unsigned long long) dropped, (unsigned long long) held_max, s_per (c.io, done),
             s_per (c.agent, done), s_per (c.actor, done), s_per (c.zmq, done),
-            s_per (c.handler, done), s_per (c.children, done), s_per (total, done), load);
+            s_per (c.handler, done), s_per (c.children, done), s_per (total, done), spread, load);
     fflush (stdout);
 }
 
