@@ -102,15 +102,16 @@ RAW2="$(med loaded raw-2 done_per_s)"
         done_s="$(med loaded "$name" done_per_s)"
         spread=-
         [[ "$name" != workers-* ]] || spread="$(med loaded "$name" spread_ratio)"
-        printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$(med loaded "$name" send_rate)" "$done_s" \
+        printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$(med loaded "$name" send_rate)" "$done_s" \
             "$(bench_ratio "$done_s" "$RAW1")" "$(bench_ratio "$done_s" "$RAW2")" \
             "$(med loaded "$name" dropped_per_s)" \
-            "$(cpu_parts loaded "$name")" "$(med loaded "$name" cpu_us_total)" "$spread" \
+            "$(cpu_parts loaded "$name")" "$(med loaded "$name" cpu_us_total)" \
+            "$(med loaded "$name" cores)" "$spread" \
             "$(loads loaded "$name")"
     done | bench_table configuration "sent/s" "datagrams/s done" "x raw-1" "x raw-2" \
         "dropped/s (workers actor)" \
         "CPU us/datagram: I/O actor / Agent thread / workers actor / libzmq / local reader / children" \
-        "CPU us/datagram, all" "workers: fewest / most done" "load (1 min)"
+        "CPU us/datagram, all" "cores used" "workers: fewest / most done" "load (1 min)"
     echo
     for set in empty max; do
         raw="$(med "$set" raw-1 cpu_us_total)"
@@ -146,6 +147,8 @@ RAW2="$(med loaded raw-2 done_per_s)"
         "kernel's delivery to the receiving socket). Load: the 1-minute load average when each" \
         "window began (min-max over the runs; other work on the machine shows there). Fewest / most:" \
         "what the worker that finished the fewest datagrams finished, over the one that finished" \
-        "the most (1.00: an even spread)."
+        "the most (1.00: an even spread). Cores used: the CPU time of those columns over the" \
+        "window (datagrams/s x CPU per datagram): how much of the machine the configuration" \
+        "got; at 50 us, 2 cores allow at most 2 / (CPU us per datagram) datagrams a second."
 } >"$OUT/workers.md"
 cat "$OUT/workers.md"

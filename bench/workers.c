@@ -23,7 +23,7 @@
         config= procs= cost_us= rate= send_rate= done= done_per_s=
         dropped_per_s= kernel_dropped= agent_dropped= held_max=
         cpu_us_io= cpu_us_agent= cpu_us_actor= cpu_us_zmq= cpu_us_handler=
-        cpu_us_children= cpu_us_total= spread= load=
+        cpu_us_children= cpu_us_total= cores= spread= load=
 
     done: datagrams finished in the window (raw: by the receivers; local:
     by the reader; workers: the workers actor's stats.done); dropped_per_s:
@@ -35,7 +35,8 @@
     name (the Agent's I/O actor, its role thread, the workers actor, libzmq's
     threads, the local reader) and of the child processes (raw receivers or
     workers: all their threads); the sender's and the controller's own CPU
-    are in none. spread: the fewest and the most datagrams one worker
+    are in none. cores: that CPU time over the window's length (how much
+    of the machine the configuration got). spread: the fewest and the most datagrams one worker
     finished over the run (asynrole_workers_list; "-" for raw and local),
     and spread_ratio= the one over the other (workers only).
     load: /proc/loadavg when the window began.
@@ -405,7 +406,8 @@ s_print (bench_t *self, const snap_t *a, const snap_t *b, const char *load)
     printf ("config=%s%s procs=%ld cost_us=%g rate=%ld send_rate=%.0f done=%llu done_per_s=%.0f "
             "dropped_per_s=%.0f kernel_dropped=%llu agent_dropped=%llu held_max=%llu "
             "cpu_us_io=%.2f cpu_us_agent=%.2f cpu_us_actor=%.2f cpu_us_zmq=%.2f "
-            "cpu_us_handler=%.2f cpu_us_children=%.2f cpu_us_total=%.2f spread=%s load=%s\n",
+            "cpu_us_handler=%.2f cpu_us_children=%.2f cpu_us_total=%.2f cores=%.2f spread=%s "
+            "load=%s\n",
             args->config_name,
             args->config == CONFIG_WORKERS ? (args->pause ? "-pause" : "-drop") : "", args->procs,
             args->cost_us, args->rate, (double) (b->sent - a->sent) / seconds,
@@ -413,7 +415,8 @@ s_print (bench_t *self, const snap_t *a, const snap_t *b, const char *load)
             (double) (b->dropped - a->dropped) / seconds, (unsigned long long) kernel,
             (unsigned long long) dropped, (unsigned long long) held_max, s_per (c.io, done),
             s_per (c.agent, done), s_per (c.actor, done), s_per (c.zmq, done),
-            s_per (c.handler, done), s_per (c.children, done), s_per (total, done), spread, load);
+            s_per (c.handler, done), s_per (c.children, done), s_per (total, done),
+            (double) total / 1e9 / seconds, spread, load);
     fflush (stdout);
 }
 
