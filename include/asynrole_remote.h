@@ -44,9 +44,11 @@
     connecting end must hold the server's public key
     (options.curve_server_key) and a key pair of its own, and when
     options.curve_allow lists public keys, its public key must be one of
-    them (a refused client is counted in stats.denied; the library's own
-    ZAP handler decides, in the library's own libzmq context, so a zauth
-    of the program's never meets it). Without keys, a tcp:// endpoint must
+    them (each refused handshake is counted in stats.denied: a client
+    retries, so one client adds one a retry; the library's own ZAP handler
+    decides, in the library's own libzmq context, so a zauth of the
+    program's never meets it). CURVE runs on tcp:// and ipc://; libzmq has
+    no handshake on inproc://, where keys are accepted and change nothing. Without keys, a tcp:// endpoint must
     be on a loopback address ("tcp://127.0.0.1:*", "tcp://[::1]:5555")
     unless options.insecure is set: traffic in clear across hosts is a
     choice, never a default. Keys are Z85 text, 40 characters
@@ -198,7 +200,12 @@ ASYNROLE_EXPORT int asynrole_remote_keypair (char *public_key, char *secret_key,
 //  ASYNROLE_EBADARG (no agent, callback mode, a bad endpoint, tcp:// off
 //  loopback without CURVE or insecure, bad keys), ASYNROLE_ENETWORK (op
 //  ASYNROLE_OP_REMOTE: the bind failed, sys_errno why, EADDRINUSE), ...
-//  Destroy it before the Agent.
+//  Destroy it before the Agent. With options.overflow PAUSE it sets the
+//  Agent's own overflow to PAUSE (set back by _destroy). Its thread reads
+//  the Agent's socket in bursts; a burst's replies leave as one message
+//  (asynrole_agent_hold); a datagram costs one message to a worker, never
+//  a scan of the workers. No callback (local, on_event) runs before _new
+//  has returned.
 typedef bool (asynrole_local_fn) (void *ctx, asynrole_agent_t *agent,
                                   const asynrole_datagram_t *datagram);
 ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agent,
@@ -208,10 +215,14 @@ ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agen
                                                           asynrole_error_t *error);
 
 //  Say BYE to every worker, close, free, null *self_p; the Agent is left
-//  as it was (its data socket unread: destroy it next, or read it)
+//  as it was (its data socket unread: destroy it next, or read it). The
+//  endpoint is free again when it returns (a new workers actor may bind
+//  it). Not from its own callbacks (refused, logged: nothing happens).
 ASYNROLE_EXPORT void asynrole_workers_destroy (asynrole_workers_t **self_p);
 
-//  The endpoint bound, with the port the kernel chose for "tcp://...:*"
+//  The endpoint bound, with the port the kernel chose for "tcp://...:*".
+//  _stats and _list wait at most options.timeout; from the workers actor's
+//  own callbacks (local, on_event) they are refused (ASYNROLE_EBADARG).
 ASYNROLE_EXPORT const char *asynrole_workers_endpoint (asynrole_workers_t *self);
 
 ASYNROLE_EXPORT int asynrole_workers_stats (asynrole_workers_t *self,
@@ -254,6 +265,13 @@ typedef void (asynrole_worker_fn) (asynrole_worker_t *worker, void *ctx,
 //  done (its credit given back) when the callback returns. Returns at once
 //  (libzmq connects, and reconnects, in the background); NULL with error
 //  filled (ASYNROLE_EBADARG: no callback, a bad endpoint, bad keys).
+//  Credit goes back once per burst of datagrams (when what was readable
+//  is done, or sooner when half the credit is), not once per datagram.
+//  Its events (joined, the workers actor lost, refused messages) go to
+//  callback, not to options.on_event. Each link to a workers actor is a
+//  new socket: when one is lost (BYE, silence, ERROR EDISCONNECTED) the
+//  worker says HELLO again on a new one, so nothing sent on the old link
+//  reaches the next workers actor. No callback runs before _new returns.
 ASYNROLE_EXPORT asynrole_worker_t *asynrole_worker_new (const char *endpoint,
                                                         asynrole_worker_fn *callback, void *ctx,
                                                         const asynrole_remote_options_t *options,
@@ -273,7 +291,10 @@ ASYNROLE_EXPORT int asynrole_worker_reply (asynrole_worker_t *self,
                                            size_t size, asynrole_error_t *error);
 
 //  Send a datagram through the Agent to destination (its via names the
-//  Agent's socket, as a datagram's peer does; 0 = the first of its family)
+//  Agent's socket, as a datagram's peer does; 0 = the first of its family).
+//  From the callback it is sent at once; from another thread it goes
+//  through the worker's thread, waiting at most options.timeout. -1 as
+//  asynrole_worker_reply (ASYNROLE_EDISCONNECTED when not joined now).
 ASYNROLE_EXPORT int asynrole_worker_send (asynrole_worker_t *self, const void *data, size_t size,
                                           const asynrole_addr_t *destination,
                                           asynrole_error_t *error);

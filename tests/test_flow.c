@@ -224,8 +224,12 @@ test_drops_callback_mode (void **state)
     //  again when callbacks came since, and wait only when none did.
     asynrole_stats_t stats = tu_agent_stats (agent, 0);
     uint64_t seen_at_stats = 0;
-    for (int round = 0; round < 2 * DROP_N && !gate.bad; round++) {
+    for (int round = 0; round < 2 * DROP_N; round++) {
         pthread_mutex_lock (&gate.mutex);
+        if (gate.bad) {
+            pthread_mutex_unlock (&gate.mutex);
+            break;
+        }
         uint64_t seen = gate.account.delivered + gate.account.noticed;
         bool done = s_accounted (&gate.account, &stats);
         int rc = 0;

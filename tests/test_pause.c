@@ -10,7 +10,8 @@
     role on the same I/O actor is served meanwhile; the policy changes at
     run time (agent_set_overflow: PAUSE to DROP reads at once); a role
     destroyed while paused leaves nothing behind; a paused socket whose
-    address goes and comes back is read again.
+    address goes and comes back is read again; the ICMP errors of a paused
+    socket are taken and counted, without a busy loop.
 
     White-box (linked with the library's objects) for agent_set_overflow.
     Waits: on the role's data socket, on a condition variable, or (where
@@ -22,13 +23,18 @@
 #include "agent_internal.h"
 #include "bounds.h"
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-//  Datagrams sent while the role's reader does not read
+//  Datagrams sent once the role's socket is paused
 #define PAUSE_N 5000
+
+//  Datagrams sent at a time until the socket is paused
+#define FILL_ROUND 100
 
 //  Datagrams sent one at a time after the drain, each awaited
 #define PING_N 20
@@ -89,6 +95,7 @@ typedef struct {
     uint64_t noticed;      //  datagrams reported in EDROPPED notices
     uint64_t lost_errors;  //  error events reported in them
     uint64_t interface;    //  interface events (a socket down, up again)
+    uint64_t refused;      //  ECONNREFUSED events (ICMP port unreachable)
     int64_t last_seq;      //  the last number delivered (in order, none twice)
 } account_t;
 
@@ -111,6 +118,10 @@ s_account (account_t *account, const asynrole_datagram_t *datagram, const asynro
         account->interface++;
         return true;
     }
+    if (error->code == ASYNROLE_ENETWORK && error->sys_errno == ECONNREFUSED) {
+        account->refused++;
+        return true;
+    }
     if (error->code != ASYNROLE_EDROPPED || error->op != ASYNROLE_OP_QUEUE)
         return false;
     account->noticed += error->count;
@@ -125,6 +136,7 @@ s_accounted (const account_t *account, const asynrole_stats_t *stats, uint64_t s
 {
     return stats->rx_datagrams + stats->kernel_dropped == sent
         && account->delivered + account->noticed == stats->rx_datagrams
+        && account->interface + account->refused == stats->errors
         && account->lost_errors == stats->errors_dropped;
 }
 
@@ -187,16 +199,31 @@ s_local (role_ref_t *role)
     return local;
 }
 
-//  Ask for the counters until the I/O actor says the socket is paused
-static asynrole_stats_t
-s_wait_paused (role_ref_t *role)
+//  Send rounds of FILL_ROUND numbered datagrams from fd (-1: a socket of
+//  its own) until the I/O actor says the socket is paused (each round read
+//  or not: a slow I/O thread, as under valgrind, may find only what the
+//  kernel kept of the first), then PAUSE_N more, of which the kernel keeps
+//  what its buffer holds and drops the rest. How many were sent in all.
+static uint32_t
+s_fill (role_ref_t *role, int fd)
 {
+    asynrole_addr_t to = s_local (role);
+    int sender = fd >= 0 ? fd : tu_udp_socket ("127.0.0.1", NULL);
+    S_CHECK (sender >= 0, "a sender: %s", strerror (errno));
+    uint32_t sent = 0;
     asynrole_stats_t stats = s_stats (role);
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
-    for (int i = 0; i < 100000 && !stats.paused && tu_now () < deadline; i++)
+    while (!stats.paused && sent < 100 * PAUSE_N && tu_now () < deadline) {
+        s_send_from (sender, &to, sent, FILL_ROUND);
+        sent += FILL_ROUND;
         stats = s_stats (role);
-    S_CHECK (stats.paused > 0, "not paused within %d ms", TU_TIMEOUT_MS);
-    return stats;
+    }
+    S_CHECK (stats.paused > 0, "not paused after %u datagrams", sent);
+    s_send_from (sender, &to, sent, PAUSE_N);
+    sent += PAUSE_N;
+    if (fd < 0)
+        close (sender);
+    return sent;
 }
 
 //  Read events until sent datagrams are accounted for
@@ -244,18 +271,16 @@ s_ping (role_ref_t *role, account_t *account, uint32_t first)
 static void
 s_pipe_case (role_ref_t *role, const char *what)
 {
-    asynrole_addr_t to = s_local (role);
-    s_send (&to, 0, PAUSE_N);
-    s_wait_paused (role);
+    uint32_t sent = s_fill (role, -1);
     account_t account = { .last_seq = -1 };
-    asynrole_stats_t stats = s_drain (role, &account, PAUSE_N);
-    s_check (what, &account, &stats, PAUSE_N, 0);
+    asynrole_stats_t stats = s_drain (role, &account, sent);
+    s_check (what, &account, &stats, sent, 0);
     uint64_t dropped = stats.dropped, kernel_dropped = stats.kernel_dropped;
-    s_ping (role, &account, PAUSE_N);
+    s_ping (role, &account, sent);
     stats = s_stats (role);
     assert_int_equal (stats.dropped, dropped);
     assert_int_equal (stats.kernel_dropped, kernel_dropped);
-    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, PAUSE_N + PING_N);
+    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, sent + PING_N);
     assert_int_equal (stats.held, 0);
 }
 
@@ -286,6 +311,56 @@ test_pause_manager_pipe (void **state)
     asynrole_options_t options = s_options (true);
     role_ref_t role = { .manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &options) };
     s_pipe_case (&role, "manager, pipe mode");
+    tu_manager_destroy (&role.manager);
+}
+
+//  Error events of a paused socket: epoll reports EPOLLERR whatever was
+//  asked, and the I/O actor takes them (the error queue, or SO_ERROR when
+//  the full receive buffer kept the kernel from queueing them), delivered
+//  or counted, without a busy loop on an error it leaves pending
+static int64_t
+s_cpu_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now);
+    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static void
+test_pause_errors (void **state)
+{
+    (void) state;
+    asynrole_options_t options = s_options (true);
+    role_ref_t role = { .manager = tu_manager_new (NULL, NULL, NULL, "127.0.0.1:0", &options) };
+    uint32_t sent = s_fill (&role, -1);
+    asynrole_addr_t closed = tu_closed_port (AF_INET);
+    for (int i = 0; i < PING_N; i++) {
+        asynrole_error_t error;
+        assert_int_equal (asynrole_manager_send (role.manager, "x", 1, &closed, &error), 0);
+    }
+    //  The sends go before the counters are read (one pipe); the errors
+    //  come back a moment later: ask until one shows
+    asynrole_stats_t stats = s_stats (&role);
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    for (int i = 0; i < 100000 && stats.errors + stats.errors_dropped == 0 && tu_now () < deadline;
+         i++)
+        stats = s_stats (&role);
+    assert_int_equal (stats.tx_datagrams, PING_N);
+    assert_true (stats.errors + stats.errors_dropped > 0);
+    //  Still paused, still full: an error left pending would spin the
+    //  I/O thread (a measurement over a window, not a synchronisation)
+    int64_t before = s_cpu_ms ();
+    poll (NULL, 0, 500);
+    int64_t cpu = s_cpu_ms () - before;
+    print_message ("paused, with errors: %lld ms of CPU in 500 ms; %llu errors delivered, %llu "
+                   "dropped\n",
+                   (long long) cpu, (unsigned long long) stats.errors,
+                   (unsigned long long) stats.errors_dropped);
+    assert_true (cpu < 150);
+    account_t account = { .last_seq = -1 };
+    stats = s_drain (&role, &account, sent);
+    s_check ("manager, paused, with errors", &account, &stats, sent, 0);
+    assert_true (account.refused + account.lost_errors > 0);
     tu_manager_destroy (&role.manager);
 }
 
@@ -375,8 +450,10 @@ s_gate_drain (gate_t *gate, asynrole_agent_t *agent, uint64_t sent)
 {
     asynrole_stats_t stats = tu_agent_stats (agent, 0);
     uint64_t seen_at_stats = UINT64_MAX;
-    for (uint64_t round = 0; round < 2 * sent + 100 && !gate->bad; round++) {
+    bool bad = false;
+    for (uint64_t round = 0; round < 2 * sent + 100 && !bad; round++) {
         pthread_mutex_lock (&gate->mutex);
+        bad = gate->bad;
         uint64_t seen = gate->account.delivered + gate->account.noticed;
         bool done = s_accounted (&gate->account, &stats, sent);
         int rc = 0;
@@ -392,7 +469,10 @@ s_gate_drain (gate_t *gate, asynrole_agent_t *agent, uint64_t sent)
         stats = tu_agent_stats (agent, 0);
         seen_at_stats = seen;
     }
-    assert_false (gate->bad);
+    pthread_mutex_lock (&gate->mutex);
+    bad = gate->bad;
+    pthread_mutex_unlock (&gate->mutex);
+    assert_false (bad);
     return stats;
 }
 
@@ -422,16 +502,14 @@ test_pause_agent_callback (void **state)
     s_gate_init (&gate);
     asynrole_options_t options = s_options (false);
     role_ref_t role = { .agent = tu_agent_new (s_gated_cb, &gate, "127.0.0.1:0", &options) };
-    asynrole_addr_t to = s_local (&role);
-    s_send (&to, 0, PAUSE_N);
-    s_wait_paused (&role);
+    uint32_t sent = s_fill (&role, -1);
     s_gate_open (&gate);
-    asynrole_stats_t stats = s_gate_drain (&gate, role.agent, PAUSE_N);
-    s_check ("agent, callback mode", &gate.account, &stats, PAUSE_N, 0);
-    s_gate_ping (&gate, role.agent, PAUSE_N);
+    asynrole_stats_t stats = s_gate_drain (&gate, role.agent, sent);
+    s_check ("agent, callback mode", &gate.account, &stats, sent, 0);
+    s_gate_ping (&gate, role.agent, sent);
     asynrole_stats_t after = tu_agent_stats (role.agent, 0);
     assert_int_equal (after.dropped, stats.dropped);
-    assert_int_equal (after.rx_datagrams + after.kernel_dropped, PAUSE_N + PING_N);
+    assert_int_equal (after.rx_datagrams + after.kernel_dropped, sent + PING_N);
     tu_agent_destroy (&role.agent);
     s_gate_fini (&gate);
 }
@@ -449,31 +527,32 @@ test_pause_to_drop (void **state)
     s_gate_init (&gate);
     asynrole_options_t options = s_options (false);
     role_ref_t role = { .agent = tu_agent_new (s_gated_cb, &gate, "127.0.0.1:0", &options) };
-    asynrole_addr_t to = s_local (&role);
-    s_send (&to, 0, PAUSE_N);
-    asynrole_stats_t stats = s_wait_paused (&role);
+    uint32_t sent = s_fill (&role, -1);
+    asynrole_stats_t stats = s_stats (&role);
     //  Paused, the kernel holds what it did not drop: nothing reads it
-    assert_true (stats.rx_datagrams + stats.kernel_dropped < PAUSE_N);
+    assert_true (stats.rx_datagrams + stats.kernel_dropped < sent);
     asynrole_error_t error;
     assert_int_equal (agent_set_overflow (role.agent, ASYNROLE_OVERFLOW_DROP, &error), 0);
     //  The callback still waits: only the switch makes the I/O actor read
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
     for (int i = 0;
-         i < 100000 && stats.rx_datagrams + stats.kernel_dropped < PAUSE_N && tu_now () < deadline;
+         i < 100000 && stats.rx_datagrams + stats.kernel_dropped < sent && tu_now () < deadline;
          i++)
         stats = s_stats (&role);
-    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, PAUSE_N);
+    assert_int_equal (stats.rx_datagrams + stats.kernel_dropped, sent);
     uint64_t paused = stats.paused;
     //  In DROP, what comes now is read and dropped, never paused
-    s_send (&to, PAUSE_N, PAUSE_N);
+    asynrole_addr_t to = s_local (&role);
+    s_send (&to, sent, PAUSE_N);
+    sent += PAUSE_N;
     s_gate_open (&gate);
-    stats = s_gate_drain (&gate, role.agent, 2 * PAUSE_N);
+    stats = s_gate_drain (&gate, role.agent, sent);
     assert_int_equal (stats.paused, paused);
     assert_int_equal (gate.account.delivered + stats.dropped, stats.rx_datagrams);
     assert_int_equal (gate.account.noticed, stats.dropped);
     //  And back to PAUSE
     assert_int_equal (agent_set_overflow (role.agent, ASYNROLE_OVERFLOW_PAUSE, &error), 0);
-    s_gate_ping (&gate, role.agent, 2 * PAUSE_N);
+    s_gate_ping (&gate, role.agent, sent);
     tu_agent_destroy (&role.agent);
     s_gate_fini (&gate);
 }
@@ -494,9 +573,7 @@ test_pause_shared_io (void **state)
     tu_collector_t *echoed = tu_collector_new ();
     asynrole_options_t other = { .io = io, .overflow = ASYNROLE_OVERFLOW_PAUSE };
     asynrole_agent_t *served = tu_agent_new (tu_agent_echo_cb, echoed, "127.0.0.1:0", &other);
-    asynrole_addr_t to = s_local (&paused);
-    s_send (&to, 0, PAUSE_N);
-    s_wait_paused (&paused);
+    uint32_t sent = s_fill (&paused, -1);
     asynrole_addr_t bound;
     int client = tu_client ("127.0.0.1", &bound);
     uint16_t port = asynrole_addr_port (asynrole_agent_local (served, 0));
@@ -507,7 +584,7 @@ test_pause_shared_io (void **state)
     }
     //  The paused role is still paused and still full
     asynrole_stats_t stats = s_stats (&paused);
-    assert_true (stats.rx_datagrams + stats.kernel_dropped < PAUSE_N);
+    assert_true (stats.paused > 0 && stats.rx_datagrams + stats.kernel_dropped < sent);
     asynrole_event_t *kept = tu_event_wait (s_socket (&paused), TU_TIMEOUT_MS);
     assert_non_null (kept);
     tu_agent_destroy (&paused.agent);
@@ -517,6 +594,20 @@ test_pause_shared_io (void **state)
     close (client);
     tu_agent_destroy (&served);
     tu_io_destroy (&io);
+}
+
+//  A role with its own I/O actor, destroyed while paused with its events
+//  unread and the kernel holding datagrams: nothing is left
+static void
+test_pause_destroy_paused (void **state)
+{
+    (void) state;
+    asynrole_options_t options = s_options (true);
+    role_ref_t role = { .agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &options) };
+    uint32_t sent = s_fill (&role, -1);
+    asynrole_stats_t stats = s_stats (&role);
+    assert_true (stats.paused > 0 && stats.rx_datagrams + stats.kernel_dropped < sent);
+    tu_agent_destroy (&role.agent);
 }
 
 //  -------------------------------------------------------------------------
@@ -547,6 +638,9 @@ s_down_and_back (void *arg)
               "the addresses are not local");
     asynrole_options_t options = s_options (true);
     options.rebind_interval = 50;
+    //  A buffer that holds more than one read takes (256 datagrams): the
+    //  socket going down is read to its end, not closed with them
+    options.rcvbuf = 512 * 1024;
     asynrole_error_t error;
     role_ref_t role = { .agent = asynrole_agent_new (NULL, NULL, (const char *[]){ "10.9.0.1:0" },
                                                      1, &options, &error) };
@@ -554,14 +648,13 @@ s_down_and_back (void *arg)
     asynrole_addr_t to = s_local (&role);
     int sender = tu_udp_socket ("10.9.0.2", NULL);
     TU_CHECK (sender >= 0, "a sender: %s", strerror (errno));
-    s_send_from (sender, &to, 0, PAUSE_N);
-    s_wait_paused (&role);
+    uint32_t sent = s_fill (&role, sender);
     TU_CHECK (system ("ip addr del 10.9.0.1/24 dev va") == 0, "ip addr del");
     asynrole_stats_t stats = s_wait_down (&role, 1, 0);
     TU_CHECK (stats.down == 1 && stats.went_down == 1, "down: %llu",
               (unsigned long long) stats.down);
     //  Read to its end as it went: every datagram sent is accounted for
-    TU_CHECK (stats.rx_datagrams + stats.kernel_dropped == PAUSE_N, "read %llu, kernel %llu",
+    TU_CHECK (stats.rx_datagrams + stats.kernel_dropped == sent, "read %llu, kernel %llu",
               (unsigned long long) stats.rx_datagrams, (unsigned long long) stats.kernel_dropped);
     TU_CHECK (system ("ip addr add 10.9.0.1/24 dev va") == 0, "ip addr add");
     stats = s_wait_down (&role, 0, 1);
@@ -570,18 +663,23 @@ s_down_and_back (void *arg)
     TU_CHECK (tu_wait_local ("10.9.0.1", TU_TIMEOUT_MS), "the address is not local again");
     //  The reader drains: reading goes on, on the new descriptor
     account_t account = { .last_seq = -1 };
-    stats = s_drain (&role, &account, PAUSE_N);
-    s_check ("a paused socket down and back", &account, &stats, PAUSE_N, 1);
+    stats = s_drain (&role, &account, sent);
+    //  Dropped besides the pauses' batches: what the buffer held as it went
+    TU_CHECK (stats.rcvbuf >= 512 * 1024, "rcvbuf %llu", (unsigned long long) stats.rcvbuf);
+    s_check ("a paused socket down and back", &account, &stats, sent,
+             stats.rcvbuf / LIMIT_RX_TRUESIZE_MIN / LIMIT_RX_BATCH + 1);
+    TU_CHECK (stats.dropped > LIMIT_RX_ROUNDS * LIMIT_RX_BATCH, "%llu dropped: nothing was tested",
+              (unsigned long long) stats.dropped);
     TU_CHECK (account.interface + account.lost_errors == 2, "interface events: %llu + %llu lost",
               (unsigned long long) account.interface, (unsigned long long) account.lost_errors);
     //  One at a time, each delivered before the next goes
     uint32_t got = 0;
     for (; got < PING_N; got++) {
-        s_send_from (sender, &to, PAUSE_N + got, 1);
+        s_send_from (sender, &to, sent + got, 1);
         asynrole_event_t *event = tu_event_wait (s_socket (&role), TU_TIMEOUT_MS);
         const asynrole_datagram_t *datagram = event ? asynrole_event_datagram (event) : NULL;
         bool ok = datagram && s_account (&account, datagram, NULL)
-            && account.last_seq == (int64_t) (PAUSE_N + got);
+            && account.last_seq == (int64_t) (sent + got);
         asynrole_event_destroy (&event);
         if (!ok)
             break;
@@ -605,10 +703,12 @@ main (int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_pause_agent_pipe, tu_teardown),
         cmocka_unit_test_teardown (test_pause_manager_pipe, tu_teardown),
+        cmocka_unit_test_teardown (test_pause_errors, tu_teardown),
         cmocka_unit_test_teardown (test_pause_bad_policy, tu_teardown),
         cmocka_unit_test_teardown (test_pause_agent_callback, tu_teardown),
         cmocka_unit_test_teardown (test_pause_to_drop, tu_teardown),
         cmocka_unit_test_teardown (test_pause_shared_io, tu_teardown),
+        cmocka_unit_test_teardown (test_pause_destroy_paused, tu_teardown),
         cmocka_unit_test_teardown (test_pause_down_and_back, tu_teardown),
     };
     return tu_main (tests, argc, argv);

@@ -5,8 +5,8 @@
     type with every field set (IPv4, IPv6 with a scope id, empty
     addresses), and every way a message can be malformed, built by
     changing one frame of a valid message. The hex examples of
-    docs/protocol.md decode here too, so the document cannot drift from
-    the code.
+    docs/protocol.md are read from the page and decoded, so that the page
+    cannot drift from the code.
 */
 #include "testutil.h"
 #include "rwire.h"
@@ -628,85 +628,100 @@ test_backoff_range (void **state)
 }
 
 //  -------------------------------------------------------------------------
-//  The examples of docs/protocol.md
+//  The examples of docs/protocol.md, read from the page: in a ``` block, a
+//  line "frame N: hex...  comment" starts frame N, a line of spaces, hex
+//  and a comment goes on with it; the hex ends where two spaces do
+
+#define EXAMPLE_FRAMES 4
+#define EXAMPLE_BYTES 256
 
 typedef struct {
-    const char *frames[4];  //  hex, one string a frame
-    rwire_type_t type;
+    uint8_t bytes[EXAMPLE_FRAMES][EXAMPLE_BYTES];
+    size_t sizes[EXAMPLE_FRAMES];
+    size_t frames;
 } example_t;
 
-static const example_t s_examples[] = {
-    { { "41 52 01 01", "00 00 00 40 00 00 03 e8", "77 31" }, RWIRE_HELLO },
-    { { "41 52 01 02", "00 00 00 40 00 00 03 e8 00 00 0b b8" }, RWIRE_WELCOME },
-    { { "41 52 01 03" }, RWIRE_HEARTBEAT },
-    { { "41 52 01 04" }, RWIRE_BYE },
-    { { "41 52 01 05", "00 00 00 0e 00 00 00 01", "62 61 64" }, RWIRE_ERROR },
-    { { "41 52 01 06",
-        "00 00 00 00 00 00 00 07 04 04 00 c0 00 02 01 00 00 00 01 04 00 a2 7f 00 00 01 00 00 00 01 "
-        "00 00 00 00 00 00 00 03",
-        "30 01 00" },
-      RWIRE_DATAGRAM },
-    { { "41 52 01 07", "00 00 00 01" }, RWIRE_CREDIT },
-    { { "41 52 01 08",
-        "06 00 a1 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 02 00 00 00 "
-        "00 00",
-        "30 00" },
-      RWIRE_SEND },
-    { { "41 52 01 09",
-        "00 00 00 00 00 00 00 01 04 00 a1 c0 00 02 01 01 00 00 03 e8 00 00 00 02 01 00 00 0f a0 00 "
-        "00 00 0a 00 00 00 00",
-        "30 00" },
-      RWIRE_REQUEST },
-    { { "41 52 01 0a", "00 00 00 00 00 00 00 01" }, RWIRE_CANCEL },
-    { { "41 52 01 0b",
-        "00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00 01 00 00 "
-        "00 00 00 00 05 dc 04 00 a1 c0 00 02 01",
-        "30 00", "" },
-      RWIRE_RESULT },
-    { { "41 52 01 0b",
-        "00 00 00 00 00 00 00 02 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00 03 ff ff ff ff 00 00 "
-        "00 00 00 00 00 00 00",
-        "", "6e 6f 20 72 65 70 6c 79" },
-      RWIRE_RESULT },
-};
+//  The hex bytes at the start of text, up to two spaces or the end
+static void
+s_hex_line (const char *text, example_t *example)
+{
+    assert_true (example->frames > 0);
+    size_t frame = example->frames - 1;
+    while (*text == ' ')
+        text++;
+    const char *end = strstr (text, "  ");
+    size_t length = end ? (size_t) (end - text) : strlen (text);
+    //  A comment alone (an empty frame's line) has no hex
+    for (size_t i = 0; i < length; i++)
+        if (!strchr ("0123456789abcdef ", text[i]))
+            return;
+    for (size_t i = 0; i + 1 < length; i += 3) {
+        unsigned byte;
+        assert_int_equal (sscanf (text + i, "%2x", &byte), 1);
+        assert_true (example->sizes[frame] < EXAMPLE_BYTES);
+        example->bytes[frame][example->sizes[frame]++] = (uint8_t) byte;
+    }
+}
 
 static zmsg_t *
-s_from_hex (const char *const *frames)
+s_example_msg (const example_t *example)
 {
     zmsg_t *msg = zmsg_new ();
-    for (size_t i = 0; i < 4 && frames[i]; i++) {
-        uint8_t bytes[512];
-        size_t size = 0;
-        for (const char *p = frames[i]; *p; p++) {
-            if (*p == ' ')
-                continue;
-            unsigned byte;
-            assert_int_equal (sscanf (p, "%2x", &byte), 1);
-            assert_true (size < sizeof bytes);
-            bytes[size++] = (uint8_t) byte;
-            p++;
-        }
-        zmsg_addmem (msg, bytes, size);
-    }
+    for (size_t i = 0; i < example->frames; i++)
+        zmsg_addmem (msg, example->bytes[i], example->sizes[i]);
     return msg;
+}
+
+//  Decode an example: of a type not seen before, and canonical
+static void
+s_check_example (const example_t *example, bool *seen)
+{
+    zmsg_t *msg = s_example_msg (example);
+    rwire_msg_t got;
+    if (s_decode (msg, &got) != RWIRE_OK)
+        fail_msg ("docs/protocol.md: an example does not decode (frame 0 %02x %02x %02x %02x)",
+                  example->bytes[0][0], example->bytes[0][1], example->bytes[0][2],
+                  example->bytes[0][3]);
+    zmsg_t *again = rwire_encode (&got);
+    assert_true (s_same_bytes (msg, again));
+    seen[got.type] = true;
+    zmsg_destroy (&again);
+    zmsg_destroy (&msg);
 }
 
 static void
 test_doc_examples (void **state)
 {
     (void) state;
+    FILE *file = fopen (ASYNROLE_DOCS_DIR "/protocol.md", "r");
+    assert_non_null (file);
     bool seen[TYPE_LAST + 1] = { false };
-    for (size_t i = 0; i < sizeof s_examples / sizeof *s_examples; i++) {
-        zmsg_t *msg = s_from_hex (s_examples[i].frames);
-        rwire_msg_t got;
-        assert_int_equal (s_decode (msg, &got), RWIRE_OK);
-        assert_int_equal (got.type, s_examples[i].type);
-        zmsg_t *again = rwire_encode (&got);
-        assert_true (s_same_bytes (msg, again));
-        seen[got.type] = true;
-        zmsg_destroy (&again);
-        zmsg_destroy (&msg);
+    example_t example;
+    memset (&example, 0, sizeof example);
+    bool in_block = false;
+    char line[512];
+    size_t examples = 0;
+    while (fgets (line, sizeof line, file)) {
+        line[strcspn (line, "\n")] = 0;
+        unsigned frame;
+        int skip = 0;
+        if (strncmp (line, "```", 3) == 0) {
+            if (in_block && example.frames)
+                s_check_example (&example, seen), examples++;
+            memset (&example, 0, sizeof example);
+            in_block = !in_block;
+        }
+        else if (in_block && sscanf (line, "frame %u:%n", &frame, &skip) == 1 && skip) {
+            assert_int_equal (frame, example.frames);
+            assert_true (frame < EXAMPLE_FRAMES);
+            example.frames++;
+            s_hex_line (line + skip, &example);
+        }
+        else if (in_block && example.frames && line[0] == ' ')
+            s_hex_line (line, &example);
     }
+    fclose (file);
+    assert_true (examples >= TYPE_LAST);
     for (int type = TYPE_FIRST; type <= TYPE_LAST; type++)
         if (!seen[type])
             fail_msg ("docs/protocol.md has no example of %s", rwire_name (type));

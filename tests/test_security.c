@@ -16,6 +16,7 @@
 #include "frames.h"
 #include "rsec_zap.h"
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 //  How long a refused link is watched for a message that must not come
@@ -277,15 +278,17 @@ typedef struct {
     char endpoint[128];  //  where the server is bound
 } s_link_t;
 
+//  The server of link, bound to endpoint (one the kernel completes)
 static void
-s_server (s_link_t *link, const asynrole_remote_options_t *options)
+s_server_at (s_link_t *link, const asynrole_remote_options_t *options, const char *endpoint)
 {
     static int monitors;
     asynrole_error_t error;
     link->server = ctx_socket (ZMQ_ROUTER, &error);
     assert_non_null (link->server);
-    s_accepted ("tcp://127.0.0.1:*", options, true);
-    if (rsec_server (link->server, options, &link->zap, &error))
+    s_accepted (endpoint, options, true);
+    if (rsec_server (link->server, options, &link->zap, &error)
+        || rsec_endpoint (link->server, endpoint, &error))
         fail_msg ("rsec_server: %s", error.detail);
     char name[64];
     snprintf (name, sizeof name, "inproc://test-security-monitor-%d", ++monitors);
@@ -298,9 +301,16 @@ s_server (s_link_t *link, const asynrole_remote_options_t *options)
     link->monitor = ctx_socket (ZMQ_PAIR, &error);
     assert_non_null (link->monitor);
     assert_int_equal (zmq_connect (link->monitor, name), 0);
-    assert_int_equal (zmq_bind (link->server, "tcp://127.0.0.1:*"), 0);
+    if (zmq_bind (link->server, endpoint))
+        fail_msg ("bind %s: %s", endpoint, zmq_strerror (errno));
     size_t size = sizeof link->endpoint;
     assert_int_equal (zmq_getsockopt (link->server, ZMQ_LAST_ENDPOINT, link->endpoint, &size), 0);
+}
+
+static void
+s_server (s_link_t *link, const asynrole_remote_options_t *options)
+{
+    s_server_at (link, options, "tcp://127.0.0.1:*");
 }
 
 static void
@@ -310,7 +320,8 @@ s_client (s_link_t *link, const asynrole_remote_options_t *options)
     link->client = ctx_socket (ZMQ_DEALER, &error);
     assert_non_null (link->client);
     s_accepted (link->endpoint, options, false);
-    if (rsec_client (link->client, options, &error))
+    if (rsec_client (link->client, options, &error)
+        || rsec_endpoint (link->client, link->endpoint, &error))
         fail_msg ("rsec_client: %s", error.detail);
     assert_int_equal (zmq_connect (link->client, link->endpoint), 0);
 }
@@ -494,8 +505,9 @@ test_link_denied (void **state)
     s_link_close (&link);
 }
 
-//  Two servers with lists of their own, and one without a list, at once:
-//  each domain answers for itself
+//  Two servers with lists of their own, one with keys but no list and one
+//  without keys, at once: each domain answers for itself, and the handler
+//  leaves the others alone
 static void
 test_link_two_servers (void **state)
 {
@@ -507,10 +519,11 @@ test_link_two_servers (void **state)
     asynrole_remote_options_t so_any = s_server_options (&server, NULL, 0);
     asynrole_remote_options_t co_a = s_client_options (&a, server.public_key);
     asynrole_remote_options_t co_b = s_client_options (&b, server.public_key);
-    s_link_t la = { 0 }, lb = { 0 }, lb_on_a = { 0 }, lany = { 0 };
+    s_link_t la = { 0 }, lb = { 0 }, lb_on_a = { 0 }, lany = { 0 }, lplain = { 0 };
     s_server (&la, &so_a);
     s_server (&lb, &so_b);
     s_server (&lany, &so_any);
+    s_server (&lplain, NULL);
     assert_non_null (la.zap);
     assert_non_null (lb.zap);
     assert_string_not_equal (rsec_zap_domain (la.zap), rsec_zap_domain (lb.zap));
@@ -520,6 +533,8 @@ test_link_two_servers (void **state)
     s_through (&la);
     s_through (&lb);
     s_through (&lany);
+    s_client (&lplain, NULL);
+    s_through (&lplain);
     //  b's key at a's server: refused there, counted there only
     lb_on_a.server = la.server;
     memcpy (lb_on_a.endpoint, la.endpoint, sizeof la.endpoint);
@@ -534,6 +549,7 @@ test_link_two_servers (void **state)
     s_link_close (&lb);
     assert_false (rsec_zap_running ());
     s_link_close (&lany);
+    s_link_close (&lplain);
 }
 
 //  ZAP requests sent by hand: a malformed one gets a 500, an unknown
@@ -584,6 +600,11 @@ test_zap_handler (void **state)
     s_zap_ask (req, too_long, 9, "500");
     const char *unknown[] = { "1.0", "10", "nobody", "127.0.0.1", "", "CURVE", "k" };
     s_zap_ask (req, unknown, 7, "400");
+    char domain[201];
+    memset (domain, 'd', sizeof domain - 1);
+    domain[sizeof domain - 1] = '\0';
+    const char *long_domain[] = { "1.0", "13", domain, "127.0.0.1", "", "CURVE", "k" };
+    s_zap_ask (req, long_domain, 7, "400");
     const char *null_mech[] = { "1.0", "11", rsec_zap_domain (zap), "127.0.0.1", "", "NULL" };
     s_zap_ask (req, null_mech, 6, "400");
     assert_int_equal (rsec_zap_denied (zap), 1);
@@ -607,6 +628,131 @@ test_zap_handler (void **state)
     s_link_close (&link);
     assert_false (rsec_zap_running ());
     assert_int_equal (rsec_zap_denied (NULL), 0);
+}
+
+//  Something else bound at the ZAP endpoint of our context: the handler
+//  cannot start, and the registration fails with why
+static void
+test_zap_handler_cannot_start (void **state)
+{
+    (void) state;
+    s_pair_t server = s_pair (), client = s_pair ();
+    const char *allow[] = { client.public_key };
+    asynrole_error_t error;
+    void *squatter = ctx_socket (ZMQ_REP, &error);
+    assert_non_null (squatter);
+    assert_int_equal (zmq_bind (squatter, "inproc://zeromq.zap.01"), 0);
+    void *sock = ctx_socket (ZMQ_ROUTER, &error);
+    assert_non_null (sock);
+    rsec_zap_t *zap = NULL;
+    asynrole_remote_options_t so = s_server_options (&server, allow, 1);
+    assert_int_equal (rsec_server (sock, &so, &zap, &error), -1);
+    assert_int_equal (error.code, ASYNROLE_EINTERNAL);
+    assert_non_null (strstr (error.detail, "cannot bind inproc://zeromq.zap.01"));
+    assert_null (zap);
+    assert_false (rsec_zap_running ());
+    //  (unbound first: a close frees an inproc endpoint later, in libzmq's reaper)
+    assert_int_equal (zmq_unbind (squatter, "inproc://zeromq.zap.01"), 0);
+    ctx_close (&squatter);
+    //  Free again: the next registration starts it
+    assert_int_equal (rsec_server (sock, &so, &zap, &error), 0);
+    assert_true (rsec_zap_running ());
+    ctx_close (&sock);
+    rsec_zap_release (&zap);
+}
+
+//  The same over IPv6 loopback and ipc://, allowed and denied
+static void
+s_link_other (const char *endpoint)
+{
+    s_pair_t server = s_pair (), client = s_pair (), other = s_pair ();
+    const char *allow[] = { client.public_key };
+    asynrole_remote_options_t so = s_server_options (&server, allow, 1);
+    asynrole_remote_options_t co = s_client_options (&client, server.public_key);
+    asynrole_remote_options_t stranger = s_client_options (&other, server.public_key);
+    s_link_t link = { 0 }, refused = { 0 };
+    s_server_at (&link, &so, endpoint);
+    s_client (&link, &co);
+    s_through (&link);
+    refused.server = link.server;
+    memcpy (refused.endpoint, link.endpoint, sizeof link.endpoint);
+    s_client (&refused, &stranger);
+    assert_true (rsec_zap_wait_denied (link.zap, 1, TU_TIMEOUT_MS));
+    s_not_through (&refused);
+    ctx_close (&refused.client);
+    assert_int_equal (rsec_zap_allowed (link.zap), 1);
+    s_link_close (&link);
+}
+
+static void
+test_link_ipv6 (void **state)
+{
+    (void) state;
+    s_link_other ("tcp://[::1]:*");
+}
+
+static void
+test_link_ipc (void **state)
+{
+    (void) state;
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "ipc://@asynrole-test-security-%d", (int) getpid ());
+    s_link_other (endpoint);
+}
+
+//  An IPv4 literal stays IPv4 (the endpoint bound reads as given); an
+//  IPv6 one or a name turns ZMQ_IPV6 on
+static void
+test_endpoint_ipv6_option (void **state)
+{
+    (void) state;
+    asynrole_error_t error;
+    const char *v4[] = { "tcp://127.0.0.1:*", "tcp://*:5555", "ipc://@x", "inproc://x" };
+    const char *v6[] = { "tcp://[::1]:*", "tcp://localhost:5555", "tcp://[::ffff:127.0.0.1]:1" };
+    for (size_t i = 0; i < 4 + 3; i++) {
+        void *sock = ctx_socket (ZMQ_DEALER, &error);
+        assert_non_null (sock);
+        const char *endpoint = i < 4 ? v4[i] : v6[i - 4];
+        assert_int_equal (rsec_endpoint (sock, endpoint, &error), 0);
+        int ipv6 = -1;
+        size_t size = sizeof ipv6;
+        assert_int_equal (zmq_getsockopt (sock, ZMQ_IPV6, &ipv6, &size), 0);
+        if (ipv6 != (i < 4 ? 0 : 1))
+            fail_msg ("%s: ZMQ_IPV6 %d", endpoint, ipv6);
+        ctx_close (&sock);
+    }
+}
+
+//  Random endpoints made of the characters that matter: 0 or -1 with
+//  EBADARG and a detail, never a crash (ASan and valgrind watch)
+static void
+test_endpoint_random (void **state)
+{
+    (void) state;
+    static const char *prefixes[] = { "tcp://", "ipc://", "inproc://", "", "tcp://[" };
+    static const char chars[] = "0123456789abcdef.:[]*%@/-_ \n\x01\xff;";
+    uint64_t seed = 0x5eed;
+    size_t accepted = 0;
+    for (int round = 0; round < 20000; round++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        char endpoint[300];
+        int len = snprintf (endpoint, sizeof endpoint, "%s", prefixes[(seed >> 33) % 5]);
+        size_t extra = (seed >> 40) % 40 + (round % 500 == 0 ? 250 : 0);
+        for (size_t i = 0; i < extra && (size_t) len + 1 < sizeof endpoint; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            endpoint[len++] = chars[(seed >> 33) % (sizeof chars - 1)];
+        }
+        endpoint[len] = '\0';
+        asynrole_error_t error;
+        int rc = rsec_check_endpoint (endpoint, NULL, (seed >> 20) & 1, &error);
+        assert_true (rc == 0 || rc == -1);
+        if (rc == -1) {
+            assert_int_equal (error.code, ASYNROLE_EBADARG);
+            assert_true (error.detail[0] != '\0');
+        }
+        accepted += rc == 0;
+    }
+    print_message ("random endpoints: %zu of 20000 accepted\n", accepted);
 }
 
 static void
@@ -639,6 +785,8 @@ main (int argc, char **argv)
         cmocka_unit_test (test_endpoint_loopback),
         cmocka_unit_test (test_options_refused),
         cmocka_unit_test (test_options_accepted),
+        cmocka_unit_test (test_endpoint_random),
+        cmocka_unit_test_setup_teardown (test_endpoint_ipv6_option, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_link_plain, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_link_curve, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_link_wrong_server_key, s_setup, s_teardown),
@@ -647,6 +795,9 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_link_denied, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_link_two_servers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_zap_handler, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_link_ipv6, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_link_ipc, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_zap_handler_cannot_start, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_server_client_refuse_bad_options, s_setup,
                                          s_teardown),
     };

@@ -117,11 +117,6 @@ s_wk_datagram (asynrole_worker_t *worker, wk_t *self, const asynrole_datagram_t 
 {
     if (self->hub)
         s_check_credit (self);
-    if (self->echo) {
-        asynrole_error_t error;
-        if (asynrole_worker_reply (worker, datagram, datagram->data, datagram->size, &error))
-            fprintf (stderr, "reply refused: %s\n", error.detail);
-    }
     pthread_mutex_lock (&self->mutex);
     self->last = *datagram;
     self->last.data = NULL;
@@ -130,6 +125,14 @@ s_wk_datagram (asynrole_worker_t *worker, wk_t *self, const asynrole_datagram_t 
     memcpy (self->last_data, datagram->data, size);
     self->last_data[size] = '\0';
     self->datagrams++;
+    pthread_mutex_unlock (&self->mutex);
+    //  Recorded first: the test reads the record once the reply is back
+    if (self->echo) {
+        asynrole_error_t error;
+        if (asynrole_worker_reply (worker, datagram, datagram->data, datagram->size, &error))
+            fprintf (stderr, "reply refused: %s\n", error.detail);
+    }
+    pthread_mutex_lock (&self->mutex);
     self->blocked++;
     pthread_cond_broadcast (&self->cond);
     struct timespec deadline = tu_deadline (TU_TIMEOUT_MS);
@@ -407,11 +410,14 @@ s_round_trip (const char *endpoint)
         assert_string_equal (buf, text);
         assert_true (asynrole_addr_equal (&from, &to));
         pthread_mutex_lock (&wk.mutex);
-        assert_true (asynrole_addr_equal (&wk.last.peer, &client));
-        assert_int_equal (wk.last.peer.via, i + 1);
-        assert_true (tu_same_ip (&wk.last.local, &to));
-        assert_string_equal (wk.last_data, text);
+        asynrole_datagram_t last = wk.last;
+        char last_data[sizeof wk.last_data];
+        memcpy (last_data, wk.last_data, sizeof last_data);
         pthread_mutex_unlock (&wk.mutex);
+        assert_true (asynrole_addr_equal (&last.peer, &client));
+        assert_int_equal (last.peer.via, i + 1);
+        assert_true (tu_same_ip (&last.local, &to));
+        assert_string_equal (last_data, text);
     }
     //  A send from another thread than the callback's goes through the Agent
     s_barrier (worker, fd, &client);
@@ -451,6 +457,60 @@ test_round_trip_ipc (void **state)
               (int) getpid ());
     s_round_trip (endpoint);
     unlink (endpoint + strlen ("ipc://"));
+}
+
+//  -------------------------------------------------------------------------
+//  local: the Agent's own callback first, in the workers actor's thread
+
+static bool
+s_local (void *ctx, asynrole_agent_t *agent, const asynrole_datagram_t *datagram)
+{
+    size_t *kept = (size_t *) ctx;
+    if (datagram->size == 0 || datagram->data[0] != 'L')
+        return false;
+    (*kept)++;
+    return asynrole_agent_reply (agent, datagram, "local", 5, NULL) == 0;
+}
+
+static void
+test_local_first (void **state)
+{
+    (void) state;
+    asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
+    hub_events_t events;
+    s_hub_events_init (&events);
+    size_t kept = 0;
+    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
+                                          .heartbeat_timeout = s_hb_timeout,
+                                          .on_event = s_hub_event,
+                                          .event_ctx = &events };
+    asynrole_workers_t *hub =
+        asynrole_workers_new (agent, "inproc://test-local", s_local, &kept, &options, NULL);
+    assert_non_null (hub);
+    s_hubs[0] = hub;
+    wk_t wk;
+    s_wk_init (&wk);
+    wk.echo = true;
+    asynrole_worker_t *worker = s_worker_new ("inproc://test-local", &wk, 4, "remote");
+    WAIT_HUB (&events, joined, 1);
+    asynrole_addr_t client;
+    int fd = tu_client ("127.0.0.1", &client);
+    asynrole_addr_t to = s_agent_addr (agent, 0);
+    char buf[16];
+    asynrole_addr_t from;
+    s_send_udp (fd, &to, "Lhere");
+    assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 5);
+    assert_string_equal (buf, "local");
+    s_send_udp (fd, &to, "there");
+    assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 5);
+    assert_string_equal (buf, "there");
+    asynrole_remote_stats_t stats = s_stats (hub);
+    assert_int_equal (stats.datagrams, 1);
+    assert_int_equal (kept, 1);  //  the stats answer came after the callback
+    close (fd);
+    s_worker_destroy (&worker);
+    s_hub_destroy (&hub);
+    tu_agent_destroy (&agent);
 }
 
 //  -------------------------------------------------------------------------
@@ -805,8 +865,12 @@ test_refused (void **state)
     rwire_msg_t credit = { .type = RWIRE_CREDIT, .done = 3 };
     s_raw_send (raw3, rwire_encode (&credit));
     s_expect_error (raw3, ASYNROLE_EPROTOCOL);
-    //  An ERROR is never answered (counted: a stranger's)
+    //  A stranger's ERROR and BYE are never answered (counted); the answer
+    //  to its next heartbeat says they were read
     s_raw_send (raw2, rwire_error (ASYNROLE_EINTERNAL, "test"));
+    s_raw_send (raw2, rwire_simple (RWIRE_BYE));
+    s_raw_send (raw2, rwire_simple (RWIRE_HEARTBEAT));
+    s_expect_error (raw2, ASYNROLE_EDISCONNECTED);
     //  Still serving: a worker joins and a round trip goes through
     wk_t wk;
     s_wk_init (&wk);
@@ -823,7 +887,7 @@ test_refused (void **state)
     asynrole_addr_t from;
     assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 5);
     asynrole_remote_stats_t stats = s_stats (hub);
-    assert_int_equal (stats.unknown_peer, 2);
+    assert_int_equal (stats.unknown_peer, 4);
     assert_int_equal (stats.bad_version, 1);
     assert_int_equal (stats.malformed, 2);
     assert_true (tu_read_count (&events.mutex, &events.protocol) >= 3);
@@ -840,6 +904,7 @@ test_refused (void **state)
 //  BYE: a worker destroyed from its own callback leaves (deferred destroy)
 
 static asynrole_worker_t *s_self_destroying;
+static pthread_mutex_t s_self_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 s_destroy_cb (asynrole_worker_t *worker, void *ctx, const asynrole_datagram_t *datagram,
@@ -847,8 +912,9 @@ s_destroy_cb (asynrole_worker_t *worker, void *ctx, const asynrole_datagram_t *d
 {
     (void) error;
     if (datagram) {
+        pthread_mutex_lock (&s_self_mutex);
         asynrole_worker_destroy (&s_self_destroying);
-        assert_null (s_self_destroying);
+        pthread_mutex_unlock (&s_self_mutex);
         //  Still usable until the callback returns
         asynrole_worker_reply (worker, datagram, "bye", 3, NULL);
     }
@@ -865,9 +931,12 @@ test_bye_from_callback (void **state)
     asynrole_workers_t *hub =
         s_hub_new (agent, "inproc://test-bye", ASYNROLE_OVERFLOW_DROP, &events);
     asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT, .name = "leaving" };
+    pthread_mutex_lock (&s_self_mutex);
     s_self_destroying =
         asynrole_worker_new ("inproc://test-bye", s_destroy_cb, NULL, &options, NULL);
-    assert_non_null (s_self_destroying);
+    bool made = s_self_destroying != NULL;
+    pthread_mutex_unlock (&s_self_mutex);
+    assert_true (made);
     WAIT_HUB (&events, joined, 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
@@ -942,6 +1011,89 @@ test_hub_gone_and_back (void **state)
     s_worker_destroy (&worker);
     s_hub_destroy (&hub);
     tu_agent_destroy (&agent);
+}
+
+//  -------------------------------------------------------------------------
+//  The worker's side of the protocol, against a raw workers actor (a
+//  ROUTER): what it refuses, a silent workers actor, ERROR EDISCONNECTED
+
+//  The next message on router: its sender's id is kept in *id_p
+static void
+s_router_expect (void *router, rwire_type_t type, rwire_msg_t *m, zmsg_t **msg_p, zframe_t **id_p)
+{
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    while (true) {
+        zmsg_destroy (msg_p);
+        zframe_destroy (id_p);
+        int left = (int) (deadline - tu_now ());
+        assert_true (left > 0 && frames_wait (router, left) > 0);
+        *msg_p = zmsg_recv (router);
+        assert_non_null (*msg_p);
+        *id_p = zmsg_pop (*msg_p);
+        assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
+        if (m->type == type)
+            return;
+    }
+}
+
+static void
+s_router_send (void *router, zframe_t *id, zmsg_t *msg)
+{
+    assert_non_null (msg);
+    assert_int_equal (rmsg_send (router, zframe_data (id), zframe_size (id), &msg), 0);
+}
+
+static void
+test_worker_side (void **state)
+{
+    (void) state;
+    assert_int_equal (ctx_acquire (NULL), 0);
+    void *router = ctx_socket (ZMQ_ROUTER, NULL);
+    assert_non_null (router);
+    assert_int_equal (zmq_bind (router, "inproc://test-worker-side"), 0);
+    wk_t wk;
+    s_wk_init (&wk);
+    asynrole_worker_t *worker = s_worker_new ("inproc://test-worker-side", &wk, 7, "alone");
+    zmsg_t *msg = NULL;
+    zframe_t *id = NULL;
+    rwire_msg_t m;
+    s_router_expect (router, RWIRE_HELLO, &m, &msg, &id);
+    assert_int_equal (m.credit, 7);
+    assert_string_equal (m.text, "alone");
+    //  Garbage, another version: refused, answered, reported (once a second)
+    zmsg_t *garbage = zmsg_new ();
+    zmsg_addstr (garbage, "garbage");
+    s_router_send (router, id, garbage);
+    rwire_msg_t expect;
+    s_router_expect (router, RWIRE_ERROR, &expect, &msg, &id);
+    assert_int_equal (expect.code, ASYNROLE_EPROTOCOL);
+    WAIT_WK (&wk, protocol, 1);
+    //  A WELCOME with 50 ms heartbeats: it joins
+    rwire_msg_t welcome = {
+        .type = RWIRE_WELCOME, .credit = 7, .heartbeat = 50, .heartbeat_timeout = 150
+    };
+    s_router_send (router, id, rwire_encode (&welcome));
+    WAIT_WK (&wk, joined, 1);
+    //  It heartbeats; then, with us silent, it is lost and says HELLO again
+    s_router_expect (router, RWIRE_HEARTBEAT, &m, &msg, &id);
+    WAIT_WK (&wk, lost, 1);
+    s_router_expect (router, RWIRE_HELLO, &m, &msg, &id);
+    s_router_send (router, id, rwire_encode (&welcome));
+    WAIT_WK (&wk, joined, 2);
+    //  ERROR EDISCONNECTED: we no longer know it; HELLO again
+    s_router_send (router, id, rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO"));
+    WAIT_WK (&wk, lost, 2);
+    s_router_expect (router, RWIRE_HELLO, &m, &msg, &id);
+    asynrole_remote_stats_t stats;
+    assert_int_equal (asynrole_worker_stats (worker, &stats, NULL), 0);
+    assert_int_equal (stats.malformed, 1);
+    assert_int_equal (stats.joined, 2);
+    assert_int_equal (stats.lost, 2);
+    zmsg_destroy (&msg);
+    zframe_destroy (&id);
+    s_worker_destroy (&worker);
+    ctx_close (&router);
+    ctx_release ();
 }
 
 //  -------------------------------------------------------------------------
@@ -1033,6 +1185,51 @@ test_throughput (void **state)
     tu_agent_destroy (&agent);
 }
 
+//  Replies through one echoing worker, tcp loopback (printed; every
+//  request answered)
+static void
+test_reply_throughput (void **state)
+{
+    (void) state;
+    asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
+    hub_events_t events;
+    s_hub_events_init (&events);
+    asynrole_workers_t *hub =
+        s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_PAUSE, &events);
+    wk_t wk;
+    s_wk_init (&wk);
+    wk.echo = true;
+    asynrole_worker_t *worker = s_worker_new (asynrole_workers_endpoint (hub), &wk, 256, "echo");
+    WAIT_HUB (&events, joined, 1);
+    asynrole_addr_t client;
+    int fd = tu_client ("127.0.0.1", &client);
+    int rcvbuf = 8 * 1024 * 1024;
+    setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
+    asynrole_addr_t to = s_agent_addr (agent, 0);
+    const size_t total = 20000, window = 1000;
+    int64_t start = tu_now_us ();
+    for (size_t sent = 0; sent < total; sent += window) {
+        for (size_t i = 0; i < window; i++)
+            s_send_udp (fd, &to, "0123456789abcdef0123456789abcdef");
+        for (size_t i = 0; i < window; i++) {
+            char buf[64];
+            asynrole_addr_t from;
+            assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 32);
+        }
+    }
+    int64_t elapsed = tu_now_us () - start;
+    printf ("workers: %zu requests answered through one worker (tcp loopback) in %.3f s: "
+            "%.0f/s\n",
+            total, (double) elapsed / 1e6, (double) total * 1e6 / (double) elapsed);
+    asynrole_remote_stats_t stats = s_stats (hub);
+    assert_int_equal (stats.replies, total);
+    assert_int_equal (stats.replies_failed, 0);
+    close (fd);
+    s_worker_destroy (&worker);
+    s_hub_destroy (&hub);
+    tu_agent_destroy (&agent);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1040,6 +1237,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_round_trip_inproc, s_teardown),
         cmocka_unit_test_teardown (test_round_trip_tcp, s_teardown),
         cmocka_unit_test_teardown (test_round_trip_ipc, s_teardown),
+        cmocka_unit_test_teardown (test_local_first, s_teardown),
         cmocka_unit_test_teardown (test_credit_never_exceeded, s_teardown),
         cmocka_unit_test_teardown (test_spreading, s_teardown),
         cmocka_unit_test_teardown (test_drop_when_full, s_teardown),
@@ -1048,8 +1246,10 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_refused, s_teardown),
         cmocka_unit_test_teardown (test_bye_from_callback, s_teardown),
         cmocka_unit_test_teardown (test_hub_gone_and_back, s_teardown),
+        cmocka_unit_test_teardown (test_worker_side, s_teardown),
         cmocka_unit_test_teardown (test_bad_arguments, s_teardown),
         cmocka_unit_test_teardown (test_throughput, s_teardown),
+        cmocka_unit_test_teardown (test_reply_throughput, s_teardown),
     };
     return tu_main (tests, argc, argv);
 }

@@ -36,6 +36,7 @@ s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
     worker_args_t *args = &self->args;
     snprintf (args->name, sizeof args->name, "%s", options->name ? options->name : "worker");
     self->timeout = options->timeout > 0 ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
+    args->timeout = self->timeout;
     args->heartbeat = options->heartbeat > 0 ? options->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
     args->heartbeat_timeout =
         options->heartbeat_timeout > 0 ? options->heartbeat_timeout : 3 * args->heartbeat;
@@ -83,6 +84,7 @@ asynrole_worker_new (const char *endpoint, asynrole_worker_fn *callback, void *c
         return NULL;
     }
     rcall_init (&self->call, self->actor);
+    actor_go (self->actor);
     return self;
 }
 
@@ -98,7 +100,9 @@ asynrole_worker_destroy (asynrole_worker_t **self_p)
         atomic_store (&self->args.destroying, true);
         return;
     }
-    actor_destroy (&self->actor);
+    //  A copy: a callback under way may still read self->actor
+    actor_t *actor = self->actor;
+    actor_destroy (&actor);
     s_free (self);
 }
 

@@ -33,6 +33,7 @@ s_settings (asynrole_workers_t *self, const asynrole_remote_options_t *options,
     workers_args_t *args = &self->args;
     snprintf (args->name, sizeof args->name, "%s", options->name ? options->name : "workers");
     self->timeout = options->timeout > 0 ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
+    args->timeout = self->timeout;
     args->heartbeat = options->heartbeat > 0 ? options->heartbeat : ASYNROLE_DEFAULT_HEARTBEAT;
     args->heartbeat_timeout =
         options->heartbeat_timeout > 0 ? options->heartbeat_timeout : 3 * args->heartbeat;
@@ -103,6 +104,7 @@ asynrole_workers_new (asynrole_agent_t *agent, const char *endpoint, asynrole_lo
     self->args.endpoint = NULL;
     self->args.options = NULL;
     rcall_init (&self->call, self->actor);
+    actor_go (self->actor);
     return self;
 }
 
@@ -118,7 +120,9 @@ asynrole_workers_destroy (asynrole_workers_t **self_p)
         return;
     }
     *self_p = NULL;
-    actor_destroy (&self->actor);
+    //  A copy: a callback under way may still read self->actor
+    actor_t *actor = self->actor;
+    actor_destroy (&actor);
     rcall_destroy (&self->call);
     s_free (self);
 }
@@ -135,6 +139,9 @@ asynrole_workers_stats (asynrole_workers_t *self, asynrole_remote_stats_t *stats
 {
     if (!self || !stats)
         return error_badarg (error, "no workers, or nowhere to put their counters");
+    if (actor_is_self (self->actor))
+        return error_badarg (error, "not from the workers actor's own callbacks: %s",
+                             self->args.name);
     zframe_t *blob;
     zmsg_t *request = zmsg_new ();
     if (request)
@@ -157,6 +164,9 @@ asynrole_workers_list (asynrole_workers_t *self, asynrole_worker_info_t *info, s
 {
     if (!self || (!info && max))
         return error_badarg (error, "no workers, or nowhere to put their records");
+    if (actor_is_self (self->actor))
+        return error_badarg (error, "not from the workers actor's own callbacks: %s",
+                             self->args.name);
     zframe_t *blob;
     zmsg_t *request = zmsg_new ();
     if (request)

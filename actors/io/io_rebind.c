@@ -68,6 +68,22 @@ s_abandon_backlog (io_tx_t *tx, io_socket_t *sock)
     return waited;
 }
 
+//  What arrived before the socket failed, read to its end (a paused
+//  socket's queue may be its whole receive buffer, more than one
+//  io_rx_read takes), at most what the buffer can hold: delivered, or
+//  dropped and counted, rather than closed with the descriptor
+static void
+s_read_out (const io_rebind_ctx_t *ctx, io_socket_t *sock)
+{
+    const uint64_t per_call = (uint64_t) LIMIT_RX_ROUNDS * LIMIT_RX_BATCH;
+    uint64_t calls = sock->stats.rcvbuf / LIMIT_RX_TRUESIZE_MIN / per_call + 1;
+    for (uint64_t call = 0; call < calls; call++) {
+        uint64_t before = sock->stats.rx_datagrams;
+        if (io_rx_read (ctx->rx, sock, ctx->roles) || sock->stats.rx_datagrams - before < per_call)
+            return;
+    }
+}
+
 //  Close one marked socket, tell its role, and put it on the down list
 //  (first try: at once, so that an address that is still there elsewhere
 //  costs no interval)
@@ -81,7 +97,7 @@ s_settle (io_rebind_t *self, const io_rebind_ctx_t *ctx, io_socket_t *sock)
     //  back unpaused and reads as its role's room says
     io_roles_unpause (ctx->roles, sock);
     if (sock->fd >= 0 && !io_socket_gone (sock->failed))
-        io_rx_read (ctx->rx, sock, ctx->roles);
+        s_read_out (ctx, sock);
     uint64_t waited = s_abandon_backlog (ctx->tx, sock);
     io_socket_shut (sock);
     sock->stats.went_down++;

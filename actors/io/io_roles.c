@@ -13,6 +13,7 @@ void
 io_roles_init (io_roles_t *self)
 {
     memset (self, 0, sizeof *self);
+    self->epfd = -1;  //  until the I/O actor has its set
 }
 
 void
@@ -218,7 +219,11 @@ s_resume (io_roles_t *self, io_role_t *role)
     for (size_t i = 0; i < role->npaused; i++) {
         io_socket_t *sock = role->paused[i];
         sock->paused = false;
-        //  Level-triggered: what waits in the kernel is reported at once
+        //  Level-triggered: what waits in the kernel is reported at once. A
+        //  socket that failed meanwhile is left to io_rebind (its descriptor
+        //  may not be ours)
+        if (sock->failed || sock->fd < 0)
+            continue;
         if (io_socket_arm (sock, self->epfd, (sock->armed & EPOLLOUT) | EPOLLIN))
             log_error ("asynrole io: cannot read a paused socket again: %s", strerror (errno));
     }

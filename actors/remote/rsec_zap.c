@@ -111,7 +111,7 @@ s_frame_text (const zmq_msg_t *frame, char *text, size_t size)
 static void
 s_answer (void *sock, zmq_msg_t *frames, int count, bool whole)
 {
-    char version[8], domain[S_DOMAIN_MAX + 1], mechanism[16];
+    char version[8], domain[256], mechanism[16];
     const zmq_msg_t *id = count > 1 ? &frames[1] : NULL;
     if (!whole || count < 6 || !s_frame_text (&frames[0], version, sizeof version)
         || strcmp (version, "1.0") != 0 || !s_frame_text (&frames[2], domain, sizeof domain)
@@ -170,7 +170,47 @@ typedef struct {
     bool terminated;  //  $TERM came from actor_destroy
 } self_t;
 
-//  A command on the pipe: $TERM ends the handler; there is nothing else
+static void
+s_self_destroy (self_t **self_p)
+{
+    self_t *self = *self_p;
+    if (!self)
+        return;
+    //  zmq_close frees an inproc endpoint later, in libzmq's reaper; unbind
+    //  frees it now, so that the next handler can bind it at once
+    if (self->zap && zmq_unbind (self->zap, S_ENDPOINT))
+        log_warning ("asynrole: the ZAP handler cannot unbind %s: %s", S_ENDPOINT,
+                     zmq_strerror (errno));
+    ctx_close (&self->zap);
+    free (self);
+    *self_p = NULL;
+}
+
+//  The handler's state, its socket bound; NULL with error filled
+static self_t *
+s_self_new (actor_t *actor, asynrole_error_t *error)
+{
+    self_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        error_nomem (error, "the ZAP handler");
+        return NULL;
+    }
+    self->actor = actor;
+    self->pipe = actor_inner (actor);
+    self->zap = ctx_socket (ZMQ_REP, error);
+    if (self->zap && zmq_bind (self->zap, S_ENDPOINT)) {
+        int err = errno;
+        error_set (error, ASYNROLE_EINTERNAL, ASYNROLE_OP_BIND, err,
+                   "%s: the ZAP handler cannot bind %s", zmq_strerror (err), S_ENDPOINT);
+        ctx_close (&self->zap);
+    }
+    if (!self->zap)
+        s_self_destroy (&self);
+    return self;
+}
+
+//  A command on the pipe: $TERM ends the handler; there is nothing else,
+//  and anything else is answered "is" with ASYNROLE_EBADARG
 static void
 s_self_handle_pipe (self_t *self)
 {
@@ -185,7 +225,7 @@ s_self_handle_pipe (self_t *self)
         char quoted[ERROR_QUOTE_MAX];
         error_badarg (&error, "the ZAP handler takes no commands: %s",
                       error_quote (command ? command : "", quoted, sizeof quoted));
-        if (zsock_send (self->pipe, "is", -1, error.detail))
+        if (zsock_send (self->pipe, "is", (int) error.code, error.detail))
             log_error ("asynrole: the ZAP handler cannot answer its pipe: %s",
                        zmq_strerror (errno));
     }
@@ -193,23 +233,17 @@ s_self_handle_pipe (self_t *self)
     zmsg_destroy (&request);
 }
 
+//  Serve the pipe and the ZAP socket until $TERM
 static void
 s_body (actor_t *actor, void *args)
 {
     (void) args;
     asynrole_error_t error;
-    self_t self = { .actor = actor, .pipe = actor_inner (actor) };
-    self.zap = ctx_socket (ZMQ_REP, &error);
-    if (self.zap && zmq_bind (self.zap, S_ENDPOINT)) {
-        int err = errno;
-        error_set (&error, ASYNROLE_EINTERNAL, ASYNROLE_OP_BIND, err,
-                   "%s: the ZAP handler cannot bind %s", zmq_strerror (err), S_ENDPOINT);
-        ctx_close (&self.zap);
-    }
-    actor_started (actor, self.zap ? NULL : &error);
-    while (self.zap && !self.terminated) {
-        zmq_pollitem_t items[] = { { self.pipe, 0, ZMQ_POLLIN, 0 },
-                                   { self.zap, 0, ZMQ_POLLIN, 0 } };
+    self_t *self = s_self_new (actor, &error);
+    actor_started (actor, self ? NULL : &error);
+    while (self && !self->terminated) {
+        zmq_pollitem_t items[] = { { self->pipe, 0, ZMQ_POLLIN, 0 },
+                                   { self->zap, 0, ZMQ_POLLIN, 0 } };
         if (zmq_poll (items, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -217,11 +251,11 @@ s_body (actor_t *actor, void *args)
             break;
         }
         if (items[0].revents & ZMQ_POLLIN)
-            s_self_handle_pipe (&self);
+            s_self_handle_pipe (self);
         if (items[1].revents & ZMQ_POLLIN)
-            s_serve (self.zap);
+            s_serve (self->zap);
     }
-    ctx_close (&self.zap);
+    s_self_destroy (&self);
 }
 
 //  -------------------------------------------------------------------------

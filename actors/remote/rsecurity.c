@@ -224,7 +224,7 @@ s_check_tcp (const char *rest, const asynrole_remote_options_t *options, bool bi
              const char *quoted, asynrole_error_t *error)
 {
     bool loopback;
-    const char *port;
+    const char *port = NULL;
     if (s_check_host (rest, binding, &loopback, &port, quoted, error)
         || s_check_port (port, binding, quoted, error))
         return -1;
@@ -296,6 +296,8 @@ int
 rsec_server (void *sock, const asynrole_remote_options_t *options, rsec_zap_t **zap,
              asynrole_error_t *error)
 {
+    if (!zap)
+        return error_badarg (error, "rsec_server needs somewhere to put the registration");
     *zap = NULL;
     if (!options)
         options = &s_defaults;
@@ -339,6 +341,26 @@ rsec_client (void *sock, const asynrole_remote_options_t *options, asynrole_erro
                       "ZMQ_CURVE_SECRETKEY", error)
         ? -1
         : 0;
+}
+
+int
+rsec_endpoint (void *sock, const char *endpoint, asynrole_error_t *error)
+{
+    if (!endpoint || strncmp (endpoint, "tcp://", 6) != 0)
+        return 0;
+    const char *host = endpoint + 6;
+    const char *colon = strrchr (host, ':');
+    size_t len = colon ? (size_t) (colon - host) : strlen (host);
+    char text[INET_ADDRSTRLEN];
+    struct in_addr v4;
+    if (len < sizeof text) {
+        memcpy (text, host, len);
+        text[len] = '\0';
+        if (strcmp (text, "*") == 0 || inet_pton (AF_INET, text, &v4) == 1)
+            return 0;
+    }
+    int on = 1;
+    return s_set (sock, ZMQ_IPV6, &on, sizeof on, "ZMQ_IPV6", error);
 }
 
 int

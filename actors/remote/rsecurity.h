@@ -13,6 +13,8 @@
                            the library's ZAP handler
       rsec_client          on a connecting end's socket, before connect: the
                            server's public key and the end's own pair
+      rsec_endpoint        on either, before bind or connect: what the
+                           endpoint needs of the socket (IPv6)
 
     The ZAP handler (RFC 27) is one actor for the library, bound to
     inproc://zeromq.zap.01 in the library's own libzmq context (actors/util/
@@ -78,6 +80,13 @@ int rsec_server (void *sock, const asynrole_remote_options_t *options, rsec_zap_
 //  Set up sock as a connecting end: with keys, the server's public key and
 //  this end's pair. Without keys, nothing. 0, or -1 with error filled.
 int rsec_client (void *sock, const asynrole_remote_options_t *options, asynrole_error_t *error);
+
+//  Set up sock for endpoint (checked by rsec_check_endpoint), before its
+//  bind or connect: ZMQ_IPV6 when the host is an [IPv6] literal or a host
+//  name (libzmq refuses IPv6 otherwise, and resolves names to IPv4 only).
+//  IPv4 literals and "*" stay IPv4, so that the endpoint bound reads as
+//  given. 0, or -1 with error filled.
+int rsec_endpoint (void *sock, const char *endpoint, asynrole_error_t *error);
 
 //  Let go of a registration (NULL is fine) and null *zap; the last one
 //  ends the ZAP handler

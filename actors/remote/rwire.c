@@ -1,7 +1,7 @@
 /*  rwire.c - the remote wire protocol (docs/protocol.md): encode and decode
 
-    One table says, for each type, the frames that follow frame 0: a frame
-    of fixed fields (read and written by the same walk), a text or a
+    One table says, for each type, the frames that follow frame 0, each a
+    list of fields (read and written by the same walk), a text or a
     payload. The decoder is strict, so that the encoding is canonical: a
     message decodes only when encoding what it decoded gives its bytes
     back (fuzz_remote checks this). */
@@ -13,14 +13,16 @@
 _Static_assert(sizeof (int) == 4, "the policy's int fields travel as 32 bits");
 _Static_assert(sizeof (asynrole_backoff_t) == 4, "a backoff is stored as 32 bits");
 
-//  A fixed field: its kind on the wire, and where it goes in rwire_msg_t
+//  A field of a frame: its kind on the wire, and where it goes in rwire_msg_t
 typedef enum {
-    K_END = 0,  //  no more fields
+    K_END = 0,  //  no more fields: the frame ends here, not a byte later
     K_U32,      //  4 bytes, into a 32-bit field (signed or not)
     K_U64,      //  8 bytes, into a 64-bit field
     K_BOOL,     //  1 byte, 0 or 1, into a bool
     K_BACKOFF,  //  1 byte, 0 or 1, into an asynrole_backoff_t
-    K_ADDR      //  family byte, then what the family has, into an asynrole_addr_t
+    K_ADDR,     //  family byte, then what the family has, into an asynrole_addr_t
+    K_TEXT,     //  the whole frame: 0 .. RWIRE_TEXT_MAX bytes, no NUL, into text
+    K_PAYLOAD   //  the whole frame: 0 .. ASYNROLE_DGRAM_MAX bytes, data and size
 } kind_t;
 
 typedef struct {
@@ -28,100 +30,72 @@ typedef struct {
     uint16_t offset;  //  in rwire_msg_t
 } field_t;
 
-//  What one frame after frame 0 holds
-typedef enum {
-    FRAME_FIELDS = 0,  //  the fields, and not a byte more
-    FRAME_TEXT,        //  0 .. RWIRE_TEXT_MAX bytes, no NUL, into text
-    FRAME_PAYLOAD      //  0 .. ASYNROLE_DGRAM_MAX bytes, data and size
-} frame_kind_t;
+#define AT(member) offsetof (rwire_msg_t, member)
 
-#define FIELDS_MAX 10
+//  The frames after frame 0, each a list of fields up to K_END
+static const field_t s_text[] = { { K_TEXT, 0 }, { K_END, 0 } };
+static const field_t s_payload[] = { { K_PAYLOAD, 0 }, { K_END, 0 } };
+static const field_t s_hello[] = { { K_U32, AT (credit) },
+                                   { K_U32, AT (heartbeat) },
+                                   { K_END, 0 } };
+static const field_t s_welcome[] = { { K_U32, AT (credit) },
+                                     { K_U32, AT (heartbeat) },
+                                     { K_U32, AT (heartbeat_timeout) },
+                                     { K_END, 0 } };
+static const field_t s_error[] = { { K_U32, AT (code) }, { K_U32, AT (spoken) }, { K_END, 0 } };
+static const field_t s_datagram[] = { { K_U64, AT (seq) },           { K_ADDR, AT (peer) },
+                                      { K_U32, AT (peer.via) },      { K_ADDR, AT (local) },
+                                      { K_U32, AT (ifindex) },       { K_U32, AT (flags) },
+                                      { K_U32, AT (original_size) }, { K_END, 0 } };
+static const field_t s_credit[] = { { K_U32, AT (done) }, { K_END, 0 } };
+static const field_t s_send[] = { { K_ADDR, AT (peer) },
+                                  { K_U32, AT (peer.via) },
+                                  { K_ADDR, AT (local) },
+                                  { K_U32, AT (ifindex) },
+                                  { K_END, 0 } };
+static const field_t s_request[] = { { K_U64, AT (token) },
+                                     { K_ADDR, AT (peer) },
+                                     { K_BOOL, AT (has_policy) },
+                                     { K_U32, AT (policy.timeout) },
+                                     { K_U32, AT (policy.retries) },
+                                     { K_BACKOFF, AT (policy.backoff) },
+                                     { K_U32, AT (policy.max_timeout) },
+                                     { K_U32, AT (policy.jitter) },
+                                     { K_U32, AT (policy.deadline) },
+                                     { K_END, 0 } };
+static const field_t s_token[] = { { K_U64, AT (token) }, { K_END, 0 } };
+static const field_t s_result[] = {
+    { K_U64, AT (token) },     { K_U32, AT (code) },     { K_U32, AT (op) },
+    { K_U32, AT (sys_errno) }, { K_U32, AT (attempts) }, { K_U32, AT (attempt) },
+    { K_U64, AT (rtt_us) },    { K_ADDR, AT (peer) },    { K_END, 0 }
+};
+
 #define FRAMES_MAX 3
 
 typedef struct {
-    uint8_t kind;                //  frame_kind_t
-    field_t fields[FIELDS_MAX];  //  FRAME_FIELDS: up to the first K_END
-} frame_layout_t;
-
-typedef struct {
-    const char *name;  //  NULL: not a type
-    size_t frames;     //  frames after frame 0
-    frame_layout_t frame[FRAMES_MAX];
+    const char *name;                  //  NULL: not a type
+    size_t frames;                     //  frames after frame 0
+    const field_t *frame[FRAMES_MAX];  //  what each holds
 } layout_t;
 
-#define F(kind, member)                      \
-    {                                        \
-        kind, offsetof (rwire_msg_t, member) \
-    }
-#define TEXT             \
-    {                    \
-        FRAME_TEXT,      \
-        {                \
-            {            \
-                K_END, 0 \
-            }            \
-        }                \
-    }
-#define PAYLOAD          \
-    {                    \
-        FRAME_PAYLOAD,   \
-        {                \
-            {            \
-                K_END, 0 \
-            }            \
-        }                \
-    }
-
 static const layout_t s_layouts[] = {
-    [RWIRE_HELLO] = { "HELLO",
-                      2,
-                      { { FRAME_FIELDS, { F (K_U32, credit), F (K_U32, heartbeat) } }, TEXT } },
-    [RWIRE_WELCOME] = { "WELCOME",
-                        1,
-                        { { FRAME_FIELDS,
-                            { F (K_U32, credit), F (K_U32, heartbeat),
-                              F (K_U32, heartbeat_timeout) } } } },
-    [RWIRE_HEARTBEAT] = { "HEARTBEAT", 0, { { 0 } } },
-    [RWIRE_BYE] = { "BYE", 0, { { 0 } } },
-    [RWIRE_ERROR] = { "ERROR",
-                      2,
-                      { { FRAME_FIELDS, { F (K_U32, code), F (K_U32, spoken) } }, TEXT } },
-    [RWIRE_DATAGRAM] = { "DATAGRAM",
-                         2,
-                         { { FRAME_FIELDS,
-                             { F (K_U64, seq), F (K_ADDR, peer), F (K_U32, peer.via),
-                               F (K_ADDR, local), F (K_U32, ifindex), F (K_U32, flags),
-                               F (K_U32, original_size) } },
-                           PAYLOAD } },
-    [RWIRE_CREDIT] = { "CREDIT", 1, { { FRAME_FIELDS, { F (K_U32, done) } } } },
-    [RWIRE_SEND] = { "SEND",
-                     2,
-                     { { FRAME_FIELDS,
-                         { F (K_ADDR, peer), F (K_U32, peer.via), F (K_ADDR, local),
-                           F (K_U32, ifindex) } },
-                       PAYLOAD } },
-    [RWIRE_REQUEST] = { "REQUEST",
-                        2,
-                        { { FRAME_FIELDS,
-                            { F (K_U64, token), F (K_ADDR, peer), F (K_BOOL, has_policy),
-                              F (K_U32, policy.timeout), F (K_U32, policy.retries),
-                              F (K_BACKOFF, policy.backoff), F (K_U32, policy.max_timeout),
-                              F (K_U32, policy.jitter), F (K_U32, policy.deadline) } },
-                          PAYLOAD } },
-    [RWIRE_CANCEL] = { "CANCEL", 1, { { FRAME_FIELDS, { F (K_U64, token) } } } },
-    [RWIRE_RESULT] = { "RESULT",
-                       3,
-                       { { FRAME_FIELDS,
-                           { F (K_U64, token), F (K_U32, code), F (K_U32, op), F (K_U32, sys_errno),
-                             F (K_U32, attempts), F (K_U32, attempt), F (K_U64, rtt_us),
-                             F (K_ADDR, peer) } },
-                         PAYLOAD,
-                         TEXT } },
+    [RWIRE_HELLO] = { "HELLO", 2, { s_hello, s_text } },
+    [RWIRE_WELCOME] = { "WELCOME", 1, { s_welcome } },
+    [RWIRE_HEARTBEAT] = { "HEARTBEAT", 0, { NULL } },
+    [RWIRE_BYE] = { "BYE", 0, { NULL } },
+    [RWIRE_ERROR] = { "ERROR", 2, { s_error, s_text } },
+    [RWIRE_DATAGRAM] = { "DATAGRAM", 2, { s_datagram, s_payload } },
+    [RWIRE_CREDIT] = { "CREDIT", 1, { s_credit } },
+    [RWIRE_SEND] = { "SEND", 2, { s_send, s_payload } },
+    [RWIRE_REQUEST] = { "REQUEST", 2, { s_request, s_payload } },
+    [RWIRE_CANCEL] = { "CANCEL", 1, { s_token } },
+    [RWIRE_RESULT] = { "RESULT", 3, { s_result, s_payload, s_text } },
 };
 
 #define TYPES (sizeof s_layouts / sizeof s_layouts[0])
 
-//  The longest frame of fields: REQUEST's 8 + 23 + 1 + 4 + 4 + 1 + 4 * 3
+//  Room for the longest frame of fields: DATAGRAM's 8 + 23 + 4 + 23 + 4 * 3
+//  = 70 bytes (with IPv6 addresses)
 #define FIELDS_BYTES_MAX 128
 
 static const layout_t *
@@ -229,39 +203,40 @@ s_take_field (cursor_t *cursor, const field_t *field, rwire_msg_t *m)
                 return false;
             *(asynrole_backoff_t *) dest = (asynrole_backoff_t) value;
             return true;
-        default: return s_take_addr (cursor, (asynrole_addr_t *) dest);
+        case K_ADDR: return s_take_addr (cursor, (asynrole_addr_t *) dest);
+        default: return false;  //  a whole frame's kind: not among fields
     }
 }
 
+//  A text frame: copied, NUL-terminated
 static bool
-s_decode_fields (zframe_t *frame, const frame_layout_t *layout, rwire_msg_t *m)
-{
-    cursor_t cursor = { zframe_data (frame), zframe_size (frame) };
-    for (size_t i = 0; i < FIELDS_MAX && layout->fields[i].kind != K_END; i++)
-        if (!s_take_field (&cursor, &layout->fields[i], m))
-            return false;
-    return cursor.left == 0;
-}
-
-static bool
-s_decode_frame (zframe_t *frame, const frame_layout_t *layout, rwire_msg_t *m)
+s_take_text (zframe_t *frame, rwire_msg_t *m)
 {
     size_t size = zframe_size (frame);
-    if (layout->kind == FRAME_FIELDS)
-        return s_decode_fields (frame, layout, m);
-    if (layout->kind == FRAME_TEXT) {
-        if (size > RWIRE_TEXT_MAX || (size && memchr (zframe_data (frame), 0, size)))
-            return false;
-        if (size)
-            memcpy (m->text, zframe_data (frame), size);
-        m->text[size] = 0;
-        return true;
-    }
-    if (size > ASYNROLE_DGRAM_MAX)
+    if (size > RWIRE_TEXT_MAX || (size && memchr (zframe_data (frame), 0, size)))
         return false;
-    m->data = zframe_data (frame);
-    m->size = size;
+    if (size)
+        memcpy (m->text, zframe_data (frame), size);
+    m->text[size] = 0;
     return true;
+}
+
+//  One frame after frame 0: exactly what its fields take
+static bool
+s_decode_frame (zframe_t *frame, const field_t *fields, rwire_msg_t *m)
+{
+    if (fields->kind == K_TEXT)
+        return s_take_text (frame, m);
+    if (fields->kind == K_PAYLOAD) {
+        m->data = zframe_data (frame);
+        m->size = zframe_size (frame);
+        return m->size <= ASYNROLE_DGRAM_MAX;
+    }
+    cursor_t cursor = { zframe_data (frame), zframe_size (frame) };
+    for (const field_t *field = fields; field->kind != K_END; field++)
+        if (!s_take_field (&cursor, field, m))
+            return false;
+    return cursor.left == 0;
 }
 
 //  Without a policy, its fields are zero: the encoding stays canonical
@@ -302,7 +277,7 @@ rwire_decode (zmsg_t *msg, rwire_msg_t *m)
     if (status == RWIRE_OK && zmsg_size (msg) != 1 + layout->frames)
         status = RWIRE_MALFORMED;
     for (size_t i = 0; status == RWIRE_OK && i < layout->frames; i++)
-        if (!s_decode_frame (zmsg_next (msg), &layout->frame[i], m))
+        if (!s_decode_frame (zmsg_next (msg), layout->frame[i], m))
             status = RWIRE_MALFORMED;
     if (status == RWIRE_OK && !s_policy_ok (m))
         status = RWIRE_MALFORMED;
@@ -376,23 +351,24 @@ s_put_field (buffer_t *buffer, const field_t *field, const rwire_msg_t *m)
             s_put_uint (buffer, 1, (uint64_t) backoff);
             return backoff == ASYNROLE_BACKOFF_FIXED || backoff == ASYNROLE_BACKOFF_EXPONENTIAL;
         }
-        default: return s_put_addr (buffer, (const asynrole_addr_t *) src);
+        case K_ADDR: return s_put_addr (buffer, (const asynrole_addr_t *) src);
+        default: return false;
     }
 }
 
 static int
-s_encode_frame (zmsg_t *msg, const frame_layout_t *layout, const rwire_msg_t *m)
+s_encode_frame (zmsg_t *msg, const field_t *fields, const rwire_msg_t *m)
 {
-    if (layout->kind == FRAME_TEXT)
+    if (fields->kind == K_TEXT)
         return zmsg_addmem (msg, m->text, strnlen (m->text, RWIRE_TEXT_MAX));
-    if (layout->kind == FRAME_PAYLOAD) {
+    if (fields->kind == K_PAYLOAD) {
         if (m->size > ASYNROLE_DGRAM_MAX || (m->size && !m->data))
             return -1;
         return zmsg_addmem (msg, m->data, m->size);
     }
     buffer_t buffer = { .size = 0 };
-    for (size_t i = 0; i < FIELDS_MAX && layout->fields[i].kind != K_END; i++)
-        if (!s_put_field (&buffer, &layout->fields[i], m))
+    for (const field_t *field = fields; field->kind != K_END; field++)
+        if (!s_put_field (&buffer, field, m))
             return -1;
     return zmsg_addmem (msg, buffer.bytes, buffer.size);
 }
@@ -414,7 +390,7 @@ rwire_encode (const rwire_msg_t *m)
     uint8_t head[4] = { 'A', 'R', ASYNROLE_PROTOCOL_VERSION, (uint8_t) m->type };
     int rc = msg ? zmsg_addmem (msg, head, sizeof head) : -1;
     for (size_t i = 0; rc == 0 && i < layout->frames; i++)
-        rc = s_encode_frame (msg, &layout->frame[i], m);
+        rc = s_encode_frame (msg, layout->frame[i], m);
     if (rc != 0)
         zmsg_destroy (&msg);
     return msg;

@@ -275,8 +275,9 @@ s_timers (self_t *self)
              || (!self->joined && !self->hello_due
                  && self->now - self->hello_at >= self->args->heartbeat_timeout))
         s_hub_lost (self, "no WELCOME", false);  //  a new socket, HELLO again
-    else if (self->joined && self->now - self->sent >= self->heartbeat)
-        s_send (self, rwire_simple (RWIRE_HEARTBEAT));
+    else if (self->joined && self->now - self->sent >= self->heartbeat
+             && s_send (self, rwire_simple (RWIRE_HEARTBEAT)))
+        self->sent = self->now;  //  not connected now: tried, the next one is due later
 }
 
 //  ms until the next timer is due
@@ -440,7 +441,9 @@ worker_actor (actor_t *actor, void *args)
     }
     worker_args->state = self;
     actor_started (actor, NULL);
-    s_loop (self);
+    //  No callback before _new has returned (one may call this object)
+    if (actor_wait_go (actor, worker_args->timeout))
+        s_loop (self);
     bool detach = atomic_load (&worker_args->destroying);
     s_self_destroy (&self);
     //  Destroyed from its callback: nobody will join us; we free it all

@@ -32,6 +32,7 @@ typedef struct {
     int heartbeat;              //  ms, until WELCOME says otherwise
     int heartbeat_timeout;      //  likewise
     bool verbose;               //  log what happens
+    int timeout;                //  ms to wait for the go of _new
     char name[64];              //  in HELLO and in log lines
     atomic_bool destroying;     //  destroyed from the callback: end
                                 //  once it returns, then free

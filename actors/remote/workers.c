@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "ctx.h"
 #include "error_fill.h"
+#include "frames.h"
 #include "log.h"
 #include "rcall.h"
 #include "rmsg.h"
@@ -20,6 +21,9 @@
 
 //  ms the BYEs to the workers may take to leave once we close
 #define WORKERS_BYE_LINGER 100
+
+//  ms _destroy waits for libzmq to close the listener
+#define WORKERS_UNBIND_WAIT 1000
 
 //  Slots of the rate limit on complaints to peers we do not know
 #define WORKERS_STRANGERS 256
@@ -306,8 +310,8 @@ s_handle_message (self_t *self, zmsg_t *msg)
     else {
         //  Not one of ours (it was lost, or we restarted): it says HELLO again
         self->stats.unknown_peer++;
-        if (m.type != RWIRE_ERROR) {
-            zmsg_t *answer = rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO first");
+        if (m.type != RWIRE_ERROR && m.type != RWIRE_BYE) {
+            zmsg_t *answer = rwire_error (ASYNROLE_EDISCONNECTED, "say HELLO");
             s_send_to (self, zframe_data (id), zframe_size (id), &answer);
         }
     }
@@ -541,6 +545,35 @@ s_bind (self_t *self, asynrole_error_t *error)
     return 0;
 }
 
+//  Unbind, and wait (a moment at most) until libzmq's I/O thread has
+//  closed the listener: the endpoint is free when _destroy returns, for a
+//  workers actor that restarts on the same port
+static void
+s_unbind (self_t *self)
+{
+    const char *bound = self->args->bound;
+    //  inproc:// has no listener: its unbind takes the name at once
+    if (strncmp (bound, "inproc://", 9) == 0) {
+        zmq_unbind (self->router, bound);
+        return;
+    }
+    char monitor[64];
+    snprintf (monitor, sizeof monitor, "inproc://asynrole-workers-unbind-%p", (void *) self);
+    if (!*bound || zmq_socket_monitor (self->router, monitor, ZMQ_EVENT_CLOSED))
+        return;
+    void *events = ctx_socket (ZMQ_PAIR, NULL);
+    if (events && zmq_connect (events, monitor) == 0
+        && zmq_unbind (self->router, self->args->bound) == 0) {
+        int64_t deadline = clock_ms () + WORKERS_UNBIND_WAIT;
+        zmsg_t *event = NULL;
+        while (!event && frames_wait (events, clock_left (deadline)) > 0)
+            event = zmsg_recv (events);
+        zmsg_destroy (&event);
+    }
+    zmq_socket_monitor (self->router, NULL, 0);
+    ctx_close (&events);
+}
+
 static void
 s_self_destroy (self_t **self_p)
 {
@@ -562,6 +595,8 @@ s_self_destroy (self_t **self_p)
     if (self->table.count && self->router)
         zmq_setsockopt (self->router, ZMQ_LINGER, &linger, sizeof linger);
     workers_table_destroy (&self->table);
+    if (self->router)
+        s_unbind (self);
     ctx_close (&self->router);
     rsec_zap_release (&self->zap);
     free (self);
@@ -595,6 +630,8 @@ workers_actor (actor_t *actor, void *args)
         return;
     }
     actor_started (actor, NULL);
-    s_loop (self);
+    //  No callback before _new has returned (one may call this object)
+    if (actor_wait_go (actor, ((workers_args_t *) args)->timeout))
+        s_loop (self);
     s_self_destroy (&self);
 }

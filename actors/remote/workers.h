@@ -33,6 +33,7 @@ typedef struct {
     asynrole_remote_event_fn *on_event;        //  events go here
     void *event_ctx;                           //  its ctx
     bool verbose;                              //  log what happens
+    int timeout;                               //  ms to wait for the go of _new
     char name[64];                             //  in log lines
     char bound[WORKERS_ENDPOINT_MAX];          //  written by the actor before its start
                                                //  status: the endpoint bound

@@ -17,6 +17,11 @@
 //  keeps the loop from its pipe and from the other sockets
 #define LIMIT_RX_ROUNDS 4
 
+//  The least a datagram costs a receive buffer (the kernel's skb truesize,
+//  about 768 bytes for a small one): how many a buffer can hold at most,
+//  when a socket that goes down is read to its end
+#define LIMIT_RX_TRUESIZE_MIN 256
+
 //  Ready sockets taken from epoll per wake-up
 #define LIMIT_READY_SOCKETS 64
 
@@ -75,6 +80,11 @@
 //  Descriptors free before libzmq starts a context (its reaper's and I/O
 //  thread's pollers and mailboxes, and a margin): libzmq aborts when it cannot make them
 #define LIMIT_CTX_START_FDS 8
+
+//  Threads that can be made before libzmq starts a context: its reaper and
+//  its I/O thread, and a margin of two (a thread just joined may count against
+//  RLIMIT_NPROC for an instant more); libzmq aborts when it cannot make them
+#define LIMIT_CTX_START_THREADS 4
 
 //  Characters of a caller's input quoted in an error's detail, and room
 //  for the quote (the characters, the quotes, "..." and the length)

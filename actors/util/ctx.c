@@ -22,8 +22,8 @@ static void *s_ctx;              //  the context; NULL while nobody holds it
 static size_t s_holders;         //  references (under s_mutex)
 static atomic_size_t s_sockets;  //  sockets open in it
 
-//  Whether count descriptors and two threads (libzmq's reaper and I/O
-//  thread) can be had right now
+//  Whether LIMIT_CTX_START_FDS descriptors and LIMIT_CTX_START_THREADS
+//  threads can be had right now
 static int
 s_room_to_start (asynrole_error_t *error)
 {
@@ -38,15 +38,16 @@ s_room_to_start (asynrole_error_t *error)
         return error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_PIPE, err,
                           "%s: no room to start libzmq (it needs %d descriptors)", strerror (err),
                           LIMIT_CTX_START_FDS);
-    pthread_t threads[2];
+    pthread_t threads[LIMIT_CTX_START_THREADS];
     int started = 0, rc = 0;
-    while (started < 2 && (rc = pthread_create (&threads[started], NULL, s_idle, NULL)) == 0)
+    while (started < LIMIT_CTX_START_THREADS
+           && (rc = pthread_create (&threads[started], NULL, s_idle, NULL)) == 0)
         started++;
     for (int i = 0; i < started; i++)
         pthread_join (threads[i], NULL);
-    if (started < 2)
+    if (started < LIMIT_CTX_START_THREADS)
         return error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_THREAD, rc,
-                          "%s: no room to start libzmq's thread", strerror (rc));
+                          "%s: no room to start libzmq's threads", strerror (rc));
     return 0;
 }
 

@@ -8,6 +8,7 @@
 */
 #include "asynrole.h"
 #include "fuzz_util.h"
+#include "rwire.h"
 #include "snmp_msg.h"
 #include "wire.h"
 #include <errno.h>
@@ -362,6 +363,98 @@ s_snmp_seeds (void)
     s_snmp_write ("get-v1-empty", &s_msg);
 }
 
+//  -------------------------------------------------------------------------
+//  Remote wire messages: one of each type, a few together, a few malformed
+
+//  A message in the frame format, appended to buf (destroyed)
+static void
+s_wire_message (buf_t *buf, zmsg_t *msg)
+{
+    if (!msg)
+        fuzz_fail ("rwire_encode refused a seed");
+    size_t count = zmsg_size (msg), i = 0;
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg), i++)
+        s_frame (buf, zframe_data (frame), zframe_size (frame), i + 1 < count);
+    zmsg_destroy (&msg);
+}
+
+//  A message of type with every field it has set
+static rwire_msg_t
+s_wire_full (rwire_type_t type, bool ipv6)
+{
+    static const uint8_t payload[] = { 0x30, 0x0b, 0x02, 0x01, 0x01, 0x04, 0x06,
+                                       'p',  'u',  'b',  'l',  'i',  'c' };
+    rwire_msg_t m;
+    memset (&m, 0, sizeof m);
+    m.type = type;
+    m.credit = 64, m.heartbeat = 1000, m.heartbeat_timeout = 3000;            //  HELLO, WELCOME
+    m.code = ASYNROLE_EPROTOCOL, m.spoken = ASYNROLE_PROTOCOL_VERSION;        //  ERROR
+    m.seq = 7, m.ifindex = 1, m.flags = 0, m.original_size = sizeof payload;  //  DATAGRAM
+    m.done = 1, m.token = 99;
+    if (type == RWIRE_REQUEST) {
+        m.has_policy = true;
+        m.policy = (asynrole_policy_t){ .timeout = 1000,
+                                        .retries = 2,
+                                        .backoff = 1,
+                                        .max_timeout = 4000,
+                                        .jitter = 10,
+                                        .deadline = 9000 };
+    }
+    if (type == RWIRE_RESULT)
+        m.code = 0, m.attempts = 2, m.attempt = 1, m.rtt_us = 1500;
+    if (type == RWIRE_DATAGRAM || type == RWIRE_SEND || type == RWIRE_REQUEST
+        || type == RWIRE_RESULT) {
+        m.peer = s_addr (ipv6 ? "[fe80::1%7]:1024" : "192.0.2.1:1024");
+        m.peer.via = type == RWIRE_DATAGRAM || type == RWIRE_SEND ? 1 : 0;
+        if (type == RWIRE_DATAGRAM || type == RWIRE_SEND)
+            m.local = s_addr (ipv6 ? "[::1]:162" : "127.0.0.1:162");
+        m.data = payload, m.size = sizeof payload;
+    }
+    snprintf (m.text, sizeof m.text, "%s", type == RWIRE_HELLO ? "worker-1" : "say HELLO");
+    return m;
+}
+
+//  Bytes as frames: each string one frame of a message
+static void
+s_wire_raw (const char *name, const char *const *frames, const size_t *sizes, size_t count)
+{
+    buf_t buf = { .size = 0 };
+    for (size_t i = 0; i < count; i++)
+        s_frame (&buf, frames[i], sizes[i], i + 1 < count);
+    s_write ("remote", name, buf.data, buf.size);
+}
+
+static void
+s_remote_seeds (void)
+{
+    buf_t mixed = { .size = 0 };
+    for (int type = RWIRE_HELLO; type <= RWIRE_RESULT; type++) {
+        buf_t buf = { .size = 0 };
+        rwire_msg_t m = s_wire_full ((rwire_type_t) type, type % 2 == 0);
+        s_wire_message (&buf, rwire_encode (&m));
+        char name[32];
+        snprintf (name, sizeof name, "%02d-%s", type, rwire_name (type));
+        s_write ("remote", name, buf.data, buf.size);
+        s_wire_message (&mixed, rwire_encode (&m));
+    }
+    s_write ("remote", "mixed", mixed.data, mixed.size);
+    //  Malformed: another version, a bad family, a byte too many, an
+    //  unknown type, a short frame 0, a text too long
+    static const char text[RWIRE_TEXT_MAX + 1] = "";
+    const char *bad_version[] = { "AR\x02\x01", "junk" };
+    const char *bad_family[] = { "AR\x01\x08", "\x05\0\0\0\0\0\0\0\0\0", "" };
+    const char *trailing[] = { "AR\x01\x07", "\0\0\0\x01\0" };
+    const char *unknown[] = { "AR\x01\x0c" };
+    const char *short_head[] = { "AR\x01" };
+    const char *long_text[] = { "AR\x01\x05", "\0\0\0\x0e\0\0\0\x01", text };
+    s_wire_raw ("bad-version", bad_version, (size_t[]){ 4, 4 }, 2);
+    s_wire_raw ("bad-family", bad_family, (size_t[]){ 4, 10, 0 }, 3);
+    s_wire_raw ("trailing", trailing, (size_t[]){ 4, 5 }, 2);
+    s_wire_raw ("unknown-type", unknown, (size_t[]){ 4 }, 1);
+    s_wire_raw ("short-head", short_head, (size_t[]){ 3 }, 1);
+    s_wire_raw ("long-text", long_text, (size_t[]){ 4, 8, sizeof text }, 3);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -375,5 +468,6 @@ main (int argc, char *argv[])
     s_event_seeds ();
     s_deliver_seeds ();
     s_snmp_seeds ();
+    s_remote_seeds ();
     return 0;
 }
