@@ -130,6 +130,9 @@ RAW2="$(med loaded raw-2 done_per_s)"
         "CPU us/datagram: I/O actor / Agent thread / workers actor / libzmq / local reader / children" \
         "CPU us/datagram, all" "over raw-1" "load (1 min)"
     echo
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+        "$(nproc) CPUs online."
+    echo
     echo "Made by bench/section_workers.sh on $(nproc) CPUs: medians of $REPS interleaved runs" \
         "(every configuration in turn, a fresh one each time) of ${DURATION} s after a" \
         "${WARMUP} s warm-up, nothing pinned. \`asynrole-workers-bench\` sends $RATE 94-byte" \
