@@ -17,7 +17,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
-ORDER=(echo engine storm sockets memory instructions)
+ORDER=(echo engine storm workers sockets memory instructions)
 
 usage () {
     echo "usage: bench/run.sh BUILD OUT [--short] [--docs] [SECTION...]" >&2
