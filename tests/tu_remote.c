@@ -338,3 +338,62 @@ tu_raw_expect (void *sock, rwire_type_t type, rwire_msg_t *m, zmsg_t **msg_p)
 }
 
 //  -------------------------------------------------------------------------
+
+//  -------------------------------------------------------------------------
+//  Remote Managers: statistics, and a raw DEALER (zsock) for the server
+
+asynrole_remote_stats_t
+tu_server_stats (asynrole_server_t *server)
+{
+    asynrole_remote_stats_t stats;
+    asynrole_error_t error;
+    if (asynrole_server_stats (server, &stats, &error))
+        fail_msg ("asynrole_server_stats: %s", error.detail);
+    return stats;
+}
+
+asynrole_remote_stats_t
+tu_client_stats (asynrole_client_t *client)
+{
+    asynrole_remote_stats_t stats;
+    asynrole_error_t error;
+    if (asynrole_client_stats (client, &stats, &error))
+        fail_msg ("asynrole_client_stats: %s", error.detail);
+    return stats;
+}
+
+zsock_t *
+tu_zraw_new (const char *endpoint)
+{
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    assert_non_null (sock);
+    zsock_set_linger (sock, 0);
+    assert_int_equal (zsock_connect (sock, "%s", endpoint), 0);
+    return sock;
+}
+
+void
+tu_zraw_send (zsock_t *sock, const rwire_msg_t *m)
+{
+    zmsg_t *msg = rwire_encode (m);
+    assert_non_null (msg);
+    assert_int_equal (zmsg_send (&msg, sock), 0);
+}
+
+bool
+tu_zraw_recv_within (zsock_t *sock, rwire_msg_t *m, zmsg_t **msg_p, int timeout_ms)
+{
+    *msg_p = NULL;
+    if (!tu_readable (zsock_resolve (sock), timeout_ms))
+        return false;
+    *msg_p = zmsg_recv (sock);
+    assert_non_null (*msg_p);
+    assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
+    return true;
+}
+
+void
+tu_zraw_recv (zsock_t *sock, rwire_msg_t *m, zmsg_t **msg_p)
+{
+    assert_true (tu_zraw_recv_within (sock, m, msg_p, TU_TIMEOUT_MS));
+}

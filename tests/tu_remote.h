@@ -159,4 +159,27 @@ void tu_raw_hello (void *sock, uint32_t credit);
 //  message is kept in *msg_p (m points into it); fails after TU_TIMEOUT_MS
 void tu_raw_expect (void *sock, rwire_type_t type, rwire_msg_t *m, zmsg_t **msg_p);
 
+//  -------------------------------------------------------------------------
+//  Remote Managers: statistics, and a raw DEALER (zsock) for the server
+
+//  A request server's statistics; fails the test if it cannot tell them
+asynrole_remote_stats_t tu_server_stats (asynrole_server_t *server);
+
+//  A client's statistics; fails the test if it cannot tell them
+asynrole_remote_stats_t tu_client_stats (asynrole_client_t *client);
+
+//  A DEALER (zsock, linger 0) connected to endpoint
+zsock_t *tu_zraw_new (const char *endpoint);
+
+//  Encodes m and sends it, asserting both worked
+void tu_zraw_send (zsock_t *sock, const rwire_msg_t *m);
+
+//  The next message within timeout_ms, decoded (its zmsg in *msg_p, NULL
+//  when none came); false when none came
+bool tu_zraw_recv_within (zsock_t *sock, rwire_msg_t *m, zmsg_t **msg_p, int timeout_ms);
+
+//  The next message, decoded (its zmsg in *msg_p); fails the test when none
+//  comes within TU_TIMEOUT_MS
+void tu_zraw_recv (zsock_t *sock, rwire_msg_t *m, zmsg_t **msg_p);
+
 #endif
