@@ -451,25 +451,6 @@ test_silent_worker (void **state)
 //  workers actor keeps serving
 
 static void
-s_expect_error (void *raw, asynrole_code_t code)
-{
-    zmsg_t *msg = NULL;
-    rwire_msg_t m;
-    tu_raw_expect (raw, RWIRE_ERROR, &m, &msg);
-    assert_int_equal (m.code, code);
-    assert_int_equal (m.spoken, ASYNROLE_PROTOCOL_VERSION);
-    zmsg_destroy (&msg);
-}
-
-static void
-s_raw_frame (void *raw, const void *data, size_t size)
-{
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addmem (msg, data, size);
-    tu_raw_send (raw, msg);
-}
-
-static void
 test_refused (void **state)
 {
     (void) state;
@@ -482,15 +463,15 @@ test_refused (void **state)
     //  A stranger's heartbeat: say HELLO first
     void *raw1 = tu_raw_new (endpoint);
     tu_raw_send (raw1, rwire_simple (RWIRE_HEARTBEAT));
-    s_expect_error (raw1, ASYNROLE_EDISCONNECTED);
+    tu_raw_expect_error (raw1, ASYNROLE_EDISCONNECTED);
     //  Another version
     const uint8_t v2[] = { 'A', 'R', 2, RWIRE_HEARTBEAT };
-    s_raw_frame (raw1, v2, sizeof v2);
-    s_expect_error (raw1, ASYNROLE_EPROTOCOL);
+    tu_raw_frame (raw1, v2, sizeof v2);
+    tu_raw_expect_error (raw1, ASYNROLE_EPROTOCOL);
     //  Not ours at all
     void *raw2 = tu_raw_new (endpoint);
-    s_raw_frame (raw2, "garbage", 7);
-    s_expect_error (raw2, ASYNROLE_EPROTOCOL);
+    tu_raw_frame (raw2, "garbage", 7);
+    tu_raw_expect_error (raw2, ASYNROLE_EPROTOCOL);
     //  A worker we know that gives back more credit than it holds
     void *raw3 = tu_raw_new (endpoint);
     tu_raw_hello (raw3, 4);
@@ -500,13 +481,13 @@ test_refused (void **state)
     zmsg_destroy (&msg);
     rwire_msg_t credit = { .type = RWIRE_CREDIT, .done = 3 };
     tu_raw_send (raw3, rwire_encode (&credit));
-    s_expect_error (raw3, ASYNROLE_EPROTOCOL);
+    tu_raw_expect_error (raw3, ASYNROLE_EPROTOCOL);
     //  A stranger's ERROR and BYE are never answered (counted); the answer
     //  to its next heartbeat says they were read
     tu_raw_send (raw2, rwire_error (ASYNROLE_EINTERNAL, "test"));
     tu_raw_send (raw2, rwire_simple (RWIRE_BYE));
     tu_raw_send (raw2, rwire_simple (RWIRE_HEARTBEAT));
-    s_expect_error (raw2, ASYNROLE_EDISCONNECTED);
+    tu_raw_expect_error (raw2, ASYNROLE_EDISCONNECTED);
     //  Still serving: a worker joins and a round trip goes through
     tu_wk_t wk;
     tu_wk_init (&wk);

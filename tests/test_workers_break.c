@@ -24,25 +24,6 @@ static const asynrole_options_t s_pipe = { .pipe_mode = true };
 //  -------------------------------------------------------------------------
 //  More raw helpers
 
-static void
-s_expect_error (void *raw, asynrole_code_t code)
-{
-    zmsg_t *msg = NULL;
-    rwire_msg_t m;
-    tu_raw_expect (raw, RWIRE_ERROR, &m, &msg);
-    assert_int_equal (m.code, code);
-    assert_int_equal (m.spoken, ASYNROLE_PROTOCOL_VERSION);
-    zmsg_destroy (&msg);
-}
-
-static void
-s_raw_frame (void *raw, const void *data, size_t size)
-{
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addmem (msg, data, size);
-    tu_raw_send (raw, msg);
-}
-
 //  A raw DEALER that said HELLO with credit and got its WELCOME
 static void *
 s_raw_join (const char *endpoint, uint32_t credit)
@@ -560,7 +541,7 @@ test_break_credit_abuse (void **state)
         tu_hub_new (agent, "inproc://breakw-credit", ASYNROLE_OVERFLOW_DROP, &events);
     void *stranger = tu_raw_new ("inproc://breakw-credit");
     s_raw_credit (stranger, 1);
-    s_expect_error (stranger, ASYNROLE_EDISCONNECTED);
+    tu_raw_expect_error (stranger, ASYNROLE_EDISCONNECTED);
     void *raw = s_raw_join ("inproc://breakw-credit", 2);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
@@ -573,7 +554,7 @@ test_break_credit_abuse (void **state)
         tu_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
     TU_WAIT_HUB (&events, dropped, 3);
     s_raw_credit (raw, 3);  //  holds 2
-    s_expect_error (raw, ASYNROLE_EPROTOCOL);
+    tu_raw_expect_error (raw, ASYNROLE_EPROTOCOL);
     s_raw_credit (raw, 0);
     asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.in_worker, 2);
@@ -624,7 +605,7 @@ test_break_hello_abuse (void **state)
     //  credit 0
     void *zero = tu_raw_new ("inproc://breakw-hello");
     tu_raw_hello (zero, 0);
-    s_expect_error (zero, ASYNROLE_EPROTOCOL);
+    tu_raw_expect_error (zero, ASYNROLE_EPROTOCOL);
     //  another version
     void *v2 = tu_raw_new ("inproc://breakw-hello");
     const uint8_t frame0[] = { 'A', 'R', 2, RWIRE_HELLO };
@@ -633,7 +614,7 @@ test_break_hello_abuse (void **state)
     zmsg_addmem (bad, "\0\0\0\1\0\0\0\1", 8);
     zmsg_addmem (bad, "v2", 2);
     tu_raw_send (v2, bad);
-    s_expect_error (v2, ASYNROLE_EPROTOCOL);
+    tu_raw_expect_error (v2, ASYNROLE_EPROTOCOL);
     //  2^32-1: max_credit
     void *raw = tu_raw_new ("inproc://breakw-hello");
     tu_raw_hello (raw, UINT32_MAX);
@@ -713,7 +694,7 @@ test_break_send_abuse (void **state)
     zmsg_addmem (big, bytes, ASYNROLE_DGRAM_MAX + 1);
     free (bytes);
     tu_raw_send (raw, big);
-    s_expect_error (raw, ASYNROLE_EPROTOCOL);
+    tu_raw_expect_error (raw, ASYNROLE_EPROTOCOL);
     //  A good one, from the right socket
     tu_raw_send (raw, s_send_msg (&client, 1, "good", 4));
     char buf[16];
@@ -730,14 +711,14 @@ test_break_send_abuse (void **state)
     //  After BYE: a stranger, nothing sent
     tu_raw_send (raw, rwire_simple (RWIRE_BYE));
     tu_raw_send (raw, s_send_msg (&client, 1, "ghost", 5));
-    s_expect_error (raw, ASYNROLE_EDISCONNECTED);
+    tu_raw_expect_error (raw, ASYNROLE_EDISCONNECTED);
     stats = tu_hub_stats (hub);
     assert_int_equal (stats.left, 1);
     assert_int_equal (stats.unknown_peer, 1);
     assert_int_equal (stats.replies, 1);
     //  Nothing else reached the client
     tu_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
-    s_expect_error (raw, ASYNROLE_EDISCONNECTED);
+    tu_raw_expect_error (raw, ASYNROLE_EDISCONNECTED);
     struct pollfd item = { fd, POLLIN, 0 };
     assert_int_equal (poll (&item, 1, 0), 0);
     close (fd);
@@ -762,24 +743,24 @@ test_break_garbage (void **state)
     asynrole_workers_t *hub =
         tu_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
     void *raw = tu_raw_new (asynrole_workers_endpoint (hub));
-    s_raw_frame (raw, "", 0);
+    tu_raw_frame (raw, "", 0);
     zmsg_t *many = zmsg_new ();
     zmsg_addmem (many, "AR\1\3", 4);
     for (int i = 0; i < 999; i++)
         zmsg_addmem (many, "x", 1);
     tu_raw_send (raw, many);
-    s_raw_frame (raw, "AR\1", 3);
-    s_raw_frame (raw, "AR\1\3\0", 5);
+    tu_raw_frame (raw, "AR\1", 3);
+    tu_raw_frame (raw, "AR\1\3\0", 5);
     uint8_t *huge = calloc (1, 1 << 20);
     memcpy (huge, "AR\1\3", 4);
-    s_raw_frame (raw, huge, 1 << 20);
+    tu_raw_frame (raw, huge, 1 << 20);
     free (huge);
     rwire_msg_t dg = { .type = RWIRE_DATAGRAM, .seq = 1, .data = (const uint8_t *) "x", .size = 1 };
     tu_raw_send (raw, rwire_encode (&dg));
     const uint8_t v9_error[] = { 'A', 'R', 9, RWIRE_ERROR };
     for (int i = 0; i < 1000; i++) {
         tu_raw_send (raw, rwire_error (ASYNROLE_EPROTOCOL, "storm"));
-        s_raw_frame (raw, v9_error, sizeof v9_error);
+        tu_raw_frame (raw, v9_error, sizeof v9_error);
     }
     //  One answer for the first refusal (at most once a second), none for
     //  the ERRORs; then the barrier's

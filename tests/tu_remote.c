@@ -339,6 +339,25 @@ tu_raw_expect (void *sock, rwire_type_t type, rwire_msg_t *m, zmsg_t **msg_p)
 
 //  -------------------------------------------------------------------------
 
+void
+tu_raw_expect_error (void *raw, asynrole_code_t code)
+{
+    zmsg_t *msg = NULL;
+    rwire_msg_t m;
+    tu_raw_expect (raw, RWIRE_ERROR, &m, &msg);
+    assert_int_equal (m.code, code);
+    assert_int_equal (m.spoken, ASYNROLE_PROTOCOL_VERSION);
+    zmsg_destroy (&msg);
+}
+
+void
+tu_raw_frame (void *raw, const void *data, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, data, size);
+    tu_raw_send (raw, msg);
+}
+
 //  -------------------------------------------------------------------------
 //  Remote Managers: statistics, and a raw DEALER (zsock) for the server
 

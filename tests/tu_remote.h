@@ -159,6 +159,13 @@ void tu_raw_hello (void *sock, uint32_t credit);
 //  message is kept in *msg_p (m points into it); fails after TU_TIMEOUT_MS
 void tu_raw_expect (void *sock, rwire_type_t type, rwire_msg_t *m, zmsg_t **msg_p);
 
+//  The next ERROR (others are skipped): asserts its code and that it names
+//  the protocol version we speak
+void tu_raw_expect_error (void *raw, asynrole_code_t code);
+
+//  Sends one frame of size bytes as it is (not encoded)
+void tu_raw_frame (void *raw, const void *data, size_t size);
+
 //  -------------------------------------------------------------------------
 //  Remote Managers: statistics, and a raw DEALER (zsock) for the server
 
