@@ -3,6 +3,7 @@
     loopback and inproc://, in one process. White-box (linked with the
     library's objects): raw peers speak the protocol with rwire_encode. */
 #include "testutil.h"
+#include "tu_remote.h"
 #include "rwire.h"
 #include <errno.h>
 #include <string.h>
@@ -244,26 +245,6 @@ s_request (asynrole_client_t *client, uint64_t n, const asynrole_addr_t *destina
 static const asynrole_policy_t s_quick = { .timeout = 20, .retries = 2 };
 static const asynrole_policy_t s_long = { .timeout = 60000 };
 
-static asynrole_remote_stats_t
-s_server_stats (asynrole_server_t *server)
-{
-    asynrole_remote_stats_t stats;
-    asynrole_error_t error;
-    if (asynrole_server_stats (server, &stats, &error))
-        fail_msg ("asynrole_server_stats: %s", error.detail);
-    return stats;
-}
-
-static asynrole_remote_stats_t
-s_client_stats (asynrole_client_t *client)
-{
-    asynrole_remote_stats_t stats;
-    asynrole_error_t error;
-    if (asynrole_client_stats (client, &stats, &error))
-        fail_msg ("asynrole_client_stats: %s", error.detail);
-    return stats;
-}
-
 //  -------------------------------------------------------------------------
 //  Cases
 
@@ -282,12 +263,12 @@ s_one_reply (const char *endpoint)
     uint64_t n;
     memcpy (&n, s_fix.results->first[1], 8);
     assert_int_equal (n, 42);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.requests, 1);
     assert_int_equal (server.results, 1);
     assert_int_equal (server.peers, 1);
     assert_int_equal (server.in_flight, 0);
-    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    asynrole_remote_stats_t client = tu_client_stats (s_fix.client);
     assert_int_equal (client.requests, 1);
     assert_int_equal (client.results, 1);
     assert_int_equal (client.in_flight, 0);
@@ -428,7 +409,7 @@ test_many_threads (void **state)
     assert_int_equal (s_fix.results->by_code[ASYNROLE_OK], THREADS * PER_THREAD);
     for (uint64_t h = 1; h <= THREADS * PER_THREAD; h++)
         assert_int_equal (s_fix.results->seen[h], 1);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.requests, THREADS * PER_THREAD);
     assert_int_equal (server.results, THREADS * PER_THREAD);
 }
@@ -445,7 +426,7 @@ test_cancel (void **state)
     uint64_t handle = s_request (s_fix.client, 1, &s_fix.closed, &s_long, s_fix.results);
     asynrole_error_t error;
     //  A stats round trip: the request has reached the client's thread
-    s_client_stats (s_fix.client);
+    tu_client_stats (s_fix.client);
     assert_int_equal (asynrole_client_cancel (s_fix.client, handle, &error), 0);
     assert_int_equal (s_results_count (s_fix.results), 1);
     assert_int_equal (s_fix.results->code[handle], ASYNROLE_ECANCELLED);
@@ -456,7 +437,7 @@ test_cancel (void **state)
     uint64_t next = s_request (s_fix.client, 2, &s_fix.echo, NULL, s_fix.results);
     assert_true (s_results_wait (s_fix.results, 2, TU_TIMEOUT_MS));
     assert_int_equal (s_fix.results->code[next], ASYNROLE_OK);
-    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    asynrole_remote_stats_t client = tu_client_stats (s_fix.client);
     assert_int_equal (client.orphaned, 1);
     assert_int_equal (s_fix.results->duplicates, 0);
 }
@@ -563,7 +544,7 @@ test_bulk_destroyed (void **state)
     assert_int_equal (pthread_create (&thread, NULL, s_bulk_thread, &call), 0);
     //  Until the bulk's requests are all in the client (a round trip each)
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
-    while (s_client_stats (s_fix.client).in_flight < 8 && tu_now () < deadline)
+    while (tu_client_stats (s_fix.client).in_flight < 8 && tu_now () < deadline)
         ;
     asynrole_client_destroy (&s_fix.client);
     pthread_join (thread, NULL);
@@ -584,8 +565,8 @@ test_server_destroyed (void **state)
         s_request (s_fix.client, i, &s_fix.closed, &s_long, s_fix.results);
     //  Wait until the server has them all
     assert_true (s_events_wait (&s_events, ASYNROLE_OK, 2, TU_TIMEOUT_MS) >= 0);
-    for (int i = 0; i < 100 && s_server_stats (s_fix.server).in_flight < 50; i++)
-        s_client_stats (s_fix.client);  //  a round trip each
+    for (int i = 0; i < 100 && tu_server_stats (s_fix.server).in_flight < 50; i++)
+        tu_client_stats (s_fix.client);  //  a round trip each
     char endpoint[256];
     snprintf (endpoint, sizeof endpoint, "%s", asynrole_server_endpoint (s_fix.server));
     asynrole_server_destroy (&s_fix.server);
@@ -615,35 +596,6 @@ test_server_destroyed (void **state)
     }
     assert_int_equal (code, ASYNROLE_OK);
     assert_int_equal (s_fix.results->duplicates, 0);
-}
-
-//  A raw DEALER (zsock) speaking the protocol
-static zsock_t *
-s_raw (const char *endpoint)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    assert_non_null (sock);
-    zsock_set_linger (sock, 0);
-    assert_int_equal (zsock_connect (sock, "%s", endpoint), 0);
-    return sock;
-}
-
-static void
-s_raw_send (zsock_t *sock, const rwire_msg_t *m)
-{
-    zmsg_t *msg = rwire_encode (m);
-    assert_non_null (msg);
-    assert_int_equal (zmsg_send (&msg, sock), 0);
-}
-
-//  The next message on sock, decoded (its zmsg in *msg_p)
-static void
-s_raw_recv (zsock_t *sock, rwire_msg_t *m, zmsg_t **msg_p)
-{
-    assert_true (tu_readable (zsock_resolve (sock), TU_TIMEOUT_MS));
-    *msg_p = zmsg_recv (sock);
-    assert_non_null (*msg_p);
-    assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
 }
 
 //  The server restarted (a raw ROUTER that vanishes, a real server on the
@@ -785,7 +737,7 @@ test_server_silent (void **state)
     zframe_destroy (&id);
     zsock_destroy (&fake);
     assert_true (heartbeat);
-    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    asynrole_remote_stats_t client = tu_client_stats (s_fix.client);
     assert_int_equal (client.lost, 1);
     assert_int_equal (client.bad_version, 1);
     assert_int_equal (client.malformed, 1);
@@ -803,13 +755,13 @@ test_client_destroyed (void **state)
     for (uint64_t i = 0; i < 20; i++)
         s_request (s_fix.client, i, &s_fix.closed, &s_long, s_fix.results);
     assert_true (s_events_wait (&s_events, ASYNROLE_OK, 2, TU_TIMEOUT_MS) >= 0);
-    for (int i = 0; i < 100 && s_server_stats (s_fix.server).in_flight < 20; i++)
-        s_client_stats (s_fix.client);
+    for (int i = 0; i < 100 && tu_server_stats (s_fix.server).in_flight < 20; i++)
+        tu_client_stats (s_fix.client);
     asynrole_client_destroy (&s_fix.client);
     assert_int_equal (s_results_count (s_fix.results), 20);
     assert_int_equal (s_fix.results->by_code[ASYNROLE_ECLOSED], 20);
     assert_int_equal (s_events_wait (&s_events, ASYNROLE_EDISCONNECTED, 1, TU_TIMEOUT_MS), 20);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.cancelled, 20);
     assert_int_equal (server.left, 1);
     assert_int_equal (server.orphaned, 20);
@@ -841,12 +793,12 @@ test_silent_client (void **state)
     s_start ("tcp://127.0.0.1:*", 0);
     //  Only the silent one: no other client to lose under a slow tool
     asynrole_client_destroy (&s_fix.client);
-    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    zsock_t *raw = tu_zraw_new (asynrole_server_endpoint (s_fix.server));
     rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 50 };
-    s_raw_send (raw, &hello);
+    tu_zraw_send (raw, &hello);
     rwire_msg_t m;
     zmsg_t *msg;
-    s_raw_recv (raw, &m, &msg);
+    tu_zraw_recv (raw, &m, &msg);
     assert_int_equal (m.type, RWIRE_WELCOME);
     assert_int_equal (m.heartbeat, 50);
     assert_int_equal (m.heartbeat_timeout, 150);
@@ -859,13 +811,13 @@ test_silent_client (void **state)
                             .policy = s_long,
                             .data = data,
                             .size = 16 };
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     int64_t start = tu_now ();
     //  The fixture's client left or went silent with nothing under way
     //  (count 0); the silent one with its request
     assert_true (s_events_wait_count (&s_events, ASYNROLE_EDISCONNECTED, 1, TU_TIMEOUT_MS));
     assert_true (tu_now () - start >= 100);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_true (server.lost >= 1);
     assert_int_equal (server.cancelled, 1);
     assert_int_equal (server.orphaned, 1);
@@ -883,18 +835,18 @@ test_bad_messages (void **state)
     rwire_msg_t m;
     zmsg_t *msg;
     //  Another version
-    zsock_t *raw = s_raw (endpoint);
+    zsock_t *raw = tu_zraw_new (endpoint);
     uint8_t v2[4] = { 'A', 'R', 2, RWIRE_HELLO };
     assert_int_equal (zsock_send (raw, "b", v2, sizeof v2), 0);
-    s_raw_recv (raw, &m, &msg);
+    tu_zraw_recv (raw, &m, &msg);
     assert_int_equal (m.type, RWIRE_ERROR);
     assert_int_equal (m.code, ASYNROLE_EPROTOCOL);
     zmsg_destroy (&msg);
     zsock_destroy (&raw);
     //  Malformed
-    raw = s_raw (endpoint);
+    raw = tu_zraw_new (endpoint);
     assert_int_equal (zsock_send (raw, "s", "junk"), 0);
-    s_raw_recv (raw, &m, &msg);
+    tu_zraw_recv (raw, &m, &msg);
     assert_int_equal (m.type, RWIRE_ERROR);
     assert_int_equal (m.code, ASYNROLE_EPROTOCOL);
     zmsg_destroy (&msg);
@@ -902,19 +854,19 @@ test_bad_messages (void **state)
     //  to a HELLO sent after it
     assert_int_equal (zsock_send (raw, "s", "junk"), 0);
     rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 1000 };
-    s_raw_send (raw, &hello);
-    s_raw_recv (raw, &m, &msg);
+    tu_zraw_send (raw, &hello);
+    tu_zraw_recv (raw, &m, &msg);
     assert_int_equal (m.type, RWIRE_WELCOME);
     zmsg_destroy (&msg);
     rwire_msg_t bye = { .type = RWIRE_BYE };
-    s_raw_send (raw, &bye);
+    tu_zraw_send (raw, &bye);
     zsock_destroy (&raw);
     //  Unknown peer, answered at most once a second (a flood from a peer
     //  that never reads cannot fill the ROUTER); an ERROR never is
-    raw = s_raw (endpoint);
+    raw = tu_zraw_new (endpoint);
     rwire_msg_t cancel = { .type = RWIRE_CANCEL, .token = 1 };
-    s_raw_send (raw, &cancel);
-    s_raw_recv (raw, &m, &msg);
+    tu_zraw_send (raw, &cancel);
+    tu_zraw_recv (raw, &m, &msg);
     assert_int_equal (m.type, RWIRE_ERROR);
     assert_int_equal (m.code, ASYNROLE_EDISCONNECTED);
     zmsg_destroy (&msg);
@@ -922,17 +874,17 @@ test_bad_messages (void **state)
     assert_int_equal (zmsg_send (&err, raw), 0);
     //  Within the second: counted, not answered; the next answer is the
     //  WELCOME to a HELLO sent after it
-    s_raw_send (raw, &cancel);
-    s_raw_send (raw, &hello);
-    s_raw_recv (raw, &m, &msg);
+    tu_zraw_send (raw, &cancel);
+    tu_zraw_send (raw, &hello);
+    tu_zraw_recv (raw, &m, &msg);
     assert_int_equal (m.type, RWIRE_WELCOME);
     zmsg_destroy (&msg);
-    s_raw_send (raw, &bye);
+    tu_zraw_send (raw, &bye);
     zsock_destroy (&raw);
     uint64_t handle = s_request (s_fix.client, 5, &s_fix.echo, NULL, s_fix.results);
     assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
     assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.bad_version, 1);
     assert_int_equal (server.malformed, 2);
     assert_int_equal (server.unknown_peer, 3);
@@ -947,9 +899,9 @@ test_random_messages (void **state)
 {
     (void) state;
     s_start ("tcp://127.0.0.1:*", 0);
-    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    zsock_t *raw = tu_zraw_new (asynrole_server_endpoint (s_fix.server));
     rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 1000 };
-    s_raw_send (raw, &hello);
+    tu_zraw_send (raw, &hello);
     unsigned seed = 14;
     for (int i = 0; i < 2000; i++) {
         zmsg_t *msg = zmsg_new ();
@@ -968,12 +920,12 @@ test_random_messages (void **state)
         assert_int_equal (zmsg_send (&msg, raw), 0);
     }
     //  A HELLO after them all: its WELCOME says the server read them
-    s_raw_send (raw, &hello);
+    tu_zraw_send (raw, &hello);
     rwire_msg_t m;
     zmsg_t *msg;
     int welcomes = 0;
     while (welcomes < 2) {
-        s_raw_recv (raw, &m, &msg);
+        tu_zraw_recv (raw, &m, &msg);
         welcomes += m.type == RWIRE_WELCOME;
         zmsg_destroy (&msg);
     }
@@ -981,7 +933,7 @@ test_random_messages (void **state)
     uint64_t handle = s_request (s_fix.client, 5, &s_fix.echo, NULL, s_fix.results);
     assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
     assert_int_equal (s_fix.results->code[handle], ASYNROLE_OK);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_true (server.malformed + server.bad_version > 1000);
 }
 
@@ -991,12 +943,12 @@ test_duplicate_token (void **state)
 {
     (void) state;
     s_start ("tcp://127.0.0.1:*", 0);
-    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    zsock_t *raw = tu_zraw_new (asynrole_server_endpoint (s_fix.server));
     rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 50 };
-    s_raw_send (raw, &hello);
+    tu_zraw_send (raw, &hello);
     rwire_msg_t m;
     zmsg_t *msg;
-    s_raw_recv (raw, &m, &msg);
+    tu_zraw_recv (raw, &m, &msg);
     zmsg_destroy (&msg);
     rwire_msg_t request = { .type = RWIRE_REQUEST,
                             .token = 9,
@@ -1005,10 +957,10 @@ test_duplicate_token (void **state)
                             .policy = s_long,
                             .data = (const uint8_t *) "12345678",
                             .size = 8 };
-    s_raw_send (raw, &request);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     do {
-        s_raw_recv (raw, &m, &msg);
+        tu_zraw_recv (raw, &m, &msg);
         if (m.type == RWIRE_RESULT) {
             assert_int_equal (m.token, 9);
             assert_int_equal (m.code, ASYNROLE_EBADARG);
@@ -1016,9 +968,9 @@ test_duplicate_token (void **state)
         zmsg_destroy (&msg);
     } while (m.type != RWIRE_RESULT);
     rwire_msg_t cancel = { .type = RWIRE_CANCEL, .token = 9 };
-    s_raw_send (raw, &cancel);
+    tu_zraw_send (raw, &cancel);
     do {
-        s_raw_recv (raw, &m, &msg);
+        tu_zraw_recv (raw, &m, &msg);
         if (m.type == RWIRE_RESULT) {
             assert_int_equal (m.token, 9);
             assert_int_equal (m.code, ASYNROLE_ECANCELLED);
@@ -1026,7 +978,7 @@ test_duplicate_token (void **state)
         zmsg_destroy (&msg);
     } while (m.type != RWIRE_RESULT);
     rwire_msg_t bye = { .type = RWIRE_BYE };
-    s_raw_send (raw, &bye);
+    tu_zraw_send (raw, &bye);
     zsock_destroy (&raw);
 }
 
@@ -1075,7 +1027,7 @@ test_curve (void **state)
     s_results_destroy (&others);
     assert_true (ended);
     assert_int_equal (code, ASYNROLE_EDISCONNECTED);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_true (server.denied >= 1);
     assert_int_equal (server.requests, 1);
 }

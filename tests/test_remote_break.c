@@ -16,6 +16,7 @@
     test_destroy_while_callback_calls (TSan), test_bulk_wouldblock_miscounted,
     test_manager_destroyed_first. */
 #include "testutil.h"
+#include "tu_remote.h"
 #include "ctx.h"
 #include "rremote.h"
 #include "rwire.h"
@@ -231,26 +232,6 @@ s_request (asynrole_client_t *client, uint64_t n, const asynrole_addr_t *destina
     return handle;
 }
 
-static asynrole_remote_stats_t
-s_server_stats (asynrole_server_t *server)
-{
-    asynrole_remote_stats_t stats;
-    asynrole_error_t error;
-    if (asynrole_server_stats (server, &stats, &error))
-        fail_msg ("asynrole_server_stats: %s", error.detail);
-    return stats;
-}
-
-static asynrole_remote_stats_t
-s_client_stats (asynrole_client_t *client)
-{
-    asynrole_remote_stats_t stats;
-    asynrole_error_t error;
-    if (asynrole_client_stats (client, &stats, &error))
-        fail_msg ("asynrole_client_stats: %s", error.detail);
-    return stats;
-}
-
 static asynrole_requests_stats_t
 s_manager_requests (asynrole_manager_t *manager)
 {
@@ -268,7 +249,7 @@ s_drained (int timeout_ms)
 {
     int64_t deadline = tu_now () + timeout_ms;
     do {
-        asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+        asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
         asynrole_requests_stats_t manager = s_manager_requests (s_fix.manager);
         if (server.in_flight == 0 && server.peers == 0 && manager.in_flight == 0
             && manager.queued == 0)
@@ -281,44 +262,13 @@ s_drained (int timeout_ms)
 //  -------------------------------------------------------------------------
 //  A raw DEALER speaking the protocol by hand
 
-static zsock_t *
-s_raw (const char *endpoint)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    assert_non_null (sock);
-    zsock_set_linger (sock, 0);
-    assert_int_equal (zsock_connect (sock, "%s", endpoint), 0);
-    return sock;
-}
-
-static void
-s_raw_send (zsock_t *sock, const rwire_msg_t *m)
-{
-    zmsg_t *msg = rwire_encode (m);
-    assert_non_null (msg);
-    assert_int_equal (zmsg_send (&msg, sock), 0);
-}
-
-//  The next message within timeout_ms, decoded; false when none came
-static bool
-s_raw_recv (zsock_t *sock, rwire_msg_t *m, zmsg_t **msg_p, int timeout_ms)
-{
-    *msg_p = NULL;
-    if (!tu_readable (zsock_resolve (sock), timeout_ms))
-        return false;
-    *msg_p = zmsg_recv (sock);
-    assert_non_null (*msg_p);
-    assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
-    return true;
-}
-
 //  The next message that is not a HEARTBEAT
 static bool
 s_raw_next (zsock_t *sock, rwire_msg_t *m, int timeout_ms)
 {
     zmsg_t *msg;
     do {
-        if (!s_raw_recv (sock, m, &msg, timeout_ms))
+        if (!tu_zraw_recv_within (sock, m, &msg, timeout_ms))
             return false;
         zmsg_destroy (&msg);  //  m keeps no pointers we use but text/scalars
     } while (m->type == RWIRE_HEARTBEAT);
@@ -329,9 +279,9 @@ s_raw_next (zsock_t *sock, rwire_msg_t *m, int timeout_ms)
 static zsock_t *
 s_raw_hello (const char *endpoint)
 {
-    zsock_t *raw = s_raw (endpoint);
+    zsock_t *raw = tu_zraw_new (endpoint);
     rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 1000 };
-    s_raw_send (raw, &hello);
+    tu_zraw_send (raw, &hello);
     rwire_msg_t m;
     assert_true (s_raw_next (raw, &m, TU_TIMEOUT_MS));
     assert_int_equal (m.type, RWIRE_WELCOME);
@@ -374,14 +324,14 @@ test_request_before_hello (void **state)
 {
     (void) state;
     s_start (0, false);
-    zsock_t *raw = s_raw (asynrole_server_endpoint (s_fix.server));
+    zsock_t *raw = tu_zraw_new (asynrole_server_endpoint (s_fix.server));
     rwire_msg_t request = s_raw_request (1, &s_fix.echo, NULL);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     rwire_msg_t m;
     assert_true (s_raw_next (raw, &m, TU_TIMEOUT_MS));
     assert_int_equal (m.type, RWIRE_ERROR);
     assert_int_equal (m.code, ASYNROLE_EDISCONNECTED);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.unknown_peer, 1);
     assert_int_equal (server.requests, 0);
     assert_int_equal (s_manager_requests (s_fix.manager).requests, 0);
@@ -398,37 +348,37 @@ test_tokens_and_cancel_storm (void **state)
     s_start (0, false);
     zsock_t *raw = s_raw_hello (asynrole_server_endpoint (s_fix.server));
     rwire_msg_t request = s_raw_request (0, &s_fix.echo, NULL);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     rwire_msg_t m = s_raw_result (raw, 0);
     assert_int_equal (m.code, ASYNROLE_OK);
     request = s_raw_request (UINT64_MAX, &s_fix.echo, NULL);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     m = s_raw_result (raw, UINT64_MAX);
     assert_int_equal (m.code, ASYNROLE_OK);
     //  A long one at UINT64_MAX, then the same token again
     request = s_raw_request (UINT64_MAX, &s_fix.closed, &s_long);
-    s_raw_send (raw, &request);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     m = s_raw_result (raw, UINT64_MAX);
     assert_int_equal (m.code, ASYNROLE_EBADARG);
     //  10,000 CANCELs of tokens never used: no answer to any
     for (uint64_t t = 1; t <= 10000; t++) {
         rwire_msg_t cancel = { .type = RWIRE_CANCEL, .token = t };
-        s_raw_send (raw, &cancel);
+        tu_zraw_send (raw, &cancel);
     }
     //  The long one is still under way, and ends ECANCELLED on its CANCEL
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.in_flight, 1);
     rwire_msg_t cancel = { .type = RWIRE_CANCEL, .token = UINT64_MAX };
-    s_raw_send (raw, &cancel);
-    s_raw_send (raw, &cancel);  //  twice: the second finds nothing
+    tu_zraw_send (raw, &cancel);
+    tu_zraw_send (raw, &cancel);  //  twice: the second finds nothing
     m = s_raw_result (raw, UINT64_MAX);
     assert_int_equal (m.code, ASYNROLE_ECANCELLED);
     rwire_msg_t bye = { .type = RWIRE_BYE };
-    s_raw_send (raw, &bye);
+    tu_zraw_send (raw, &bye);
     assert_false (s_raw_next (raw, &m, 200));  //  nothing more, not a second RESULT
     assert_true (s_drained (TU_TIMEOUT_MS));
-    server = s_server_stats (s_fix.server);
+    server = tu_server_stats (s_fix.server);
     assert_int_equal (server.requests, 4);
     assert_int_equal (server.results, 4);
     assert_int_equal (server.malformed, 0);
@@ -456,19 +406,19 @@ test_bad_requests (void **state)
     uint64_t token = 1;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++, token++) {
         rwire_msg_t request = s_raw_request (token, &s_fix.echo, &bad[i]);
-        s_raw_send (raw, &request);
+        tu_zraw_send (raw, &request);
         rwire_msg_t m = s_raw_result (raw, token);
         assert_int_equal (m.code, ASYNROLE_EBADARG);
     }
     //  No destination
     rwire_msg_t request = s_raw_request (token, NULL, NULL);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     assert_int_equal (s_raw_result (raw, token++).code, ASYNROLE_EBADARG);
     //  IPv6 to an IPv4 Manager
     asynrole_addr_t v6 = tu_addr ("[::1]:161");
     v6.via = 0;
     request = s_raw_request (token, &v6, NULL);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     rwire_msg_t m = s_raw_result (raw, token++);
     assert_true (m.code != ASYNROLE_OK);
     //  65,508 bytes to IPv4 (the codec takes up to 65,527)
@@ -477,7 +427,7 @@ test_bad_requests (void **state)
     request = s_raw_request (token, &s_fix.echo, NULL);
     request.data = big;
     request.size = ASYNROLE_DGRAM_MAX_IPV4 + 1;
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     assert_int_equal (s_raw_result (raw, token++).code, ASYNROLE_EBADARG);
     //  65,528 bytes: over the protocol's limit, malformed (no RESULT)
     zmsg_t *msg = rwire_encode (&request);
@@ -494,7 +444,7 @@ test_bad_requests (void **state)
     assert_true (s_raw_next (raw, &m, TU_TIMEOUT_MS));
     assert_int_equal (m.type, RWIRE_ERROR);
     assert_int_equal (m.code, ASYNROLE_EPROTOCOL);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.malformed, 1);
     assert_int_equal (server.in_flight, 0);
     assert_int_equal (server.requests, token - 1);
@@ -520,7 +470,7 @@ test_frame_limit (void **state)
     rwire_msg_t request = s_raw_request (1, &s_fix.echo, NULL);
     request.data = big;
     request.size = ASYNROLE_DGRAM_MAX;
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     assert_int_equal (s_raw_result (raw, 1).code, ASYNROLE_EBADARG);
     //  A reply of the largest IPv4 datagram through a real client
     asynrole_request_t largest = { .data = big,
@@ -543,9 +493,9 @@ test_frame_limit (void **state)
     //  The server serves on: a round trip on the first raw client
     request.token = 2;
     request.size = 16;
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     assert_int_equal (s_raw_result (raw, 2).code, ASYNROLE_OK);
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.malformed, 0);
     free (big);
     zsock_destroy (&over);
@@ -569,7 +519,7 @@ test_garbage_storms (void **state)
                             { .type = RWIRE_DATAGRAM, .peer = s_fix.echo } };
     wrong[3].peer.via = 1;
     for (size_t i = 0; i < 4; i++)
-        s_raw_send (raw, &wrong[i]);
+        tu_zraw_send (raw, &wrong[i]);
     uint8_t v9[4] = { 'A', 'R', 9, RWIRE_REQUEST };
     for (int i = 0; i < 1000; i++) {
         assert_int_equal (zsock_send (raw, "s", "garbage"), 0);
@@ -581,7 +531,7 @@ test_garbage_storms (void **state)
     }
     //  The server still serves this peer
     rwire_msg_t request = s_raw_request (5, &s_fix.echo, NULL);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     size_t complaints = 0;
     rwire_msg_t m;
     for (;;) {
@@ -596,27 +546,27 @@ test_garbage_storms (void **state)
     assert_int_equal (m.code, ASYNROLE_OK);
     int64_t took = tu_now () - start;
     assert_true (complaints >= 1 && complaints <= (size_t) (1 + took / 1000));
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.malformed, 4 + 1000);
     assert_int_equal (server.bad_version, 1000);
     assert_int_equal (server.unknown_peer, 0);
     assert_int_equal (server.peers, 1);
     //  An ERROR storm from a peer that never said HELLO: counted, never answered
-    zsock_t *stranger = s_raw (endpoint);
+    zsock_t *stranger = tu_zraw_new (endpoint);
     for (int i = 0; i < 1000; i++) {
         zmsg_t *err = rwire_error (ASYNROLE_EDISCONNECTED, "stranger");
         assert_int_equal (zmsg_send (&err, stranger), 0);
     }
     rwire_msg_t bye = { .type = RWIRE_BYE };
-    s_raw_send (stranger, &bye);
+    tu_zraw_send (stranger, &bye);
     //  A round trip on the known one: the stranger's messages are read by then
     request.token = 6;
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     assert_int_equal (s_raw_result (raw, 6).code, ASYNROLE_OK);
     int64_t left = 0;
-    while (s_server_stats (s_fix.server).unknown_peer < 1001 && left++ < 1000)
+    while (tu_server_stats (s_fix.server).unknown_peer < 1001 && left++ < 1000)
         ;
-    assert_int_equal (s_server_stats (s_fix.server).unknown_peer, 1001);
+    assert_int_equal (tu_server_stats (s_fix.server).unknown_peer, 1001);
     assert_false (s_raw_next (stranger, &m, 100));
     zsock_destroy (&stranger);
     zsock_destroy (&raw);
@@ -633,22 +583,22 @@ test_hello_again (void **state)
     zsock_t *raw = s_raw_hello (asynrole_server_endpoint (s_fix.server));
     for (uint64_t t = 1; t <= 3; t++) {
         rwire_msg_t request = s_raw_request (t, &s_fix.closed, &s_long);
-        s_raw_send (raw, &request);
+        tu_zraw_send (raw, &request);
     }
     rwire_msg_t hello = { .type = RWIRE_HELLO, .heartbeat = 1000 };
-    s_raw_send (raw, &hello);
+    tu_zraw_send (raw, &hello);
     rwire_msg_t m;
     assert_true (s_raw_next (raw, &m, TU_TIMEOUT_MS));
     assert_int_equal (m.type, RWIRE_WELCOME);
     rwire_msg_t request = s_raw_request (2, &s_fix.echo, NULL);
-    s_raw_send (raw, &request);
+    tu_zraw_send (raw, &request);
     m = s_raw_result (raw, 2);
     assert_int_equal (m.code, ASYNROLE_OK);
     rwire_msg_t bye = { .type = RWIRE_BYE };
-    s_raw_send (raw, &bye);
+    tu_zraw_send (raw, &bye);
     assert_false (s_raw_next (raw, &m, 200));
     assert_true (s_drained (TU_TIMEOUT_MS));
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.cancelled, 3);
     assert_int_equal (server.orphaned, 3);
     assert_int_equal (server.results, 1);
@@ -671,12 +621,12 @@ test_churn_vanish (void **state)
         zsock_t *raw = s_raw_hello (endpoint);
         for (uint64_t t = 1; t <= 5; t++) {
             rwire_msg_t request = s_raw_request (t, &s_fix.closed, &s_long);
-            s_raw_send (raw, &request);
+            tu_zraw_send (raw, &request);
         }
         zsock_destroy (&raw);
     }
     assert_true (s_drained (TU_TIMEOUT_MS));
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.joined, CHURN);
     assert_int_equal (server.lost, CHURN);
     assert_int_equal (server.requests, CHURN * 5);
@@ -702,7 +652,7 @@ test_churn_clients (void **state)
         for (uint64_t t = 0; t < 5; t++)
             s_request (client, t, t % 2 ? &s_fix.echo : &s_fix.closed, &s_long, results);
         if (i % 2)
-            s_client_stats (client);  //  half of them with their requests in the thread
+            tu_client_stats (client);  //  half of them with their requests in the thread
         asynrole_client_destroy (&client);
         size_t count = s_results_count (results), duplicates = results->duplicates;
         s_results_destroy (&results);
@@ -710,7 +660,7 @@ test_churn_clients (void **state)
         assert_int_equal (duplicates, 0);
     }
     assert_true (s_drained (TU_TIMEOUT_MS));
-    asynrole_remote_stats_t server = s_server_stats (s_fix.server);
+    asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_int_equal (server.requests, server.results + server.orphaned);
 }
 
@@ -744,7 +694,7 @@ test_no_server (void **state)
     assert_int_equal (s_fix.results->by_code[ASYNROLE_EDISCONNECTED], 11);
     assert_int_equal (s_fix.results->duplicates, 0);
     assert_int_equal (s_fix.results->other_thread, 0);
-    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    asynrole_remote_stats_t client = tu_client_stats (s_fix.client);
     assert_int_equal (client.disconnected, 11);
     assert_int_equal (client.in_flight, 0);
 }
@@ -764,7 +714,7 @@ test_max_in_flight (void **state)
                           0);
         assert_int_equal (error.code, ASYNROLE_EWOULDBLOCK);
     }
-    assert_int_equal (s_client_stats (s_fix.client).in_flight, 3);
+    assert_int_equal (tu_client_stats (s_fix.client).in_flight, 3);
     asynrole_client_destroy (&s_fix.client);
     assert_int_equal (s_results_count (s_fix.results), 3);
     assert_int_equal (s_fix.results->by_code[ASYNROLE_ECLOSED], 3);
@@ -844,7 +794,7 @@ test_server_long_heartbeat_timeout (void **state)
     const asynrole_policy_t slow = { .timeout = 800 };
     uint64_t handle = s_request (s_fix.client, 1, &s_fix.closed, &slow, s_fix.results);
     assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
-    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    asynrole_remote_stats_t client = tu_client_stats (s_fix.client);
     fprintf (stderr, "result %s, client lost the server %" PRIu64 " times\n",
              asynrole_strerror (s_fix.results->code[handle]), client.lost);
     assert_int_equal (s_fix.results->code[handle], ASYNROLE_ENORESPONSE);
@@ -915,10 +865,10 @@ test_hostile_server (void **state)
     assert_int_equal (zmsg_send (&msg, fake), 0);
     assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
     //  A round trip: everything sent before is read
-    asynrole_remote_stats_t client = s_client_stats (s_fix.client);
+    asynrole_remote_stats_t client = tu_client_stats (s_fix.client);
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
     while (client.orphaned < 101 && tu_now () < deadline)
-        client = s_client_stats (s_fix.client);
+        client = tu_client_stats (s_fix.client);
     zframe_destroy (&id);
     zsock_destroy (&fake);
     assert_int_equal (s_fix.results->seen[handle], 1);
@@ -959,13 +909,13 @@ test_cancel_new_from_callback (void **state)
     s_fix.results->hook_rc = -100;
     s_request (s_fix.client, 1, &s_fix.echo, NULL, s_fix.results);
     assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
-    s_client_stats (s_fix.client);  //  a round trip: the hook has returned
+    tu_client_stats (s_fix.client);  //  a round trip: the hook has returned
     pthread_mutex_lock (&s_fix.results->mutex);
     int rc = s_fix.results->hook_rc;
     uint64_t handle = s_fix.results->hook_handle;
     pthread_mutex_unlock (&s_fix.results->mutex);
     assert_int_equal (handle, 2);
-    size_t in_flight = s_client_stats (s_fix.client).in_flight;
+    size_t in_flight = tu_client_stats (s_fix.client).in_flight;
     fprintf (stderr, "cancel from the callback returned %d; in flight after: %zu\n", rc, in_flight);
     assert_int_equal (rc, 0);
     assert_int_equal (s_fix.results->code[2], ASYNROLE_ECANCELLED);
@@ -1291,7 +1241,7 @@ test_bulk_from_callback (void **state)
     s_fix.results->hook = s_hook_bulk;
     s_request (s_fix.client, 1, &s_fix.echo, NULL, s_fix.results);
     assert_true (s_results_wait (s_fix.results, 1, TU_TIMEOUT_MS));
-    s_client_stats (s_fix.client);
+    tu_client_stats (s_fix.client);
     pthread_mutex_lock (&s_fix.results->mutex);
     int ok = s_fix.results->hook_rc;
     pthread_mutex_unlock (&s_fix.results->mutex);
@@ -1385,7 +1335,7 @@ test_bulk_threads_server_restart (void **state)
     }
     //  Until some requests are under way, then the restart
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
-    while (s_server_stats (s_fix.server).requests < 50 && tu_now () < deadline)
+    while (tu_server_stats (s_fix.server).requests < 50 && tu_now () < deadline)
         ;
     asynrole_server_destroy (&s_fix.server);
     asynrole_error_t error;

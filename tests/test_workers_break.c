@@ -4,6 +4,7 @@
     deadlines. Cases named test_break_bug_* prove a bug (they fail until it
     is fixed); the others are regression tests. White-box. */
 #include "testutil.h"
+#include "tu_remote.h"
 #include "ctx.h"
 #include "frames.h"
 #include "rmsg.h"
@@ -20,405 +21,18 @@
 
 static const asynrole_options_t s_pipe = { .pipe_mode = true };
 
-//  Heartbeats in tests: 50 ms; gone after 150 ms where a case waits for a
-//  loss, else after 2 s (a slow machine, valgrind, must not lose a worker)
-#define T_HEARTBEAT 50
-static int s_hb_timeout = 2000;
-
-//  -------------------------------------------------------------------------
-//  What the workers actor reports
-
-typedef struct {
-    pthread_mutex_t mutex;
-    pthread_cond_t cond;
-    size_t joined;       //  ASYNROLE_OK events
-    size_t gone;         //  ASYNROLE_EDISCONNECTED events
-    size_t lost;         //  their counts summed
-    size_t dropped;      //  ASYNROLE_EDROPPED counts summed
-    size_t drop_events;  //  ASYNROLE_EDROPPED events
-    size_t protocol;     //  ASYNROLE_EPROTOCOL events
-    size_t closed;       //  ASYNROLE_ECLOSED events
-    size_t other;        //  anything else
-} hub_events_t;
-
-static void
-s_hub_event (void *ctx, const asynrole_error_t *event)
-{
-    hub_events_t *self = (hub_events_t *) ctx;
-    pthread_mutex_lock (&self->mutex);
-    if (event->code == ASYNROLE_OK)
-        self->joined++;
-    else if (event->code == ASYNROLE_EDISCONNECTED) {
-        self->gone++;
-        self->lost += event->count;
-    }
-    else if (event->code == ASYNROLE_EDROPPED && event->op == ASYNROLE_OP_WORKER) {
-        self->dropped += event->count;
-        self->drop_events++;
-    }
-    else if (event->code == ASYNROLE_EPROTOCOL)
-        self->protocol++;
-    else if (event->code == ASYNROLE_ECLOSED)
-        self->closed++;
-    else
-        self->other++;
-    pthread_cond_broadcast (&self->cond);
-    pthread_mutex_unlock (&self->mutex);
-}
-
-static void
-s_hub_events_init (hub_events_t *self)
-{
-    memset (self, 0, sizeof *self);
-    pthread_mutex_init (&self->mutex, NULL);
-    tu_cond_init (&self->cond);
-}
-
-//  -------------------------------------------------------------------------
-//  A worker of the library's, as a test sees it
-
-typedef struct {
-    pthread_mutex_t mutex;
-    pthread_cond_t cond;
-    size_t datagrams;          //  callbacks run
-    size_t joined;             //  ASYNROLE_OK events
-    size_t lost;               //  ASYNROLE_EDISCONNECTED events
-    size_t protocol;           //  ASYNROLE_EPROTOCOL events
-    bool echo;                 //  reply with what came
-    bool block;                //  hold each callback until released
-    size_t blocked;            //  callbacks waiting now
-    size_t returned;           //  callbacks that returned
-    size_t hub_joined;         //  test_pause: the workers actor's events,
-    size_t hub_dropped;        //  counted here to wait on one condition
-    size_t agent_dropped;      //  the Agent's own drops (its events, passed on)
-    asynrole_workers_t *hub;   //  when set, the callback checks credit against it
-    uint32_t credit;           //  its credit, for that check
-    size_t over_credit;        //  times a worker held more than its credit
-    asynrole_datagram_t last;  //  the last datagram (without its data)
-    char last_data[64];        //  its payload, NUL-terminated
-} wk_t;
-
-static void
-s_wk_init (wk_t *self)
-{
-    memset (self, 0, sizeof *self);
-    pthread_mutex_init (&self->mutex, NULL);
-    tu_cond_init (&self->cond);
-}
-
-//  From the callback: no worker holds more than its credit
-static void
-s_check_credit (wk_t *self)
-{
-    asynrole_worker_info_t info[8];
-    int count = asynrole_workers_list (self->hub, info, 8, NULL);
-    for (int i = 0; i < count && i < 8; i++)
-        if (info[i].connected && info[i].in_worker > info[i].credit) {
-            pthread_mutex_lock (&self->mutex);
-            self->over_credit++;
-            pthread_mutex_unlock (&self->mutex);
-        }
-}
-
-static void
-s_wk_datagram (asynrole_worker_t *worker, wk_t *self, const asynrole_datagram_t *datagram)
-{
-    if (self->hub)
-        s_check_credit (self);
-    pthread_mutex_lock (&self->mutex);
-    self->last = *datagram;
-    self->last.data = NULL;
-    size_t size =
-        datagram->size < sizeof self->last_data - 1 ? datagram->size : sizeof self->last_data - 1;
-    memcpy (self->last_data, datagram->data, size);
-    self->last_data[size] = '\0';
-    self->datagrams++;
-    pthread_mutex_unlock (&self->mutex);
-    //  Recorded first: the test reads the record once the reply is back
-    if (self->echo) {
-        asynrole_error_t error;
-        if (asynrole_worker_reply (worker, datagram, datagram->data, datagram->size, &error))
-            fprintf (stderr, "reply refused: %s\n", error.detail);
-    }
-    pthread_mutex_lock (&self->mutex);
-    self->blocked++;
-    pthread_cond_broadcast (&self->cond);
-    struct timespec deadline = tu_deadline (TU_TIMEOUT_MS);
-    while (self->block)
-        if (pthread_cond_timedwait (&self->cond, &self->mutex, &deadline))
-            break;
-    self->blocked--;
-    self->returned++;
-    pthread_cond_broadcast (&self->cond);
-    pthread_mutex_unlock (&self->mutex);
-}
-
-static void
-s_wk_cb (asynrole_worker_t *worker, void *ctx, const asynrole_datagram_t *datagram,
-         const asynrole_error_t *error)
-{
-    wk_t *self = (wk_t *) ctx;
-    if (datagram) {
-        s_wk_datagram (worker, self, datagram);
-        return;
-    }
-    pthread_mutex_lock (&self->mutex);
-    if (error->code == ASYNROLE_OK)
-        self->joined++;
-    else if (error->code == ASYNROLE_EDISCONNECTED)
-        self->lost++;
-    else if (error->code == ASYNROLE_EPROTOCOL)
-        self->protocol++;
-    pthread_cond_broadcast (&self->cond);
-    pthread_mutex_unlock (&self->mutex);
-}
-
-static void
-s_wk_release (wk_t *self)
-{
-    pthread_mutex_lock (&self->mutex);
-    self->block = false;
-    pthread_cond_broadcast (&self->cond);
-    pthread_mutex_unlock (&self->mutex);
-}
-
-//  -------------------------------------------------------------------------
-//  What the test made, destroyed before the Agents even when a case fails
-
-#define T_MAX 8
-static asynrole_workers_t *s_hubs[T_MAX];
-static asynrole_worker_t *s_workers[T_MAX];
-
-static asynrole_workers_t *
-s_hub_new_fn (asynrole_agent_t *agent, const char *endpoint, asynrole_overflow_t overflow,
-              asynrole_remote_event_fn *on_event, void *event_ctx)
-{
-    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
-                                          .heartbeat_timeout = s_hb_timeout,
-                                          .overflow = overflow,
-                                          .on_event = on_event,
-                                          .event_ctx = event_ctx };
-    asynrole_error_t error;
-    asynrole_workers_t *hub = asynrole_workers_new (agent, endpoint, NULL, NULL, &options, &error);
-    if (!hub)
-        fail_msg ("asynrole_workers_new (%s): %s", endpoint, error.detail);
-    for (int i = 0; i < T_MAX; i++)
-        if (!s_hubs[i]) {
-            s_hubs[i] = hub;
-            break;
-        }
-    return hub;
-}
-
-static asynrole_workers_t *
-s_hub_new (asynrole_agent_t *agent, const char *endpoint, asynrole_overflow_t overflow,
-           hub_events_t *events)
-{
-    return s_hub_new_fn (agent, endpoint, overflow, s_hub_event, events);
-}
-
-static void
-s_hub_destroy (asynrole_workers_t **hub_p)
-{
-    for (int i = 0; i < T_MAX; i++)
-        if (s_hubs[i] == *hub_p)
-            s_hubs[i] = NULL;
-    asynrole_workers_destroy (hub_p);
-}
-
-static asynrole_worker_t *
-s_worker_new (const char *endpoint, wk_t *wk, uint32_t credit, const char *name)
-{
-    asynrole_remote_options_t options = {
-        .heartbeat = T_HEARTBEAT, .heartbeat_timeout = s_hb_timeout, .credit = credit, .name = name
-    };
-    asynrole_error_t error;
-    asynrole_worker_t *worker = asynrole_worker_new (endpoint, s_wk_cb, wk, &options, &error);
-    if (!worker)
-        fail_msg ("asynrole_worker_new (%s): %s", endpoint, error.detail);
-    wk->credit = credit;
-    for (int i = 0; i < T_MAX; i++)
-        if (!s_workers[i]) {
-            s_workers[i] = worker;
-            break;
-        }
-    return worker;
-}
-
-static void
-s_worker_destroy (asynrole_worker_t **worker_p)
-{
-    for (int i = 0; i < T_MAX; i++)
-        if (s_workers[i] == *worker_p)
-            s_workers[i] = NULL;
-    asynrole_worker_destroy (worker_p);
-}
-
-static int
-s_teardown (void **state)
-{
-    for (int i = 0; i < T_MAX; i++) {
-        asynrole_worker_destroy (&s_workers[i]);
-        asynrole_workers_destroy (&s_hubs[i]);
-    }
-    s_hb_timeout = 2000;
-    return tu_teardown (state);
-}
-
-//  -------------------------------------------------------------------------
-//  Waiting, with deadlines
-
-static bool
-s_wait_size (pthread_mutex_t *mutex, pthread_cond_t *cond, const size_t *value, size_t n)
-{
-    return tu_wait_count (mutex, cond, value, n, TU_TIMEOUT_MS);
-}
-
-#define WAIT_HUB(events, field, n) \
-    assert_true (s_wait_size (&(events)->mutex, &(events)->cond, &(events)->field, (n)))
-#define WAIT_WK(wk, field, n) \
-    assert_true (s_wait_size (&(wk)->mutex, &(wk)->cond, &(wk)->field, (n)))
-
-static asynrole_remote_stats_t
-s_stats (asynrole_workers_t *hub)
-{
-    asynrole_remote_stats_t stats;
-    asynrole_error_t error;
-    if (asynrole_workers_stats (hub, &stats, &error))
-        fail_msg ("asynrole_workers_stats: %s", error.detail);
-    return stats;
-}
-
-//  -------------------------------------------------------------------------
-//  UDP
-
-static void
-s_send_udp (int fd, const asynrole_addr_t *to, const char *text)
-{
-    ssize_t sent = sendto (fd, text, strlen (text), 0, &to->u.sa, to->len);
-    assert_int_equal (sent, (ssize_t) strlen (text));
-}
-
-static asynrole_addr_t
-s_agent_addr (asynrole_agent_t *agent, size_t index)
-{
-    return *asynrole_agent_local (agent, index);
-}
-
-//  A datagram from fd within TU_TIMEOUT_MS: its size (or -1), and where from
-static ssize_t
-s_recv_from (int fd, char *buf, size_t size, asynrole_addr_t *from)
-{
-    struct pollfd item = { fd, POLLIN, 0 };
-    if (poll (&item, 1, TU_TIMEOUT_MS) != 1)
-        return -1;
-    memset (from, 0, sizeof *from);
-    from->len = sizeof from->u;
-    ssize_t got = recvfrom (fd, buf, size - 1, 0, &from->u.sa, &from->len);
-    if (got >= 0)
-        buf[got] = '\0';
-    return got;
-}
-
-//  A barrier through a worker: once its callbacks have all returned, what
-//  it sends comes after its CREDIT, so when the Agent's datagram is back
-//  here the workers actor has counted them done
-static void
-s_barrier (asynrole_worker_t *worker, int fd, const asynrole_addr_t *fd_addr)
-{
-    asynrole_error_t error;
-    if (asynrole_worker_send (worker, "mark", 4, fd_addr, &error))
-        fail_msg ("asynrole_worker_send: %s", error.detail);
-    char buf[16];
-    asynrole_addr_t from;
-    assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 4);
-    assert_string_equal (buf, "mark");
-}
-
-//  -------------------------------------------------------------------------
-//  A raw peer that speaks the protocol by hand
-
-static void *
-s_raw_new (const char *endpoint)
-{
-    assert_int_equal (ctx_acquire (NULL), 0);
-    void *sock = ctx_socket (ZMQ_DEALER, NULL);
-    assert_non_null (sock);
-    assert_int_equal (zmq_connect (sock, endpoint), 0);
-    return sock;
-}
-
-static void
-s_raw_destroy (void **sock_p)
-{
-    ctx_close (sock_p);
-    ctx_release ();
-}
-
-static void
-s_raw_send (void *sock, zmsg_t *msg)
-{
-    assert_non_null (msg);
-    assert_int_equal (rmsg_send (sock, NULL, 0, &msg), 0);
-}
-
-static void
-s_raw_hello (void *sock, uint32_t credit)
-{
-    rwire_msg_t m = { .type = RWIRE_HELLO, .credit = credit, .heartbeat = T_HEARTBEAT };
-    snprintf (m.text, sizeof m.text, "raw");
-    s_raw_send (sock, rwire_encode (&m));
-}
-
-//  The next message of type (others are skipped), decoded into m; its
-//  message is kept in *msg_p (m points into it)
-static void
-s_raw_expect (void *sock, rwire_type_t type, rwire_msg_t *m, zmsg_t **msg_p)
-{
-    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
-    while (true) {
-        zmsg_destroy (msg_p);
-        int left = (int) (deadline - tu_now ());
-        assert_true (left > 0 && frames_wait (sock, left) > 0);
-        *msg_p = zmsg_recv (sock);
-        assert_non_null (*msg_p);
-        assert_int_equal (rwire_decode (*msg_p, m), RWIRE_OK);
-        if (m->type == type)
-            return;
-    }
-}
-
 //  -------------------------------------------------------------------------
 //  More raw helpers
-
-static void
-s_expect_error (void *raw, asynrole_code_t code)
-{
-    zmsg_t *msg = NULL;
-    rwire_msg_t m;
-    s_raw_expect (raw, RWIRE_ERROR, &m, &msg);
-    assert_int_equal (m.code, code);
-    assert_int_equal (m.spoken, ASYNROLE_PROTOCOL_VERSION);
-    zmsg_destroy (&msg);
-}
-
-static void
-s_raw_frame (void *raw, const void *data, size_t size)
-{
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addmem (msg, data, size);
-    s_raw_send (raw, msg);
-}
 
 //  A raw DEALER that said HELLO with credit and got its WELCOME
 static void *
 s_raw_join (const char *endpoint, uint32_t credit)
 {
-    void *raw = s_raw_new (endpoint);
-    s_raw_hello (raw, credit);
+    void *raw = tu_raw_new (endpoint);
+    tu_raw_hello (raw, credit);
     zmsg_t *msg = NULL;
     rwire_msg_t m;
-    s_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
+    tu_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
     zmsg_destroy (&msg);
     return raw;
 }
@@ -445,7 +59,7 @@ static void
 s_raw_credit (void *raw, uint32_t done)
 {
     rwire_msg_t m = { .type = RWIRE_CREDIT, .done = done };
-    s_raw_send (raw, rwire_encode (&m));
+    tu_raw_send (raw, rwire_encode (&m));
 }
 
 //  A CREDIT for more than anyone holds: answered ERROR EPROTOCOL once the
@@ -466,7 +80,7 @@ s_raw_barrier (void *raw)
 static void
 s_stranger_barrier (void *raw)
 {
-    s_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
+    tu_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
     zmsg_t *msg = NULL;
     rwire_msg_t m;
     assert_int_equal (s_raw_next (raw, &m, &msg), RWIRE_ERROR);
@@ -487,7 +101,7 @@ s_send_msg (const asynrole_addr_t *to, uint32_t via, const void *data, size_t si
 static void
 s_account (asynrole_workers_t *hub)
 {
-    asynrole_remote_stats_t stats = s_stats (hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.datagrams, stats.done + stats.lost_datagrams + stats.in_worker);
 }
 
@@ -505,9 +119,9 @@ test_break_bug_welcome_heartbeat_wraps (void **state)
     void *router = ctx_socket (ZMQ_ROUTER, NULL);
     assert_non_null (router);
     assert_int_equal (zmq_bind (router, "inproc://breakw-router"), 0);
-    static wk_t wk;
-    s_wk_init (&wk);
-    asynrole_worker_t *worker = s_worker_new ("inproc://breakw-router", &wk, 4, "victim");
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
+    asynrole_worker_t *worker = tu_worker_new ("inproc://breakw-router", &wk, 4, "victim");
     //  Its HELLO
     assert_true (frames_wait (router, TU_TIMEOUT_MS) > 0);
     zmsg_t *hello = zmsg_recv (router);
@@ -535,7 +149,7 @@ test_break_bug_welcome_heartbeat_wraps (void **state)
         zframe_destroy (&from);
         zmsg_destroy (&got);
     }
-    s_worker_destroy (&worker);
+    tu_worker_destroy (&worker);
     zframe_destroy (&id);
     ctx_close (&router);
     ctx_release ();
@@ -555,20 +169,20 @@ test_break_bug_error_storm_events (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-storm", ASYNROLE_OVERFLOW_DROP, &events);
+        tu_hub_new (agent, "inproc://breakw-storm", ASYNROLE_OVERFLOW_DROP, &events);
     void *raw = s_raw_join ("inproc://breakw-storm", 1);
-    WAIT_HUB (&events, joined, 1);
+    TU_WAIT_HUB (&events, joined, 1);
     for (int i = 0; i < 1000; i++)
-        s_raw_send (raw, rwire_error (ASYNROLE_EINTERNAL, "storm"));
+        tu_raw_send (raw, rwire_error (ASYNROLE_EINTERNAL, "storm"));
     //  The first answer is the barrier's: no ERROR was answered
     s_raw_barrier (raw);
     size_t protocol = tu_read_count (&events.mutex, &events.protocol);
     printf ("EPROTOCOL events after 1000 ERRORs from one worker: %zu\n", protocol);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
     assert_true (protocol <= 3);
 }
@@ -588,7 +202,7 @@ static asynrole_code_t s_self_call_code;
 static void
 s_self_call_event (void *ctx, const asynrole_error_t *event)
 {
-    hub_events_t *events = (hub_events_t *) ctx;
+    tu_hub_events_t *events = (tu_hub_events_t *) ctx;
     pthread_mutex_lock (&s_self_call_mutex);
     asynrole_workers_t *hub = s_self_call_hub;
     bool first = s_self_call_ms < 0;
@@ -604,7 +218,7 @@ s_self_call_event (void *ctx, const asynrole_error_t *event)
         s_self_call_ms = tu_now () - start;
         pthread_mutex_unlock (&s_self_call_mutex);
     }
-    s_hub_event (events, event);
+    tu_hub_event (events, event);
 }
 
 static void
@@ -612,10 +226,10 @@ test_break_stats_from_own_callback (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
-    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
-                                          .heartbeat_timeout = s_hb_timeout,
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
+    asynrole_remote_options_t options = { .heartbeat = TU_HEARTBEAT,
+                                          .heartbeat_timeout = tu_hb_timeout,
                                           .timeout = 1000,
                                           .on_event = s_self_call_event,
                                           .event_ctx = &events };
@@ -623,20 +237,20 @@ test_break_stats_from_own_callback (void **state)
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "inproc://breakw-self", NULL, NULL, &options, &error);
     assert_non_null (hub);
-    s_hubs[0] = hub;
+    tu_hubs[0] = hub;
     pthread_mutex_lock (&s_self_call_mutex);
     s_self_call_hub = hub;
     pthread_mutex_unlock (&s_self_call_mutex);
     void *raw = s_raw_join ("inproc://breakw-self", 1);
-    WAIT_HUB (&events, joined, 1);
+    TU_WAIT_HUB (&events, joined, 1);
     pthread_mutex_lock (&s_self_call_mutex);
     int rc = s_self_call_rc;
     int64_t ms = s_self_call_ms;
     s_self_call_hub = NULL;
     pthread_mutex_unlock (&s_self_call_mutex);
     printf ("asynrole_workers_stats from on_event: rc %d after %" PRId64 " ms\n", rc, ms);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
     assert_true (rc == 0 || s_self_call_code == ASYNROLE_EBADARG);
     assert_true (ms >= 0 && ms < 200);
@@ -657,12 +271,12 @@ test_break_bug_same_agent_twice (void **state)
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "inproc://breakw-twice-1", NULL, NULL, NULL, &error);
     assert_non_null (hub);
-    s_hubs[0] = hub;
+    tu_hubs[0] = hub;
     asynrole_workers_t *second =
         asynrole_workers_new (agent, "inproc://breakw-twice-2", NULL, NULL, NULL, &error);
     bool refused = second == NULL;
     asynrole_workers_destroy (&second);
-    s_hub_destroy (&hub);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
     assert_true (refused);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
@@ -679,41 +293,41 @@ test_break_bug_send_timeout_still_sent (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-late", ASYNROLE_OVERFLOW_DROP, &events);
-    static wk_t wk;
-    s_wk_init (&wk);
+        tu_hub_new (agent, "inproc://breakw-late", ASYNROLE_OVERFLOW_DROP, &events);
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
     wk.block = true;
     asynrole_remote_options_t options = {
-        .heartbeat = T_HEARTBEAT, .heartbeat_timeout = s_hb_timeout, .credit = 4, .timeout = 200
+        .heartbeat = TU_HEARTBEAT, .heartbeat_timeout = tu_hb_timeout, .credit = 4, .timeout = 200
     };
     asynrole_error_t error;
     asynrole_worker_t *worker =
-        asynrole_worker_new ("inproc://breakw-late", s_wk_cb, &wk, &options, &error);
+        asynrole_worker_new ("inproc://breakw-late", tu_wk_cb, &wk, &options, &error);
     assert_non_null (worker);
-    s_workers[0] = worker;
-    WAIT_HUB (&events, joined, 1);
+    tu_workers[0] = worker;
+    TU_WAIT_HUB (&events, joined, 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
-    s_send_udp (fd, &to, "busy");
-    WAIT_WK (&wk, blocked, 1);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
+    tu_send_udp (fd, &to, "busy");
+    TU_WAIT_WK (&wk, blocked, 1);
     int rc = asynrole_worker_send (worker, "late", 4, &client, &error);
     assert_int_equal (rc, -1);
     assert_int_equal (error.code, ASYNROLE_ETIMEOUT);
-    s_wk_release (&wk);
-    WAIT_WK (&wk, returned, 1);
+    tu_wk_release (&wk);
+    TU_WAIT_WK (&wk, returned, 1);
     //  A send after it: whatever the failed one did comes first
 
     assert_int_equal (asynrole_worker_send (worker, "mark", 4, &client, &error), 0);
     char buf[16];
     asynrole_addr_t from;
-    ssize_t got = s_recv_from (fd, buf, sizeof buf, &from);
+    ssize_t got = tu_recv_from (fd, buf, sizeof buf, &from);
     close (fd);
-    s_worker_destroy (&worker);
-    s_hub_destroy (&hub);
+    tu_worker_destroy (&worker);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
     printf ("first datagram after a send that failed ETIMEOUT: \"%s\"\n", got > 0 ? buf : "");
     assert_string_equal (buf, "mark");
@@ -732,9 +346,9 @@ test_break_bug_worker_datagram_before_welcome (void **state)
     void *router = ctx_socket (ZMQ_ROUTER, NULL);
     assert_non_null (router);
     assert_int_equal (zmq_bind (router, "inproc://breakw-early"), 0);
-    static wk_t wk;
-    s_wk_init (&wk);
-    asynrole_worker_t *worker = s_worker_new ("inproc://breakw-early", &wk, 4, "early");
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
+    asynrole_worker_t *worker = tu_worker_new ("inproc://breakw-early", &wk, 4, "early");
     assert_true (frames_wait (router, TU_TIMEOUT_MS) > 0);
     zmsg_t *hello = zmsg_recv (router);
     zframe_t *id = zmsg_pop (hello);
@@ -757,7 +371,7 @@ test_break_bug_worker_datagram_before_welcome (void **state)
     dg.seq = 2;
     msg = rwire_encode (&dg);
     assert_int_equal (rmsg_send (router, zframe_data (id), zframe_size (id), &msg), 0);
-    WAIT_WK (&wk, returned, 1);
+    TU_WAIT_WK (&wk, returned, 1);
     asynrole_remote_stats_t stats;
     asynrole_error_t error;
     assert_int_equal (asynrole_worker_stats (worker, &stats, &error), 0);
@@ -765,7 +379,7 @@ test_break_bug_worker_datagram_before_welcome (void **state)
     printf ("worker: datagrams %" PRIu64 ", malformed %" PRIu64 ", unknown_peer %" PRIu64
             ", protocol events %zu\n",
             stats.datagrams, stats.malformed, stats.unknown_peer, protocol);
-    s_worker_destroy (&worker);
+    tu_worker_destroy (&worker);
     zframe_destroy (&id);
     ctx_close (&router);
     ctx_release ();
@@ -913,15 +527,15 @@ static int
 s_agent_first_send_body (void *arg)
 {
     (void) arg;
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_options_t pipe_mode = { .pipe_mode = true };
     const char *iface = "127.0.0.1:0";
     asynrole_error_t error;
     asynrole_agent_t *agent = asynrole_agent_new (NULL, NULL, &iface, 1, &pipe_mode, &error);
     TU_CHECK (agent, "agent: %s", error.detail);
     asynrole_remote_options_t options = { .overflow = ASYNROLE_OVERFLOW_PAUSE,
-                                          .on_event = s_hub_event,
+                                          .on_event = tu_hub_event,
                                           .event_ctx = &events };
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "inproc://breakw-first-send", NULL, NULL, &options, &error);
@@ -931,13 +545,13 @@ s_agent_first_send_body (void *arg)
     asynrole_agent_destroy (&agent);
     asynrole_addr_t to = tu_addr ("127.0.0.1:9");
     for (int i = 0; i < 3; i++)
-        s_raw_send (raw, s_send_msg (&to, 0, "late", 4));
+        tu_raw_send (raw, s_send_msg (&to, 0, "late", 4));
     //  Answered after the SENDs: they were handled
     s_raw_barrier (raw);
     asynrole_remote_stats_t stats;
     TU_CHECK (asynrole_workers_stats (hub, &stats, &error) == 0, "stats: %s", error.detail);
     size_t closed = tu_read_count (&events.mutex, &events.closed);
-    s_raw_destroy (&raw);
+    tu_raw_destroy (&raw);
     asynrole_workers_destroy (&hub);
     TU_CHECK (stats.replies_failed == 3, "replies_failed %" PRIu64, stats.replies_failed);
     TU_CHECK (stats.replies == 0, "replies %" PRIu64, stats.replies);
@@ -984,38 +598,38 @@ test_break_credit_abuse (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-credit", ASYNROLE_OVERFLOW_DROP, &events);
-    void *stranger = s_raw_new ("inproc://breakw-credit");
+        tu_hub_new (agent, "inproc://breakw-credit", ASYNROLE_OVERFLOW_DROP, &events);
+    void *stranger = tu_raw_new ("inproc://breakw-credit");
     s_raw_credit (stranger, 1);
-    s_expect_error (stranger, ASYNROLE_EDISCONNECTED);
+    tu_raw_expect_error (stranger, ASYNROLE_EDISCONNECTED);
     void *raw = s_raw_join ("inproc://breakw-credit", 2);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     for (int i = 0; i < 5; i++)
-        s_send_udp (fd, &to, "c");
+        tu_send_udp (fd, &to, "c");
     zmsg_t *msg = NULL;
     rwire_msg_t m;
     for (int i = 0; i < 2; i++)
-        s_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
-    WAIT_HUB (&events, dropped, 3);
+        tu_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
+    TU_WAIT_HUB (&events, dropped, 3);
     s_raw_credit (raw, 3);  //  holds 2
-    s_expect_error (raw, ASYNROLE_EPROTOCOL);
+    tu_raw_expect_error (raw, ASYNROLE_EPROTOCOL);
     s_raw_credit (raw, 0);
-    asynrole_remote_stats_t stats = s_stats (hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.in_worker, 2);
     assert_int_equal (stats.malformed, 1);
     assert_int_equal (stats.unknown_peer, 1);
     s_raw_credit (raw, 1);
     s_raw_credit (raw, 1);
-    s_send_udp (fd, &to, "d");
-    s_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
+    tu_send_udp (fd, &to, "d");
+    tu_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
     assert_int_equal (m.size, 1);
     assert_int_equal (m.data[0], 'd');
-    stats = s_stats (hub);
+    stats = tu_hub_stats (hub);
     assert_int_equal (stats.datagrams, 3);
     assert_int_equal (stats.done, 2);
     assert_int_equal (stats.in_worker, 1);
@@ -1024,9 +638,9 @@ test_break_credit_abuse (void **state)
     s_account (hub);
     zmsg_destroy (&msg);
     close (fd);
-    s_raw_destroy (&stranger);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_raw_destroy (&stranger);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1040,54 +654,54 @@ test_break_hello_abuse (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
-    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
-                                          .heartbeat_timeout = s_hb_timeout,
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
+    asynrole_remote_options_t options = { .heartbeat = TU_HEARTBEAT,
+                                          .heartbeat_timeout = tu_hb_timeout,
                                           .max_credit = 7,
-                                          .on_event = s_hub_event,
+                                          .on_event = tu_hub_event,
                                           .event_ctx = &events };
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "inproc://breakw-hello", NULL, NULL, &options, NULL);
     assert_non_null (hub);
-    s_hubs[0] = hub;
+    tu_hubs[0] = hub;
     //  credit 0
-    void *zero = s_raw_new ("inproc://breakw-hello");
-    s_raw_hello (zero, 0);
-    s_expect_error (zero, ASYNROLE_EPROTOCOL);
+    void *zero = tu_raw_new ("inproc://breakw-hello");
+    tu_raw_hello (zero, 0);
+    tu_raw_expect_error (zero, ASYNROLE_EPROTOCOL);
     //  another version
-    void *v2 = s_raw_new ("inproc://breakw-hello");
+    void *v2 = tu_raw_new ("inproc://breakw-hello");
     const uint8_t frame0[] = { 'A', 'R', 2, RWIRE_HELLO };
     zmsg_t *bad = zmsg_new ();
     zmsg_addmem (bad, frame0, sizeof frame0);
     zmsg_addmem (bad, "\0\0\0\1\0\0\0\1", 8);
     zmsg_addmem (bad, "v2", 2);
-    s_raw_send (v2, bad);
-    s_expect_error (v2, ASYNROLE_EPROTOCOL);
+    tu_raw_send (v2, bad);
+    tu_raw_expect_error (v2, ASYNROLE_EPROTOCOL);
     //  2^32-1: max_credit
-    void *raw = s_raw_new ("inproc://breakw-hello");
-    s_raw_hello (raw, UINT32_MAX);
+    void *raw = tu_raw_new ("inproc://breakw-hello");
+    tu_raw_hello (raw, UINT32_MAX);
     zmsg_t *msg = NULL;
     rwire_msg_t m;
-    s_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
+    tu_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
     assert_int_equal (m.credit, 7);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     for (int i = 0; i < 3; i++) {
-        s_send_udp (fd, &to, "h");
-        s_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
+        tu_send_udp (fd, &to, "h");
+        tu_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
     }
     //  twice: the 3 held are lost to it, credit 2 now
-    s_raw_hello (raw, 2);
-    s_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
+    tu_raw_hello (raw, 2);
+    tu_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
     assert_int_equal (m.credit, 2);
     for (int i = 0; i < 4; i++)
-        s_send_udp (fd, &to, "i");
+        tu_send_udp (fd, &to, "i");
     for (int i = 0; i < 2; i++)
-        s_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
-    WAIT_HUB (&events, dropped, 2);
-    asynrole_remote_stats_t stats = s_stats (hub);
+        tu_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
+    TU_WAIT_HUB (&events, dropped, 2);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.peers, 1);
     assert_int_equal (stats.malformed, 1);
     assert_int_equal (stats.bad_version, 1);
@@ -1107,10 +721,10 @@ test_break_hello_abuse (void **state)
     assert_int_equal (info[0].datagrams, 5);
     zmsg_destroy (&msg);
     close (fd);
-    s_raw_destroy (&zero);
-    s_raw_destroy (&v2);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_raw_destroy (&zero);
+    tu_raw_destroy (&v2);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1124,19 +738,19 @@ test_break_send_abuse (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-send", ASYNROLE_OVERFLOW_DROP, &events);
+        tu_hub_new (agent, "inproc://breakw-send", ASYNROLE_OVERFLOW_DROP, &events);
     void *raw = s_raw_join ("inproc://breakw-send", 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
     asynrole_addr_t v6 = tu_addr ("[::1]:9");
-    s_raw_send (raw, s_send_msg (&client, 99, "a", 1));  //  no socket 98
-    s_raw_send (raw, s_send_msg (&v6, 1, "b", 1));       //  an IPv4 socket
-    s_raw_send (raw, s_send_msg (&v6, 0, "c", 1));       //  no IPv6 socket
-    s_raw_send (raw, s_send_msg (NULL, 1, "d", 1));      //  no destination
-    s_raw_send (raw, s_send_msg (&client, UINT32_MAX, "e", 1));
+    tu_raw_send (raw, s_send_msg (&client, 99, "a", 1));  //  no socket 98
+    tu_raw_send (raw, s_send_msg (&v6, 1, "b", 1));       //  an IPv4 socket
+    tu_raw_send (raw, s_send_msg (&v6, 0, "c", 1));       //  no IPv6 socket
+    tu_raw_send (raw, s_send_msg (NULL, 1, "d", 1));      //  no destination
+    tu_raw_send (raw, s_send_msg (&client, UINT32_MAX, "e", 1));
     //  A payload over the protocol's limit
     zmsg_t *big = s_send_msg (&client, 1, "f", 1);
     zframe_t *payload = zmsg_last (big);
@@ -1145,15 +759,15 @@ test_break_send_abuse (void **state)
     uint8_t *bytes = calloc (1, ASYNROLE_DGRAM_MAX + 1);
     zmsg_addmem (big, bytes, ASYNROLE_DGRAM_MAX + 1);
     free (bytes);
-    s_raw_send (raw, big);
-    s_expect_error (raw, ASYNROLE_EPROTOCOL);
+    tu_raw_send (raw, big);
+    tu_raw_expect_error (raw, ASYNROLE_EPROTOCOL);
     //  A good one, from the right socket
-    s_raw_send (raw, s_send_msg (&client, 1, "good", 4));
+    tu_raw_send (raw, s_send_msg (&client, 1, "good", 4));
     char buf[16];
     asynrole_addr_t from;
-    assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 4);
+    assert_int_equal (tu_recv_from (fd, buf, sizeof buf, &from), 4);
     assert_string_equal (buf, "good");
-    asynrole_remote_stats_t stats = s_stats (hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     printf ("replies %" PRIu64 ", failed %" PRIu64 ", malformed %" PRIu64 ", other events %zu\n",
             stats.replies, stats.replies_failed, stats.malformed,
             tu_read_count (&events.mutex, &events.other));
@@ -1161,21 +775,21 @@ test_break_send_abuse (void **state)
     assert_int_equal (stats.replies, 1);
     assert_int_equal (stats.replies_failed, 5);
     //  After BYE: a stranger, nothing sent
-    s_raw_send (raw, rwire_simple (RWIRE_BYE));
-    s_raw_send (raw, s_send_msg (&client, 1, "ghost", 5));
-    s_expect_error (raw, ASYNROLE_EDISCONNECTED);
-    stats = s_stats (hub);
+    tu_raw_send (raw, rwire_simple (RWIRE_BYE));
+    tu_raw_send (raw, s_send_msg (&client, 1, "ghost", 5));
+    tu_raw_expect_error (raw, ASYNROLE_EDISCONNECTED);
+    stats = tu_hub_stats (hub);
     assert_int_equal (stats.left, 1);
     assert_int_equal (stats.unknown_peer, 1);
     assert_int_equal (stats.replies, 1);
     //  Nothing else reached the client
-    s_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
-    s_expect_error (raw, ASYNROLE_EDISCONNECTED);
+    tu_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
+    tu_raw_expect_error (raw, ASYNROLE_EDISCONNECTED);
     struct pollfd item = { fd, POLLIN, 0 };
     assert_int_equal (poll (&item, 1, 0), 0);
     close (fd);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1190,32 +804,32 @@ test_break_garbage (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
-    void *raw = s_raw_new (asynrole_workers_endpoint (hub));
-    s_raw_frame (raw, "", 0);
+        tu_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
+    void *raw = tu_raw_new (asynrole_workers_endpoint (hub));
+    tu_raw_frame (raw, "", 0);
     zmsg_t *many = zmsg_new ();
     zmsg_addmem (many, "AR\1\3", 4);
     for (int i = 0; i < 999; i++)
         zmsg_addmem (many, "x", 1);
-    s_raw_send (raw, many);
-    s_raw_frame (raw, "AR\1", 3);
-    s_raw_frame (raw, "AR\1\3\0", 5);
+    tu_raw_send (raw, many);
+    tu_raw_frame (raw, "AR\1", 3);
+    tu_raw_frame (raw, "AR\1\3\0", 5);
     //  A 1 MiB frame: over ZMQ_MAXMSGSIZE, libzmq drops that connection
     //  before we see it (on a link of its own: what follows would go with it)
-    void *big = s_raw_new (asynrole_workers_endpoint (hub));
+    void *big = tu_raw_new (asynrole_workers_endpoint (hub));
     uint8_t *huge = calloc (1, 1 << 20);
     memcpy (huge, "AR\1\3", 4);
-    s_raw_frame (big, huge, 1 << 20);
+    tu_raw_frame (big, huge, 1 << 20);
     free (huge);
     rwire_msg_t dg = { .type = RWIRE_DATAGRAM, .seq = 1, .data = (const uint8_t *) "x", .size = 1 };
-    s_raw_send (raw, rwire_encode (&dg));
+    tu_raw_send (raw, rwire_encode (&dg));
     const uint8_t v9_error[] = { 'A', 'R', 9, RWIRE_ERROR };
     for (int i = 0; i < 1000; i++) {
-        s_raw_send (raw, rwire_error (ASYNROLE_EPROTOCOL, "storm"));
-        s_raw_frame (raw, v9_error, sizeof v9_error);
+        tu_raw_send (raw, rwire_error (ASYNROLE_EPROTOCOL, "storm"));
+        tu_raw_frame (raw, v9_error, sizeof v9_error);
     }
     //  One answer for the first refusal (at most once a second), none for
     //  the ERRORs; then the barrier's
@@ -1227,7 +841,7 @@ test_break_garbage (void **state)
     assert_int_equal (s_raw_next (raw, &m, &msg), RWIRE_ERROR);
     assert_int_equal (m.code, ASYNROLE_EDISCONNECTED);
     s_stranger_barrier (raw);
-    asynrole_remote_stats_t stats = s_stats (hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     printf ("malformed %" PRIu64 ", bad_version %" PRIu64 ", unknown_peer %" PRIu64 "\n",
             stats.malformed, stats.bad_version, stats.unknown_peer);
     //  A stranger's DATAGRAM counts as unknown_peer (rule 5), not as
@@ -1240,13 +854,13 @@ test_break_garbage (void **state)
     //  Nothing else was answered
     assert_int_equal (frames_wait (raw, 0), 0);
     //  The same link can still join
-    s_raw_hello (raw, 1);
-    s_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
-    WAIT_HUB (&events, joined, 1);
+    tu_raw_hello (raw, 1);
+    tu_raw_expect (raw, RWIRE_WELCOME, &m, &msg);
+    TU_WAIT_HUB (&events, joined, 1);
     zmsg_destroy (&msg);
-    s_raw_destroy (&big);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_raw_destroy (&big);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1259,32 +873,32 @@ test_break_max_datagram_tcp (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
-    static wk_t wk;
-    s_wk_init (&wk);
+        tu_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
     wk.echo = true;
-    asynrole_worker_t *worker = s_worker_new (asynrole_workers_endpoint (hub), &wk, 2, "big");
-    WAIT_HUB (&events, joined, 1);
+    asynrole_worker_t *worker = tu_worker_new (asynrole_workers_endpoint (hub), &wk, 2, "big");
+    TU_WAIT_HUB (&events, joined, 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
     int size = 1 << 20;
     assert_int_equal (setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     char *big = malloc (ASYNROLE_DGRAM_MAX_IPV4 + 1);
     assert_non_null (big);
     memset (big, 'm', ASYNROLE_DGRAM_MAX_IPV4);
     assert_int_equal (sendto (fd, big, ASYNROLE_DGRAM_MAX_IPV4, 0, &to.u.sa, to.len),
                       ASYNROLE_DGRAM_MAX_IPV4);
     asynrole_addr_t from;
-    ssize_t got = s_recv_from (fd, big, ASYNROLE_DGRAM_MAX_IPV4 + 1, &from);
+    ssize_t got = tu_recv_from (fd, big, ASYNROLE_DGRAM_MAX_IPV4 + 1, &from);
     free (big);
     close (fd);
-    asynrole_remote_stats_t stats = s_stats (hub);
-    s_worker_destroy (&worker);
-    s_hub_destroy (&hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
+    tu_worker_destroy (&worker);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
     assert_int_equal (got, ASYNROLE_DGRAM_MAX_IPV4);
     assert_int_equal (stats.replies, 1);
@@ -1300,18 +914,18 @@ test_break_say_hello_flood (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-flood", ASYNROLE_OVERFLOW_DROP, &events);
-    void *raw = s_raw_new ("inproc://breakw-flood");
+        tu_hub_new (agent, "inproc://breakw-flood", ASYNROLE_OVERFLOW_DROP, &events);
+    void *raw = tu_raw_new ("inproc://breakw-flood");
     for (int i = 0; i < 1000; i++)
-        s_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
+        tu_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
     //  Until the workers actor has read them all (its counter, asked)
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
-    asynrole_remote_stats_t stats = s_stats (hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     while (stats.unknown_peer < 1000 && tu_now () < deadline)
-        stats = s_stats (hub);
+        stats = tu_hub_stats (hub);
     assert_int_equal (stats.unknown_peer, 1000);
     size_t answers = 0;
     while (frames_wait (raw, 100) > 0) {
@@ -1320,8 +934,8 @@ test_break_say_hello_flood (void **state)
         zmsg_destroy (&msg);
     }
     printf ("\"say HELLO\" answers to 1000 HEARTBEATs of a stranger: %zu\n", answers);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
     assert_true (answers >= 1 && answers <= 8);
 }
@@ -1337,34 +951,34 @@ test_break_pause_hoarder (void **state)
     (void) state;
     asynrole_options_t agent_options = { .pipe_mode = true, .max_bytes = 1024 * 1024 };
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &agent_options);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-pause", ASYNROLE_OVERFLOW_PAUSE, &events);
+        tu_hub_new (agent, "inproc://breakw-pause", ASYNROLE_OVERFLOW_PAUSE, &events);
     void *raw = s_raw_join ("inproc://breakw-pause", 3);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     const size_t sent = 200;
     for (size_t i = 0; i < sent; i++)
-        s_send_udp (fd, &to, "p");
+        tu_send_udp (fd, &to, "p");
     zmsg_t *msg = NULL;
     rwire_msg_t m;
     for (int i = 0; i < 3; i++) {
-        s_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
-        s_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
+        tu_raw_expect (raw, RWIRE_DATAGRAM, &m, &msg);
+        tu_raw_send (raw, rwire_simple (RWIRE_HEARTBEAT));
     }
-    asynrole_remote_stats_t stats = s_stats (hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.datagrams, 3);
     assert_int_equal (stats.dropped, 0);
     assert_true (stats.paused >= 1);
     //  A worker comes: it takes the rest
-    static wk_t wk;
-    s_wk_init (&wk);
-    asynrole_worker_t *worker = s_worker_new ("inproc://breakw-pause", &wk, 4, "rescuer");
-    WAIT_WK (&wk, returned, sent - 3);
-    s_barrier (worker, fd, &client);
-    stats = s_stats (hub);
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
+    asynrole_worker_t *worker = tu_worker_new ("inproc://breakw-pause", &wk, 4, "rescuer");
+    TU_WAIT_WK (&wk, returned, sent - 3);
+    tu_barrier (worker, fd, &client);
+    stats = tu_hub_stats (hub);
     asynrole_stats_t agent_stats = tu_agent_stats (agent, 0);
     assert_int_equal (stats.dropped, 0);
     assert_int_equal (stats.datagrams, sent);
@@ -1375,9 +989,9 @@ test_break_pause_hoarder (void **state)
     s_account (hub);
     zmsg_destroy (&msg);
     close (fd);
-    s_worker_destroy (&worker);
-    s_raw_destroy (&raw);
-    s_hub_destroy (&hub);
+    tu_worker_destroy (&worker);
+    tu_raw_destroy (&raw);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1394,35 +1008,35 @@ test_break_many_workers (void **state)
         N = 300
     };
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
+        tu_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
     static void *raws[N];
     for (int i = 0; i < N; i++) {
-        raws[i] = s_raw_new (asynrole_workers_endpoint (hub));
-        s_raw_hello (raws[i], 1);
+        raws[i] = tu_raw_new (asynrole_workers_endpoint (hub));
+        tu_raw_hello (raws[i], 1);
     }
     zmsg_t *msg = NULL;
     rwire_msg_t m;
     for (int i = 0; i < N; i++)
-        s_raw_expect (raws[i], RWIRE_WELCOME, &m, &msg);
-    WAIT_HUB (&events, joined, N);
-    asynrole_remote_stats_t stats = s_stats (hub);
+        tu_raw_expect (raws[i], RWIRE_WELCOME, &m, &msg);
+    TU_WAIT_HUB (&events, joined, N);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.peers, N);
     assert_int_equal (stats.credit, N);
     static asynrole_worker_info_t info[N + 8];
     assert_int_equal (asynrole_workers_list (hub, info, N + 8, NULL), N);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     const size_t sent = N + 50;
     for (size_t i = 0; i < sent; i++)
-        s_send_udp (fd, &to, "m");
-    WAIT_HUB (&events, dropped, sent - N);
+        tu_send_udp (fd, &to, "m");
+    TU_WAIT_HUB (&events, dropped, sent - N);
     //  Round-robin: each got exactly one
     for (int i = 0; i < N; i++) {
-        s_raw_expect (raws[i], RWIRE_DATAGRAM, &m, &msg);
+        tu_raw_expect (raws[i], RWIRE_DATAGRAM, &m, &msg);
         //  Heartbeats may follow (a slow run), never a second DATAGRAM
         while (frames_wait (raws[i], 0) > 0) {
             zmsg_destroy (&msg);
@@ -1433,11 +1047,11 @@ test_break_many_workers (void **state)
     }
     for (int i = 0; i < N; i++) {
         if (i % 2)
-            s_raw_send (raws[i], rwire_simple (RWIRE_BYE));
-        s_raw_destroy (&raws[i]);
+            tu_raw_send (raws[i], rwire_simple (RWIRE_BYE));
+        tu_raw_destroy (&raws[i]);
     }
-    WAIT_HUB (&events, gone, N);
-    stats = s_stats (hub);
+    TU_WAIT_HUB (&events, gone, N);
+    stats = tu_hub_stats (hub);
     assert_int_equal (stats.peers, 0);
     assert_int_equal (stats.datagrams, N);
     assert_int_equal (stats.lost_datagrams, N);
@@ -1448,7 +1062,7 @@ test_break_many_workers (void **state)
     assert_int_equal (asynrole_workers_list (hub, info, N + 8, NULL), ASYNROLE_WORKERS_GONE);
     zmsg_destroy (&msg);
     close (fd);
-    s_hub_destroy (&hub);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1486,10 +1100,10 @@ test_break_churn_storm (void **state)
     (void) state;
     asynrole_options_t agent_options = { .pipe_mode = true, .max_bytes = 8 * 1024 * 1024 };
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &agent_options);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-churn", ASYNROLE_OVERFLOW_DROP, &events);
+        tu_hub_new (agent, "inproc://breakw-churn", ASYNROLE_OVERFLOW_DROP, &events);
     poller_t poller = { .hub = hub };
     atomic_init (&poller.stop, false);
     atomic_init (&poller.calls, 0);
@@ -1497,27 +1111,27 @@ test_break_churn_storm (void **state)
     pthread_t threads[4];
     for (int i = 0; i < 4; i++)
         assert_int_equal (pthread_create (&threads[i], NULL, s_poller, &poller), 0);
-    static wk_t steady;
-    s_wk_init (&steady);
+    static tu_wk_t steady;
+    tu_wk_init (&steady);
     steady.hub = hub;
-    asynrole_worker_t *keeper = s_worker_new ("inproc://breakw-churn", &steady, 8, "steady");
-    WAIT_HUB (&events, joined, 1);
-    WAIT_WK (&steady, joined, 1);
+    asynrole_worker_t *keeper = tu_worker_new ("inproc://breakw-churn", &steady, 8, "steady");
+    TU_WAIT_HUB (&events, joined, 1);
+    TU_WAIT_WK (&steady, joined, 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     size_t sent = 0;
-    static wk_t churn[6];
+    static tu_wk_t churn[6];
     for (int round = 0; round < 6; round++) {
-        s_wk_init (&churn[round]);
+        tu_wk_init (&churn[round]);
         churn[round].hub = hub;
         asynrole_worker_t *worker =
-            s_worker_new ("inproc://breakw-churn", &churn[round], 4, "churn");
-        WAIT_HUB (&events, joined, (size_t) round + 2);
+            tu_worker_new ("inproc://breakw-churn", &churn[round], 4, "churn");
+        TU_WAIT_HUB (&events, joined, (size_t) round + 2);
         for (int i = 0; i < 300; i++, sent++)
-            s_send_udp (fd, &to, "storm");
-        s_worker_destroy (&worker);
-        WAIT_HUB (&events, gone, (size_t) round + 1);
+            tu_send_udp (fd, &to, "storm");
+        tu_worker_destroy (&worker);
+        TU_WAIT_HUB (&events, gone, (size_t) round + 1);
     }
     atomic_store (&poller.stop, true);
     for (int i = 0; i < 4; i++)
@@ -1527,11 +1141,11 @@ test_break_churn_storm (void **state)
     asynrole_stats_t agent_stats;
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
     do {
-        s_barrier (keeper, fd, &client);
+        tu_barrier (keeper, fd, &client);
         agent_stats = tu_agent_stats (agent, 0);
     } while (agent_stats.rx_datagrams + agent_stats.kernel_dropped < sent && tu_now () < deadline);
-    s_barrier (keeper, fd, &client);
-    asynrole_remote_stats_t stats = s_stats (hub);
+    tu_barrier (keeper, fd, &client);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     asynrole_worker_info_t info[16];
     int listed = asynrole_workers_list (hub, info, 16, NULL);
     printf ("sent %zu: rx %" PRIu64 " agent dropped %" PRIu64 " handed %" PRIu64 " done %" PRIu64
@@ -1562,8 +1176,8 @@ test_break_churn_storm (void **state)
     for (int i = 0; i < 6; i++)
         assert_int_equal (churn[i].over_credit, 0);
     close (fd);
-    s_worker_destroy (&keeper);
-    s_hub_destroy (&hub);
+    tu_worker_destroy (&keeper);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1595,41 +1209,41 @@ test_break_local_account (void **state)
     atomic_store (&s_local_seen, 0);
     atomic_store (&s_local_kept, 0);
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
-    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT,
-                                          .heartbeat_timeout = s_hb_timeout,
-                                          .on_event = s_hub_event,
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
+    asynrole_remote_options_t options = { .heartbeat = TU_HEARTBEAT,
+                                          .heartbeat_timeout = tu_hb_timeout,
+                                          .on_event = tu_hub_event,
                                           .event_ctx = &events };
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "inproc://breakw-local", s_local_third, NULL, &options, NULL);
     assert_non_null (hub);
-    s_hubs[0] = hub;
-    static wk_t wk;
-    s_wk_init (&wk);
-    asynrole_worker_t *worker = s_worker_new ("inproc://breakw-local", &wk, 2, "half");
-    WAIT_HUB (&events, joined, 1);
-    WAIT_WK (&wk, joined, 1);  //  its WELCOME read: sends go through
+    tu_hubs[0] = hub;
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
+    asynrole_worker_t *worker = tu_worker_new ("inproc://breakw-local", &wk, 2, "half");
+    TU_WAIT_HUB (&events, joined, 1);
+    TU_WAIT_WK (&wk, joined, 1);  //  its WELCOME read: sends go through
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     const size_t sent = 600;
     for (size_t i = 0; i < sent; i++)
-        s_send_udp (fd, &to, "l");
+        tu_send_udp (fd, &to, "l");
     asynrole_stats_t agent_stats;
     int64_t deadline = tu_now () + TU_TIMEOUT_MS;
     do {
-        s_barrier (worker, fd, &client);
+        tu_barrier (worker, fd, &client);
         agent_stats = tu_agent_stats (agent, 0);
     } while (agent_stats.rx_datagrams + agent_stats.kernel_dropped < sent && tu_now () < deadline);
     //  Everything the Agent read reached the workers actor: the local
     //  callback saw it all once its count is rx - the Agent's own drops
     size_t seen;
     do {
-        s_barrier (worker, fd, &client);
+        tu_barrier (worker, fd, &client);
         seen = atomic_load (&s_local_seen);
     } while (seen < agent_stats.rx_datagrams - agent_stats.dropped && tu_now () < deadline);
-    asynrole_remote_stats_t stats = s_stats (hub);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     size_t kept = atomic_load (&s_local_kept);
     printf ("rx %" PRIu64 " = handed %" PRIu64 " + dropped %" PRIu64 " + kept %zu + agent %" PRIu64
             "\n",
@@ -1639,8 +1253,8 @@ test_break_local_account (void **state)
     assert_int_equal (seen, stats.datagrams + stats.dropped + kept);
     s_account (hub);
     close (fd);
-    s_worker_destroy (&worker);
-    s_hub_destroy (&hub);
+    tu_worker_destroy (&worker);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1653,39 +1267,39 @@ test_break_hundred_thousand (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-100k", ASYNROLE_OVERFLOW_PAUSE, &events);
+        tu_hub_new (agent, "inproc://breakw-100k", ASYNROLE_OVERFLOW_PAUSE, &events);
     //  One record for both workers (it has its own lock)
-    static wk_t wk;
-    s_wk_init (&wk);
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
     asynrole_worker_t *worker[2];
     for (int i = 0; i < 2; i++)
-        worker[i] = s_worker_new ("inproc://breakw-100k", &wk, 64, "bulk");
-    WAIT_HUB (&events, joined, 2);
+        worker[i] = tu_worker_new ("inproc://breakw-100k", &wk, 64, "bulk");
+    TU_WAIT_HUB (&events, joined, 2);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
     const size_t total = 100000, window = 2000;
     int64_t start = tu_now ();
     for (size_t sent = 0; sent < total; sent += window) {
         for (size_t i = 0; i < window; i++)
-            s_send_udp (fd, &to, "0123456789abcdef");
-        WAIT_WK (&wk, returned, sent + window);
+            tu_send_udp (fd, &to, "0123456789abcdef");
+        TU_WAIT_WK (&wk, returned, sent + window);
     }
     printf ("100,000 datagrams through 2 workers in %" PRId64 " ms\n", tu_now () - start);
     for (int i = 0; i < 2; i++)
-        s_barrier (worker[i], fd, &client);
-    asynrole_remote_stats_t stats = s_stats (hub);
+        tu_barrier (worker[i], fd, &client);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.datagrams, total);
     assert_int_equal (stats.done, total);
     assert_int_equal (stats.dropped, 0);
     assert_int_equal (stats.lost_datagrams, 0);
     close (fd);
     for (int i = 0; i < 2; i++)
-        s_worker_destroy (&worker[i]);
-    s_hub_destroy (&hub);
+        tu_worker_destroy (&worker[i]);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1700,46 +1314,46 @@ static void
 test_break_callback_past_timeout (void **state)
 {
     (void) state;
-    s_hb_timeout = 3 * T_HEARTBEAT;
+    tu_hb_timeout = 3 * TU_HEARTBEAT;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-block", ASYNROLE_OVERFLOW_DROP, &events);
-    static wk_t wk;
-    s_wk_init (&wk);
+        tu_hub_new (agent, "inproc://breakw-block", ASYNROLE_OVERFLOW_DROP, &events);
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
     wk.block = true;
     wk.echo = true;
-    asynrole_worker_t *worker = s_worker_new ("inproc://breakw-block", &wk, 2, "stuck");
-    WAIT_HUB (&events, joined, 1);
+    asynrole_worker_t *worker = tu_worker_new ("inproc://breakw-block", &wk, 2, "stuck");
+    TU_WAIT_HUB (&events, joined, 1);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
-    s_send_udp (fd, &to, "stuck");
-    WAIT_WK (&wk, blocked, 1);
-    WAIT_HUB (&events, gone, 1);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
+    tu_send_udp (fd, &to, "stuck");
+    TU_WAIT_WK (&wk, blocked, 1);
+    TU_WAIT_HUB (&events, gone, 1);
     assert_int_equal (tu_read_count (&events.mutex, &events.lost), 1);
-    s_wk_release (&wk);
-    WAIT_HUB (&events, joined, 2);
-    WAIT_WK (&wk, joined, 2);
+    tu_wk_release (&wk);
+    TU_WAIT_HUB (&events, joined, 2);
+    TU_WAIT_WK (&wk, joined, 2);
     //  Its echo of the first went out on the old link (refused there:
     //  a stranger's SEND, unknown_peer); the next round trip works
     char buf[16];
     asynrole_addr_t from;
-    s_send_udp (fd, &to, "again");
-    assert_true (s_recv_from (fd, buf, sizeof buf, &from) > 0);
+    tu_send_udp (fd, &to, "again");
+    assert_true (tu_recv_from (fd, buf, sizeof buf, &from) > 0);
     if (strcmp (buf, "stuck") == 0)
-        assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 5);
+        assert_int_equal (tu_recv_from (fd, buf, sizeof buf, &from), 5);
     assert_string_equal (buf, "again");
-    s_barrier (worker, fd, &client);
-    asynrole_remote_stats_t stats = s_stats (hub);
+    tu_barrier (worker, fd, &client);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.lost, 1);
     assert_int_equal (stats.lost_datagrams, 1);
     assert_int_equal (stats.done, 1);
     s_account (hub);
     close (fd);
-    s_worker_destroy (&worker);
-    s_hub_destroy (&hub);
+    tu_worker_destroy (&worker);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1769,42 +1383,42 @@ test_break_destroy_from_event (void **state)
 {
     (void) state;
     asynrole_agent_t *agent = tu_agent_new (NULL, NULL, "127.0.0.1:0", &s_pipe);
-    static hub_events_t events;
-    s_hub_events_init (&events);
+    static tu_hub_events_t events;
+    tu_hub_events_init (&events);
     asynrole_workers_t *hub =
-        s_hub_new (agent, "inproc://breakw-evd", ASYNROLE_OVERFLOW_DROP, &events);
-    asynrole_remote_options_t options = { .heartbeat = T_HEARTBEAT, .name = "brief" };
+        tu_hub_new (agent, "inproc://breakw-evd", ASYNROLE_OVERFLOW_DROP, &events);
+    asynrole_remote_options_t options = { .heartbeat = TU_HEARTBEAT, .name = "brief" };
     pthread_mutex_lock (&s_evdestroy_mutex);
     s_evdestroy = asynrole_worker_new ("inproc://breakw-evd", s_evdestroy_cb, NULL, &options, NULL);
     bool made = s_evdestroy != NULL;
     pthread_mutex_unlock (&s_evdestroy_mutex);
     assert_true (made);
-    WAIT_HUB (&events, gone, 1);
-    asynrole_remote_stats_t stats = s_stats (hub);
+    TU_WAIT_HUB (&events, gone, 1);
+    asynrole_remote_stats_t stats = tu_hub_stats (hub);
     assert_int_equal (stats.joined, 1);
     assert_int_equal (stats.left, 1);
     assert_int_equal (stats.peers, 0);
     //  A reply from another thread
-    static wk_t wk;
-    s_wk_init (&wk);
+    static tu_wk_t wk;
+    tu_wk_init (&wk);
     wk.block = true;
-    asynrole_worker_t *worker = s_worker_new ("inproc://breakw-evd", &wk, 1, "held");
-    WAIT_HUB (&events, joined, 2);
+    asynrole_worker_t *worker = tu_worker_new ("inproc://breakw-evd", &wk, 1, "held");
+    TU_WAIT_HUB (&events, joined, 2);
     asynrole_addr_t client;
     int fd = tu_client ("127.0.0.1", &client);
-    asynrole_addr_t to = s_agent_addr (agent, 0);
-    s_send_udp (fd, &to, "r");
-    WAIT_WK (&wk, blocked, 1);
+    asynrole_addr_t to = tu_agent_addr (agent, 0);
+    tu_send_udp (fd, &to, "r");
+    TU_WAIT_WK (&wk, blocked, 1);
     asynrole_datagram_t copy = wk.last;
     asynrole_error_t error;
     assert_int_equal (asynrole_worker_reply (worker, &copy, "x", 1, &error), -1);
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     //  ... and a reply too long, from the callback's thread is not needed:
     //  too long is refused before anything
-    s_wk_release (&wk);
+    tu_wk_release (&wk);
     close (fd);
-    s_worker_destroy (&worker);
-    s_hub_destroy (&hub);
+    tu_worker_destroy (&worker);
+    tu_hub_destroy (&hub);
     tu_agent_destroy (&agent);
 }
 
@@ -1824,7 +1438,7 @@ test_break_bad_endpoints (void **state)
     asynrole_workers_t *hub =
         asynrole_workers_new (agent, "inproc://breakw-inuse", NULL, NULL, NULL, &error);
     assert_non_null (hub);
-    s_hubs[0] = hub;
+    tu_hubs[0] = hub;
     //  An Agent takes one workers actor; another Agent gets EADDRINUSE
     assert_null (asynrole_workers_new (agent, "inproc://breakw-other", NULL, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
@@ -1833,7 +1447,7 @@ test_break_bad_endpoints (void **state)
     assert_int_equal (error.code, ASYNROLE_ENETWORK);
     assert_int_equal (error.sys_errno, EADDRINUSE);
     tu_agent_destroy (&other);
-    s_hub_destroy (&hub);
+    tu_hub_destroy (&hub);
     const char *bad[] = { "inproc://",
                           "tcp://127.0.0.1:0",
                           "tcp://127.0.0.1:65536",
@@ -1859,17 +1473,17 @@ test_break_bad_endpoints (void **state)
     memcpy (longer, "inproc://", 9);
     assert_null (asynrole_workers_new (agent, longer, NULL, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
-    assert_null (asynrole_worker_new (longer, s_wk_cb, NULL, NULL, &error));
+    assert_null (asynrole_worker_new (longer, tu_wk_cb, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     assert_null (asynrole_workers_new (agent, NULL, NULL, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
-    assert_null (asynrole_worker_new (NULL, s_wk_cb, NULL, NULL, &error));
+    assert_null (asynrole_worker_new (NULL, tu_wk_cb, NULL, NULL, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     asynrole_remote_options_t options = { .overflow = (asynrole_overflow_t) 42 };
     assert_null (asynrole_workers_new (agent, "inproc://breakw-x", NULL, NULL, &options, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     options = (asynrole_remote_options_t){ .heartbeat = -5 };
-    assert_null (asynrole_worker_new ("inproc://breakw-x", s_wk_cb, NULL, &options, &error));
+    assert_null (asynrole_worker_new ("inproc://breakw-x", tu_wk_cb, NULL, &options, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
     assert_int_equal (asynrole_workers_stats (NULL, NULL, &error), -1);
     assert_int_equal (asynrole_workers_list (NULL, NULL, 0, &error), -1);
@@ -1913,27 +1527,27 @@ test_break_resources_back (void **state)
     //  at the first thread: counted with the Agent's)
     int threads = s_threads ();
     for (int round = 0; round < 3; round++) {
-        static hub_events_t events;
-        s_hub_events_init (&events);
+        static tu_hub_events_t events;
+        tu_hub_events_init (&events);
         asynrole_workers_t *hub =
-            s_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
-        static wk_t wk;
-        s_wk_init (&wk);
+            tu_hub_new (agent, "tcp://127.0.0.1:*", ASYNROLE_OVERFLOW_DROP, &events);
+        static tu_wk_t wk;
+        tu_wk_init (&wk);
         wk.echo = true;
-        asynrole_worker_t *w1 = s_worker_new (asynrole_workers_endpoint (hub), &wk, 4, "r1");
-        asynrole_worker_t *w2 = s_worker_new (asynrole_workers_endpoint (hub), &wk, 4, "r2");
-        WAIT_HUB (&events, joined, 2);
+        asynrole_worker_t *w1 = tu_worker_new (asynrole_workers_endpoint (hub), &wk, 4, "r1");
+        asynrole_worker_t *w2 = tu_worker_new (asynrole_workers_endpoint (hub), &wk, 4, "r2");
+        TU_WAIT_HUB (&events, joined, 2);
         asynrole_addr_t client;
         int fd = tu_client ("127.0.0.1", &client);
-        asynrole_addr_t to = s_agent_addr (agent, 0);
-        s_send_udp (fd, &to, "res");
+        asynrole_addr_t to = tu_agent_addr (agent, 0);
+        tu_send_udp (fd, &to, "res");
         char buf[16];
         asynrole_addr_t from;
-        assert_int_equal (s_recv_from (fd, buf, sizeof buf, &from), 3);
+        assert_int_equal (tu_recv_from (fd, buf, sizeof buf, &from), 3);
         close (fd);
-        s_worker_destroy (&w1);
-        s_hub_destroy (&hub);
-        s_worker_destroy (&w2);
+        tu_worker_destroy (&w1);
+        tu_hub_destroy (&hub);
+        tu_worker_destroy (&w2);
     }
     int threads_after = s_threads ();
     tu_agent_destroy (&agent);
@@ -1946,31 +1560,32 @@ int
 main (int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown (test_break_bug_welcome_heartbeat_wraps, s_teardown),
-        cmocka_unit_test_teardown (test_break_bug_error_storm_events, s_teardown),
-        cmocka_unit_test_teardown (test_break_stats_from_own_callback, s_teardown),
-        cmocka_unit_test_teardown (test_break_bug_same_agent_twice, s_teardown),
-        cmocka_unit_test_teardown (test_break_bug_send_timeout_still_sent, s_teardown),
-        cmocka_unit_test_teardown (test_break_bug_worker_datagram_before_welcome, s_teardown),
-        cmocka_unit_test_teardown (test_break_bug_destroy_stuck_worker, s_teardown),
-        cmocka_unit_test_teardown (test_break_agent_destroyed_first, s_teardown),
-        cmocka_unit_test_teardown (test_break_bug_agent_destroyed_first_pause, s_teardown),
-        cmocka_unit_test_teardown (test_break_bug_agent_destroyed_first_send, s_teardown),
-        cmocka_unit_test_teardown (test_break_credit_abuse, s_teardown),
-        cmocka_unit_test_teardown (test_break_hello_abuse, s_teardown),
-        cmocka_unit_test_teardown (test_break_send_abuse, s_teardown),
-        cmocka_unit_test_teardown (test_break_garbage, s_teardown),
-        cmocka_unit_test_teardown (test_break_max_datagram_tcp, s_teardown),
-        cmocka_unit_test_teardown (test_break_say_hello_flood, s_teardown),
-        cmocka_unit_test_teardown (test_break_pause_hoarder, s_teardown),
-        cmocka_unit_test_teardown (test_break_many_workers, s_teardown),
-        cmocka_unit_test_teardown (test_break_churn_storm, s_teardown),
-        cmocka_unit_test_teardown (test_break_local_account, s_teardown),
-        cmocka_unit_test_teardown (test_break_hundred_thousand, s_teardown),
-        cmocka_unit_test_teardown (test_break_callback_past_timeout, s_teardown),
-        cmocka_unit_test_teardown (test_break_destroy_from_event, s_teardown),
-        cmocka_unit_test_teardown (test_break_bad_endpoints, s_teardown),
-        cmocka_unit_test_teardown (test_break_resources_back, s_teardown),
+        cmocka_unit_test_teardown (test_break_bug_welcome_heartbeat_wraps, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bug_error_storm_events, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_stats_from_own_callback, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bug_same_agent_twice, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bug_send_timeout_still_sent, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bug_worker_datagram_before_welcome,
+                                   tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bug_destroy_stuck_worker, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_agent_destroyed_first, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bug_agent_destroyed_first_pause, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bug_agent_destroyed_first_send, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_credit_abuse, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_hello_abuse, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_send_abuse, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_garbage, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_max_datagram_tcp, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_say_hello_flood, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_pause_hoarder, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_many_workers, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_churn_storm, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_local_account, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_hundred_thousand, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_callback_past_timeout, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_destroy_from_event, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_bad_endpoints, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_break_resources_back, tu_remote_teardown),
     };
     return tu_main (tests, argc, argv);
 }
