@@ -86,6 +86,11 @@
 //  RLIMIT_NPROC for an instant more); libzmq aborts when it cannot make them
 #define LIMIT_CTX_START_THREADS 4
 
+//  How long the check waits for the kernel to release the threads it made
+//  and joined (ctx.c, s_wait_released): they count against RLIMIT_NPROC
+//  until then
+#define LIMIT_CTX_RELEASE_MS 100
+
 //  Characters of a caller's input quoted in an error's detail, and room
 //  for the quote (the characters, the quotes, "..." and the length)
 #define LIMIT_QUOTE 48

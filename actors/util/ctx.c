@@ -2,6 +2,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "bounds.h"
+#include "clock.h"
 #include "error_fill.h"
 #include <czmq.h>
 #include <errno.h>
@@ -9,12 +10,55 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
+//  A probe thread: lives until the prober lets go of the mutex (arg), so
+//  that the probe's threads exist all at once, as libzmq's will
 static void *
 s_idle (void *arg)
 {
-    return arg;
+    pthread_mutex_t *hold = (pthread_mutex_t *) arg;
+    pthread_mutex_lock (hold);
+    pthread_mutex_unlock (hold);
+    return NULL;
+}
+
+//  Threads of this process now (/proc/self/stat, field 20), or -1
+static long
+s_threads_now (void)
+{
+    FILE *file = fopen ("/proc/self/stat", "re");
+    if (!file)
+        return -1;
+    char line[1024];
+    size_t size = fread (line, 1, sizeof line - 1, file);
+    fclose (file);
+    line[size] = 0;
+    const char *field = strrchr (line, ')');  //  the name may hold spaces
+    long threads = -1;
+    if (field
+        && sscanf (field + 1,
+                   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+                   &threads)
+            != 1)
+        threads = -1;
+    return threads;
+}
+
+//  A joined thread still counts against RLIMIT_NPROC until the kernel
+//  releases its task, an instant after pthread_join returns; libzmq, which
+//  aborts when it cannot make a thread, must not start in that instant. The
+//  kernel gives no event for it (a pidfd names no thread before Linux
+//  6.9): look at the count, at most LIMIT_CTX_RELEASE_MS
+static void
+s_wait_released (long before)
+{
+    int64_t deadline = clock_ms () + LIMIT_CTX_RELEASE_MS;
+    while (before >= 0 && s_threads_now () > before && clock_ms () < deadline) {
+        struct timespec pause = { .tv_nsec = 200 * 1000 };
+        nanosleep (&pause, NULL);
+    }
 }
 
 static pthread_mutex_t s_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -39,12 +83,18 @@ s_room_to_start (asynrole_error_t *error)
                           "%s: no room to start libzmq (it needs %d descriptors)", strerror (err),
                           LIMIT_CTX_START_FDS);
     pthread_t threads[LIMIT_CTX_START_THREADS];
+    pthread_mutex_t hold = PTHREAD_MUTEX_INITIALIZER;
+    long before = s_threads_now ();
     int started = 0, rc = 0;
+    pthread_mutex_lock (&hold);
     while (started < LIMIT_CTX_START_THREADS
-           && (rc = pthread_create (&threads[started], NULL, s_idle, NULL)) == 0)
+           && (rc = pthread_create (&threads[started], NULL, s_idle, &hold)) == 0)
         started++;
+    pthread_mutex_unlock (&hold);
     for (int i = 0; i < started; i++)
         pthread_join (threads[i], NULL);
+    pthread_mutex_destroy (&hold);
+    s_wait_released (before);
     if (started < LIMIT_CTX_START_THREADS)
         return error_set (error, ASYNROLE_ERESOURCE, ASYNROLE_OP_THREAD, rc,
                           "%s: no room to start libzmq's threads", strerror (rc));
