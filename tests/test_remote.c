@@ -282,6 +282,15 @@ test_request_reply_tcp (void **state)
     assert_non_null (strstr (asynrole_server_endpoint (s_fix.server), "tcp://127.0.0.1:"));
 }
 
+//  IPv6 loopback: libzmq takes an [IPv6] endpoint only with ZMQ_IPV6 set
+static void
+test_request_reply_tcp6 (void **state)
+{
+    (void) state;
+    s_one_reply ("tcp://[::1]:*");
+    assert_non_null (strstr (asynrole_server_endpoint (s_fix.server), "tcp://[::1]:"));
+}
+
 static void
 test_request_reply_inproc (void **state)
 {
@@ -995,7 +1004,9 @@ test_curve (void **state)
         tu_skip (error.detail);
     assert_int_equal (asynrole_remote_keypair (good_pub, good_sec, &error), 0);
     assert_int_equal (asynrole_remote_keypair (bad_pub, bad_sec, &error), 0);
-    const char *allow[] = { good_pub };
+    char allowed[41];  //  the server's list: its own copy of the good key
+    memcpy (allowed, good_pub, sizeof allowed);
+    const char *allow[] = { allowed };
     s_fix.options.curve_public_key = server_pub;
     s_fix.options.curve_secret_key = server_sec;
     s_fix.options.curve_allow = allow;
@@ -1030,6 +1041,29 @@ test_curve (void **state)
     asynrole_remote_stats_t server = tu_server_stats (s_fix.server);
     assert_true (server.denied >= 1);
     assert_int_equal (server.requests, 1);
+    //  The client keeps its own copy of its keys: with the caller's strings
+    //  changed to another valid pair (not let in), it connects to a
+    //  restarted server with the right ones
+    memcpy (good_pub, bad_pub, sizeof good_pub);
+    memcpy (good_sec, bad_sec, sizeof good_sec);
+    char again[256];
+    snprintf (again, sizeof again, "%s", endpoint);
+    asynrole_server_destroy (&s_fix.server);
+    int64_t deadline = tu_now () + TU_TIMEOUT_MS;
+    do
+        s_fix.server = asynrole_server_new (s_fix.manager, again, &s_fix.options, &error);
+    while (!s_fix.server && error.sys_errno == EADDRINUSE && tu_now () < deadline);
+    if (!s_fix.server)
+        fail_msg ("asynrole_server_new again: %s", error.detail);
+    //  (a request made before the client saw the old server go may end
+    //  EDISCONNECTED: the next one is served)
+    code = ASYNROLE_EDISCONNECTED;
+    for (size_t i = 0; i < 5 && code == ASYNROLE_EDISCONNECTED; i++) {
+        handle = s_request (s_fix.client, 10 + i, &s_fix.echo, NULL, s_fix.results);
+        assert_true (s_results_wait (s_fix.results, 2 + i, 10000));
+        code = s_fix.results->code[handle];
+    }
+    assert_int_equal (code, ASYNROLE_OK);
 }
 
 //  Requests/s: the same load on the Manager itself, for comparison
@@ -1077,6 +1111,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_request_reply_tcp, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_request_reply_inproc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_request_reply_ipc, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_request_reply_tcp6, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_response, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_arguments, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_many_threads, s_setup, s_teardown),

@@ -464,7 +464,7 @@ test_frame_limit (void **state)
     (void) state;
     s_start (0, true);
     const char *endpoint = asynrole_server_endpoint (s_fix.server);
-    uint8_t *big = (uint8_t *) calloc (1, RREMOTE_FRAME_MAX + 1);
+    uint8_t *big = (uint8_t *) calloc (1, RWIRE_FRAME_MAX + 1);
     assert_non_null (big);
     zsock_t *raw = s_raw_hello (endpoint);
     rwire_msg_t request = s_raw_request (1, &s_fix.echo, NULL);
@@ -488,7 +488,7 @@ test_frame_limit (void **state)
     zmsg_t *msg = zmsg_new ();
     uint8_t header[4] = { 'A', 'R', 1, RWIRE_HEARTBEAT };
     zmsg_addmem (msg, header, sizeof header);
-    zmsg_addmem (msg, big, RREMOTE_FRAME_MAX + 1);
+    zmsg_addmem (msg, big, RWIRE_FRAME_MAX + 1);
     assert_int_equal (zmsg_send (&msg, over), 0);
     //  The server serves on: a round trip on the first raw client
     request.token = 2;

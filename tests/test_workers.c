@@ -84,6 +84,14 @@ test_round_trip_tcp (void **state)
     s_round_trip ("tcp://127.0.0.1:*");
 }
 
+//  IPv6 loopback: libzmq takes an [IPv6] endpoint only with ZMQ_IPV6 set
+static void
+test_round_trip_tcp6 (void **state)
+{
+    (void) state;
+    s_round_trip ("tcp://[::1]:*");
+}
+
 static void
 test_round_trip_ipc (void **state)
 {
@@ -867,6 +875,7 @@ main (int argc, char **argv)
         cmocka_unit_test_teardown (test_round_trip_inproc, tu_remote_teardown),
         cmocka_unit_test_teardown (test_round_trip_tcp, tu_remote_teardown),
         cmocka_unit_test_teardown (test_round_trip_ipc, tu_remote_teardown),
+        cmocka_unit_test_teardown (test_round_trip_tcp6, tu_remote_teardown),
         cmocka_unit_test_teardown (test_local_first, tu_remote_teardown),
         cmocka_unit_test_teardown (test_credit_never_exceeded, tu_remote_teardown),
         cmocka_unit_test_teardown (test_spreading, tu_remote_teardown),

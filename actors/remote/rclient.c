@@ -155,7 +155,7 @@ static void
 s_hello (self_t *self)
 {
     asynrole_error_t error;
-    void *dealer = rremote_connect (self->owner->endpoint, self->opt, &error);
+    void *dealer = rremote_connect (self->owner->endpoint, &self->opt->given, false, &error);
     if (dealer) {
         ctx_close (&self->dealer);
         self->dealer = dealer;
@@ -444,7 +444,7 @@ s_self_new (actor_t *actor, asynrole_client_t *owner, asynrole_error_t *error)
         s_self_destroy (&self);
         return NULL;
     }
-    self->dealer = rremote_connect (owner->endpoint, self->opt, error);
+    self->dealer = rremote_connect (owner->endpoint, &self->opt->given, false, error);
     if (!self->dealer) {
         s_self_destroy (&self);
         return NULL;

@@ -7,6 +7,20 @@
 #include <errno.h>
 #include <string.h>
 
+//  Keep a copy of a CURVE key in copy (41 bytes) and point at it: the
+//  caller's string may be gone when a client connects again
+static int
+s_keep (const char **key, char *copy, asynrole_error_t *error)
+{
+    if (!*key)
+        return 0;
+    if (strlen (*key) != 40)
+        return error_badarg (error, "a CURVE key is 40 characters of Z85, not %zu", strlen (*key));
+    memcpy (copy, *key, 41);
+    *key = copy;
+    return 0;
+}
+
 int
 rremote_heartbeats (const asynrole_remote_options_t *o, int *heartbeat, int *timeout,
                     asynrole_error_t *error)
@@ -48,6 +62,11 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
     out->max_in_flight = o->max_in_flight ? o->max_in_flight : ASYNROLE_DEFAULT_CLIENT_IN_FLIGHT;
     if ((o->curve_secret_key == NULL) != (o->curve_public_key == NULL))
         return error_badarg (error, "curve_secret_key and curve_public_key: both or neither");
+    if (s_keep (&out->given.curve_secret_key, out->secret_key, error)
+        || s_keep (&out->given.curve_public_key, out->public_key, error)
+        || s_keep (&out->given.curve_server_key, out->server_key, error))
+        return -1;
+    out->given.name = out->name;
     return 0;
 }
 
@@ -57,7 +76,7 @@ rremote_options (const asynrole_remote_options_t *given, const char *name, rremo
 static int
 s_limit (void *sock, asynrole_error_t *error)
 {
-    int64_t max = RREMOTE_FRAME_MAX;
+    int64_t max = RWIRE_FRAME_MAX;
     if (zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &max, sizeof max))
         return error_zmq (error, errno, "ZMQ_MAXMSGSIZE");
     return 0;
@@ -71,72 +90,67 @@ rremote_check_endpoint (const char *endpoint, const rremote_options_t *options, 
 }
 
 void *
-rremote_bind (const char *endpoint, const rremote_options_t *options, char *bound, void **zap,
-              asynrole_error_t *error)
+rremote_bind (const char *endpoint, const asynrole_remote_options_t *given, char *bound,
+              size_t size, rsec_zap_t **zap, asynrole_error_t *error)
 {
     *zap = NULL;
     void *sock = ctx_socket (ZMQ_ROUTER, error);
     if (!sock)
         return NULL;
     int on = 1;
-    if (zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &on, sizeof on)) {
-        error_zmq (error, errno, "ZMQ_ROUTER_MANDATORY");
-        ctx_close (&sock);
-        return NULL;
-    }
-    if (s_limit (sock, error)) {
-        ctx_close (&sock);
-        return NULL;
-    }
-    rsec_zap_t *registration = NULL;
-    if (rsec_server (sock, &options->given, &registration, error)) {
-        ctx_close (&sock);
-        return NULL;
-    }
-    *zap = registration;
-    if (zmq_bind (sock, endpoint)) {
+    int rc = 0;
+    if (zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &on, sizeof on))
+        rc = error_zmq (error, errno, "ZMQ_ROUTER_MANDATORY");
+    else if (s_limit (sock, error) || rsec_endpoint (sock, endpoint, error)
+             || rsec_server (sock, given, zap, error))
+        rc = -1;
+    else if (zmq_bind (sock, endpoint)) {
         int code = errno;
         char quoted[ERROR_QUOTE_MAX];
-        error_set (error, code == EINVAL ? ASYNROLE_EBADARG : ASYNROLE_ENETWORK, ASYNROLE_OP_REMOTE,
-                   code, "%s: cannot bind %s", zmq_strerror (code),
-                   error_quote (endpoint, quoted, sizeof quoted));
+        rc = error_set (error, code == EINVAL ? ASYNROLE_EBADARG : ASYNROLE_ENETWORK,
+                        ASYNROLE_OP_REMOTE, code, "%s: cannot bind %s", zmq_strerror (code),
+                        error_quote (endpoint, quoted, sizeof quoted));
+    }
+    if (rc) {
         ctx_close (&sock);
         rremote_unbind (zap);
         return NULL;
     }
-    size_t size = RREMOTE_ENDPOINT_MAX;
     if (zmq_getsockopt (sock, ZMQ_LAST_ENDPOINT, bound, &size))
-        snprintf (bound, RREMOTE_ENDPOINT_MAX, "%s", endpoint);
+        snprintf (bound, size, "%s", endpoint);
     return sock;
 }
 
 void *
-rremote_connect (const char *endpoint, const rremote_options_t *options, asynrole_error_t *error)
+rremote_connect (const char *endpoint, const asynrole_remote_options_t *given, bool immediate,
+                 asynrole_error_t *error)
 {
     void *sock = ctx_socket (ZMQ_DEALER, error);
     if (!sock)
         return NULL;
-    if (s_limit (sock, error) || rsec_client (sock, &options->given, error)) {
-        ctx_close (&sock);
-        return NULL;
-    }
-    if (zmq_connect (sock, endpoint)) {
+    int on = 1;
+    int rc = 0;
+    if (immediate && zmq_setsockopt (sock, ZMQ_IMMEDIATE, &on, sizeof on))
+        rc = error_zmq (error, errno, "ZMQ_IMMEDIATE");
+    else if (s_limit (sock, error) || rsec_endpoint (sock, endpoint, error)
+             || rsec_client (sock, given, error))
+        rc = -1;
+    else if (zmq_connect (sock, endpoint)) {
         int code = errno;
         char quoted[ERROR_QUOTE_MAX];
-        error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_REMOTE, code, "%s: cannot connect to %s",
-                   zmq_strerror (code), error_quote (endpoint, quoted, sizeof quoted));
-        ctx_close (&sock);
-        return NULL;
+        rc = error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_REMOTE, code,
+                        "%s: cannot connect to %s", zmq_strerror (code),
+                        error_quote (endpoint, quoted, sizeof quoted));
     }
+    if (rc)
+        ctx_close (&sock);
     return sock;
 }
 
 void
-rremote_unbind (void **zap)
+rremote_unbind (rsec_zap_t **zap)
 {
-    rsec_zap_t *registration = (rsec_zap_t *) *zap;
-    rsec_zap_release (&registration);
-    *zap = NULL;
+    rsec_zap_release (zap);
 }
 
 void

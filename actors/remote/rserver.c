@@ -46,7 +46,7 @@ typedef struct rserver_self_s {
     const rremote_options_t *opt;   //  owner's options
     rmail_t *mail;                  //  results and calls (owner's, referenced)
     void *router;                   //  clients connect here
-    void *zap;                      //  the security layer's ZAP handler, or NULL
+    rsec_zap_t *zap;                //  the security layer's ZAP handler, or NULL
     zhash_t *peers;                 //  hex id -> speer_t
     zhashx_t *strangers;            //  hex id -> clock_ms of our last ERROR to it
     asynrole_remote_stats_t stats;  //  our counters
@@ -406,7 +406,7 @@ rserver_stats_here (asynrole_server_t *server, asynrole_remote_stats_t *stats)
 {
     self_t *self = server->inner;
     *stats = self->stats;
-    stats->denied = rsec_zap_denied ((rsec_zap_t *) self->zap);
+    stats->denied = rsec_zap_denied (self->zap);
 }
 
 //  -------------------------------------------------------------------------
@@ -595,7 +595,8 @@ s_self_new (actor_t *actor, asynrole_server_t *owner, asynrole_error_t *error)
         return NULL;
     }
     char bound[RREMOTE_ENDPOINT_MAX];
-    self->router = rremote_bind (owner->endpoint, self->opt, bound, &self->zap, error);
+    self->router =
+        rremote_bind (owner->endpoint, &self->opt->given, bound, sizeof bound, &self->zap, error);
     if (!self->router) {
         s_self_destroy (&self);
         return NULL;

@@ -8,6 +8,7 @@
 #include "rcall.h"
 #include "rmsg.h"
 #include "rsecurity.h"
+#include "rremote.h"
 #include "rwire.h"
 #include <errno.h>
 #include <string.h>
@@ -395,11 +396,6 @@ static int
 s_connect (self_t *self, asynrole_error_t *error)
 {
     ctx_close (&self->dealer);
-    self->dealer = ctx_socket (ZMQ_DEALER, error);
-    if (!self->dealer)
-        return -1;
-    //  Nothing queued for a connection not made: HELLO waits for one
-    int on = 1;
     worker_args_t *args = self->args;
     asynrole_remote_options_t keys = { 0 };
     if (*args->secret_key) {
@@ -407,21 +403,9 @@ s_connect (self_t *self, asynrole_error_t *error)
         keys.curve_public_key = args->public_key;
         keys.curve_server_key = args->server_key;
     }
-    int rc = 0;
-    int64_t max = RWIRE_FRAME_MAX;  //  a bigger frame is no message of ours
-    if (zmq_setsockopt (self->dealer, ZMQ_IMMEDIATE, &on, sizeof on))
-        rc = error_zmq (error, errno, "cannot set ZMQ_IMMEDIATE");
-    else if (zmq_setsockopt (self->dealer, ZMQ_MAXMSGSIZE, &max, sizeof max))
-        rc = error_zmq (error, errno, "cannot set ZMQ_MAXMSGSIZE");
-    else if (rsec_client (self->dealer, &keys, error))
-        rc = -1;
-    else if (zmq_connect (self->dealer, args->endpoint))
-        rc = error_set (error, ASYNROLE_EBADARG, ASYNROLE_OP_REMOTE, errno,
-                        "cannot connect to %s: %s: %s", args->endpoint, zmq_strerror (errno),
-                        args->name);
-    if (rc)
-        ctx_close (&self->dealer);
-    return rc;
+    //  Immediate: nothing queued for a connection not made; HELLO waits for one
+    self->dealer = rremote_connect (args->endpoint, &keys, true, error);
+    return self->dealer ? 0 : -1;
 }
 
 static void

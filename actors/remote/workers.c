@@ -11,6 +11,7 @@
 #include "rcall.h"
 #include "rmsg.h"
 #include "rsecurity.h"
+#include "rremote.h"
 #include "rwire.h"
 #include "workers_table.h"
 #include <errno.h>
@@ -606,27 +607,9 @@ s_loop (self_t *self)
 static int
 s_bind (self_t *self, asynrole_error_t *error)
 {
-    self->router = ctx_socket (ZMQ_ROUTER, error);
-    if (!self->router)
-        return -1;
-    int on = 1;
-    int64_t max = RWIRE_FRAME_MAX;
-    if (zmq_setsockopt (self->router, ZMQ_ROUTER_MANDATORY, &on, sizeof on))
-        return error_zmq (error, errno, "cannot set ZMQ_ROUTER_MANDATORY");
-    //  A bigger frame is no message of ours: libzmq drops that connection
-    //  before it buffers the frame
-    if (zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &max, sizeof max))
-        return error_zmq (error, errno, "cannot set ZMQ_MAXMSGSIZE");
-    if (rsec_server (self->router, self->args->options, &self->zap, error))
-        return -1;
-    if (zmq_bind (self->router, self->args->endpoint))
-        return error_set (error, ASYNROLE_ENETWORK, ASYNROLE_OP_REMOTE, errno,
-                          "cannot bind %s: %s: %s", self->args->endpoint, zmq_strerror (errno),
-                          self->args->name);
-    size_t size = sizeof self->args->bound;
-    if (zmq_getsockopt (self->router, ZMQ_LAST_ENDPOINT, self->args->bound, &size))
-        return error_zmq (error, errno, "cannot read ZMQ_LAST_ENDPOINT");
-    return 0;
+    self->router = rremote_bind (self->args->endpoint, self->args->options, self->args->bound,
+                                 sizeof self->args->bound, &self->zap, error);
+    return self->router ? 0 : -1;
 }
 
 //  Unbind, and wait (a moment at most) until libzmq's I/O thread has
@@ -682,7 +665,7 @@ s_self_destroy (self_t **self_p)
     if (self->router)
         s_unbind (self);
     ctx_close (&self->router);
-    rsec_zap_release (&self->zap);
+    rremote_unbind (&self->zap);
     free (self);
 }
 
