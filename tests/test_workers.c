@@ -744,10 +744,12 @@ test_bad_arguments (void **state)
     asynrole_remote_options_t options = { .heartbeat = 100, .heartbeat_timeout = 150 };
     assert_null (asynrole_workers_new (agent, "inproc://x", NULL, NULL, &options, &error));
     assert_int_equal (error.code, ASYNROLE_EBADARG);
-    //  Heartbeats past their bounds (1 h, 3 h), refused before 3 * heartbeat overflows
+    //  Heartbeats past their bounds (1 h, 3 h), refused before 3 * heartbeat
+    //  overflows; a negative timeout
     asynrole_remote_options_t huge[] = { { .heartbeat = 3600 * 1000 + 1 },
                                          { .heartbeat = INT32_MAX },
-                                         { .heartbeat_timeout = 3 * 3600 * 1000 + 1 } };
+                                         { .heartbeat_timeout = 3 * 3600 * 1000 + 1 },
+                                         { .timeout = -1 } };
     for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
         assert_null (asynrole_workers_new (agent, "inproc://x", NULL, NULL, &huge[i], &error));
         assert_int_equal (error.code, ASYNROLE_EBADARG);

@@ -35,22 +35,20 @@ s_settings (asynrole_worker_t *self, const asynrole_remote_options_t *options,
             asynrole_error_t *error)
 {
     //  The keys are copied: the actor makes a socket for each new link
-    const asynrole_remote_options_t *given = options;
-    static const asynrole_remote_options_t none;
-    if (!options)
-        options = &none;
-    worker_args_t *args = &self->args;
-    snprintf (args->name, sizeof args->name, "%s", options->name ? options->name : "worker");
-    self->timeout = options->timeout > 0 ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
-    args->timeout = self->timeout;
-    if (rremote_heartbeats (options, &args->heartbeat, &args->heartbeat_timeout, error))
+    rremote_options_t common;
+    if (rremote_options (options, "worker", &common, error))
         return -1;
-    args->credit = options->credit ? options->credit : ASYNROLE_DEFAULT_CREDIT;
-    args->verbose = options->verbose;
-    if (given && given->curve_secret_key && given->curve_public_key && given->curve_server_key) {
-        snprintf (args->secret_key, sizeof args->secret_key, "%s", given->curve_secret_key);
-        snprintf (args->public_key, sizeof args->public_key, "%s", given->curve_public_key);
-        snprintf (args->server_key, sizeof args->server_key, "%s", given->curve_server_key);
+    worker_args_t *args = &self->args;
+    snprintf (args->name, sizeof args->name, "%s", common.name);
+    self->timeout = args->timeout = common.timeout;
+    args->heartbeat = common.heartbeat;
+    args->heartbeat_timeout = common.heartbeat_timeout;
+    args->credit = common.given.credit ? common.given.credit : ASYNROLE_DEFAULT_CREDIT;
+    args->verbose = common.given.verbose;
+    if (*common.secret_key && *common.server_key) {
+        memcpy (args->secret_key, common.secret_key, sizeof common.secret_key);
+        memcpy (args->public_key, common.public_key, sizeof common.public_key);
+        memcpy (args->server_key, common.server_key, sizeof common.server_key);
     }
     return 0;
 }

@@ -28,16 +28,17 @@ s_settings (asynrole_workers_t *self, const asynrole_remote_options_t *options,
             asynrole_error_t *error)
 {
     //  The caller's own (NULL = defaults) goes to the actor, for the keys
+    //  and the allow list (read only while _new waits for its start)
     const asynrole_remote_options_t *given = options;
-    static const asynrole_remote_options_t none;
-    if (!options)
-        options = &none;
-    workers_args_t *args = &self->args;
-    snprintf (args->name, sizeof args->name, "%s", options->name ? options->name : "workers");
-    self->timeout = options->timeout > 0 ? options->timeout : ASYNROLE_DEFAULT_TIMEOUT;
-    args->timeout = self->timeout;
-    if (rremote_heartbeats (options, &args->heartbeat, &args->heartbeat_timeout, error))
+    rremote_options_t common;
+    if (rremote_options (options, "workers", &common, error))
         return -1;
+    options = &common.given;
+    workers_args_t *args = &self->args;
+    snprintf (args->name, sizeof args->name, "%s", common.name);
+    self->timeout = args->timeout = common.timeout;
+    args->heartbeat = common.heartbeat;
+    args->heartbeat_timeout = common.heartbeat_timeout;
     if (options->overflow != ASYNROLE_OVERFLOW_DROP && options->overflow != ASYNROLE_OVERFLOW_PAUSE)
         return error_badarg (error, "unknown overflow policy %d: %s", (int) options->overflow,
                              args->name);
