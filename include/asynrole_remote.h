@@ -233,6 +233,9 @@ ASYNROLE_EXPORT asynrole_workers_t *asynrole_workers_new (asynrole_agent_t *agen
 //  workers actor may take it). The
 //  endpoint is free again when it returns (a new workers actor may bind
 //  it). Not from its own callbacks (refused, logged: nothing happens).
+//  It waits for a local or on_event callback under way to return: unlike
+//  the other calls here, with no deadline (a callback that never returns
+//  holds it for ever).
 ASYNROLE_EXPORT void asynrole_workers_destroy (asynrole_workers_t **self_p);
 
 //  The endpoint bound, with the port the kernel chose for "tcp://...:*".
